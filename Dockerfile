@@ -1,0 +1,17 @@
+# hexwatch in a container: see docker-compose.yml.
+FROM golang:1.26-bookworm AS build
+WORKDIR /src
+COPY go.mod go.sum ./
+RUN go mod download
+COPY . .
+ARG VERSION=docker
+RUN CGO_ENABLED=1 go build -ldflags "-X main.version=${VERSION}" -o /out/hexwatch ./cmd/hexwatch
+
+FROM debian:bookworm-slim
+RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates curl \
+    && rm -rf /var/lib/apt/lists/* && useradd --system --home /nonexistent hexwatch
+COPY --from=build /out/hexwatch /usr/local/bin/hexwatch
+USER hexwatch
+EXPOSE 8080
+ENTRYPOINT ["hexwatch"]
+CMD ["serve"]

@@ -1,0 +1,40 @@
+# hexwatch: `make help` lists the targets.
+
+BIN      := bin/hexwatch
+VERSION  := $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS  := -X main.version=$(VERSION)
+GO       ?= go
+
+.DEFAULT_GOAL := help
+.PHONY: help run db build test lint migrate-new clean
+
+help: ## list the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+run: db build ## provision PostGIS, migrate and serve on :8080
+	$(BIN) serve
+
+db: ## install/start PostGIS when missing and create the hexwatch database
+	@.ci/db.sh
+
+build: ## build bin/hexwatch with the version injected
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/hexwatch
+
+test: ## vet and run every test against a real PostGIS
+	@if [ -z "$$HEXWATCH_TEST_DATABASE_URL" ]; then HEXWATCH_DATABASE_URL= .ci/db.sh; fi
+	$(GO) vet ./...
+	$(GO) test -race -count=1 ./...
+
+lint: ## go vet and gofmt
+	$(GO) vet ./...
+	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+
+migrate-new: ## add migrations/NNNNNN_$(NAME).{up,down}.sql
+	@test -n "$(NAME)" || { echo "usage: make migrate-new NAME=add_something"; exit 2; }
+	@n=$$(ls migrations/*.up.sql 2>/dev/null | sed 's|.*/0*\([0-9]*\)_.*|\1|' | sort -n | tail -n 1); \
+	 next=$$(printf '%06d' $$(( $${n:-0} + 1 ))); \
+	 for d in up down; do echo "-- $(NAME) ($$d)" > migrations/$${next}_$(NAME).$$d.sql; done; \
+	 ls migrations/$${next}_*
+
+clean: ## remove build output
+	rm -rf bin

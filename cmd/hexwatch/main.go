@@ -1,0 +1,102 @@
+// Command hexwatch is the multi-agency hotspot mapping service: one binary
+// that serves the API and map, migrates the database and runs operator tasks.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+// command is one subcommand of the binary.
+type command struct {
+	name, args, summary string
+	run                 func(ctx context.Context, env *environment, args []string) error
+}
+
+// environment is what a subcommand may use of the process: no globals.
+type environment struct {
+	getenv         func(string) string
+	stdout, stderr io.Writer
+}
+
+func commands() []command {
+	return []command{
+		{"serve", "[flags]", "migrate the database and serve the API and map", serve},
+		{"migrate", "up | down N | version", "apply, revert or show schema migrations", migrateCmd},
+		{"version", "", "print the version", versionCmd},
+	}
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, &environment{os.Getenv, os.Stdout, os.Stderr}, os.Args[1:]))
+}
+
+func run(ctx context.Context, env *environment, args []string) int {
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		usage(env.stderr)
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	for _, c := range commands() {
+		if c.name != args[0] {
+			continue
+		}
+		err := c.run(ctx, env, args[1:])
+		switch {
+		case err == nil, errors.Is(err, flag.ErrHelp):
+			return 0
+		case errors.Is(err, errUsage):
+			fmt.Fprintf(env.stderr, "hexwatch %s: %v\n", c.name, err)
+			return 2
+		default:
+			fmt.Fprintf(env.stderr, "hexwatch %s: %v\n", c.name, err)
+			return 1
+		}
+	}
+	fmt.Fprintf(env.stderr, "hexwatch: unknown command %q\n\n", args[0])
+	usage(env.stderr)
+	return 2
+}
+
+var errUsage = errors.New("usage")
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "usage: hexwatch COMMAND [ARGS]\n\ncommands:")
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintln(w, "\nRun 'hexwatch COMMAND --help' for the flags of a command.")
+}
+
+// flagSet is a subcommand's flag set, with a usage line naming its arguments.
+func flagSet(env *environment, name string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(env.stderr)
+	for _, c := range commands() {
+		if c.name == name {
+			fs.Usage = func() {
+				fmt.Fprintf(env.stderr, "usage: hexwatch %s %s\n\n%s.\n\nflags:\n", c.name, c.args, c.summary)
+				fs.PrintDefaults()
+			}
+		}
+	}
+	return fs
+}
+
+func newLogger(w io.Writer, level slog.Level) *slog.Logger {
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level}))
+}

@@ -1,0 +1,178 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/hexwatch/hexwatch/pkg/store"
+	"github.com/hexwatch/hexwatch/pkg/store/storetest"
+)
+
+var binary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "hexwatch-bin")
+	if err != nil {
+		panic(err)
+	}
+	binary = filepath.Join(dir, "hexwatch")
+	// Built as the Makefile builds it, so that a moved version variable fails here.
+	out, err := exec.Command("go", "build", "-ldflags", "-X main.version=v9.9.9-test", "-o", binary, ".").CombinedOutput()
+	if err != nil {
+		panic("build hexwatch: " + err.Error() + "\n" + string(out))
+	}
+	code := storetest.Run(m)
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+func hexwatch(t *testing.T, env []string, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	cmd := exec.Command(binary, args...)
+	cmd.Env = append(os.Environ(), env...)
+	var o, e strings.Builder
+	cmd.Stdout, cmd.Stderr = &o, &e
+	err := cmd.Run()
+	if ee, ok := err.(*exec.ExitError); ok {
+		return o.String(), e.String(), ee.ExitCode()
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return o.String(), e.String(), 0
+}
+
+func TestVersion(t *testing.T) {
+	out, _, code := hexwatch(t, nil, "version")
+	if code != 0 || !strings.Contains(out, "hexwatch v9.9.9-test") {
+		t.Fatalf("version: got %q (exit %d), want the version set by -ldflags", out, code)
+	}
+}
+
+func TestHelp(t *testing.T) {
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--help"}, "commands:"},
+		{[]string{"serve", "--help"}, "HEXWATCH_ADDR"},
+		{[]string{"migrate", "--help"}, "HEXWATCH_DATABASE_URL"},
+		{[]string{"version", "--help"}, "usage: hexwatch version"},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			_, errOut, code := hexwatch(t, nil, tt.args...)
+			if code != 0 || !strings.Contains(errOut, tt.want) {
+				t.Fatalf("got exit %d and %q, want exit 0 mentioning %s", code, errOut, tt.want)
+			}
+		})
+	}
+	if _, _, code := hexwatch(t, nil, "frobnicate"); code != 2 {
+		t.Errorf("unknown command: got exit %d, want 2", code)
+	}
+	if _, _, code := hexwatch(t, nil, "migrate", "down", "zero"); code != 2 {
+		t.Errorf("migrate down zero: got exit %d, want 2", code)
+	}
+}
+
+func TestMigrateCommand(t *testing.T) {
+	env := []string{"HEXWATCH_DATABASE_URL=" + storetest.EmptyDatabase(t)}
+	steps := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"migrate", "version"}, "0"},
+		{[]string{"migrate", "up"}, itoa(store.SchemaVersion)},
+		{[]string{"migrate", "down", "1"}, itoa(store.SchemaVersion - 1)},
+		{[]string{"migrate", "up"}, itoa(store.SchemaVersion)},
+	}
+	for _, s := range steps {
+		out, errOut, code := hexwatch(t, env, s.args...)
+		if code != 0 || strings.TrimSpace(out) != s.want {
+			t.Fatalf("%v: got %q (exit %d, %s), want %s", s.args, out, code, errOut, s.want)
+		}
+	}
+}
+
+func itoa(v uint) string { return strconv.FormatUint(uint64(v), 10) }
+
+func TestServeRefusesNewerSchema(t *testing.T) {
+	url := storetest.EmptyDatabase(t)
+	env := []string{"HEXWATCH_DATABASE_URL=" + url}
+	if _, errOut, code := hexwatch(t, env, "migrate", "up"); code != 0 {
+		t.Fatalf("migrate up: %s", errOut)
+	}
+	db, err := store.Open(context.Background(), url, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Pool.Exec(context.Background(), `UPDATE schema_migrations SET version = version + 1`); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"serve", "--addr", "127.0.0.1:0"}, {"serve", "--addr", "127.0.0.1:0", "--migrate=false"}} {
+		_, errOut, code := hexwatch(t, env, args...)
+		if code == 0 || !strings.Contains(errOut, "newer than this binary") {
+			t.Errorf("%v on a newer schema: got exit %d, %q; want a refusal", args, code, errOut)
+		}
+	}
+}
+
+var servingRE = regexp.MustCompile(`serving on (http://\S+)`)
+
+func TestServeAndTerminate(t *testing.T) {
+	cmd := exec.Command(binary, "serve", "--addr", "127.0.0.1:0")
+	cmd.Env = append(os.Environ(), "HEXWATCH_DATABASE_URL="+storetest.URL(t))
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+
+	urlc := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			if m := servingRE.FindStringSubmatch(sc.Text()); m != nil {
+				urlc <- m[1]
+			}
+		}
+	}()
+	var base string
+	select {
+	case base = <-urlc:
+	case <-time.After(30 * time.Second):
+		t.Fatal("serve did not print its URL")
+	}
+	for _, path := range []string{"healthz", "readyz"} {
+		resp, err := http.Get(base + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("/%s: got %d, want 200", path, resp.StatusCode)
+		}
+	}
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("serve after SIGTERM: %v, want exit 0", err)
+	}
+}

@@ -1,0 +1,60 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net"
+
+	"github.com/hexwatch/hexwatch/pkg/config"
+	"github.com/hexwatch/hexwatch/pkg/server"
+	"github.com/hexwatch/hexwatch/pkg/store"
+)
+
+func serve(ctx context.Context, env *environment, args []string) error {
+	cfg, rest, err := config.Load(flagSet(env, "serve"), args, env.getenv, config.Database, config.HTTP)
+	if err != nil {
+		return err
+	}
+	if len(rest) > 0 {
+		return fmt.Errorf("%w: unexpected argument %q", errUsage, rest[0])
+	}
+	log := newLogger(env.stderr, cfg.LogLevel)
+
+	mg, err := store.NewMigrator(cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	if cfg.Migrate {
+		err = mg.Up()
+	} else {
+		err = mg.Check()
+	}
+	if closeErr := mg.Close(); err == nil {
+		err = closeErr
+	}
+	if err != nil {
+		return err
+	}
+
+	db, err := store.Open(ctx, cfg.DatabaseURL, cfg.DBMaxConns)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.stderr, "hexwatch %s serving on %s\n", version, displayURL(ln.Addr()))
+	return server.New(cfg, db, log, version).Run(ctx, ln)
+}
+
+// displayURL is the address a person on this machine can open.
+func displayURL(a net.Addr) string {
+	tcp, ok := a.(*net.TCPAddr)
+	if !ok || tcp.IP.IsUnspecified() {
+		return fmt.Sprintf("http://localhost:%d/", tcp.Port)
+	}
+	return "http://" + tcp.String() + "/"
+}

@@ -1,0 +1,210 @@
+// Package config reads hexwatch's settings from environment variables and
+// command-line flags into one typed struct.
+//
+// Every setting is described once, in Variables, with its environment
+// variable, flag, default and meaning. A value comes from the default, is
+// replaced by the environment variable when that is set, and by the flag when
+// that is given: flags win over the environment, which wins over defaults.
+package config
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// DefaultDatabaseURL is the local database that `make db` provisions.
+const DefaultDatabaseURL = "postgres://postgres@127.0.0.1:5432/hexwatch?sslmode=disable"
+
+// Config holds every setting of the hexwatch binary.
+type Config struct {
+	DatabaseURL       string
+	DBMaxConns        int
+	Addr              string
+	LogLevel          slog.Level
+	Migrate           bool
+	BodyLimit         int64
+	ReadHeaderTimeout time.Duration
+	ReadTimeout       time.Duration
+	WriteTimeout      time.Duration
+	IdleTimeout       time.Duration
+	ShutdownTimeout   time.Duration
+	RequestTimeout    time.Duration
+}
+
+// Scope says which subcommands a setting applies to.
+type Scope int
+
+const (
+	// Database settings apply to every subcommand that opens the database.
+	Database Scope = iota
+	// HTTP settings apply to the server only.
+	HTTP
+)
+
+// Variable describes one setting.
+type Variable struct {
+	Env     string
+	Flag    string
+	Default string
+	Usage   string
+	Scope   Scope
+	value   flag.Value
+}
+
+// Variables lists every setting bound to the fields of c, in documentation order.
+func (c *Config) Variables() []Variable {
+	return []Variable{
+		{"HEXWATCH_DATABASE_URL", "database-url", DefaultDatabaseURL, "PostgreSQL/PostGIS connection URL", Database, (*stringValue)(&c.DatabaseURL)},
+		{"HEXWATCH_DB_MAX_CONNS", "db-max-conns", "10", "largest number of pooled database connections", Database, (*intValue)(&c.DBMaxConns)},
+		{"HEXWATCH_LOG_LEVEL", "log-level", "info", "log level: debug, info, warn or error", Database, (*levelValue)(&c.LogLevel)},
+		{"HEXWATCH_ADDR", "addr", ":8080", "address the HTTP server listens on", HTTP, (*stringValue)(&c.Addr)},
+		{"HEXWATCH_MIGRATE", "migrate", "true", "apply pending migrations when the server starts", HTTP, (*boolValue)(&c.Migrate)},
+		{"HEXWATCH_BODY_LIMIT", "body-limit", "1MiB", "largest request body accepted by ordinary endpoints", HTTP, (*bytesValue)(&c.BodyLimit)},
+		{"HEXWATCH_READ_HEADER_TIMEOUT", "read-header-timeout", "5s", "time allowed to read request headers", HTTP, (*durationValue)(&c.ReadHeaderTimeout)},
+		{"HEXWATCH_READ_TIMEOUT", "read-timeout", "5m", "time allowed to read a whole request, body included", HTTP, (*durationValue)(&c.ReadTimeout)},
+		{"HEXWATCH_WRITE_TIMEOUT", "write-timeout", "5m", "time allowed to write a response", HTTP, (*durationValue)(&c.WriteTimeout)},
+		{"HEXWATCH_IDLE_TIMEOUT", "idle-timeout", "2m", "time an idle keep-alive connection is kept", HTTP, (*durationValue)(&c.IdleTimeout)},
+		{"HEXWATCH_REQUEST_TIMEOUT", "request-timeout", "30s", "deadline of the database work of an ordinary request", HTTP, (*durationValue)(&c.RequestTimeout)},
+		{"HEXWATCH_SHUTDOWN_TIMEOUT", "shutdown-timeout", "30s", "time in-flight requests get to finish on SIGINT/SIGTERM", HTTP, (*durationValue)(&c.ShutdownTimeout)},
+	}
+}
+
+// Load fills a Config for the given scopes from defaults, then getenv, then
+// the flags in args, which are registered on fs. It returns fs's remaining
+// arguments.
+func Load(fs *flag.FlagSet, args []string, getenv func(string) string, scopes ...Scope) (Config, []string, error) {
+	var c Config
+	for _, v := range c.Variables() {
+		if !inScope(v.Scope, scopes) {
+			continue
+		}
+		if err := v.value.Set(v.Default); err != nil {
+			return c, nil, fmt.Errorf("config: default of %s: %w", v.Env, err)
+		}
+		if s, ok := lookup(getenv, v.Env); ok {
+			if err := v.value.Set(s); err != nil {
+				return c, nil, fmt.Errorf("config: %s=%q: %w", v.Env, s, err)
+			}
+		}
+		fs.Var(v.value, v.Flag, fmt.Sprintf("%s (env %s, default %s)", v.Usage, v.Env, v.Default))
+	}
+	if err := fs.Parse(args); err != nil {
+		return c, nil, err
+	}
+	return c, fs.Args(), c.validate(scopes)
+}
+
+func lookup(getenv func(string) string, name string) (string, bool) {
+	s := getenv(name)
+	return s, s != ""
+}
+
+func inScope(s Scope, scopes []Scope) bool {
+	for _, want := range scopes {
+		if s == want {
+			return true
+		}
+	}
+	return false
+}
+
+func (c Config) validate(scopes []Scope) error {
+	var errs []error
+	if inScope(Database, scopes) {
+		u, err := url.Parse(c.DatabaseURL)
+		if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+			errs = append(errs, errors.New("HEXWATCH_DATABASE_URL must be a postgres:// URL"))
+		}
+		if c.DBMaxConns < 2 {
+			errs = append(errs, errors.New("HEXWATCH_DB_MAX_CONNS must be at least 2"))
+		}
+	}
+	if inScope(HTTP, scopes) {
+		if c.BodyLimit < 1024 {
+			errs = append(errs, errors.New("HEXWATCH_BODY_LIMIT must be at least 1KiB"))
+		}
+		for name, d := range map[string]time.Duration{
+			"HEXWATCH_READ_HEADER_TIMEOUT": c.ReadHeaderTimeout, "HEXWATCH_READ_TIMEOUT": c.ReadTimeout,
+			"HEXWATCH_WRITE_TIMEOUT": c.WriteTimeout, "HEXWATCH_IDLE_TIMEOUT": c.IdleTimeout,
+			"HEXWATCH_REQUEST_TIMEOUT": c.RequestTimeout, "HEXWATCH_SHUTDOWN_TIMEOUT": c.ShutdownTimeout,
+		} {
+			if d <= 0 {
+				errs = append(errs, fmt.Errorf("%s must be positive", name))
+			}
+		}
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("config: %w", errors.Join(errs...))
+	}
+	return nil
+}
+
+// The flag.Value adapters below let one description serve defaults,
+// environment and flags alike.
+
+type stringValue string
+
+func (v *stringValue) Set(s string) error { *v = stringValue(s); return nil }
+func (v *stringValue) String() string     { return string(*v) }
+
+type intValue int
+
+func (v *intValue) Set(s string) error {
+	n, err := strconv.Atoi(s)
+	*v = intValue(n)
+	return err
+}
+func (v *intValue) String() string { return strconv.Itoa(int(*v)) }
+
+type boolValue bool
+
+func (v *boolValue) Set(s string) error {
+	b, err := strconv.ParseBool(s)
+	*v = boolValue(b)
+	return err
+}
+func (v *boolValue) String() string   { return strconv.FormatBool(bool(*v)) }
+func (v *boolValue) IsBoolFlag() bool { return true }
+
+type durationValue time.Duration
+
+func (v *durationValue) Set(s string) error {
+	d, err := time.ParseDuration(s)
+	*v = durationValue(d)
+	return err
+}
+func (v *durationValue) String() string { return time.Duration(*v).String() }
+
+type levelValue slog.Level
+
+func (v *levelValue) Set(s string) error { return (*slog.Level)(v).UnmarshalText([]byte(s)) }
+func (v *levelValue) String() string     { return slog.Level(*v).String() }
+
+type bytesValue int64
+
+// Set accepts a plain byte count or one with a KiB, MiB or GiB suffix.
+func (v *bytesValue) Set(s string) error {
+	mult := int64(1)
+	for _, u := range []struct {
+		suffix string
+		mult   int64
+	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}} {
+		if strings.HasSuffix(s, u.suffix) {
+			s, mult = strings.TrimSuffix(s, u.suffix), u.mult
+			break
+		}
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n < 0 {
+		return fmt.Errorf("want a byte count such as 1048576 or 1MiB")
+	}
+	*v = bytesValue(n * mult)
+	return nil
+}
+func (v *bytesValue) String() string { return strconv.FormatInt(int64(*v), 10) }

@@ -1,0 +1,59 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/hexwatch/hexwatch/api"
+	"github.com/hexwatch/hexwatch/pkg/store"
+	"github.com/hexwatch/hexwatch/web"
+)
+
+// healthz answers while the process is alive, whatever the database does.
+func (s *Server) healthz(c echo.Context) error {
+	return c.JSON(http.StatusOK, map[string]string{"status": "alive", "version": s.version})
+}
+
+// readyz answers 200 only when the database is reachable and its schema is
+// the one this binary was built for, so a load balancer sends no traffic
+// to an instance that would fail it.
+func (s *Server) readyz(c echo.Context) error {
+	ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
+	defer cancel()
+	v, err := s.db.Ready(ctx)
+	if err == nil {
+		return c.JSON(http.StatusOK, map[string]any{"status": "ready", "schema_version": v})
+	}
+	var reason string
+	switch {
+	case errors.Is(err, store.ErrUnreachable):
+		reason = "database unreachable"
+	case errors.Is(err, store.ErrSchemaTooNew):
+		reason = fmt.Sprintf("database schema version %d is newer than this binary's %d", v, store.SchemaVersion)
+	case errors.Is(err, store.ErrSchemaDirty):
+		reason = fmt.Sprintf("database schema version %d is dirty: a migration failed half-way", v)
+	case errors.Is(err, store.ErrSchemaBehind):
+		reason = fmt.Sprintf("database schema version %d is behind this binary's %d: run hexwatch migrate up", v, store.SchemaVersion)
+	default:
+		reason = "database check failed"
+	}
+	s.log.Warn("not ready", "reason", reason, "err", err)
+	return newProblem(http.StatusServiceUnavailable, reason)
+}
+
+func (s *Server) openAPI(c echo.Context) error {
+	return c.Blob(http.StatusOK, "application/yaml", api.OpenAPI)
+}
+
+var staticHandler = http.FileServerFS(web.Static)
+
+// static serves the embedded front end.
+func (s *Server) static(c echo.Context) error {
+	staticHandler.ServeHTTP(c.Response(), c.Request())
+	return nil
+}

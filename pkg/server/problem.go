@@ -1,0 +1,89 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+)
+
+// FieldError names one field or parameter of a request and what is wrong with it.
+type FieldError struct {
+	Field   string `json:"field"`
+	Message string `json:"message"`
+}
+
+// Problem is an RFC 9457 problem details object. A handler may return one
+// as its error to answer with exactly that status and detail.
+type Problem struct {
+	Type      string       `json:"type"`
+	Title     string       `json:"title"`
+	Status    int          `json:"status"`
+	Detail    string       `json:"detail,omitempty"`
+	Instance  string       `json:"instance,omitempty"`
+	RequestID string       `json:"request_id,omitempty"`
+	Errors    []FieldError `json:"errors,omitempty"`
+}
+
+func (p *Problem) Error() string { return p.Title + ": " + p.Detail }
+
+// newProblem builds a Problem of the given status with the standard title.
+func newProblem(status int, detail string, errs ...FieldError) *Problem {
+	return &Problem{Type: "about:blank", Title: http.StatusText(status), Status: status, Detail: detail, Errors: errs}
+}
+
+// badRequest is a 400 naming the offending fields or parameters.
+func badRequest(detail string, errs ...FieldError) *Problem {
+	return newProblem(http.StatusBadRequest, detail, errs...)
+}
+
+// handleError is echo's HTTPErrorHandler: every error becomes problem+json.
+// Internal failures are logged here, once, and never described to the client.
+func (s *Server) handleError(err error, c echo.Context) {
+	if c.Response().Committed {
+		return
+	}
+	p := s.problemFor(err, c)
+	p.Instance = c.Request().URL.Path
+	p.RequestID = RequestID(c)
+	if c.Request().Method == http.MethodHead {
+		err = c.NoContent(p.Status)
+	} else {
+		c.Response().Header().Set(echo.HeaderContentType, "application/problem+json")
+		c.Response().WriteHeader(p.Status)
+		err = jsonEncode(c.Response(), p)
+	}
+	if err != nil {
+		s.log.Debug("write problem", "request_id", p.RequestID, "err", err)
+	}
+}
+
+func (s *Server) problemFor(err error, c echo.Context) *Problem {
+	var (
+		p  *Problem
+		he *echo.HTTPError
+	)
+	switch {
+	case errors.As(err, &p):
+		return p
+	case errors.As(err, &he):
+		detail := ""
+		if msg, ok := he.Message.(string); ok && he.Code < 500 {
+			detail = msg
+		}
+		if he.Code >= 500 {
+			s.log.Error("request failed", "request_id", RequestID(c), "err", err)
+		}
+		return newProblem(he.Code, detail)
+	case errors.Is(err, context.Canceled) && c.Request().Context().Err() != nil:
+		// The client went away; nobody reads the answer.
+		return newProblem(499, "")
+	case errors.Is(err, context.DeadlineExceeded):
+		s.log.Warn("request timed out", "request_id", RequestID(c), "err", err)
+		return newProblem(http.StatusServiceUnavailable, "the request took too long; try again or narrow it")
+	default:
+		s.log.Error("request failed", "request_id", RequestID(c), "err", err)
+		return newProblem(http.StatusInternalServerError, "")
+	}
+}

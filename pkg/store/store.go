@@ -1,0 +1,66 @@
+// Package store keeps hexwatch's data in PostgreSQL/PostGIS through pgx and
+// applies the embedded schema migrations.
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// ErrUnreachable means the database did not answer.
+var ErrUnreachable = errors.New("database unreachable")
+
+// ErrSchemaBehind means the database lacks migrations the binary has.
+var ErrSchemaBehind = errors.New("database schema is behind this binary")
+
+// DB is the connection pool and every query hexwatch runs.
+type DB struct {
+	Pool *pgxpool.Pool
+}
+
+// Open connects a pool to databaseURL. It does not wait for the database:
+// the pool connects lazily and reconnects by itself after an outage.
+func Open(ctx context.Context, databaseURL string, maxConns int) (*DB, error) {
+	cfg, err := pgxpool.ParseConfig(databaseURL)
+	if err != nil {
+		return nil, fmt.Errorf("store: parse database URL: %w", err)
+	}
+	cfg.MaxConns = int32(maxConns)
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("store: open pool: %w", err)
+	}
+	return &DB{Pool: pool}, nil
+}
+
+// Close closes every connection of the pool.
+func (db *DB) Close() { db.Pool.Close() }
+
+const schemaVersionSQL = `SELECT version, dirty FROM schema_migrations LIMIT 1`
+
+// Ready reports whether the database answers and its schema is at exactly
+// the binary's SchemaVersion. It returns the database's version either way.
+func (db *DB) Ready(ctx context.Context) (uint, error) {
+	var (
+		v     int64
+		dirty bool
+	)
+	err := db.Pool.QueryRow(ctx, schemaVersionSQL).Scan(&v, &dirty)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, fmt.Errorf("%w: no migration applied, want version %d", ErrSchemaBehind, SchemaVersion)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("%w: %w", ErrUnreachable, err)
+	}
+	if err := checkVersion(uint(v), dirty); err != nil {
+		return uint(v), err
+	}
+	if uint(v) != SchemaVersion {
+		return uint(v), fmt.Errorf("%w: version %d, want %d", ErrSchemaBehind, v, SchemaVersion)
+	}
+	return uint(v), nil
+}
