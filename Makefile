@@ -11,7 +11,9 @@ GO       ?= go
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-run: db build ## provision PostGIS, migrate and serve on :8080
+run: db build ## provision PostGIS, migrate, create DEMO users (printed) and serve on :8080
+	$(BIN) migrate up
+	$(BIN) demo
 	$(BIN) serve
 
 db: ## install/start PostGIS when missing and create the hexwatch database

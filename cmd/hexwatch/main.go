@@ -33,6 +33,10 @@ func commands() []command {
 	return []command{
 		{"serve", "[flags]", "migrate the database and serve the API and map", serve},
 		{"migrate", "up | down N | version", "apply, revert or show schema migrations", migrateCmd},
+		{"agency", "add|list", "manage partner agencies", runOps("agency", agencyCommands())},
+		{"user", "add|passwd|disable|list", "manage users", runOps("user", userCommands())},
+		{"key", "create|revoke|list", "manage API keys of partner systems", runOps("key", keyCommands())},
+		{"demo", "[flags]", "create the DEMO agencies and users (one per role) with new passwords, printed", demo},
 		{"version", "", "print the version", versionCmd},
 	}
 }

@@ -39,8 +39,15 @@ func TestMain(m *testing.M) {
 
 func hexwatch(t *testing.T, env []string, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
+	return hexwatchIn(t, env, "", args...)
+}
+
+// hexwatchIn runs the binary with stdin as its standard input.
+func hexwatchIn(t *testing.T, env []string, stdin string, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
 	cmd := exec.Command(binary, args...)
 	cmd.Env = append(os.Environ(), env...)
+	cmd.Stdin = strings.NewReader(stdin)
 	var o, e strings.Builder
 	cmd.Stdout, cmd.Stderr = &o, &e
 	err := cmd.Run()

@@ -35,6 +35,10 @@ type Config struct {
 	IdleTimeout       time.Duration
 	ShutdownTimeout   time.Duration
 	RequestTimeout    time.Duration
+	SessionIdle       time.Duration
+	SessionMax        time.Duration
+	LoginWindow       time.Duration
+	LoginMaxFailures  int
 }
 
 // Scope says which subcommands a setting applies to.
@@ -72,6 +76,10 @@ func (c *Config) Variables() []Variable {
 		{"HEXWATCH_IDLE_TIMEOUT", "idle-timeout", "2m", "time an idle keep-alive connection is kept", HTTP, (*durationValue)(&c.IdleTimeout)},
 		{"HEXWATCH_REQUEST_TIMEOUT", "request-timeout", "30s", "deadline of the database work of an ordinary request", HTTP, (*durationValue)(&c.RequestTimeout)},
 		{"HEXWATCH_SHUTDOWN_TIMEOUT", "shutdown-timeout", "30s", "time in-flight requests get to finish on SIGINT/SIGTERM", HTTP, (*durationValue)(&c.ShutdownTimeout)},
+		{"HEXWATCH_SESSION_IDLE", "session-idle", "30m", "a session unused this long ends", HTTP, (*durationValue)(&c.SessionIdle)},
+		{"HEXWATCH_SESSION_MAX", "session-max", "12h", "a session ends this long after login, however used", HTTP, (*durationValue)(&c.SessionMax)},
+		{"HEXWATCH_LOGIN_WINDOW", "login-window", "15m", "window over which failed logins are counted", HTTP, (*durationValue)(&c.LoginWindow)},
+		{"HEXWATCH_LOGIN_MAX_FAILURES", "login-max-failures", "5", "failed logins per username in the window before 429 (four times that per address)", HTTP, (*intValue)(&c.LoginMaxFailures)},
 	}
 }
 
@@ -126,6 +134,9 @@ func (c Config) validate(scopes []Scope) error {
 		}
 	}
 	if inScope(HTTP, scopes) {
+		if c.LoginMaxFailures < 1 {
+			errs = append(errs, errors.New("HEXWATCH_LOGIN_MAX_FAILURES must be at least 1"))
+		}
 		if c.BodyLimit < 1024 {
 			errs = append(errs, errors.New("HEXWATCH_BODY_LIMIT must be at least 1KiB"))
 		}
@@ -133,6 +144,7 @@ func (c Config) validate(scopes []Scope) error {
 			"HEXWATCH_READ_HEADER_TIMEOUT": c.ReadHeaderTimeout, "HEXWATCH_READ_TIMEOUT": c.ReadTimeout,
 			"HEXWATCH_WRITE_TIMEOUT": c.WriteTimeout, "HEXWATCH_IDLE_TIMEOUT": c.IdleTimeout,
 			"HEXWATCH_REQUEST_TIMEOUT": c.RequestTimeout, "HEXWATCH_SHUTDOWN_TIMEOUT": c.ShutdownTimeout,
+			"HEXWATCH_SESSION_IDLE": c.SessionIdle, "HEXWATCH_SESSION_MAX": c.SessionMax, "HEXWATCH_LOGIN_WINDOW": c.LoginWindow,
 		} {
 			if d <= 0 {
 				errs = append(errs, fmt.Errorf("%s must be positive", name))

@@ -3,9 +3,9 @@ package config
 import (
 	"flag"
 	"fmt"
-	"os"
 	"io"
 	"log/slog"
+	"os"
 	"strings"
 	"testing"
 	"time"

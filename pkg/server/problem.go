@@ -6,7 +6,12 @@ import (
 	"net/http"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/hexwatch/hexwatch/pkg/store"
 )
+
+// statusClientClosed is logged for requests whose client went away.
+const statusClientClosed = 499
 
 // FieldError names one field or parameter of a request and what is wrong with it.
 type FieldError struct {
@@ -30,7 +35,11 @@ func (p *Problem) Error() string { return p.Title + ": " + p.Detail }
 
 // newProblem builds a Problem of the given status with the standard title.
 func newProblem(status int, detail string, errs ...FieldError) *Problem {
-	return &Problem{Type: "about:blank", Title: http.StatusText(status), Status: status, Detail: detail, Errors: errs}
+	title := http.StatusText(status)
+	if status == statusClientClosed {
+		title = "Client Closed Request"
+	}
+	return &Problem{Type: "about:blank", Title: title, Status: status, Detail: detail, Errors: errs}
 }
 
 // badRequest is a 400 naming the offending fields or parameters.
@@ -67,6 +76,10 @@ func (s *Server) problemFor(err error, c echo.Context) *Problem {
 	switch {
 	case errors.As(err, &p):
 		return p
+	case errors.Is(err, store.ErrNotFound):
+		return newProblem(http.StatusNotFound, "")
+	case errors.Is(err, store.ErrConflict):
+		return newProblem(http.StatusConflict, "it clashes with what is stored")
 	case errors.As(err, &he):
 		detail := ""
 		if msg, ok := he.Message.(string); ok && he.Code < 500 {
@@ -78,7 +91,7 @@ func (s *Server) problemFor(err error, c echo.Context) *Problem {
 		return newProblem(he.Code, detail)
 	case errors.Is(err, context.Canceled) && c.Request().Context().Err() != nil:
 		// The client went away; nobody reads the answer.
-		return newProblem(499, "")
+		return newProblem(statusClientClosed, "")
 	case errors.Is(err, context.DeadlineExceeded):
 		s.log.Warn("request timed out", "request_id", RequestID(c), "err", err)
 		return newProblem(http.StatusServiceUnavailable, "the request took too long; try again or narrow it")

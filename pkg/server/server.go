@@ -14,6 +14,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 
+	"github.com/hexwatch/hexwatch/pkg/auth"
 	"github.com/hexwatch/hexwatch/pkg/config"
 	"github.com/hexwatch/hexwatch/pkg/store"
 )
@@ -34,6 +35,8 @@ func New(cfg config.Config, db *store.DB, log *slog.Logger, version string) *Ser
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
+	// No proxy is trusted: the caller's address is the connection's.
+	e.IPExtractor = echo.ExtractIPDirect()
 	e.Use(requestID, s.observe, middleware.RecoverWithConfig(middleware.RecoverConfig{
 		LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
 			s.log.Error("panic", "request_id", RequestID(c), "err", err, "stack", string(stack))
@@ -57,9 +60,46 @@ func (s *Server) routes() {
 	e.GET("/readyz", s.readyz)
 	e.GET("/metrics", s.metrics.handler)
 	e.GET("/api/openapi.yaml", s.openAPI)
+	for _, r := range s.apiRoutes() {
+		if r.public {
+			e.Add(r.method, r.path, r.handler)
+		} else {
+			e.Add(r.method, r.path, r.handler, s.authenticate, s.require(r.perm))
+		}
+	}
 
 	e.GET("/", s.static)
 	e.GET("/assets/*", s.static)
+}
+
+// route is one API endpoint and the permission it needs.
+type route struct {
+	method, path string
+	// perm is what the caller must hold; "" admits any authenticated caller.
+	perm auth.Permission
+	// public routes admit anonymous callers.
+	public  bool
+	handler echo.HandlerFunc
+}
+
+// apiRoutes is the API: every route names who may call it.
+func (s *Server) apiRoutes() []route {
+	const v1 = "/api/v1"
+	return []route{
+		{http.MethodPost, v1 + "/session", "", true, s.login},
+		{http.MethodDelete, v1 + "/session", "", false, s.logout},
+		{http.MethodGet, v1 + "/me", "", false, s.getMe},
+
+		{http.MethodGet, v1 + "/agencies", auth.ViewReference, false, s.listAgencies},
+		{http.MethodPost, v1 + "/agencies", auth.ManageIdentities, false, s.createAgency},
+		{http.MethodGet, v1 + "/users", auth.ManageIdentities, false, s.listUsers},
+		{http.MethodPost, v1 + "/users", auth.ManageIdentities, false, s.createUser},
+		{http.MethodPatch, v1 + "/users/:id", auth.ManageIdentities, false, s.updateUser},
+		{http.MethodGet, v1 + "/keys", auth.ManageIdentities, false, s.listKeys},
+		{http.MethodPost, v1 + "/keys", auth.ManageIdentities, false, s.createKey},
+		{http.MethodDelete, v1 + "/keys/:id", auth.ManageIdentities, false, s.revokeKey},
+		{http.MethodGet, v1 + "/audit", auth.ReadAudit, false, s.listAudit},
+	}
 }
 
 // Run serves on ln until ctx is cancelled, then stops accepting connections

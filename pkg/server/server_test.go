@@ -87,7 +87,7 @@ func TestProbes(t *testing.T) {
 	}
 
 	rec = do(t, s, http.MethodGet, "/api/openapi.yaml", nil)
-	if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), "openapi: 3.1") {
+	if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), "openapi: 3.0") {
 		t.Fatalf("/api/openapi.yaml: got %d", rec.Code)
 	}
 

@@ -1,0 +1,358 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/user"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/hexwatch/hexwatch/pkg/auth"
+	"github.com/hexwatch/hexwatch/pkg/config"
+	"github.com/hexwatch/hexwatch/pkg/store"
+)
+
+// Operator commands print what they create on stdout alone (an id, a key,
+// a password) and every message on stderr, so that they can be scripted.
+
+// opCommand is an operator subcommand: `hexwatch NOUN VERB ...`.
+type opCommand struct {
+	verb, args, summary string
+	flags               func(fs *flag.FlagSet) func() error
+	run                 func(ctx context.Context, op *operator, pos []string) error
+}
+
+// operator is an open database and the identity that audit events name.
+type operator struct {
+	env   *environment
+	db    *store.DB
+	actor string
+}
+
+func (op *operator) event(action string) store.AuditEvent {
+	return store.AuditEvent{Action: action, Actor: op.actor, Justification: "operator command line"}
+}
+
+// runOps dispatches `hexwatch NOUN VERB`, parsing flags wherever they stand.
+func runOps(noun string, ops []opCommand) func(context.Context, *environment, []string) error {
+	return func(ctx context.Context, env *environment, args []string) error {
+		if len(args) == 0 || args[0] == "--help" || args[0] == "-h" {
+			fmt.Fprintf(env.stderr, "usage: hexwatch %s VERB\n\nverbs:\n", noun)
+			for _, o := range ops {
+				fmt.Fprintf(env.stderr, "  %-8s %-32s %s\n", o.verb, o.args, o.summary)
+			}
+			if len(args) == 0 {
+				return errUsage
+			}
+			return nil
+		}
+		for _, o := range ops {
+			if o.verb != args[0] {
+				continue
+			}
+			fs := flag.NewFlagSet(noun+" "+o.verb, flag.ContinueOnError)
+			fs.SetOutput(env.stderr)
+			fs.Usage = func() {
+				fmt.Fprintf(env.stderr, "usage: hexwatch %s %s %s\n\n%s.\n\nflags:\n", noun, o.verb, o.args, o.summary)
+				fs.PrintDefaults()
+			}
+			check := func() error { return nil }
+			if o.flags != nil {
+				check = o.flags(fs)
+			}
+			cfg, pos, err := loadInterspersed(fs, args[1:], env)
+			if err != nil {
+				return err
+			}
+			if err := check(); err != nil {
+				return fmt.Errorf("%w: %v", errUsage, err)
+			}
+			db, err := openCurrent(ctx, cfg)
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			return o.run(ctx, &operator{env: env, db: db, actor: operatorName()}, pos)
+		}
+		return fmt.Errorf("%w: unknown verb %q for %s", errUsage, args[0], noun)
+	}
+}
+
+// loadInterspersed reads the configuration and flags that may stand
+// before, between or after the positional arguments.
+func loadInterspersed(fs *flag.FlagSet, args []string, env *environment) (config.Config, []string, error) {
+	cfg, rest, err := config.Load(fs, args, env.getenv, config.Database)
+	var pos []string
+	for err == nil && len(rest) > 0 {
+		pos = append(pos, rest[0])
+		err = fs.Parse(rest[1:])
+		rest = fs.Args()
+	}
+	return cfg, pos, err
+}
+
+// openCurrent opens the database and checks that its schema is the binary's.
+func openCurrent(ctx context.Context, cfg config.Config) (*store.DB, error) {
+	db, err := store.Open(ctx, cfg.DatabaseURL, 2)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := db.Ready(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("%w (run `hexwatch migrate up` first if the schema is behind)", err)
+	}
+	return db, nil
+}
+
+func operatorName() string {
+	if u, err := user.Current(); err == nil {
+		return "cli:" + u.Username
+	}
+	return "cli"
+}
+
+func wantArgs(pos []string, n int, what string) error {
+	if len(pos) != n {
+		return fmt.Errorf("%w: want %s", errUsage, what)
+	}
+	return nil
+}
+
+func agencyCommands() []opCommand {
+	var kind string
+	return []opCommand{
+		{"add", "NAME --kind KIND", "add a partner agency; prints its id",
+			func(fs *flag.FlagSet) func() error {
+				fs.StringVar(&kind, "kind", "", "one of "+strings.Join(auth.AgencyKinds, ", "))
+				return func() error {
+					if !auth.ValidAgencyKind(kind) {
+						return fmt.Errorf("--kind must be one of %s", strings.Join(auth.AgencyKinds, ", "))
+					}
+					return nil
+				}
+			},
+			func(ctx context.Context, op *operator, pos []string) error {
+				if err := wantArgs(pos, 1, "one agency NAME"); err != nil {
+					return err
+				}
+				a, err := op.db.CreateAgency(ctx, pos[0], kind, op.event(store.ActionAdmin))
+				if errors.Is(err, store.ErrConflict) {
+					return fmt.Errorf("an agency named %q exists", pos[0])
+				}
+				if err != nil {
+					return err
+				}
+				fmt.Fprintln(op.env.stdout, a.ID)
+				return nil
+			}},
+		{"list", "", "list the agencies", nil,
+			func(ctx context.Context, op *operator, pos []string) error {
+				as, err := op.db.Agencies(ctx)
+				if err != nil {
+					return err
+				}
+				w := table(op.env.stdout, "ID\tNAME\tKIND")
+				for _, a := range as {
+					fmt.Fprintf(w, "%s\t%s\t%s\n", a.ID, a.Name, a.Kind)
+				}
+				return w.Flush()
+			}},
+	}
+}
+
+func userCommands() []opCommand {
+	var role, agency string
+	return []opCommand{
+		{"add", "USERNAME --role ROLE --agency NAME", "add a user; password from stdin, or generated and printed",
+			func(fs *flag.FlagSet) func() error {
+				fs.StringVar(&role, "role", "", "partner, analyst, chair or admin")
+				fs.StringVar(&agency, "agency", "", "name of the user's agency")
+				return func() error {
+					if !auth.Role(role).Valid() {
+						return errors.New("--role must be partner, analyst, chair or admin")
+					}
+					if agency == "" {
+						return errors.New("--agency is required")
+					}
+					return nil
+				}
+			},
+			func(ctx context.Context, op *operator, pos []string) error {
+				if err := wantArgs(pos, 1, "one USERNAME"); err != nil {
+					return err
+				}
+				if msg := auth.ValidateUsername(pos[0]); msg != "" {
+					return fmt.Errorf("%w: username %s", errUsage, msg)
+				}
+				a, err := op.db.AgencyByName(ctx, agency)
+				if err != nil {
+					return fmt.Errorf("no agency named %q", agency)
+				}
+				hash, err := op.password()
+				if err != nil {
+					return err
+				}
+				u, err := op.db.CreateUser(ctx, store.NewUser{Username: pos[0], PasswordHash: hash, Role: auth.Role(role), AgencyID: a.ID},
+					op.event(store.ActionAdmin))
+				if errors.Is(err, store.ErrConflict) {
+					return fmt.Errorf("a user named %q exists", pos[0])
+				}
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(op.env.stderr, "created user %s (%s)\n", u.Username, u.ID)
+				return nil
+			}},
+		{"passwd", "USERNAME", "set a user's password from stdin, or a generated one that is printed", nil,
+			func(ctx context.Context, op *operator, pos []string) error {
+				return op.changeUser(ctx, pos, func(ch *store.UserChange) error {
+					hash, err := op.password()
+					ch.PasswordHash = &hash
+					return err
+				})
+			}},
+		{"disable", "USERNAME", "disable a user and end their sessions", nil,
+			func(ctx context.Context, op *operator, pos []string) error {
+				return op.changeUser(ctx, pos, func(ch *store.UserChange) error {
+					yes := true
+					ch.Disabled = &yes
+					return nil
+				})
+			}},
+		{"list", "", "list the users", nil,
+			func(ctx context.Context, op *operator, pos []string) error {
+				us, err := op.db.Users(ctx)
+				if err != nil {
+					return err
+				}
+				w := table(op.env.stdout, "ID\tUSERNAME\tROLE\tAGENCY\tDISABLED")
+				for _, u := range us {
+					fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%v\n", u.ID, u.Username, u.Role, u.AgencyName, u.Disabled)
+				}
+				return w.Flush()
+			}},
+	}
+}
+
+func (op *operator) changeUser(ctx context.Context, pos []string, change func(*store.UserChange) error) error {
+	if err := wantArgs(pos, 1, "one USERNAME"); err != nil {
+		return err
+	}
+	u, err := op.db.UserByName(ctx, pos[0])
+	if err != nil {
+		return fmt.Errorf("no user named %q", pos[0])
+	}
+	var ch store.UserChange
+	if err := change(&ch); err != nil {
+		return err
+	}
+	_, err = op.db.UpdateUser(ctx, u.ID, ch, op.event(store.ActionAdmin))
+	return err
+}
+
+// password reads a new password from stdin when one is piped in, or
+// generates one and prints it on stdout; it returns the hash.
+func (op *operator) password() (string, error) {
+	pw := ""
+	if st, err := os.Stdin.Stat(); err == nil && st.Mode()&os.ModeCharDevice == 0 {
+		line, err := bufio.NewReader(io.LimitReader(os.Stdin, 4096)).ReadString('\n')
+		if err != nil && !errors.Is(err, io.EOF) {
+			return "", err
+		}
+		pw = strings.TrimRight(line, "\r\n")
+	}
+	if pw == "" {
+		pw = auth.NewPassword()
+		fmt.Fprintln(op.env.stdout, pw)
+	} else if msg := auth.ValidatePassword(pw); msg != "" {
+		return "", fmt.Errorf("%w: password %s", errUsage, msg)
+	}
+	return auth.HashPassword(pw)
+}
+
+func keyCommands() []opCommand {
+	var role, agency, label string
+	return []opCommand{
+		{"create", "--agency NAME --role ROLE [--label TEXT]", "create an API key; prints it, once",
+			func(fs *flag.FlagSet) func() error {
+				fs.StringVar(&role, "role", "partner", "partner, analyst, chair or admin")
+				fs.StringVar(&agency, "agency", "", "name of the key's agency")
+				fs.StringVar(&label, "label", "", "what the key is for, e.g. the sending system")
+				return func() error {
+					if !auth.Role(role).Valid() {
+						return errors.New("--role must be partner, analyst, chair or admin")
+					}
+					if agency == "" {
+						return errors.New("--agency is required")
+					}
+					return nil
+				}
+			},
+			func(ctx context.Context, op *operator, pos []string) error {
+				if err := wantArgs(pos, 0, "no arguments besides flags"); err != nil {
+					return err
+				}
+				a, err := op.db.AgencyByName(ctx, agency)
+				if err != nil {
+					return fmt.Errorf("no agency named %q", agency)
+				}
+				key, prefix := auth.NewAPIKey()
+				k, err := op.db.CreateAPIKey(ctx, store.NewAPIKey{Hash: auth.HashSecret(key), Prefix: prefix, Label: label,
+					AgencyID: a.ID, Role: auth.Role(role), CreatedBy: op.actor}, op.event(store.ActionKeyCreated))
+				if err != nil {
+					return err
+				}
+				fmt.Fprintln(op.env.stdout, key)
+				fmt.Fprintf(op.env.stderr, "created key %s (%s) for %s; it is shown only now\n", k.Prefix, k.ID, a.Name)
+				return nil
+			}},
+		{"revoke", "ID", "revoke an API key for good", nil,
+			func(ctx context.Context, op *operator, pos []string) error {
+				if err := wantArgs(pos, 1, "one key ID"); err != nil {
+					return err
+				}
+				id, err := uuid.Parse(pos[0])
+				if err != nil {
+					return fmt.Errorf("%w: %q is not a key id", errUsage, pos[0])
+				}
+				_, err = op.db.RevokeAPIKey(ctx, id, op.event(store.ActionKeyRevoked))
+				if errors.Is(err, store.ErrNotFound) {
+					return fmt.Errorf("no key %s", id)
+				}
+				return err
+			}},
+		{"list", "", "list the API keys (never the keys themselves)", nil,
+			func(ctx context.Context, op *operator, pos []string) error {
+				ks, err := op.db.APIKeys(ctx)
+				if err != nil {
+					return err
+				}
+				w := table(op.env.stdout, "ID\tPREFIX\tAGENCY\tROLE\tLABEL\tREVOKED\tLAST USED")
+				for _, k := range ks {
+					fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", k.ID, k.Prefix, k.AgencyName, k.Role, k.Label, when(k.RevokedAt), when(k.LastUsedAt))
+				}
+				return w.Flush()
+			}},
+	}
+}
+
+func table(w io.Writer, header string) *tabwriter.Writer {
+	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, header)
+	return tw
+}
+
+func when(t *time.Time) string {
+	if t == nil {
+		return "-"
+	}
+	return t.UTC().Format(time.RFC3339)
+}

@@ -1,0 +1,112 @@
+package main
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/google/uuid"
+
+	"github.com/hexwatch/hexwatch/pkg/auth"
+	"github.com/hexwatch/hexwatch/pkg/store"
+	"github.com/hexwatch/hexwatch/pkg/store/storetest"
+)
+
+func TestOperatorCommands(t *testing.T) {
+	env := []string{"HEXWATCH_DATABASE_URL=" + storetest.URL(t)}
+	run := func(stdin string, args ...string) string {
+		t.Helper()
+		out, errOut, code := hexwatchIn(t, env, stdin, args...)
+		if code != 0 {
+			t.Fatalf("%v: exit %d: %s", args, code, errOut)
+		}
+		return out
+	}
+
+	id := strings.TrimSpace(run("", "agency", "add", "Fenland Youth Club", "--kind", "community"))
+	if _, err := uuid.Parse(id); err != nil {
+		t.Fatalf("agency add printed %q, want only the new id", id)
+	}
+	if out := run("", "agency", "list"); !strings.Contains(out, "Fenland Youth Club") {
+		t.Fatalf("agency list lacks the new agency: %s", out)
+	}
+
+	// A password piped in is used and not printed; without one, one is generated and printed.
+	if out := run("a piped password of length\n", "user", "add", "piped", "--role", "partner", "--agency", "Fenland Youth Club"); out != "" {
+		t.Fatalf("user add with a piped password printed %q, want nothing", out)
+	}
+	generated := strings.TrimSpace(run("", "user", "add", "generated", "--agency", "Fenland Youth Club", "--role", "chair"))
+	db := storetest.DB(t)
+	ctx := context.Background()
+	for user, pw := range map[string]string{"piped": "a piped password of length", "generated": generated} {
+		u, err := db.UserByName(ctx, user)
+		if err != nil {
+			t.Fatal(err)
+		}
+		hash, _ := db.PasswordHash(ctx, u.ID)
+		if ok, _ := auth.VerifyPassword(hash, pw); !ok {
+			t.Errorf("user %s: the password does not verify", user)
+		}
+	}
+	run("", "user", "disable", "piped")
+	if u, _ := db.UserByName(ctx, "piped"); !u.Disabled {
+		t.Error("user disable left the user enabled")
+	}
+	newPW := strings.TrimSpace(run("", "user", "passwd", "generated"))
+	if newPW == generated || len(newPW) < 12 {
+		t.Errorf("user passwd printed %q", newPW)
+	}
+
+	key := strings.TrimSpace(run("", "key", "create", "--agency", "Fenland Youth Club", "--role", "partner", "--label", "case system"))
+	p, err := db.KeyPrincipal(ctx, auth.HashSecret(key))
+	if err != nil || p.AgencyName != "Fenland Youth Club" {
+		t.Fatalf("key create printed %q, which does not authenticate: %v", key, err)
+	}
+	if out := run("", "key", "list"); strings.Contains(out, key) || !strings.Contains(out, key[:12]) {
+		t.Fatalf("key list must show the prefix and never the key: %s", out)
+	}
+	run("", "key", "revoke", p.KeyID.String())
+	if _, err := db.KeyPrincipal(ctx, auth.HashSecret(key)); err == nil {
+		t.Fatal("the revoked key still authenticates")
+	}
+	evs, err := db.AuditEvents(ctx, store.AuditFilter{Action: store.ActionKeyRevoked, ObjectID: p.KeyID.String(), Limit: 1})
+	if err != nil || len(evs) != 1 || !strings.HasPrefix(evs[0].Actor, "cli") {
+		t.Fatalf("key revoke audit: got %+v, %v", evs, err)
+	}
+
+	for _, args := range [][]string{
+		{"agency", "add", "No Kind"},
+		{"agency", "add", "Bad", "--kind", "army"},
+		{"user", "add", "x", "--role", "god", "--agency", "Fenland Youth Club"},
+		{"key", "revoke", "not-a-uuid"},
+		{"user", "frob"},
+	} {
+		if _, _, code := hexwatch(t, env, args...); code != 2 {
+			t.Errorf("%v: got exit %d, want 2", args, code)
+		}
+	}
+}
+
+func TestDemoIdentities(t *testing.T) {
+	env := []string{"HEXWATCH_DATABASE_URL=" + storetest.URL(t)}
+	for range 2 {
+		out, errOut, code := hexwatch(t, env, "demo")
+		if code != 0 {
+			t.Fatalf("demo: exit %d: %s", code, errOut)
+		}
+		if !strings.Contains(errOut, "DEMO") || len(strings.Split(strings.TrimSpace(out), "\n")) != 4 {
+			t.Fatalf("demo printed %q / %q, want four labelled credentials", out, errOut)
+		}
+		for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+			f := strings.Fields(line)
+			u, err := storetest.DB(t).UserByName(context.Background(), f[1])
+			if err != nil || string(u.Role) != f[0] {
+				t.Fatalf("demo user %q: %+v, %v", line, u, err)
+			}
+			hash, _ := storetest.DB(t).PasswordHash(context.Background(), u.ID)
+			if ok, _ := auth.VerifyPassword(hash, f[2]); !ok {
+				t.Fatalf("demo user %s: the printed password does not verify", f[1])
+			}
+		}
+	}
+}

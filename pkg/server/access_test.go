@@ -1,0 +1,131 @@
+package server_test
+
+import (
+	"context"
+	"net/http"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/google/uuid"
+
+	"github.com/hexwatch/hexwatch/pkg/auth"
+	"github.com/hexwatch/hexwatch/pkg/store"
+)
+
+// callerNames are the callers every route is tried with.
+var callerNames = []string{"anonymous", "partner", "partner-key", "other-partner-key", "analyst", "chair", "admin", "revoked-key", "disabled-user"}
+
+// unauthenticated callers get 401 from every route that is not public.
+var unauthenticated = []string{"anonymous", "revoked-key", "disabled-user"}
+
+var (
+	everyone      = []string{"partner", "partner-key", "other-partner-key", "analyst", "chair", "admin"}
+	sessionsOnly  = []string{"partner", "analyst", "chair", "admin"}
+	adminOnly     = []string{"admin"}
+	allForPublics = callerNames
+)
+
+type accessRule struct {
+	route   string
+	allowed []string
+	ok      int
+	// call returns the path (with ids filled in) and the JSON body.
+	call func(f *fixture) (string, any)
+}
+
+// sessionRoutes end or replace the caller's session: they are called
+// with a fresh session, so that the caller's own goes on working.
+var sessionRoutes = []string{"POST /api/v1/session", "DELETE /api/v1/session"}
+
+// access is who may call each route: the one place to read it. A caller
+// in allowed gets status ok; an authenticated caller not in allowed gets
+// 403; an unauthenticated one 401. Every API route must have an entry.
+var access = []accessRule{
+	{"POST /api/v1/session", allForPublics, http.StatusOK, func(f *fixture) (string, any) {
+		p := f.callers["partner"]
+		return "/api/v1/session", map[string]string{"username": p.username, "password": p.password}
+	}},
+	{"DELETE /api/v1/session", sessionsOnly, http.StatusNoContent, nil},
+	{"GET /api/v1/me", everyone, http.StatusOK, nil},
+	{"GET /api/v1/agencies", everyone, http.StatusOK, nil},
+	{"POST /api/v1/agencies", adminOnly, http.StatusCreated, func(f *fixture) (string, any) {
+		return "/api/v1/agencies", map[string]string{"name": "New agency " + uuid.NewString(), "kind": "housing"}
+	}},
+	{"GET /api/v1/users", adminOnly, http.StatusOK, nil},
+	{"POST /api/v1/users", adminOnly, http.StatusCreated, func(f *fixture) (string, any) {
+		return "/api/v1/users", map[string]string{"username": "u-" + uuid.NewString()[:12], "role": "partner", "agency": f.agencyB.Name}
+	}},
+	{"PATCH /api/v1/users/:id", adminOnly, http.StatusOK, func(f *fixture) (string, any) {
+		u, err := f.db.UserByName(context.Background(), f.callers["chair"].username)
+		if err != nil {
+			f.t.Fatal(err)
+		}
+		return "/api/v1/users/" + u.ID.String(), map[string]string{"role": "chair"}
+	}},
+	{"GET /api/v1/keys", adminOnly, http.StatusOK, nil},
+	{"POST /api/v1/keys", adminOnly, http.StatusCreated, func(f *fixture) (string, any) {
+		return "/api/v1/keys", map[string]string{"agency": f.agencyA.Name, "role": "partner", "label": "case system"}
+	}},
+	{"DELETE /api/v1/keys/:id", adminOnly, http.StatusOK, func(f *fixture) (string, any) {
+		_, prefix := auth.NewAPIKey()
+		k, err := f.db.CreateAPIKey(context.Background(), store.NewAPIKey{
+			Hash: auth.HashSecret(uuid.NewString()), Prefix: prefix, AgencyID: f.agencyA.ID, Role: auth.Partner, CreatedBy: "test",
+		}, store.AuditEvent{Action: store.ActionKeyCreated, Actor: "test"})
+		if err != nil {
+			f.t.Fatal(err)
+		}
+		return "/api/v1/keys/" + k.ID.String(), nil
+	}},
+	{"GET /api/v1/audit", adminOnly, http.StatusOK, nil},
+}
+
+func TestAccessMatrix(t *testing.T) {
+	f := newFixture(t)
+
+	var routes []string
+	for _, r := range f.srv.Echo().Routes() {
+		if strings.HasPrefix(r.Path, "/api/v1/") {
+			routes = append(routes, r.Method+" "+r.Path)
+		}
+	}
+	sort.Strings(routes)
+	for _, r := range routes {
+		if !slices.ContainsFunc(access, func(a accessRule) bool { return a.route == r }) {
+			t.Errorf("route %s has no entry in the access table", r)
+		}
+	}
+
+	for _, a := range access {
+		method, path, _ := strings.Cut(a.route, " ")
+		for _, name := range callerNames {
+			t.Run(a.route+"/"+name, func(t *testing.T) {
+				f.t = t
+				p, body := path, any(nil)
+				if a.call != nil {
+					p, body = a.call(f)
+				}
+				want := http.StatusForbidden
+				switch {
+				case slices.Contains(a.allowed, name):
+					want = a.ok
+				case slices.Contains(unauthenticated, name):
+					want = http.StatusUnauthorized
+				}
+				as := name
+				if slices.Contains(sessionRoutes, a.route) && f.callers[name].username != "" && name != "disabled-user" {
+					c := *f.callers[name]
+					c.cookie = ""
+					f.login(&c)
+					as = name + "-fresh"
+					f.callers[as] = &c
+				}
+				resp := f.json(as, method, p, body)
+				if resp.StatusCode != want {
+					t.Fatalf("%s as %s: got %d, want %d (%s)", a.route, name, resp.StatusCode, want, resp.body)
+				}
+			})
+		}
+	}
+}

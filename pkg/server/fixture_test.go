@@ -1,0 +1,210 @@
+package server_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/google/uuid"
+
+	"github.com/hexwatch/hexwatch/pkg/auth"
+	"github.com/hexwatch/hexwatch/pkg/server"
+	"github.com/hexwatch/hexwatch/pkg/store"
+	"github.com/hexwatch/hexwatch/pkg/store/storetest"
+)
+
+// fixture is a running server with two agencies, a user of every role,
+// API keys and the logs the server wrote.
+type fixture struct {
+	t       *testing.T
+	db      *store.DB
+	srv     *server.Server
+	http    *httptest.Server
+	logs    *syncBuffer
+	agencyA store.Agency
+	agencyB store.Agency
+	// callers by name: see newFixture.
+	callers map[string]*caller
+}
+
+// caller is a way of calling the API: an API key, a session, or nothing.
+type caller struct {
+	name     string
+	key      string
+	username string
+	password string
+	cookie   string
+	csrf     string
+}
+
+// password is shared by the fixture's users.
+const password = "a long enough password"
+
+// newFixture builds the fixture; names are unique per call so that tests
+// share the package's database.
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	suffix := "-" + uuid.NewString()[:8]
+
+	db := storetest.DB(t)
+	logs := &syncBuffer{}
+	srv := newServer(t, db, logs)
+	f := &fixture{t: t, db: db, srv: srv, http: httptest.NewServer(srv), logs: logs, callers: map[string]*caller{}}
+	t.Cleanup(f.http.Close)
+
+	ctx := context.Background()
+	ev := store.AuditEvent{Action: store.ActionAdmin, Actor: "test"}
+	var err error
+	if f.agencyA, err = db.CreateAgency(ctx, "Agency A"+suffix, "police", ev); err != nil {
+		t.Fatal(err)
+	}
+	if f.agencyB, err = db.CreateAgency(ctx, "Agency B"+suffix, "local_authority", ev); err != nil {
+		t.Fatal(err)
+	}
+	hash, err := auth.HashPassword(password)
+	if err != nil {
+		t.Fatal(err)
+	}
+	user := func(name string, role auth.Role, agency store.Agency) store.User {
+		u, err := db.CreateUser(ctx, store.NewUser{Username: name + suffix, PasswordHash: hash, Role: role, AgencyID: agency.ID}, ev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return u
+	}
+	key := func(role auth.Role, agency store.Agency) (string, store.APIKey) {
+		k, prefix := auth.NewAPIKey()
+		ak, err := db.CreateAPIKey(ctx, store.NewAPIKey{Hash: auth.HashSecret(k), Prefix: prefix, AgencyID: agency.ID, Role: role, CreatedBy: "test"}, ev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return k, ak
+	}
+
+	f.callers["anonymous"] = &caller{name: "anonymous"}
+	for _, c := range []struct {
+		name string
+		role auth.Role
+	}{{"partner", auth.Partner}, {"analyst", auth.Analyst}, {"chair", auth.Chair}, {"admin", auth.Admin}} {
+		u := user(c.name, c.role, f.agencyA)
+		f.callers[c.name] = &caller{name: c.name, username: u.Username, password: password}
+	}
+	k, _ := key(auth.Partner, f.agencyA)
+	f.callers["partner-key"] = &caller{name: "partner-key", key: k}
+	k, _ = key(auth.Partner, f.agencyB)
+	f.callers["other-partner-key"] = &caller{name: "other-partner-key", key: k}
+	k, revoked := key(auth.Partner, f.agencyA)
+	if _, err := db.RevokeAPIKey(ctx, revoked.ID, ev); err != nil {
+		t.Fatal(err)
+	}
+	f.callers["revoked-key"] = &caller{name: "revoked-key", key: k}
+
+	disabled := user("disabled", auth.Analyst, f.agencyA)
+	f.callers["disabled-user"] = &caller{name: "disabled-user", username: disabled.Username, password: password}
+	f.login(f.callers["disabled-user"])
+	yes := true
+	if _, err := db.UpdateUser(ctx, disabled.ID, store.UserChange{Disabled: &yes}, ev); err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+// login starts a session for c and keeps its cookie and CSRF token.
+func (f *fixture) login(c *caller) {
+	f.t.Helper()
+	body, _ := json.Marshal(map[string]string{"username": c.username, "password": c.password})
+	resp := f.request(nil, http.MethodPost, "/api/v1/session", "application/json", bytes.NewReader(body))
+	if resp.StatusCode != http.StatusOK {
+		f.t.Fatalf("login %s: got %d %s", c.username, resp.StatusCode, resp.body)
+	}
+	for _, ck := range resp.Cookies() {
+		if ck.Name == "hexwatch_session" {
+			c.cookie = ck.Value
+		}
+	}
+	var me struct {
+		CSRFToken string `json:"csrf_token"`
+	}
+	json.Unmarshal(resp.body, &me)
+	c.csrf = me.CSRFToken
+}
+
+type response struct {
+	*http.Response
+	body []byte
+}
+
+// request sends a request as caller c (nil: no credentials).
+func (f *fixture) request(c *caller, method, path, contentType string, body io.Reader) response {
+	f.t.Helper()
+	req, err := http.NewRequest(method, f.http.URL+path, body)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	if c != nil {
+		if c.username != "" && c.cookie == "" {
+			f.login(c)
+		}
+		if c.key != "" {
+			req.Header.Set("Authorization", "Bearer "+c.key)
+		}
+		if c.cookie != "" {
+			req.AddCookie(&http.Cookie{Name: "hexwatch_session", Value: c.cookie})
+			req.Header.Set("X-CSRF-Token", c.csrf)
+		}
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	checkContract(f.t, req, resp, b)
+	return response{resp, b}
+}
+
+// json sends v as a JSON body as caller name.
+func (f *fixture) json(name, method, path string, v any) response {
+	f.t.Helper()
+	var body io.Reader
+	if v != nil {
+		b, err := json.Marshal(v)
+		if err != nil {
+			f.t.Fatal(err)
+		}
+		body = bytes.NewReader(b)
+	}
+	return f.request(f.callers[name], method, path, "application/json", body)
+}
+
+// syncBuffer collects log output written from several goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func (s *syncBuffer) Contains(sub string) bool { return strings.Contains(s.String(), sub) }

@@ -1,0 +1,330 @@
+package server
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/labstack/echo/v4"
+
+	"github.com/hexwatch/hexwatch/pkg/auth"
+	"github.com/hexwatch/hexwatch/pkg/store"
+)
+
+// list wraps a collection so that JSON answers are always objects.
+type list[T any] struct {
+	Items      []T    `json:"items"`
+	NextCursor string `json:"next_cursor,omitempty"`
+}
+
+func newList[T any](items []T) list[T] {
+	if items == nil {
+		items = []T{}
+	}
+	return list[T]{Items: items}
+}
+
+func (s *Server) listAgencies(c echo.Context) error {
+	as, err := s.db.Agencies(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, newList(as))
+}
+
+type agencyRequest struct {
+	Name string `json:"name"`
+	Kind string `json:"kind"`
+}
+
+func (s *Server) createAgency(c echo.Context) error {
+	var req agencyRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	req.Name = strings.TrimSpace(req.Name)
+	var errs []FieldError
+	if req.Name == "" || len(req.Name) > 200 {
+		errs = append(errs, FieldError{"name", "required, at most 200 characters"})
+	}
+	if !auth.ValidAgencyKind(req.Kind) {
+		errs = append(errs, FieldError{"kind", "must be one of " + strings.Join(auth.AgencyKinds, ", ")})
+	}
+	if errs != nil {
+		return badRequest("the agency is not valid", errs...)
+	}
+	a, err := s.db.CreateAgency(c.Request().Context(), req.Name, req.Kind, s.event(c, store.ActionAdmin))
+	if errors.Is(err, store.ErrConflict) {
+		return newProblem(http.StatusConflict, "an agency of that name exists", FieldError{"name", "already taken"})
+	}
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set(echo.HeaderLocation, "/api/v1/agencies/"+a.ID.String())
+	return c.JSON(http.StatusCreated, a)
+}
+
+// agencyField resolves an agency named in a request, as a field error when
+// there is none of that name.
+func (s *Server) agencyField(c echo.Context, name string) (store.Agency, *FieldError, error) {
+	if strings.TrimSpace(name) == "" {
+		return store.Agency{}, &FieldError{"agency", "required: the name of an agency"}, nil
+	}
+	a, err := s.db.AgencyByName(c.Request().Context(), name)
+	if errors.Is(err, store.ErrNotFound) {
+		return a, &FieldError{"agency", "no agency of that name"}, nil
+	}
+	return a, nil, err
+}
+
+func roleField(r auth.Role) *FieldError {
+	if r.Valid() {
+		return nil
+	}
+	return &FieldError{"role", "must be partner, analyst, chair or admin"}
+}
+
+func (s *Server) listUsers(c echo.Context) error {
+	us, err := s.db.Users(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, newList(us))
+}
+
+type userRequest struct {
+	Username string    `json:"username"`
+	Password string    `json:"password"`
+	Role     auth.Role `json:"role"`
+	Agency   string    `json:"agency"`
+}
+
+type userCreated struct {
+	store.User
+	// Password is set only when hexwatch generated it, and shown only here.
+	Password string `json:"password,omitempty"`
+}
+
+func (s *Server) createUser(c echo.Context) error {
+	var req userRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	var errs []FieldError
+	if msg := auth.ValidateUsername(req.Username); msg != "" {
+		errs = append(errs, FieldError{"username", msg})
+	}
+	generated := ""
+	if req.Password == "" {
+		generated = auth.NewPassword()
+		req.Password = generated
+	} else if msg := auth.ValidatePassword(req.Password); msg != "" {
+		errs = append(errs, FieldError{"password", msg})
+	}
+	if fe := roleField(req.Role); fe != nil {
+		errs = append(errs, *fe)
+	}
+	agency, fe, err := s.agencyField(c, req.Agency)
+	if err != nil {
+		return err
+	}
+	if fe != nil {
+		errs = append(errs, *fe)
+	}
+	if errs != nil {
+		return badRequest("the user is not valid", errs...)
+	}
+	hash, err := auth.HashPassword(req.Password)
+	if err != nil {
+		return err
+	}
+	u, err := s.db.CreateUser(c.Request().Context(),
+		store.NewUser{Username: req.Username, PasswordHash: hash, Role: req.Role, AgencyID: agency.ID}, s.event(c, store.ActionAdmin))
+	if errors.Is(err, store.ErrConflict) {
+		return newProblem(http.StatusConflict, "a user of that name exists", FieldError{"username", "already taken"})
+	}
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set(echo.HeaderLocation, "/api/v1/users/"+u.ID.String())
+	return c.JSON(http.StatusCreated, userCreated{u, generated})
+}
+
+type userPatch struct {
+	Role     *auth.Role `json:"role"`
+	Disabled *bool      `json:"disabled"`
+	Password *string    `json:"password"`
+}
+
+func (s *Server) updateUser(c echo.Context) error {
+	id, err := pathUUID(c, "id")
+	if err != nil {
+		return err
+	}
+	var req userPatch
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	var (
+		errs []FieldError
+		ch   = store.UserChange{Role: req.Role, Disabled: req.Disabled}
+	)
+	if req.Role != nil {
+		if fe := roleField(*req.Role); fe != nil {
+			errs = append(errs, *fe)
+		}
+	}
+	if req.Password != nil {
+		if msg := auth.ValidatePassword(*req.Password); msg != "" {
+			errs = append(errs, FieldError{"password", msg})
+		} else {
+			hash, err := auth.HashPassword(*req.Password)
+			if err != nil {
+				return err
+			}
+			ch.PasswordHash = &hash
+		}
+	}
+	if errs != nil {
+		return badRequest("the change is not valid", errs...)
+	}
+	u, err := s.db.UpdateUser(c.Request().Context(), id, ch, s.event(c, store.ActionAdmin))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, u)
+}
+
+func (s *Server) listKeys(c echo.Context) error {
+	ks, err := s.db.APIKeys(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, newList(ks))
+}
+
+type keyRequest struct {
+	Agency string    `json:"agency"`
+	Role   auth.Role `json:"role"`
+	Label  string    `json:"label"`
+}
+
+type keyCreated struct {
+	store.APIKey
+	// Key is the secret itself: shown once, here, and never again.
+	Key string `json:"key"`
+}
+
+func (s *Server) createKey(c echo.Context) error {
+	var req keyRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	var errs []FieldError
+	if fe := roleField(req.Role); fe != nil {
+		errs = append(errs, *fe)
+	}
+	if len(req.Label) > 200 {
+		errs = append(errs, FieldError{"label", "at most 200 characters"})
+	}
+	agency, fe, err := s.agencyField(c, req.Agency)
+	if err != nil {
+		return err
+	}
+	if fe != nil {
+		errs = append(errs, *fe)
+	}
+	if errs != nil {
+		return badRequest("the key request is not valid", errs...)
+	}
+	key, prefix := auth.NewAPIKey()
+	k, err := s.db.CreateAPIKey(c.Request().Context(), store.NewAPIKey{
+		Hash: auth.HashSecret(key), Prefix: prefix, Label: req.Label, AgencyID: agency.ID, Role: req.Role,
+		CreatedBy: principal(c).Name,
+	}, s.event(c, store.ActionKeyCreated))
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set(echo.HeaderLocation, "/api/v1/keys/"+k.ID.String())
+	return c.JSON(http.StatusCreated, keyCreated{k, key})
+}
+
+func (s *Server) revokeKey(c echo.Context) error {
+	id, err := pathUUID(c, "id")
+	if err != nil {
+		return err
+	}
+	k, err := s.db.RevokeAPIKey(c.Request().Context(), id, s.event(c, store.ActionKeyRevoked))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, k)
+}
+
+const (
+	defaultPage = 100
+	maxPage     = 1000
+)
+
+func (s *Server) listAudit(c echo.Context) error {
+	q := c.QueryParams()
+	f := store.AuditFilter{
+		Action: q.Get("action"), Actor: q.Get("actor"), ObjectType: q.Get("object_type"), ObjectID: q.Get("object_id"),
+		Limit: defaultPage,
+	}
+	var errs []FieldError
+	if v := q.Get("agency_id"); v != "" {
+		id, err := uuid.Parse(v)
+		if err != nil {
+			errs = append(errs, FieldError{"agency_id", "must be a UUID"})
+		}
+		f.AgencyID = &id
+	}
+	for name, dst := range map[string]*time.Time{"from": &f.From, "to": &f.To} {
+		if v := q.Get(name); v != "" {
+			t, err := time.Parse(time.RFC3339, v)
+			if err != nil {
+				errs = append(errs, FieldError{name, "must be an RFC 3339 time with offset, e.g. 2026-01-31T09:00:00Z"})
+			}
+			*dst = t
+		}
+	}
+	if v := q.Get("cursor"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 1 {
+			errs = append(errs, FieldError{"cursor", "must be a next_cursor of an earlier page"})
+		}
+		f.Before = n
+	}
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > maxPage {
+			errs = append(errs, FieldError{"limit", "must be 1 to " + strconv.Itoa(maxPage)})
+		}
+		f.Limit = n
+	}
+	if errs != nil {
+		return badRequest("the audit query is not valid", errs...)
+	}
+	evs, err := s.db.AuditEvents(c.Request().Context(), f)
+	if err != nil {
+		return err
+	}
+	l := newList(evs)
+	if len(evs) == f.Limit {
+		l.NextCursor = strconv.FormatInt(evs[len(evs)-1].ID, 10)
+	}
+	return c.JSON(http.StatusOK, l)
+}
+
+// pathUUID reads a UUID path parameter; a malformed one is simply not found.
+func pathUUID(c echo.Context, name string) (uuid.UUID, error) {
+	id, err := uuid.Parse(c.Param(name))
+	if err != nil {
+		return id, newProblem(http.StatusNotFound, "")
+	}
+	return id, nil
+}

@@ -1,0 +1,188 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+)
+
+// The audit actions of DPA 2018 s.62 and of access control.
+const (
+	ActionCollect      = "collect"
+	ActionAlter        = "alter"
+	ActionConsult      = "consult"
+	ActionDisclose     = "disclose"
+	ActionCombine      = "combine"
+	ActionErase        = "erase"
+	ActionLogin        = "login"
+	ActionLoginFailed  = "login_failed"
+	ActionLogout       = "logout"
+	ActionKeyCreated   = "key_created"
+	ActionKeyRevoked   = "key_revoked"
+	ActionAccessDenied = "access_denied"
+	ActionAdmin        = "admin"
+)
+
+// AuditEvent is one record of the append-only audit log.
+type AuditEvent struct {
+	ID            int64      `json:"id"`
+	At            time.Time  `json:"at"`
+	ActorUserID   *uuid.UUID `json:"actor_user_id,omitempty"`
+	ActorKeyID    *uuid.UUID `json:"actor_key_id,omitempty"`
+	Actor         string     `json:"actor"`
+	AgencyID      *uuid.UUID `json:"agency_id,omitempty"`
+	Action        string     `json:"action"`
+	ObjectType    string     `json:"object_type,omitempty"`
+	ObjectID      string     `json:"object_id,omitempty"`
+	Recipient     string     `json:"recipient,omitempty"`
+	Justification string     `json:"justification,omitempty"`
+	RequestID     string     `json:"request_id,omitempty"`
+	RemoteAddr    string     `json:"remote_addr,omitempty"`
+	Detail        any        `json:"detail,omitempty"`
+}
+
+// querier is what both a pool and a transaction offer.
+type querier interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+const insertAuditSQL = `INSERT INTO audit_events
+	(actor_user_id, actor_key_id, actor, agency_id, action, object_type, object_id, recipient, justification, request_id, remote_addr, detail)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`
+
+// writeAudit records ev with q, which is the transaction of the change ev
+// records: if the record cannot be written, the change is rolled back.
+func writeAudit(ctx context.Context, q querier, ev AuditEvent) error {
+	var detail []byte
+	if ev.Detail != nil {
+		var err error
+		if detail, err = json.Marshal(ev.Detail); err != nil {
+			return fmt.Errorf("store: audit detail: %w", err)
+		}
+	}
+	_, err := q.Exec(ctx, insertAuditSQL, ev.ActorUserID, ev.ActorKeyID, ev.Actor, ev.AgencyID, ev.Action,
+		ev.ObjectType, ev.ObjectID, ev.Recipient, ev.Justification, ev.RequestID, ev.RemoteAddr, detail)
+	if err != nil {
+		return fmt.Errorf("store: write audit event: %w", err)
+	}
+	return nil
+}
+
+// Audit records an event that accompanies no change of data, such as a
+// failed login or a refused request.
+func (db *DB) Audit(ctx context.Context, ev AuditEvent) error {
+	return writeAudit(ctx, db.Pool, ev)
+}
+
+// AuditFilter selects audit events; zero fields select everything.
+type AuditFilter struct {
+	Action     string
+	Actor      string
+	AgencyID   *uuid.UUID
+	ObjectType string
+	ObjectID   string
+	From, To   time.Time
+	// Before pages backwards: events with an id below it.
+	Before int64
+	Limit  int
+}
+
+// AuditEvents returns the newest events matching f, newest first.
+func (db *DB) AuditEvents(ctx context.Context, f AuditFilter) ([]AuditEvent, error) {
+	var (
+		where []string
+		args  []any
+	)
+	add := func(cond string, v any) {
+		args = append(args, v)
+		where = append(where, strings.ReplaceAll(cond, "?", "$"+strconv.Itoa(len(args))))
+	}
+	if f.Action != "" {
+		add("action = ?", f.Action)
+	}
+	if f.Actor != "" {
+		add("actor = ?", f.Actor)
+	}
+	if f.AgencyID != nil {
+		add("agency_id = ?", *f.AgencyID)
+	}
+	if f.ObjectType != "" {
+		add("object_type = ?", f.ObjectType)
+	}
+	if f.ObjectID != "" {
+		add("object_id = ?", f.ObjectID)
+	}
+	if !f.From.IsZero() {
+		add("at >= ?", f.From)
+	}
+	if !f.To.IsZero() {
+		add("at < ?", f.To)
+	}
+	if f.Before > 0 {
+		add("id < ?", f.Before)
+	}
+	sql := `SELECT id, at, actor_user_id, actor_key_id, actor, agency_id, action, object_type, object_id,
+		recipient, justification, request_id, remote_addr, detail FROM audit_events`
+	if len(where) > 0 {
+		sql += " WHERE " + strings.Join(where, " AND ")
+	}
+	args = append(args, f.Limit)
+	sql += " ORDER BY id DESC LIMIT $" + strconv.Itoa(len(args))
+
+	rows, err := db.Pool.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: audit events: %w", err)
+	}
+	events, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (AuditEvent, error) {
+		var (
+			ev     AuditEvent
+			detail []byte
+		)
+		err := r.Scan(&ev.ID, &ev.At, &ev.ActorUserID, &ev.ActorKeyID, &ev.Actor, &ev.AgencyID, &ev.Action,
+			&ev.ObjectType, &ev.ObjectID, &ev.Recipient, &ev.Justification, &ev.RequestID, &ev.RemoteAddr, &detail)
+		if err == nil && detail != nil {
+			ev.Detail = json.RawMessage(detail)
+		}
+		return ev, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: audit events: %w", err)
+	}
+	return events, nil
+}
+
+const nthLoginFailureSQL = `SELECT at FROM audit_events
+	WHERE action = 'login_failed' AND %s = $1 AND at > now() - make_interval(secs => $2)
+	ORDER BY at DESC OFFSET $3 LIMIT 1`
+
+// LoginRetryAfter says how long a login for username from addr must wait:
+// zero unless maxPerUser failures for the username, or maxPerAddr from the
+// address, were recorded within window. The failures are read from the
+// audit log, so the throttle holds across instances and restarts.
+func (db *DB) LoginRetryAfter(ctx context.Context, username, addr string, window time.Duration, maxPerUser, maxPerAddr int) (time.Duration, error) {
+	var wait time.Duration
+	for _, c := range []struct {
+		column, value string
+		max           int
+	}{{"object_id", username, maxPerUser}, {"remote_addr", addr, maxPerAddr}} {
+		var at time.Time
+		err := db.Pool.QueryRow(ctx, fmt.Sprintf(nthLoginFailureSQL, c.column), c.value, window.Seconds(), c.max-1).Scan(&at)
+		if err == pgx.ErrNoRows {
+			continue
+		}
+		if err != nil {
+			return 0, fmt.Errorf("store: login failures: %w", err)
+		}
+		wait = max(wait, time.Until(at.Add(window)))
+	}
+	return wait, nil
+}
