@@ -32,6 +32,11 @@ func TestMain(m *testing.M) {
 	if err != nil {
 		panic("build hexwatch: " + err.Error() + "\n" + string(out))
 	}
+	area, err := filepath.Abs("../../testdata/service-area.geojson")
+	if err != nil {
+		panic(err)
+	}
+	os.Setenv("HEXWATCH_SERVICE_AREA", area)
 	code := storetest.Run(m)
 	os.RemoveAll(dir)
 	os.Exit(code)

@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"time"
 
 	"github.com/hexwatch/hexwatch/pkg/config"
+	"github.com/hexwatch/hexwatch/pkg/intel"
 	"github.com/hexwatch/hexwatch/pkg/server"
 	"github.com/hexwatch/hexwatch/pkg/store"
 )
@@ -19,6 +21,10 @@ func serve(ctx context.Context, env *environment, args []string) error {
 		return fmt.Errorf("%w: unexpected argument %q", errUsage, rest[0])
 	}
 	log := newLogger(env.stderr, cfg.LogLevel)
+	v, err := newValidator(cfg)
+	if err != nil {
+		return err
+	}
 
 	mg, err := store.NewMigrator(cfg.DatabaseURL)
 	if err != nil {
@@ -47,7 +53,17 @@ func serve(ctx context.Context, env *environment, args []string) error {
 		return err
 	}
 	fmt.Fprintf(env.stderr, "hexwatch %s serving on %s\n", version, displayURL(ln.Addr()))
-	return server.New(cfg, db, log, version).Run(ctx, ln)
+	return server.New(cfg, db, v, log, version).Run(ctx, ln)
+}
+
+// newValidator checks reports against the configured service area,
+// retention period and clock.
+func newValidator(cfg config.Config) (*intel.Validator, error) {
+	area, err := intel.LoadServiceArea(cfg.ServiceArea)
+	if err != nil {
+		return nil, err
+	}
+	return &intel.Validator{Area: area, Retention: cfg.Retention, Skew: cfg.ClockSkew, Now: time.Now}, nil
 }
 
 // displayURL is the address a person on this machine can open.

@@ -39,6 +39,11 @@ type Config struct {
 	SessionMax        time.Duration
 	LoginWindow       time.Duration
 	LoginMaxFailures  int
+	ServiceArea       string
+	Retention         time.Duration
+	ClockSkew         time.Duration
+	BulkLimit         int64
+	BulkConcurrency   int
 }
 
 // Scope says which subcommands a setting applies to.
@@ -67,6 +72,9 @@ func (c *Config) Variables() []Variable {
 		{"HEXWATCH_DATABASE_URL", "database-url", DefaultDatabaseURL, "PostgreSQL/PostGIS connection URL", Database, (*stringValue)(&c.DatabaseURL)},
 		{"HEXWATCH_DB_MAX_CONNS", "db-max-conns", "10", "largest number of pooled database connections", Database, (*intValue)(&c.DBMaxConns)},
 		{"HEXWATCH_LOG_LEVEL", "log-level", "info", "log level: debug, info, warn or error", Database, (*levelValue)(&c.LogLevel)},
+		{"HEXWATCH_SERVICE_AREA", "service-area", "testdata/service-area.geojson", "GeoJSON polygon of the area served: reports outside it are refused", Database, (*stringValue)(&c.ServiceArea)},
+		{"HEXWATCH_RETENTION", "retention", "2190d", "how long a report is kept before review (review_at = observed_at + this); older reports are refused", Database, (*durationValue)(&c.Retention)},
+		{"HEXWATCH_CLOCK_SKEW", "clock-skew", "5m", "how far in the future observed_at may be", Database, (*durationValue)(&c.ClockSkew)},
 		{"HEXWATCH_ADDR", "addr", ":8080", "address the HTTP server listens on", HTTP, (*stringValue)(&c.Addr)},
 		{"HEXWATCH_MIGRATE", "migrate", "true", "apply pending migrations when the server starts", HTTP, (*boolValue)(&c.Migrate)},
 		{"HEXWATCH_BODY_LIMIT", "body-limit", "1MiB", "largest request body accepted by ordinary endpoints", HTTP, (*bytesValue)(&c.BodyLimit)},
@@ -76,6 +84,8 @@ func (c *Config) Variables() []Variable {
 		{"HEXWATCH_IDLE_TIMEOUT", "idle-timeout", "2m", "time an idle keep-alive connection is kept", HTTP, (*durationValue)(&c.IdleTimeout)},
 		{"HEXWATCH_REQUEST_TIMEOUT", "request-timeout", "30s", "deadline of the database work of an ordinary request", HTTP, (*durationValue)(&c.RequestTimeout)},
 		{"HEXWATCH_SHUTDOWN_TIMEOUT", "shutdown-timeout", "30s", "time in-flight requests get to finish on SIGINT/SIGTERM", HTTP, (*durationValue)(&c.ShutdownTimeout)},
+		{"HEXWATCH_BULK_LIMIT", "bulk-limit", "1GiB", "largest bulk upload accepted (413 beyond)", HTTP, (*bytesValue)(&c.BulkLimit)},
+		{"HEXWATCH_BULK_CONCURRENCY", "bulk-concurrency", "2", "bulk uploads processed at once; more wait for a slot, then get 503", HTTP, (*intValue)(&c.BulkConcurrency)},
 		{"HEXWATCH_SESSION_IDLE", "session-idle", "30m", "a session unused this long ends", HTTP, (*durationValue)(&c.SessionIdle)},
 		{"HEXWATCH_SESSION_MAX", "session-max", "12h", "a session ends this long after login, however used", HTTP, (*durationValue)(&c.SessionMax)},
 		{"HEXWATCH_LOGIN_WINDOW", "login-window", "15m", "window over which failed logins are counted", HTTP, (*durationValue)(&c.LoginWindow)},
@@ -129,11 +139,17 @@ func (c Config) validate(scopes []Scope) error {
 		if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
 			errs = append(errs, errors.New("HEXWATCH_DATABASE_URL must be a postgres:// URL"))
 		}
+		if c.Retention < 24*time.Hour {
+			errs = append(errs, errors.New("HEXWATCH_RETENTION must be at least 1d"))
+		}
 		if c.DBMaxConns < 2 {
 			errs = append(errs, errors.New("HEXWATCH_DB_MAX_CONNS must be at least 2"))
 		}
 	}
 	if inScope(HTTP, scopes) {
+		if c.BulkConcurrency < 1 {
+			errs = append(errs, errors.New("HEXWATCH_BULK_CONCURRENCY must be at least 1"))
+		}
 		if c.LoginMaxFailures < 1 {
 			errs = append(errs, errors.New("HEXWATCH_LOGIN_MAX_FAILURES must be at least 1"))
 		}
@@ -186,12 +202,36 @@ func (v *boolValue) IsBoolFlag() bool { return true }
 
 type durationValue time.Duration
 
+// Set accepts Go durations (90s, 72h) and whole days (28d).
 func (v *durationValue) Set(s string) error {
-	d, err := time.ParseDuration(s)
+	d, err := ParseDuration(s)
 	*v = durationValue(d)
 	return err
 }
-func (v *durationValue) String() string { return time.Duration(*v).String() }
+
+// ParseDuration reads a Go duration such as 72h or 90s, or a number of
+// days such as 28d.
+func ParseDuration(s string) (time.Duration, error) {
+	if days, ok := strings.CutSuffix(s, "d"); ok {
+		n, err := strconv.ParseFloat(days, 64)
+		if err != nil || n < 0 || n > 36500 {
+			return 0, fmt.Errorf("want a duration such as 28d, 72h or 90m, got %q", s)
+		}
+		return time.Duration(n * 24 * float64(time.Hour)), nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return 0, fmt.Errorf("want a duration such as 28d, 72h or 90m, got %q", s)
+	}
+	return d, nil
+}
+func (v *durationValue) String() string {
+	d := time.Duration(*v)
+	if d > 0 && d%(24*time.Hour) == 0 {
+		return strconv.Itoa(int(d/(24*time.Hour))) + "d"
+	}
+	return d.String()
+}
 
 type levelValue slog.Level
 

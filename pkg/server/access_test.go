@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"slices"
 	"sort"
@@ -31,8 +32,15 @@ type accessRule struct {
 	route   string
 	allowed []string
 	ok      int
-	// call returns the path (with ids filled in) and the JSON body.
+	// call returns the path (with ids filled in) and the body: JSON, or a rawBody.
 	call func(f *fixture) (string, any)
+	// others are statuses other than 403 for callers not allowed.
+	others map[string]int
+}
+
+// rawBody is a request body that is not JSON.
+type rawBody struct {
+	contentType, data string
 }
 
 // sessionRoutes end or replace the caller's session: they are called
@@ -46,28 +54,28 @@ var access = []accessRule{
 	{"POST /api/v1/session", allForPublics, http.StatusOK, func(f *fixture) (string, any) {
 		p := f.callers["partner"]
 		return "/api/v1/session", map[string]string{"username": p.username, "password": p.password}
-	}},
-	{"DELETE /api/v1/session", sessionsOnly, http.StatusNoContent, nil},
-	{"GET /api/v1/me", everyone, http.StatusOK, nil},
-	{"GET /api/v1/agencies", everyone, http.StatusOK, nil},
+	}, nil},
+	{"DELETE /api/v1/session", sessionsOnly, http.StatusNoContent, nil, nil},
+	{"GET /api/v1/me", everyone, http.StatusOK, nil, nil},
+	{"GET /api/v1/agencies", everyone, http.StatusOK, nil, nil},
 	{"POST /api/v1/agencies", adminOnly, http.StatusCreated, func(f *fixture) (string, any) {
 		return "/api/v1/agencies", map[string]string{"name": "New agency " + uuid.NewString(), "kind": "housing"}
-	}},
-	{"GET /api/v1/users", adminOnly, http.StatusOK, nil},
+	}, nil},
+	{"GET /api/v1/users", adminOnly, http.StatusOK, nil, nil},
 	{"POST /api/v1/users", adminOnly, http.StatusCreated, func(f *fixture) (string, any) {
 		return "/api/v1/users", map[string]string{"username": "u-" + uuid.NewString()[:12], "role": "partner", "agency": f.agencyB.Name}
-	}},
+	}, nil},
 	{"PATCH /api/v1/users/:id", adminOnly, http.StatusOK, func(f *fixture) (string, any) {
 		u, err := f.db.UserByName(context.Background(), f.callers["chair"].username)
 		if err != nil {
 			f.t.Fatal(err)
 		}
 		return "/api/v1/users/" + u.ID.String(), map[string]string{"role": "chair"}
-	}},
-	{"GET /api/v1/keys", adminOnly, http.StatusOK, nil},
+	}, nil},
+	{"GET /api/v1/keys", adminOnly, http.StatusOK, nil, nil},
 	{"POST /api/v1/keys", adminOnly, http.StatusCreated, func(f *fixture) (string, any) {
 		return "/api/v1/keys", map[string]string{"agency": f.agencyA.Name, "role": "partner", "label": "case system"}
-	}},
+	}, nil},
 	{"DELETE /api/v1/keys/:id", adminOnly, http.StatusOK, func(f *fixture) (string, any) {
 		_, prefix := auth.NewAPIKey()
 		k, err := f.db.CreateAPIKey(context.Background(), store.NewAPIKey{
@@ -77,9 +85,41 @@ var access = []accessRule{
 			f.t.Fatal(err)
 		}
 		return "/api/v1/keys/" + k.ID.String(), nil
-	}},
-	{"GET /api/v1/audit", adminOnly, http.StatusOK, nil},
+	}, nil},
+	{"GET /api/v1/audit", adminOnly, http.StatusOK, nil, nil},
+
+	{"GET /api/v1/taxonomy", everyone, http.StatusOK, nil, nil},
+	{"POST /api/v1/reports", partners, http.StatusCreated, func(f *fixture) (string, any) {
+		return "/api/v1/reports", submission("access-" + uuid.NewString())
+	}, nil},
+	{"POST /api/v1/reports/bulk", partners, http.StatusOK, func(f *fixture) (string, any) {
+		b, _ := json.Marshal(submission("bulk-" + uuid.NewString()))
+		return "/api/v1/reports/bulk", rawBody{"application/x-ndjson", string(b) + "\n"}
+	}, nil},
+	{"GET /api/v1/reports", readers, http.StatusOK, nil, nil},
+	// A report of agency A: another agency's partner is told it does not exist.
+	{"GET /api/v1/reports/:id", agencyAReaders, http.StatusOK, func(f *fixture) (string, any) {
+		return reportPath(f.report()), nil
+	}, notFoundForOtherAgency},
+	{"PATCH /api/v1/reports/:id", agencyAReaders, http.StatusOK, func(f *fixture) (string, any) {
+		return reportPath(f.report()), map[string]any{"narrative": "amended"}
+	}, notFoundForOtherAgency},
+	{"DELETE /api/v1/reports/:id", agencyAReaders, http.StatusOK, func(f *fixture) (string, any) {
+		return reportPath(f.report()), nil
+	}, notFoundForOtherAgency},
+	{"POST /api/v1/reports/:id/erase", adminOnly, http.StatusNoContent, func(f *fixture) (string, any) {
+		return reportPath(f.report()) + "/erase", map[string]string{"reason": "entered in error"}
+	}, nil},
 }
+
+var (
+	partners               = []string{"partner", "partner-key", "other-partner-key"}
+	readers                = []string{"partner", "partner-key", "other-partner-key", "analyst"}
+	agencyAReaders         = []string{"partner", "partner-key", "analyst"}
+	notFoundForOtherAgency = map[string]int{"other-partner-key": http.StatusNotFound}
+)
+
+func reportPath(id string) string { return "/api/v1/reports/" + id }
 
 func TestAccessMatrix(t *testing.T) {
 	f := newFixture(t)
@@ -112,6 +152,8 @@ func TestAccessMatrix(t *testing.T) {
 					want = a.ok
 				case slices.Contains(unauthenticated, name):
 					want = http.StatusUnauthorized
+				case a.others[name] != 0:
+					want = a.others[name]
 				}
 				as := name
 				if slices.Contains(sessionRoutes, a.route) && f.callers[name].username != "" && name != "disabled-user" {
@@ -121,7 +163,12 @@ func TestAccessMatrix(t *testing.T) {
 					as = name + "-fresh"
 					f.callers[as] = &c
 				}
-				resp := f.json(as, method, p, body)
+				var resp response
+				if raw, ok := body.(rawBody); ok {
+					resp = f.request(f.callers[as], method, p, raw.contentType, strings.NewReader(raw.data))
+				} else {
+					resp = f.json(as, method, p, body)
+				}
 				if resp.StatusCode != want {
 					t.Fatalf("%s as %s: got %d, want %d (%s)", a.route, name, resp.StatusCode, want, resp.body)
 				}

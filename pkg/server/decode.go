@@ -51,10 +51,10 @@ func jsonProblem(err error) error {
 		if field == "" {
 			return badRequest("the body must be a JSON object")
 		}
-		return badRequest("a field has the wrong type", FieldError{field, "must be " + jsonType(typeErr.Type.Kind().String())})
+		return badRequest("a field has the wrong type", FieldError{Field: field, Message: "must be " + jsonType(typeErr.Type.Kind().String())})
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-		return badRequest("the body has a field hexwatch does not know", FieldError{name, "unknown field"})
+		return badRequest("the body has a field hexwatch does not know", FieldError{Field: name, Message: "unknown field"})
 	default:
 		return badRequest("the body is not valid JSON")
 	}

@@ -10,10 +10,12 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 
 	"github.com/hexwatch/hexwatch/pkg/auth"
+	"github.com/hexwatch/hexwatch/pkg/intel"
 	"github.com/hexwatch/hexwatch/pkg/server"
 	"github.com/hexwatch/hexwatch/pkg/store"
 	"github.com/hexwatch/hexwatch/pkg/store/storetest"
@@ -22,13 +24,14 @@ import (
 // fixture is a running server with two agencies, a user of every role,
 // API keys and the logs the server wrote.
 type fixture struct {
-	t       *testing.T
-	db      *store.DB
-	srv     *server.Server
-	http    *httptest.Server
-	logs    *syncBuffer
-	agencyA store.Agency
-	agencyB store.Agency
+	t         *testing.T
+	db        *store.DB
+	srv       *server.Server
+	http      *httptest.Server
+	logs      *syncBuffer
+	validator *intel.Validator
+	agencyA   store.Agency
+	agencyB   store.Agency
 	// callers by name: see newFixture.
 	callers map[string]*caller
 }
@@ -55,7 +58,8 @@ func newFixture(t *testing.T) *fixture {
 	db := storetest.DB(t)
 	logs := &syncBuffer{}
 	srv := newServer(t, db, logs)
-	f := &fixture{t: t, db: db, srv: srv, http: httptest.NewServer(srv), logs: logs, callers: map[string]*caller{}}
+	f := &fixture{t: t, db: db, srv: srv, http: httptest.NewServer(srv), logs: logs, callers: map[string]*caller{},
+		validator: testValidator(t, testConfig(t))}
 	t.Cleanup(f.http.Close)
 
 	ctx := context.Background()
@@ -208,3 +212,37 @@ func (s *syncBuffer) String() string {
 }
 
 func (s *syncBuffer) Contains(sub string) bool { return strings.Contains(s.String(), sub) }
+
+// submission is a valid report in central Cambridge, observed yesterday.
+func submission(ref string) map[string]any {
+	return map[string]any{
+		"external_ref":   ref,
+		"category":       "drug_supply",
+		"indicators":     []string{"multiple_phones"},
+		"observed_at":    time.Now().Add(-24 * time.Hour).UTC().Format(time.RFC3339),
+		"location":       map[string]float64{"lat": 52.2053, "lon": 0.1218},
+		"precision_m":    25,
+		"grading":        map[string]any{"source": 2, "assessment": "B", "handling": "P"},
+		"classification": "OFFICIAL",
+		"narrative":      "Young people seen exchanging packages near the bus station.",
+	}
+}
+
+// report stores a report of agency A and returns its id.
+func (f *fixture) report() string {
+	f.t.Helper()
+	b, _ := json.Marshal(submission("fixture-" + uuid.NewString()))
+	sub, errs := intel.DecodeSubmission(b)
+	if errs != nil {
+		f.t.Fatal(errs)
+	}
+	r, verr := f.validator.Validate(sub)
+	if verr != nil {
+		f.t.Fatal(verr)
+	}
+	r.ID, r.AgencyID = uuid.Must(uuid.NewV7()), f.agencyA.ID
+	if _, err := f.db.InsertReports(context.Background(), []intel.Report{r}, store.AuditEvent{Action: store.ActionCollect, Actor: "test"}); err != nil {
+		f.t.Fatal(err)
+	}
+	return r.ID.String()
+}

@@ -48,17 +48,17 @@ func (s *Server) createAgency(c echo.Context) error {
 	req.Name = strings.TrimSpace(req.Name)
 	var errs []FieldError
 	if req.Name == "" || len(req.Name) > 200 {
-		errs = append(errs, FieldError{"name", "required, at most 200 characters"})
+		errs = append(errs, FieldError{Field: "name", Message: "required, at most 200 characters"})
 	}
 	if !auth.ValidAgencyKind(req.Kind) {
-		errs = append(errs, FieldError{"kind", "must be one of " + strings.Join(auth.AgencyKinds, ", ")})
+		errs = append(errs, FieldError{Field: "kind", Message: "must be one of " + strings.Join(auth.AgencyKinds, ", ")})
 	}
 	if errs != nil {
 		return badRequest("the agency is not valid", errs...)
 	}
 	a, err := s.db.CreateAgency(c.Request().Context(), req.Name, req.Kind, s.event(c, store.ActionAdmin))
 	if errors.Is(err, store.ErrConflict) {
-		return newProblem(http.StatusConflict, "an agency of that name exists", FieldError{"name", "already taken"})
+		return newProblem(http.StatusConflict, "an agency of that name exists", FieldError{Field: "name", Message: "already taken"})
 	}
 	if err != nil {
 		return err
@@ -71,11 +71,11 @@ func (s *Server) createAgency(c echo.Context) error {
 // there is none of that name.
 func (s *Server) agencyField(c echo.Context, name string) (store.Agency, *FieldError, error) {
 	if strings.TrimSpace(name) == "" {
-		return store.Agency{}, &FieldError{"agency", "required: the name of an agency"}, nil
+		return store.Agency{}, &FieldError{Field: "agency", Message: "required: the name of an agency"}, nil
 	}
 	a, err := s.db.AgencyByName(c.Request().Context(), name)
 	if errors.Is(err, store.ErrNotFound) {
-		return a, &FieldError{"agency", "no agency of that name"}, nil
+		return a, &FieldError{Field: "agency", Message: "no agency of that name"}, nil
 	}
 	return a, nil, err
 }
@@ -84,7 +84,7 @@ func roleField(r auth.Role) *FieldError {
 	if r.Valid() {
 		return nil
 	}
-	return &FieldError{"role", "must be partner, analyst, chair or admin"}
+	return &FieldError{Field: "role", Message: "must be partner, analyst, chair or admin"}
 }
 
 func (s *Server) listUsers(c echo.Context) error {
@@ -115,14 +115,14 @@ func (s *Server) createUser(c echo.Context) error {
 	}
 	var errs []FieldError
 	if msg := auth.ValidateUsername(req.Username); msg != "" {
-		errs = append(errs, FieldError{"username", msg})
+		errs = append(errs, FieldError{Field: "username", Message: msg})
 	}
 	generated := ""
 	if req.Password == "" {
 		generated = auth.NewPassword()
 		req.Password = generated
 	} else if msg := auth.ValidatePassword(req.Password); msg != "" {
-		errs = append(errs, FieldError{"password", msg})
+		errs = append(errs, FieldError{Field: "password", Message: msg})
 	}
 	if fe := roleField(req.Role); fe != nil {
 		errs = append(errs, *fe)
@@ -144,7 +144,7 @@ func (s *Server) createUser(c echo.Context) error {
 	u, err := s.db.CreateUser(c.Request().Context(),
 		store.NewUser{Username: req.Username, PasswordHash: hash, Role: req.Role, AgencyID: agency.ID}, s.event(c, store.ActionAdmin))
 	if errors.Is(err, store.ErrConflict) {
-		return newProblem(http.StatusConflict, "a user of that name exists", FieldError{"username", "already taken"})
+		return newProblem(http.StatusConflict, "a user of that name exists", FieldError{Field: "username", Message: "already taken"})
 	}
 	if err != nil {
 		return err
@@ -179,7 +179,7 @@ func (s *Server) updateUser(c echo.Context) error {
 	}
 	if req.Password != nil {
 		if msg := auth.ValidatePassword(*req.Password); msg != "" {
-			errs = append(errs, FieldError{"password", msg})
+			errs = append(errs, FieldError{Field: "password", Message: msg})
 		} else {
 			hash, err := auth.HashPassword(*req.Password)
 			if err != nil {
@@ -228,7 +228,7 @@ func (s *Server) createKey(c echo.Context) error {
 		errs = append(errs, *fe)
 	}
 	if len(req.Label) > 200 {
-		errs = append(errs, FieldError{"label", "at most 200 characters"})
+		errs = append(errs, FieldError{Field: "label", Message: "at most 200 characters"})
 	}
 	agency, fe, err := s.agencyField(c, req.Agency)
 	if err != nil {
@@ -279,7 +279,7 @@ func (s *Server) listAudit(c echo.Context) error {
 	if v := q.Get("agency_id"); v != "" {
 		id, err := uuid.Parse(v)
 		if err != nil {
-			errs = append(errs, FieldError{"agency_id", "must be a UUID"})
+			errs = append(errs, FieldError{Field: "agency_id", Message: "must be a UUID"})
 		}
 		f.AgencyID = &id
 	}
@@ -287,7 +287,7 @@ func (s *Server) listAudit(c echo.Context) error {
 		if v := q.Get(name); v != "" {
 			t, err := time.Parse(time.RFC3339, v)
 			if err != nil {
-				errs = append(errs, FieldError{name, "must be an RFC 3339 time with offset, e.g. 2026-01-31T09:00:00Z"})
+				errs = append(errs, FieldError{Field: name, Message: "must be an RFC 3339 time with offset, e.g. 2026-01-31T09:00:00Z"})
 			}
 			*dst = t
 		}
@@ -295,14 +295,14 @@ func (s *Server) listAudit(c echo.Context) error {
 	if v := q.Get("cursor"); v != "" {
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || n < 1 {
-			errs = append(errs, FieldError{"cursor", "must be a next_cursor of an earlier page"})
+			errs = append(errs, FieldError{Field: "cursor", Message: "must be a next_cursor of an earlier page"})
 		}
 		f.Before = n
 	}
 	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > maxPage {
-			errs = append(errs, FieldError{"limit", "must be 1 to " + strconv.Itoa(maxPage)})
+			errs = append(errs, FieldError{Field: "limit", Message: "must be 1 to " + strconv.Itoa(maxPage)})
 		}
 		f.Limit = n
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/hexwatch/hexwatch/pkg/intel"
 	"github.com/hexwatch/hexwatch/pkg/store"
 )
 
@@ -14,10 +15,7 @@ import (
 const statusClientClosed = 499
 
 // FieldError names one field or parameter of a request and what is wrong with it.
-type FieldError struct {
-	Field   string `json:"field"`
-	Message string `json:"message"`
-}
+type FieldError = intel.FieldError
 
 // Problem is an RFC 9457 problem details object. A handler may return one
 // as its error to answer with exactly that status and detail.
@@ -76,6 +74,10 @@ func (s *Server) problemFor(err error, c echo.Context) *Problem {
 	switch {
 	case errors.As(err, &p):
 		return p
+	case errors.As(err, new(*storageError)):
+		s.log.Error("bulk upload stopped", "request_id", RequestID(c), "err", err)
+		c.Response().Header().Set("Retry-After", "30")
+		return newProblem(http.StatusServiceUnavailable, "the database failed during the upload: no batch was half-written; send the whole file again and rows already stored will be recognised as duplicates")
 	case errors.Is(err, store.ErrNotFound):
 		return newProblem(http.StatusNotFound, "")
 	case errors.Is(err, store.ErrConflict):

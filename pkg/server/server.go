@@ -16,22 +16,27 @@ import (
 
 	"github.com/hexwatch/hexwatch/pkg/auth"
 	"github.com/hexwatch/hexwatch/pkg/config"
+	"github.com/hexwatch/hexwatch/pkg/intel"
 	"github.com/hexwatch/hexwatch/pkg/store"
 )
 
 // Server holds the dependencies of every handler.
 type Server struct {
-	cfg     config.Config
-	db      *store.DB
-	log     *slog.Logger
-	echo    *echo.Echo
-	metrics *metrics
-	version string
+	cfg       config.Config
+	db        *store.DB
+	validator *intel.Validator
+	// bulkSlots bounds the bulk uploads processed at once.
+	bulkSlots chan struct{}
+	log       *slog.Logger
+	echo      *echo.Echo
+	metrics   *metrics
+	version   string
 }
 
 // New builds the HTTP handler tree of hexwatch.
-func New(cfg config.Config, db *store.DB, log *slog.Logger, version string) *Server {
-	s := &Server{cfg: cfg, db: db, log: log, version: version, metrics: newMetrics(db)}
+func New(cfg config.Config, db *store.DB, v *intel.Validator, log *slog.Logger, version string) *Server {
+	s := &Server{cfg: cfg, db: db, validator: v, log: log, version: version, metrics: newMetrics(db),
+		bulkSlots: make(chan struct{}, cfg.BulkConcurrency)}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
@@ -42,7 +47,10 @@ func New(cfg config.Config, db *store.DB, log *slog.Logger, version string) *Ser
 			s.log.Error("panic", "request_id", RequestID(c), "err", err, "stack", string(stack))
 			return err
 		},
-	}), middleware.BodyLimit(strconv.FormatInt(s.cfg.BodyLimit, 10)))
+	}), middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{
+		Limit:   strconv.FormatInt(s.cfg.BodyLimit, 10),
+		Skipper: func(c echo.Context) bool { return c.Path() == bulkPath },
+	}))
 	s.echo = e
 	s.routes()
 	return s
@@ -61,11 +69,16 @@ func (s *Server) routes() {
 	e.GET("/metrics", s.metrics.handler)
 	e.GET("/api/openapi.yaml", s.openAPI)
 	for _, r := range s.apiRoutes() {
-		if r.public {
-			e.Add(r.method, r.path, r.handler)
+		var mw []echo.MiddlewareFunc
+		if r.path == bulkPath {
+			mw = append(mw, middleware.BodyLimit(strconv.FormatInt(s.cfg.BulkLimit, 10)))
 		} else {
-			e.Add(r.method, r.path, r.handler, s.authenticate, s.require(r.perm))
+			mw = append(mw, s.deadline)
 		}
+		if !r.public {
+			mw = append(mw, s.authenticate, s.require(r.perm))
+		}
+		e.Add(r.method, r.path, r.handler, mw...)
 	}
 
 	e.GET("/", s.static)
@@ -99,6 +112,29 @@ func (s *Server) apiRoutes() []route {
 		{http.MethodPost, v1 + "/keys", auth.ManageIdentities, false, s.createKey},
 		{http.MethodDelete, v1 + "/keys/:id", auth.ManageIdentities, false, s.revokeKey},
 		{http.MethodGet, v1 + "/audit", auth.ReadAudit, false, s.listAudit},
+
+		{http.MethodGet, v1 + "/taxonomy", auth.ViewReference, false, s.getTaxonomy},
+		{http.MethodPost, v1 + "/reports", auth.SubmitReports, false, s.createReport},
+		{http.MethodPost, bulkPath, auth.SubmitReports, false, s.bulkReports},
+		{http.MethodGet, v1 + "/reports", auth.ReadOwnReports, false, s.listReports},
+		{http.MethodGet, v1 + "/reports/:id", auth.ReadOwnReports, false, s.getReport},
+		{http.MethodPatch, v1 + "/reports/:id", auth.ReadOwnReports, false, s.amendReport},
+		{http.MethodDelete, v1 + "/reports/:id", auth.ReadOwnReports, false, s.withdrawReport},
+		{http.MethodPost, v1 + "/reports/:id/erase", auth.EraseData, false, s.eraseReport},
+	}
+}
+
+// bulkPath streams uploads of any size: it has its own body limit and no
+// request deadline.
+const bulkPath = "/api/v1/reports/bulk"
+
+// deadline bounds the work of an ordinary request.
+func (s *Server) deadline(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		ctx, cancel := context.WithTimeout(c.Request().Context(), s.cfg.RequestTimeout)
+		defer cancel()
+		c.SetRequest(c.Request().WithContext(ctx))
+		return next(c)
 	}
 }
 

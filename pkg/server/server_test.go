@@ -18,6 +18,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/hexwatch/hexwatch/pkg/config"
+	"github.com/hexwatch/hexwatch/pkg/intel"
 	"github.com/hexwatch/hexwatch/pkg/server"
 	"github.com/hexwatch/hexwatch/pkg/store"
 	"github.com/hexwatch/hexwatch/pkg/store/storetest"
@@ -33,7 +34,17 @@ func testConfig(t *testing.T) config.Config {
 		t.Fatal(err)
 	}
 	cfg.ShutdownTimeout = 10 * time.Second
+	cfg.ServiceArea = "../../testdata/service-area.geojson"
 	return cfg
+}
+
+func testValidator(t *testing.T, cfg config.Config) *intel.Validator {
+	t.Helper()
+	area, err := intel.LoadServiceArea(cfg.ServiceArea)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &intel.Validator{Area: area, Retention: cfg.Retention, Skew: cfg.ClockSkew, Now: time.Now}
 }
 
 func newServer(t *testing.T, db *store.DB, logs io.Writer) *server.Server {
@@ -41,7 +52,8 @@ func newServer(t *testing.T, db *store.DB, logs io.Writer) *server.Server {
 	if logs == nil {
 		logs = io.Discard
 	}
-	return server.New(testConfig(t), db, slog.New(slog.NewJSONHandler(logs, nil)), "test")
+	cfg := testConfig(t)
+	return server.New(cfg, db, testValidator(t, cfg), slog.New(slog.NewJSONHandler(logs, nil)), "test")
 }
 
 func do(t *testing.T, h http.Handler, method, path string, body io.Reader) *httptest.ResponseRecorder {

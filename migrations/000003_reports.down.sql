@@ -1,0 +1,3 @@
+DROP TABLE IF EXISTS report_erasures;
+DROP TABLE IF EXISTS reports;
+DROP SEQUENCE IF EXISTS report_seq;

@@ -1,0 +1,153 @@
+// Package ingest stores the reports of a bulk upload: it reads rows,
+// validates them, and writes the valid ones in batches, each batch in one
+// transaction, so that a broken upload leaves no half-written batch and
+// sending the same file again completes it without duplicates.
+package ingest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/google/uuid"
+
+	"github.com/hexwatch/hexwatch/pkg/intel"
+	"github.com/hexwatch/hexwatch/pkg/store"
+)
+
+// Issue is a row that was not created, and why.
+type Issue struct {
+	Row         int                `json:"row"`
+	ExternalRef string             `json:"external_ref,omitempty"`
+	Status      string             `json:"status"`
+	ID          *uuid.UUID         `json:"id,omitempty"`
+	Errors      []intel.FieldError `json:"errors,omitempty"`
+}
+
+// Rejected is the status of a row that was refused.
+const Rejected = "rejected"
+
+// Summary counts what became of an upload's rows.
+type Summary struct {
+	Rows      int  `json:"rows"`
+	Created   int  `json:"created"`
+	Duplicate int  `json:"duplicate"`
+	Conflict  int  `json:"conflict"`
+	Rejected  int  `json:"rejected"`
+	Valid     int  `json:"valid,omitempty"`
+	DryRun    bool `json:"dry_run,omitempty"`
+	// Issues lists every row that was not created, up to MaxIssues.
+	Issues          []Issue `json:"issues"`
+	IssuesTruncated bool    `json:"issues_truncated,omitempty"`
+}
+
+func (s *Summary) issue(is Issue, max int) {
+	if len(s.Issues) >= max {
+		s.IssuesTruncated = true
+		return
+	}
+	s.Issues = append(s.Issues, is)
+}
+
+// Options tune a run.
+type Options struct {
+	// DryRun validates every row and stores nothing.
+	DryRun bool
+	// BatchSize is the number of reports written per transaction.
+	BatchSize int
+	// MaxIssues bounds the issues listed in the summary (memory stays constant).
+	MaxIssues int
+	// Progress, if set, is called after every batch.
+	Progress func(Summary)
+}
+
+// Defaults for Options.
+const (
+	DefaultBatchSize = 2000
+	DefaultMaxIssues = 10000
+)
+
+// Run reads every row of rr as reports of agencyID and stores the valid
+// ones. ev is the collect audit event that each batch writes. On a read or
+// database error it stops: the batches written before stay, the batch in
+// hand is not written, and the summary tells how far it got.
+func Run(ctx context.Context, db *store.DB, v *intel.Validator, agencyID uuid.UUID, rr intel.RowReader, ev store.AuditEvent, opt Options) (Summary, error) {
+	if opt.BatchSize <= 0 {
+		opt.BatchSize = DefaultBatchSize
+	}
+	if opt.MaxIssues <= 0 {
+		opt.MaxIssues = DefaultMaxIssues
+	}
+	s := Summary{DryRun: opt.DryRun, Issues: []Issue{}}
+	batch := make([]intel.Report, 0, opt.BatchSize)
+	rowOf := make([]int, 0, opt.BatchSize)
+
+	flush := func() error {
+		if len(batch) == 0 {
+			return nil
+		}
+		defer func() { batch, rowOf = batch[:0], rowOf[:0] }()
+		if opt.DryRun {
+			s.Valid += len(batch)
+		} else {
+			outcomes, err := db.InsertReports(ctx, batch, ev)
+			if err != nil {
+				return err
+			}
+			for i, o := range outcomes {
+				switch o.Status {
+				case store.Created:
+					s.Created++
+					continue
+				case store.Duplicate:
+					s.Duplicate++
+				case store.Conflict:
+					s.Conflict++
+				}
+				id := o.ID
+				is := Issue{Row: rowOf[i], ExternalRef: batch[i].ExternalRef, Status: o.Status, ID: &id}
+				if o.Status == store.Conflict {
+					is.Errors = []intel.FieldError{{Field: "external_ref", Message: "already used by your agency for a report with other content"}}
+				}
+				s.issue(is, opt.MaxIssues)
+			}
+		}
+		if opt.Progress != nil {
+			opt.Progress(s)
+		}
+		return nil
+	}
+
+	for {
+		row, err := rr.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return s, fmt.Errorf("ingest: row %d: %w", s.Rows+1, err)
+		}
+		s.Rows++
+		errs := row.Errs
+		var r intel.Report
+		if errs == nil {
+			var verr *intel.ValidationError
+			if r, verr = v.Validate(row.Sub); verr != nil {
+				errs = verr.Errors
+			}
+		}
+		if errs != nil {
+			s.Rejected++
+			s.issue(Issue{Row: row.N, ExternalRef: row.Sub.ExternalRef, Status: Rejected, Errors: errs}, opt.MaxIssues)
+			continue
+		}
+		r.ID, r.AgencyID = uuid.Must(uuid.NewV7()), agencyID
+		batch, rowOf = append(batch, r), append(rowOf, row.N)
+		if len(batch) == opt.BatchSize {
+			if err := flush(); err != nil {
+				return s, err
+			}
+		}
+	}
+	return s, flush()
+}

@@ -1,0 +1,245 @@
+package intel
+
+import (
+	"crypto/sha256"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+
+	"github.com/hexwatch/hexwatch/pkg/hexgrid"
+)
+
+// Report statuses.
+const (
+	StatusLive      = "live"
+	StatusWithdrawn = "withdrawn"
+)
+
+// Limits on what a report may hold.
+const (
+	MaxExternalRef = 128
+	MaxNarrative   = 2000
+	DefaultPrec    = 100
+	MaxPrecision   = 10000
+)
+
+// Report is one piece of geotagged, graded intelligence.
+type Report struct {
+	ID             uuid.UUID
+	AgencyID       uuid.UUID
+	ExternalRef    string
+	Category       string
+	Indicators     []string
+	ObservedAt     time.Time
+	Location       Point
+	PrecisionM     float64
+	Grading        Grading
+	Classification string
+	Narrative      string
+	Status         string
+	ReviewAt       time.Time
+	Seq            int64
+	Cell           hexgrid.Cell
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+}
+
+// Submission is a report as a partner sends it, before validation.
+type Submission struct {
+	ExternalRef    string          `json:"external_ref"`
+	Category       string          `json:"category"`
+	Indicators     []string        `json:"indicators,omitempty"`
+	ObservedAt     string          `json:"observed_at"`
+	Location       json.RawMessage `json:"location"`
+	PrecisionM     *float64        `json:"precision_m,omitempty"`
+	Grading        *Grading        `json:"grading"`
+	Classification string          `json:"classification"`
+	Narrative      string          `json:"narrative,omitempty"`
+}
+
+// FieldError names one field of a request and what is wrong with it.
+type FieldError struct {
+	Field   string `json:"field"`
+	Message string `json:"message"`
+}
+
+// ValidationError is a report refused, with every reason.
+type ValidationError struct {
+	Errors []FieldError
+}
+
+func (e *ValidationError) Error() string {
+	parts := make([]string, len(e.Errors))
+	for i, fe := range e.Errors {
+		parts[i] = fe.Field + ": " + fe.Message
+	}
+	return "intel: invalid report: " + strings.Join(parts, "; ")
+}
+
+// Validator checks submissions against the service area, the clock and the
+// retention period.
+type Validator struct {
+	Area *ServiceArea
+	// Retention is how long a report is kept before review; reports
+	// observed longer ago than that are refused.
+	Retention time.Duration
+	// Skew is how far in the future observed_at may be, for clocks that differ.
+	Skew time.Duration
+	Now  func() time.Time
+}
+
+// Validate checks s and returns the report it describes (without id,
+// agency or status), or every reason it is refused.
+func (v *Validator) Validate(s Submission) (Report, *ValidationError) {
+	r := Report{
+		ExternalRef: s.ExternalRef, Category: s.Category, Classification: s.Classification,
+		Narrative: s.Narrative, Status: StatusLive, PrecisionM: DefaultPrec,
+	}
+	var errs []FieldError
+	add := func(field, msg string) { errs = append(errs, FieldError{field, msg}) }
+
+	switch {
+	case s.ExternalRef == "":
+		add("external_ref", "required: your own system's id for this report")
+	case len(s.ExternalRef) > MaxExternalRef:
+		add("external_ref", fmt.Sprintf("at most %d characters", MaxExternalRef))
+	case strings.IndexFunc(s.ExternalRef, unicode.IsControl) >= 0 || !utf8.ValidString(s.ExternalRef):
+		add("external_ref", "must not contain control characters")
+	}
+
+	if _, ok := CategoryByCode(s.Category); !ok {
+		add("category", "unknown category; GET /api/v1/taxonomy lists them")
+	}
+	seen := map[string]bool{}
+	for i, ind := range s.Indicators {
+		field := "indicators[" + strconv.Itoa(i) + "]"
+		switch {
+		case !ValidIndicator(ind):
+			add(field, fmt.Sprintf("unknown indicator %q; GET /api/v1/taxonomy lists them", truncate(ind, 40)))
+		case seen[ind]:
+			add(field, fmt.Sprintf("%q is listed twice", ind))
+		}
+		seen[ind] = true
+	}
+	r.Indicators = slices.Sorted(func(yield func(string) bool) {
+		for k := range seen {
+			if !yield(k) {
+				return
+			}
+		}
+	})
+
+	if t, msg := v.observedAt(s.ObservedAt); msg != "" {
+		add("observed_at", msg)
+	} else {
+		r.ObservedAt = t
+		r.ReviewAt = t.Add(v.Retention)
+	}
+
+	p, grid, locErrs := parseLocation(s.Location)
+	errs = append(errs, locErrs...)
+	if locErrs == nil {
+		if msg := v.inArea(p, grid); msg != "" {
+			add("location", msg)
+		} else {
+			r.Location = p
+			cell, err := hexgrid.Of(p.Lat, p.Lon, hexgrid.StoreRes)
+			if err != nil {
+				add("location", "no H3 cell for this point")
+			}
+			r.Cell = cell
+		}
+	}
+
+	if s.PrecisionM != nil {
+		if *s.PrecisionM <= 0 || *s.PrecisionM > MaxPrecision {
+			add("precision_m", fmt.Sprintf("must be more than 0 and at most %d metres", MaxPrecision))
+		}
+		r.PrecisionM = *s.PrecisionM
+	}
+
+	if s.Grading == nil {
+		add("grading", `required: {"source": 1-3, "assessment": "A"-"E", "handling": "P" or "C"}`)
+	} else {
+		errs = append(errs, s.Grading.validate()...)
+		r.Grading = *s.Grading
+	}
+
+	if !slices.Contains(Classifications, s.Classification) {
+		add("classification", "must be OFFICIAL or OFFICIAL-SENSITIVE")
+	}
+	if n := utf8.RuneCountInString(s.Narrative); n > MaxNarrative {
+		add("narrative", fmt.Sprintf("at most %d characters, got %d", MaxNarrative, n))
+	}
+	for field, val := range map[string]string{"narrative": s.Narrative, "grading.conditions": r.Grading.Conditions} {
+		if !utf8.ValidString(val) || strings.ContainsRune(val, 0) {
+			add(field, "must be valid UTF-8 text without NUL characters")
+		}
+	}
+
+	if errs != nil {
+		slices.SortStableFunc(errs, func(a, b FieldError) int { return strings.Compare(a.Field, b.Field) })
+		return Report{}, &ValidationError{errs}
+	}
+	return r, nil
+}
+
+func (v *Validator) observedAt(s string) (time.Time, string) {
+	if s == "" {
+		return time.Time{}, "required: when it was observed, RFC 3339 with offset, e.g. 2026-05-01T14:30:00+01:00"
+	}
+	t, err := time.Parse(time.RFC3339Nano, strings.TrimSpace(s))
+	if err != nil {
+		for _, layout := range []string{"2006-01-02T15:04:05", "2006-01-02 15:04:05", "2006-01-02 15:04", "2006-01-02T15:04", "2006-01-02"} {
+			if _, err := time.Parse(layout, strings.TrimSpace(s)); err == nil {
+				return time.Time{}, "needs a UTC offset: write it as 2026-05-01T14:30:00Z or 2026-05-01T14:30:00+01:00"
+			}
+		}
+		return time.Time{}, fmt.Sprintf("must be an RFC 3339 time with offset, e.g. 2026-05-01T14:30:00+01:00; got %q", truncate(s, 40))
+	}
+	now := v.Now()
+	switch {
+	case t.After(now.Add(v.Skew)):
+		return time.Time{}, "is in the future"
+	case t.Before(now.Add(-v.Retention)):
+		return time.Time{}, fmt.Sprintf("is older than the retention period (%d days): it would be due for disposal already", int(v.Retention.Hours()/24))
+	}
+	return t.UTC(), ""
+}
+
+func (v *Validator) inArea(p Point, grid Grid) string {
+	if v.Area.Contains(p) {
+		return ""
+	}
+	if grid == LatLon && v.Area.Contains(Point{Lat: p.Lon, Lon: p.Lat}) {
+		return fmt.Sprintf("outside the service area; lat and lon look swapped: lat %v, lon %v is inside", p.Lon, p.Lat)
+	}
+	return "outside the service area"
+}
+
+// ContentHash identifies what a report says, so that a resubmission of the
+// same content is recognised as a safe retry and different content under
+// the same external_ref as a conflict.
+func (r *Report) ContentHash() []byte {
+	canon, _ := json.Marshal(struct {
+		Ref, Cat, Class, Narr string
+		Ind                   []string
+		At                    string
+		Lat, Lon, Prec        string
+		G                     Grading
+	}{
+		r.ExternalRef, r.Category, r.Classification, r.Narrative, r.Indicators,
+		r.ObservedAt.UTC().Format(time.RFC3339Nano),
+		strconv.FormatFloat(r.Location.Lat, 'f', 7, 64), strconv.FormatFloat(r.Location.Lon, 'f', 7, 64),
+		strconv.FormatFloat(r.PrecisionM, 'f', -1, 64), r.Grading,
+	})
+	h := sha256.Sum256(canon)
+	return h[:]
+}

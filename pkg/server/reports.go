@@ -1,0 +1,503 @@
+package server
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/labstack/echo/v4"
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/geojson"
+
+	"github.com/hexwatch/hexwatch/pkg/auth"
+	"github.com/hexwatch/hexwatch/pkg/hexgrid"
+	"github.com/hexwatch/hexwatch/pkg/ingest"
+	"github.com/hexwatch/hexwatch/pkg/intel"
+	"github.com/hexwatch/hexwatch/pkg/store"
+)
+
+const mimeGeoJSON = "application/geo+json"
+
+func (s *Server) getTaxonomy(c echo.Context) error {
+	return c.JSON(http.StatusOK, map[string]any{
+		"categories":      intel.Categories,
+		"indicators":      intel.Indicators,
+		"classifications": intel.Classifications,
+		"grading": map[string]any{
+			"source":     map[string]string{"1": "reliable", "2": "untested", "3": "not reliable"},
+			"assessment": map[string]string{"A": "known directly", "B": "known indirectly, corroborated", "C": "known indirectly", "D": "not known", "E": "suspected false"},
+			"handling":   map[string]string{"P": "lawful sharing permitted", "C": "conditions apply (state them)"},
+		},
+		"csv_columns": intel.CSVColumns,
+	})
+}
+
+// invalid is the 400 of a report that failed validation.
+func invalid(errs []intel.FieldError) *Problem {
+	return badRequest("the report is not valid: see errors", errs...)
+}
+
+// readBody reads a bounded JSON body of one report.
+func readJSONBody(c echo.Context) ([]byte, error) {
+	mt, _, err := mime.ParseMediaType(c.Request().Header.Get(echo.HeaderContentType))
+	if err != nil || mt != echo.MIMEApplicationJSON {
+		return nil, newProblem(http.StatusUnsupportedMediaType, "send the report as application/json")
+	}
+	b, err := io.ReadAll(c.Request().Body)
+	var he *echo.HTTPError
+	if errors.As(err, &he) {
+		return nil, err
+	}
+	if err != nil {
+		return nil, badRequest("the body could not be read")
+	}
+	return b, nil
+}
+
+// createReport stores one report. A resubmission of the same content under
+// the same external_ref is a safe retry (200, the stored report); other
+// content under it is a conflict (409).
+func (s *Server) createReport(c echo.Context) error {
+	b, err := readJSONBody(c)
+	if err != nil {
+		return err
+	}
+	sub, errs := intel.DecodeSubmission(b)
+	if errs != nil {
+		return invalid(errs)
+	}
+	r, verr := s.validator.Validate(sub)
+	if verr != nil {
+		return invalid(verr.Errors)
+	}
+	p := principal(c)
+	r.ID, r.AgencyID = uuid.Must(uuid.NewV7()), p.AgencyID
+	outcomes, err := s.db.InsertReports(c.Request().Context(), []intel.Report{r}, s.event(c, store.ActionCollect))
+	if err != nil {
+		return err
+	}
+	o := outcomes[0]
+	if o.Status == store.Conflict {
+		return newProblem(http.StatusConflict, "your agency already sent a report with this external_ref and other content; amend it with PATCH "+reportPath(o.ID),
+			intel.FieldError{Field: "external_ref", Message: "already used, by report " + o.ID.String()})
+	}
+	stored, err := s.db.Report(c.Request().Context(), o.ID)
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set(echo.HeaderLocation, reportPath(o.ID))
+	status := http.StatusCreated
+	if o.Status == store.Duplicate {
+		status = http.StatusOK
+	}
+	return s.writeGeoJSON(c, status, s.reportFeature(c, stored))
+}
+
+func reportPath(id uuid.UUID) string { return "/api/v1/reports/" + id.String() }
+
+// bulkFormats maps the media types of bulk uploads to their readers.
+var bulkFormats = map[string]func(io.Reader) (intel.RowReader, error){
+	"application/x-ndjson": func(r io.Reader) (intel.RowReader, error) { return intel.NewNDJSONReader(r), nil },
+	"application/ndjson":   func(r io.Reader) (intel.RowReader, error) { return intel.NewNDJSONReader(r), nil },
+	"text/csv":             intel.NewCSVReader,
+	mimeGeoJSON:            func(r io.Reader) (intel.RowReader, error) { return intel.NewGeoJSONReader(r), nil },
+}
+
+// bulkReports streams an upload into the store batch by batch and answers
+// with what became of every row.
+func (s *Server) bulkReports(c echo.Context) error {
+	mt, _, _ := mime.ParseMediaType(c.Request().Header.Get(echo.HeaderContentType))
+	open, ok := bulkFormats[mt]
+	if !ok {
+		return newProblem(http.StatusUnsupportedMediaType, "send application/x-ndjson, text/csv or application/geo+json")
+	}
+	dryRun := false
+	if v := c.QueryParam("dry_run"); v != "" {
+		var err error
+		if dryRun, err = strconv.ParseBool(v); err != nil {
+			return badRequest("", intel.FieldError{Field: "dry_run", Message: "must be true or false"})
+		}
+	}
+	ctx := c.Request().Context()
+	select {
+	case s.bulkSlots <- struct{}{}:
+		defer func() { <-s.bulkSlots }()
+	case <-time.After(10 * time.Second):
+		c.Response().Header().Set("Retry-After", "30")
+		return newProblem(http.StatusServiceUnavailable, "too many bulk uploads in progress; retry later")
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+
+	rr, err := open(c.Request().Body)
+	if err != nil {
+		return fileProblem(err, nil)
+	}
+	sum, err := ingest.Run(ctx, s.db, s.validator, principal(c).AgencyID, rr, s.event(c, store.ActionCollect), ingest.Options{DryRun: dryRun})
+	if err != nil {
+		return fileProblem(err, &sum)
+	}
+	return c.JSON(http.StatusOK, sum)
+}
+
+// fileProblem explains why an upload stopped; sum, if any, says how far it got.
+func fileProblem(err error, sum *ingest.Summary) error {
+	var (
+		fe *intel.FileError
+		he *echo.HTTPError
+		p  *Problem
+	)
+	switch {
+	case errors.As(err, &fe):
+		p = badRequest("the upload cannot be read: "+fe.Message, intel.FieldError{Field: fe.Field, Message: fe.Message})
+	case errors.As(err, &he):
+		return err // 413 from the body limit
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return err
+	default:
+		return &storageError{err: err, sum: sum}
+	}
+	if sum != nil {
+		p.Detail += fmt.Sprintf(" (rows before it: %d created, %d duplicate, %d conflict, %d rejected; batches already stored stay, and sending the fixed file again completes it)",
+			sum.Created, sum.Duplicate, sum.Conflict, sum.Rejected)
+	}
+	return p
+}
+
+// storageError is a database failure in the middle of an upload: 503, and
+// the client may resend the whole file.
+type storageError struct {
+	err error
+	sum *ingest.Summary
+}
+
+func (e *storageError) Error() string { return "bulk upload: " + e.err.Error() }
+func (e *storageError) Unwrap() error { return e.err }
+
+// reportView is whether the caller may see a report at all, and its narrative.
+func (s *Server) reportView(c echo.Context, r intel.Report) (visible, narrative bool) {
+	p := principal(c)
+	if p.Can(auth.ReadAllReports) {
+		return true, true
+	}
+	own := p.Can(auth.ReadOwnReports) && r.AgencyID == p.AgencyID
+	return own, own
+}
+
+// reportFeature is a report as a GeoJSON Feature, with the narrative only
+// for those who may read it.
+func (s *Server) reportFeature(c echo.Context, r intel.Report) *geojson.Feature {
+	_, narrative := s.reportView(c, r)
+	f := geojson.NewFeature(orb.Point{r.Location.Lon, r.Location.Lat})
+	f.ID = r.ID.String()
+	props := geojson.Properties{
+		"agency_id": r.AgencyID.String(), "external_ref": r.ExternalRef, "category": r.Category,
+		"indicators": nonNil(r.Indicators), "observed_at": r.ObservedAt.Format(time.RFC3339),
+		"precision_m": r.PrecisionM, "grading": r.Grading, "classification": r.Classification,
+		"status": r.Status, "review_at": r.ReviewAt.Format(time.RFC3339), "seq": r.Seq,
+		"cell": r.Cell.String(), "created_at": r.CreatedAt.UTC().Format(time.RFC3339Nano),
+		"updated_at": r.UpdatedAt.UTC().Format(time.RFC3339Nano),
+	}
+	if narrative {
+		props["narrative"] = r.Narrative
+	}
+	f.Properties = props
+	return f
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+func (s *Server) writeGeoJSON(c echo.Context, status int, v any) error {
+	c.Response().Header().Set(echo.HeaderContentType, mimeGeoJSON)
+	c.Response().WriteHeader(status)
+	return jsonEncode(c.Response(), v)
+}
+
+// visibleReport loads a report the caller may read; any other is not found,
+// so that its existence is not disclosed.
+func (s *Server) visibleReport(c echo.Context) (intel.Report, error) {
+	id, err := pathUUID(c, "id")
+	if err != nil {
+		return intel.Report{}, err
+	}
+	r, err := s.db.Report(c.Request().Context(), id)
+	if err != nil {
+		return r, err
+	}
+	if ok, _ := s.reportView(c, r); !ok {
+		return r, store.ErrNotFound
+	}
+	return r, nil
+}
+
+func (s *Server) getReport(c echo.Context) error {
+	r, err := s.visibleReport(c)
+	if err != nil {
+		return err
+	}
+	ev := s.event(c, store.ActionConsult)
+	ev.ObjectType, ev.ObjectID = "report", r.ID.String()
+	if err := s.db.Audit(c.Request().Context(), ev); err != nil {
+		return err
+	}
+	return s.writeGeoJSON(c, http.StatusOK, s.reportFeature(c, r))
+}
+
+// maxBBoxArea bounds a bbox filter, in square degrees: the service area is about 1.
+const maxBBoxArea = 25
+
+func (s *Server) listReports(c echo.Context) error {
+	q := c.QueryParams()
+	f := store.ReportFilter{Limit: defaultPage, Status: q.Get("status")}
+	var errs []intel.FieldError
+	add := func(field, msg string) { errs = append(errs, intel.FieldError{Field: field, Message: msg}) }
+	if v := q.Get("bbox"); v != "" {
+		b, msg := parseBBox(v)
+		if msg != "" {
+			add("bbox", msg)
+		}
+		f.BBox = &b
+	}
+	for name, dst := range map[string]*time.Time{"from": &f.From, "to": &f.To} {
+		if v := q.Get(name); v != "" {
+			t, err := time.Parse(time.RFC3339, v)
+			if err != nil {
+				add(name, "must be an RFC 3339 time with offset, e.g. 2026-01-31T09:00:00Z")
+			}
+			*dst = t
+		}
+	}
+	for _, cat := range splitList(q.Get("category")) {
+		if _, ok := intel.CategoryByCode(cat); !ok {
+			add("category", fmt.Sprintf("unknown category %q", cat))
+		}
+		f.Categories = append(f.Categories, cat)
+	}
+	for _, a := range splitList(q.Get("agency")) {
+		id, err := uuid.Parse(a)
+		if err != nil {
+			add("agency", "must be agency ids, comma-separated")
+		}
+		f.AgencyIDs = append(f.AgencyIDs, id)
+	}
+	if v := q.Get("cell"); v != "" {
+		cell, err := hexgrid.Parse(v)
+		if err != nil || cell.Resolution() > hexgrid.StoreRes {
+			add("cell", fmt.Sprintf("must be an H3 cell of resolution %d or coarser", hexgrid.StoreRes))
+		}
+		f.Cell = cell
+	}
+	if f.Status != "" && f.Status != intel.StatusLive && f.Status != intel.StatusWithdrawn {
+		add("status", "must be live or withdrawn")
+	}
+	if v := q.Get("cursor"); v != "" {
+		id, err := uuid.Parse(v)
+		if err != nil {
+			add("cursor", "must be a next_cursor of an earlier page")
+		}
+		f.After = id
+	}
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > maxPage {
+			add("limit", "must be 1 to "+strconv.Itoa(maxPage))
+		}
+		f.Limit = n
+	}
+	if errs != nil {
+		return badRequest("the query is not valid", errs...)
+	}
+	p := principal(c)
+	if !p.Can(auth.ReadAllReports) {
+		// A partner reads its own agency's reports, whatever it asks for.
+		f.AgencyIDs = []uuid.UUID{p.AgencyID}
+	}
+	rs, err := s.db.Reports(c.Request().Context(), f)
+	if err != nil {
+		return err
+	}
+	fc := geojson.NewFeatureCollection()
+	ids := make([]string, len(rs))
+	for i, r := range rs {
+		fc.Append(s.reportFeature(c, r))
+		ids[i] = r.ID.String()
+	}
+	ev := s.event(c, store.ActionConsult)
+	ev.ObjectType, ev.Detail = "report", map[string]any{"count": len(rs), "ids": ids}
+	if err := s.db.Audit(c.Request().Context(), ev); err != nil {
+		return err
+	}
+	out := struct {
+		*geojson.FeatureCollection
+		NextCursor string `json:"next_cursor,omitempty"`
+	}{FeatureCollection: fc}
+	if len(rs) == f.Limit {
+		out.NextCursor = rs[len(rs)-1].ID.String()
+	}
+	return s.writeGeoJSON(c, http.StatusOK, out)
+}
+
+// parseBBox reads west,south,east,north in degrees.
+func parseBBox(v string) ([4]float64, string) {
+	var b [4]float64
+	parts := strings.Split(v, ",")
+	if len(parts) != 4 {
+		return b, "must be west,south,east,north in degrees"
+	}
+	for i, p := range parts {
+		f, err := strconv.ParseFloat(strings.TrimSpace(p), 64)
+		if err != nil || f != f || f > 180 || f < -180 {
+			return b, "must be four finite numbers: west,south,east,north in degrees"
+		}
+		b[i] = f
+	}
+	switch {
+	case b[1] < -90 || b[3] > 90:
+		return b, "latitudes must be within -90 to 90"
+	case b[0] >= b[2] || b[1] >= b[3]:
+		return b, "is inverted or empty: west must be less than east, south less than north"
+	case (b[2]-b[0])*(b[3]-b[1]) > maxBBoxArea:
+		return b, fmt.Sprintf("covers more than %d square degrees: narrow it", maxBBoxArea)
+	}
+	return b, ""
+}
+
+func splitList(v string) []string {
+	var out []string
+	for _, s := range strings.Split(v, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// mayChange reports whether the caller may amend or withdraw r: its own
+// agency's, or any for an analyst.
+func mayChange(p *auth.Principal, r intel.Report) bool {
+	return p.Can(auth.ReadAllReports) || r.AgencyID == p.AgencyID
+}
+
+// amendReport applies a JSON merge patch of the report's fields, validates
+// the result as a whole, and keeps the previous version in the audit log.
+func (s *Server) amendReport(c echo.Context) error {
+	r, err := s.visibleReport(c)
+	if err != nil {
+		return err
+	}
+	if !mayChange(principal(c), r) {
+		return store.ErrNotFound
+	}
+	b, err := readJSONBody(c)
+	if err != nil {
+		return err
+	}
+	var patch map[string]json.RawMessage
+	if err := json.Unmarshal(b, &patch); err != nil {
+		return invalid([]intel.FieldError{intel.ExplainJSON(err)})
+	}
+	current, _ := json.Marshal(submissionOf(r))
+	var merged map[string]json.RawMessage
+	json.Unmarshal(current, &merged)
+	for k, v := range patch {
+		if k == "external_ref" && string(v) != string(merged[k]) {
+			return invalid([]intel.FieldError{{Field: "external_ref", Message: "cannot be changed: it is your system's id for this report"}})
+		}
+		merged[k] = v
+	}
+	mb, _ := json.Marshal(merged)
+	sub, errs := intel.DecodeSubmission(mb)
+	if errs != nil {
+		return invalid(errs)
+	}
+	next, verr := s.validator.Validate(sub)
+	if verr != nil {
+		return invalid(verr.Errors)
+	}
+	next.ID, next.AgencyID = r.ID, r.AgencyID
+	ev := s.event(c, store.ActionAlter)
+	ev.Detail = map[string]any{"previous": previousVersion(r)}
+	out, err := s.db.AmendReport(c.Request().Context(), next, r.Seq, ev)
+	if err != nil {
+		return err
+	}
+	return s.writeGeoJSON(c, http.StatusOK, s.reportFeature(c, out))
+}
+
+// submissionOf is a stored report in the form it was submitted.
+func submissionOf(r intel.Report) intel.Submission {
+	loc, _ := json.Marshal(r.Location)
+	prec := r.PrecisionM
+	g := r.Grading
+	return intel.Submission{
+		ExternalRef: r.ExternalRef, Category: r.Category, Indicators: r.Indicators,
+		ObservedAt: r.ObservedAt.Format(time.RFC3339Nano), Location: loc, PrecisionM: &prec, Grading: &g,
+		Classification: r.Classification, Narrative: r.Narrative,
+	}
+}
+
+// previousVersion is what the audit log keeps of a report before a change:
+// every field, but the narrative only as a hash, so that an erasure later
+// leaves no narrative behind in the append-only log.
+func previousVersion(r intel.Report) map[string]any {
+	sum := sha256.Sum256([]byte(r.Narrative))
+	sub := submissionOf(r)
+	sub.Narrative = ""
+	return map[string]any{"report": sub, "seq": r.Seq, "status": r.Status, "narrative_sha256": hex.EncodeToString(sum[:])}
+}
+
+func (s *Server) withdrawReport(c echo.Context) error {
+	r, err := s.visibleReport(c)
+	if err != nil {
+		return err
+	}
+	if !mayChange(principal(c), r) {
+		return store.ErrNotFound
+	}
+	out, err := s.db.WithdrawReport(c.Request().Context(), r.ID, s.event(c, store.ActionAlter))
+	if err != nil {
+		return err
+	}
+	return s.writeGeoJSON(c, http.StatusOK, s.reportFeature(c, out))
+}
+
+type eraseRequest struct {
+	Reason string `json:"reason"`
+}
+
+// eraseReport deletes a report for good (admin); the erasure is audited
+// with its reason and no content.
+func (s *Server) eraseReport(c echo.Context) error {
+	id, err := pathUUID(c, "id")
+	if err != nil {
+		return err
+	}
+	var req eraseRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	if req.Reason = strings.TrimSpace(req.Reason); req.Reason == "" || len(req.Reason) > 500 {
+		return badRequest("", intel.FieldError{Field: "reason", Message: "required: why the report is erased (at most 500 characters, no report content)"})
+	}
+	ev := s.event(c, store.ActionErase)
+	ev.Justification = req.Reason
+	if err := s.db.EraseReport(c.Request().Context(), id, ev); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}
