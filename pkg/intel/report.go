@@ -128,13 +128,11 @@ func (v *Validator) Validate(s Submission) (Report, *ValidationError) {
 		}
 		seen[ind] = true
 	}
-	r.Indicators = slices.Sorted(func(yield func(string) bool) {
-		for k := range seen {
-			if !yield(k) {
-				return
-			}
-		}
-	})
+	r.Indicators = make([]string, 0, len(seen))
+	for k := range seen {
+		r.Indicators = append(r.Indicators, k)
+	}
+	slices.Sort(r.Indicators)
 
 	if t, msg := v.observedAt(s.ObservedAt); msg != "" {
 		add("observed_at", msg)
