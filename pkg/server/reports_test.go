@@ -118,7 +118,9 @@ func TestCreateReportNamesEveryProblem(t *testing.T) {
 		{"future", func(s map[string]any) { s["observed_at"] = time.Now().Add(time.Hour).Format(time.RFC3339) }, "observed_at", "future"},
 		{"no offset", func(s map[string]any) { s["observed_at"] = "2026-05-01T14:30:00" }, "observed_at", "offset"},
 		{"conditions", func(s map[string]any) { s["grading"] = map[string]any{"source": 1, "assessment": "A", "handling": "C"} }, "grading.conditions", "required"},
-		{"grading type", func(s map[string]any) { s["grading"] = map[string]any{"source": "one", "assessment": "A", "handling": "P"} }, "grading.source", "number"},
+		{"grading type", func(s map[string]any) {
+			s["grading"] = map[string]any{"source": "one", "assessment": "A", "handling": "P"}
+		}, "grading.source", "number"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
