@@ -4,6 +4,7 @@ BIN      := bin/hexwatch
 VERSION  := $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS  := -X main.version=$(VERSION)
 GO       ?= go
+FUZZTIME ?= 5s
 
 .DEFAULT_GOAL := help
 .PHONY: help run db build test lint migrate-new clean
@@ -26,6 +27,9 @@ test: ## vet and run every test against a real PostGIS
 	@if [ -z "$$HEXWATCH_TEST_DATABASE_URL" ]; then HEXWATCH_DATABASE_URL= .ci/db.sh; fi
 	$(GO) vet ./...
 	$(GO) test -race -count=1 ./...
+	@for f in FuzzCSVReader FuzzNDJSONReader FuzzGeoJSONReader FuzzValidate; do \
+	  $(GO) test -run='^$$' -fuzz="^$$f\$$" -fuzztime=$(FUZZTIME) ./pkg/intel || exit 1; \
+	done
 
 lint: ## go vet and gofmt
 	$(GO) vet ./...

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"strings"
 	"testing"
 
@@ -87,10 +88,10 @@ func TestOperatorCommands(t *testing.T) {
 	}
 }
 
-func TestDemoIdentities(t *testing.T) {
+func TestDemo(t *testing.T) {
 	env := []string{"HEXWATCH_DATABASE_URL=" + storetest.URL(t)}
 	for range 2 {
-		out, errOut, code := hexwatch(t, env, "demo")
+		out, errOut, code := hexwatch(t, env, "demo", "--reports", "500", "--seed", "3")
 		if code != 0 {
 			t.Fatalf("demo: exit %d: %s", code, errOut)
 		}
@@ -108,5 +109,34 @@ func TestDemoIdentities(t *testing.T) {
 				t.Fatalf("demo user %s: the printed password does not verify", f[1])
 			}
 		}
+	}
+	var n int
+	storetest.DB(t).Pool.QueryRow(context.Background(), `SELECT count(*) FROM reports WHERE narrative LIKE '[DEMO]%'`).Scan(&n)
+	if n != 500 {
+		t.Fatalf("after two runs with the same seed: %d DEMO reports, want 500", n)
+	}
+	// Without --reports, a database that holds reports gets no more.
+	if _, errOut, code := hexwatch(t, env, "demo"); code != 0 || !strings.Contains(errOut, "no DEMO reports loaded") {
+		t.Fatalf("demo on a database with reports: exit %d, %s", code, errOut)
+	}
+}
+
+func TestImport(t *testing.T) {
+	env := []string{"HEXWATCH_DATABASE_URL=" + storetest.URL(t)}
+	if _, errOut, code := hexwatch(t, env, "agency", "add", "Import Test Council", "--kind", "local_authority"); code != 0 {
+		t.Fatal(errOut)
+	}
+	for _, want := range []struct{ created, duplicate int }{{50, 0}, {0, 50}} {
+		out, errOut, code := hexwatch(t, env, "import", "../../testdata/reports.csv", "--agency", "Import Test Council")
+		var s struct{ Created, Duplicate int }
+		if err := json.Unmarshal([]byte(out), &s); err != nil || code != 0 {
+			t.Fatalf("import: exit %d, %q, %s", code, out, errOut)
+		}
+		if s.Created != want.created || s.Duplicate != want.duplicate || !strings.Contains(errOut, "100.0%") {
+			t.Fatalf("import: %+v, progress %q; want %+v", s, errOut, want)
+		}
+	}
+	if _, _, code := hexwatch(t, env, "import", "../../testdata/reports.csv"); code != 2 {
+		t.Errorf("import without --agency: exit %d, want 2", code)
 	}
 }

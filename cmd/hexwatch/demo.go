@@ -3,9 +3,14 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
+	"time"
 
 	"github.com/hexwatch/hexwatch/pkg/auth"
+	"github.com/hexwatch/hexwatch/pkg/demo"
+	"github.com/hexwatch/hexwatch/pkg/ingest"
+	"github.com/hexwatch/hexwatch/pkg/intel"
 	"github.com/hexwatch/hexwatch/pkg/store"
 )
 
@@ -31,12 +36,22 @@ var (
 	}
 )
 
-// demo loads the DEMO identities and prints the users' credentials.
-func demo(ctx context.Context, env *environment, args []string) error {
-	cfg, pos, err := loadInterspersed(flagSet(env, "demo"), args, env)
+// defaultDemoReports is what `hexwatch demo` loads into an empty database.
+const defaultDemoReports = 20000
+
+// demoCmd loads the DEMO identities, prints the users' credentials, and loads
+// DEMO reports through the ingestion code: into an empty database, or
+// whenever --reports is given.
+func demoCmd(ctx context.Context, env *environment, args []string) error {
+	fs := flagSet(env, "demo")
+	n := fs.Int("reports", defaultDemoReports, "number of synthetic reports")
+	seed := fs.Uint64("seed", 1, "seed of the synthetic dataset: the same seed gives the same reports")
+	cfg, pos, err := loadInterspersed(fs, args, env)
 	if err != nil {
 		return err
 	}
+	explicit := false
+	fs.Visit(func(f *flag.Flag) { explicit = explicit || f.Name == "reports" })
 	if err := wantArgs(pos, 0, "no arguments besides flags"); err != nil {
 		return err
 	}
@@ -46,7 +61,61 @@ func demo(ctx context.Context, env *environment, args []string) error {
 	}
 	defer db.Close()
 	op := &operator{env: env, db: db, actor: operatorName()}
-	return op.demoIdentities(ctx)
+	if err := op.demoIdentities(ctx); err != nil {
+		return err
+	}
+	count, err := db.ReportCount(ctx)
+	if err != nil {
+		return err
+	}
+	if count > 0 && !explicit {
+		fmt.Fprintf(env.stderr, "the database holds %d reports: no DEMO reports loaded (give --reports N to load some)\n", count)
+		return nil
+	}
+	v, err := newValidator(cfg)
+	if err != nil {
+		return err
+	}
+	return op.demoReports(ctx, v, *n, *seed)
+}
+
+// demoReports posts the synthetic dataset, agency by agency, through the
+// same ingestion code as the bulk endpoint.
+func (op *operator) demoReports(ctx context.Context, v *intel.Validator, n int, seed uint64) error {
+	anchor := time.Now()
+	bar := newProgress(op.env.stderr, fmt.Sprintf("DEMO reports (seed %d)", seed))
+	var total ingest.Summary
+	for i, a := range demoAgencies {
+		agency, err := op.db.AgencyByName(ctx, a.name)
+		if err != nil {
+			return err
+		}
+		rows := &demo.AgencyRows{Gen: demo.New(seed, n, len(demoAgencies), anchor, v.Area), Agency: i}
+		done := total
+		ev := op.event(store.ActionCollect)
+		ev.AgencyID, ev.Justification = &agency.ID, "DEMO synthetic dataset"
+		s, err := ingest.Run(ctx, op.db, v, agency.ID, rows, ev, ingest.Options{Progress: func(s ingest.Summary) {
+			bar.show(add(done, s), float64(done.Rows+s.Rows)/float64(n))
+		}})
+		total = add(total, s)
+		if err != nil {
+			return err
+		}
+	}
+	bar.done(total)
+	if total.Rejected > 0 {
+		return fmt.Errorf("%d DEMO reports were rejected", total.Rejected)
+	}
+	return nil
+}
+
+func add(a, b ingest.Summary) ingest.Summary {
+	a.Rows += b.Rows
+	a.Created += b.Created
+	a.Duplicate += b.Duplicate
+	a.Conflict += b.Conflict
+	a.Rejected += b.Rejected
+	return a
 }
 
 // demoIdentities makes sure the demo agencies and users exist and gives

@@ -36,7 +36,8 @@ func commands() []command {
 		{"agency", "add|list", "manage partner agencies", runOps("agency", agencyCommands())},
 		{"user", "add|passwd|disable|list", "manage users", runOps("user", userCommands())},
 		{"key", "create|revoke|list", "manage API keys of partner systems", runOps("key", keyCommands())},
-		{"demo", "[flags]", "create the DEMO agencies and users (one per role) with new passwords, printed", demo},
+		{"import", "FILE --agency NAME [--format F] [--dry-run]", "load a CSV, NDJSON or GeoJSON file of reports, with progress", importCmd},
+		{"demo", "[--reports N] [--seed S]", "create the DEMO agencies and users (new passwords, printed) and, into an empty database, DEMO reports", demoCmd},
 		{"version", "", "print the version", versionCmd},
 	}
 }

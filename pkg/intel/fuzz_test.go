@@ -1,0 +1,108 @@
+package intel
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"os"
+	"testing"
+	"time"
+)
+
+func seed(f *testing.F, files ...string) {
+	for _, name := range files {
+		f.Add(readAll(f, name))
+	}
+}
+
+// drain reads every row; it must end, and every row must carry its number.
+func drain(t *testing.T, rr RowReader) {
+	for i := 0; ; i++ {
+		row, err := rr.Next()
+		if errors.Is(err, io.EOF) {
+			return
+		}
+		if err != nil {
+			var fe *FileError
+			if !errors.As(err, &fe) {
+				t.Fatalf("row %d: an error that is not a FileError: %v", i, err)
+			}
+			return
+		}
+		if row.N < 1 {
+			t.Fatalf("row without a number: %+v", row)
+		}
+		if row.Errs == nil {
+			testValidator(t).Validate(row.Sub)
+		}
+	}
+}
+
+func testValidator(t testing.TB) *Validator {
+	area, err := LoadServiceArea("../../testdata/service-area.geojson")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &Validator{Area: area, Retention: 2190 * 24 * time.Hour, Skew: 5 * time.Minute, Now: time.Now}
+}
+
+func FuzzCSVReader(f *testing.F) {
+	seed(f, "reports.csv", "bad-rows.csv")
+	f.Fuzz(func(t *testing.T, b []byte) {
+		rr, err := NewCSVReader(bytes.NewReader(b))
+		if err != nil {
+			return
+		}
+		drain(t, rr)
+	})
+}
+
+func FuzzNDJSONReader(f *testing.F) {
+	seed(f, "reports.ndjson")
+	f.Fuzz(func(t *testing.T, b []byte) { drain(t, NewNDJSONReader(bytes.NewReader(b))) })
+}
+
+func FuzzGeoJSONReader(f *testing.F) {
+	seed(f, "reports.geojson")
+	f.Fuzz(func(t *testing.T, b []byte) { drain(t, NewGeoJSONReader(bytes.NewReader(b))) })
+}
+
+// FuzzValidate checks that whatever passes validation is a report hexwatch
+// can store: inside the service area, with a cell, a known category and a
+// grading that scores between 0 and 1.
+func FuzzValidate(f *testing.F) {
+	for _, line := range bytes.Split(readAll(f, "reports.ndjson"), []byte("\n")) {
+		f.Add(line)
+	}
+	v := testValidator(f)
+	f.Fuzz(func(t *testing.T, b []byte) {
+		sub, errs := DecodeSubmission(b)
+		if errs != nil {
+			return
+		}
+		r, verr := v.Validate(sub)
+		if verr != nil {
+			if len(verr.Errors) == 0 {
+				t.Fatal("a refusal without reasons")
+			}
+			return
+		}
+		if !v.Area.Contains(r.Location) || r.Cell == 0 || r.ObservedAt.IsZero() {
+			t.Fatalf("accepted a report hexwatch cannot store: %+v", r)
+		}
+		if _, ok := CategoryByCode(r.Category); !ok {
+			t.Fatalf("accepted category %q", r.Category)
+		}
+		if q := r.Grading.Confidence(); q < 0 || q > 1 {
+			t.Fatalf("confidence %v", q)
+		}
+	})
+}
+
+func readAll(f *testing.F, name string) []byte {
+	b, err := os.ReadFile("../../testdata/" + name)
+	if err != nil {
+		f.Fatal(err)
+	}
+	return b
+}
