@@ -8,6 +8,7 @@ package hexgrid
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/paulmach/orb"
 	"github.com/uber/h3-go/v4"
@@ -125,4 +126,40 @@ func (c Cell) StoreRange() (lo, hi Cell) {
 		h = h&^(digitAll<<shift) | 6<<shift
 	}
 	return Cell(l), Cell(h)
+}
+
+// Cover returns every cell at resolution res that overlaps the polygons,
+// sorted: the study area of hotspot statistics.
+func Cover(mp orb.MultiPolygon, res int) ([]Cell, error) {
+	seen := map[Cell]bool{}
+	for _, poly := range mp {
+		gp := h3.GeoPolygon{GeoLoop: loop(poly[0])}
+		for _, hole := range poly[1:] {
+			gp.Holes = append(gp.Holes, loop(hole))
+		}
+		cs, err := h3.PolygonToCellsExperimental(gp, res, h3.ContainmentOverlapping)
+		if err != nil {
+			return nil, fmt.Errorf("hexgrid: cover at resolution %d: %w", res, err)
+		}
+		for _, c := range cs {
+			seen[Cell(c)] = true
+		}
+	}
+	out := make([]Cell, 0, len(seen))
+	for c := range seen {
+		out = append(out, c)
+	}
+	slices.Sort(out)
+	return out, nil
+}
+
+func loop(r orb.Ring) h3.GeoLoop {
+	if r.Closed() {
+		r = r[:len(r)-1]
+	}
+	l := make(h3.GeoLoop, len(r))
+	for i, p := range r {
+		l[i] = h3.NewLatLng(p[1], p[0])
+	}
+	return l
 }

@@ -1,0 +1,224 @@
+package hotspot
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/paulmach/orb"
+
+	"github.com/hexwatch/hexwatch/pkg/hexgrid"
+	"github.com/hexwatch/hexwatch/pkg/intel"
+)
+
+// Fact is what scoring needs of one live report.
+type Fact struct {
+	ID         uuid.UUID
+	Cell       hexgrid.Cell // at hexgrid.StoreRes
+	ObservedAt time.Time
+	Category   string
+	AgencyID   uuid.UUID
+	Grading    intel.Grading
+}
+
+// Agency is a reporting agency, as hotspot explanations name it.
+type Agency struct {
+	ID   uuid.UUID
+	Name string
+	Kind string
+}
+
+// fact is a Fact packed for the scoring loop.
+type fact struct {
+	at     int64   // observed_at, µs since the epoch
+	w      float64 // harm × q
+	cat    uint8
+	source uint8
+	assess uint8 // 1 (A) to 5 (E)
+	agency uint16
+	cell   hexgrid.Cell
+	idx    [nRes]int32 // study-cell index at each resolution, -1 outside
+	id     uuid.UUID
+}
+
+const nRes = hexgrid.MaxRes - hexgrid.MinRes + 1
+
+// study is the study area at one resolution.
+type study struct {
+	res   int
+	cells []hexgrid.Cell
+	index map[hexgrid.Cell]int32
+	nb    map[int]*neighbours // by ring radius k, built on first use
+}
+
+// Engine holds the scoring facts of every live report and answers hotspot
+// queries. It is safe for concurrent use.
+type Engine struct {
+	mu        sync.RWMutex
+	studies   [nRes]*study
+	facts     []fact
+	pos       map[uuid.UUID]int
+	agencies  []Agency
+	agencyIdx map[uuid.UUID]uint16
+	version   int64
+	nbMu      sync.Mutex
+}
+
+// ErrUnknownCell means a cell outside the study area was asked for.
+var ErrUnknownCell = errors.New("hotspot: cell outside the study area")
+
+// New builds an engine over the study area covering area.
+func New(area orb.MultiPolygon) (*Engine, error) {
+	e := &Engine{pos: map[uuid.UUID]int{}, agencyIdx: map[uuid.UUID]uint16{}}
+	for i := range e.studies {
+		res := hexgrid.MinRes + i
+		cells, err := hexgrid.Cover(area, res)
+		if err != nil {
+			return nil, err
+		}
+		st := &study{res: res, cells: cells, index: make(map[hexgrid.Cell]int32, len(cells)), nb: map[int]*neighbours{}}
+		for j, c := range cells {
+			st.index[c] = int32(j)
+		}
+		e.studies[i] = st
+	}
+	return e, nil
+}
+
+// Version is the data version the engine holds: the highest change
+// sequence applied.
+func (e *Engine) Version() int64 {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	return e.version
+}
+
+// Len is the number of facts held.
+func (e *Engine) Len() int {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	return len(e.facts)
+}
+
+// Change is one change to the facts: a report to hold (Live) or to drop.
+type Change struct {
+	Fact Fact
+	Live bool
+}
+
+// Apply applies changes in order and records version as the data version.
+func (e *Engine) Apply(changes []Change, agencies []Agency, version int64) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for _, a := range agencies {
+		if _, ok := e.agencyIdx[a.ID]; !ok {
+			if len(e.agencies) >= math.MaxUint16 {
+				return errors.New("hotspot: too many agencies")
+			}
+			e.agencyIdx[a.ID] = uint16(len(e.agencies))
+			e.agencies = append(e.agencies, a)
+		}
+	}
+	for _, ch := range changes {
+		i, held := e.pos[ch.Fact.ID]
+		if !ch.Live {
+			if held {
+				e.remove(i)
+			}
+			continue
+		}
+		f, err := e.pack(ch.Fact)
+		if err != nil {
+			return err
+		}
+		if held {
+			e.facts[i] = f
+		} else {
+			e.pos[f.id] = len(e.facts)
+			e.facts = append(e.facts, f)
+		}
+	}
+	e.version = max(e.version, version)
+	return nil
+}
+
+func (e *Engine) remove(i int) {
+	last := len(e.facts) - 1
+	delete(e.pos, e.facts[i].id)
+	if i != last {
+		e.facts[i] = e.facts[last]
+		e.pos[e.facts[i].id] = i
+	}
+	e.facts = e.facts[:last]
+}
+
+var categoryIdx = func() map[string]uint8 {
+	m := map[string]uint8{}
+	for i, c := range intel.Categories {
+		m[c.Code] = uint8(i)
+	}
+	return m
+}()
+
+func (e *Engine) pack(f Fact) (fact, error) {
+	cat, ok := categoryIdx[f.Category]
+	if !ok {
+		return fact{}, fmt.Errorf("hotspot: unknown category %q", f.Category)
+	}
+	ag, ok := e.agencyIdx[f.AgencyID]
+	if !ok {
+		return fact{}, fmt.Errorf("hotspot: unknown agency %s", f.AgencyID)
+	}
+	p := fact{
+		at: f.ObservedAt.UnixMicro(), w: intel.Categories[cat].Weight * f.Grading.Confidence(),
+		cat: cat, source: uint8(f.Grading.Source), assess: uint8(intel.AssessmentRank(f.Grading.Assessment)),
+		agency: ag, cell: f.Cell, id: f.ID,
+	}
+	for i, st := range e.studies {
+		p.idx[i] = -1
+		if j, ok := st.index[f.Cell.Parent(st.res)]; ok {
+			p.idx[i] = j
+		}
+	}
+	return p, nil
+}
+
+// neighbours returns the disks of radius k of the study at res, building
+// them on first use.
+func (e *Engine) neighbours(st *study, k int) *neighbours {
+	e.nbMu.Lock()
+	defer e.nbMu.Unlock()
+	if nb, ok := st.nb[k]; ok {
+		return nb
+	}
+	nb := &neighbours{off: make([]int32, 1, len(st.cells)+1)}
+	for _, c := range st.cells {
+		disk, err := c.Disk(k)
+		if err != nil {
+			// Only pentagon distortion fails; none lies in a service area on land.
+			disk = []hexgrid.Cell{c}
+		}
+		for _, d := range disk {
+			if j, ok := st.index[d]; ok {
+				nb.idx = append(nb.idx, j)
+			}
+		}
+		nb.off = append(nb.off, int32(len(nb.idx)))
+	}
+	st.nb[k] = nb
+	return nb
+}
+
+// StudyCells is the number of cells of the study area at res.
+func (e *Engine) StudyCells(res int) int { return len(e.studies[res-hexgrid.MinRes].cells) }
+
+// Agencies lists the agencies the engine knows.
+func (e *Engine) Agencies() []Agency {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	return slices.Clone(e.agencies)
+}

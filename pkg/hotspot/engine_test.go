@@ -1,0 +1,197 @@
+package hotspot
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/paulmach/orb"
+
+	"github.com/hexwatch/hexwatch/pkg/hexgrid"
+	"github.com/hexwatch/hexwatch/pkg/intel"
+)
+
+var (
+	asOf    = time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
+	agencyA = Agency{ID: uuid.MustParse("00000000-0000-0000-0000-00000000000a"), Name: "A", Kind: "police"}
+	agencyB = Agency{ID: uuid.MustParse("00000000-0000-0000-0000-00000000000b"), Name: "B", Kind: "education"}
+)
+
+func testEngine(t *testing.T) *Engine {
+	t.Helper()
+	area, err := intel.LoadServiceArea("../../testdata/service-area.geojson")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := New(area.Shape)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+func mkFact(lat, lon float64, daysAgo float64, cat string, ag Agency, g intel.Grading) Fact {
+	c, _ := hexgrid.Of(lat, lon, hexgrid.StoreRes)
+	return Fact{ID: uuid.New(), Cell: c, ObservedAt: asOf.Add(-time.Duration(daysAgo * 24 * float64(time.Hour))), Category: cat, AgencyID: ag.ID, Grading: g}
+}
+
+var gradeB2 = intel.Grading{Source: 2, Assessment: "B", Handling: "P"}
+
+func apply(t *testing.T, e *Engine, facts ...Fact) {
+	t.Helper()
+	chs := make([]Change, len(facts))
+	for i, f := range facts {
+		chs[i] = Change{Fact: f, Live: true}
+	}
+	if err := e.Apply(chs, []Agency{agencyA, agencyB}, int64(len(facts))); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestScoreIsTheDefiningFormula(t *testing.T) {
+	e := testEngine(t)
+	// Three reports in one cell of central Cambridge.
+	f1 := mkFact(52.2053, 0.1218, 0, "child_exploitation", agencyA, intel.Grading{Source: 1, Assessment: "A", Handling: "P"})
+	f2 := mkFact(52.2053, 0.1218, 28, "drug_supply", agencyB, gradeB2)
+	f3 := mkFact(52.2053, 0.1218, 56, "community_concern", agencyA, intel.Grading{Source: 3, Assessment: "D", Handling: "P"})
+	// Suspected false (E) and out-of-window reports never count.
+	f4 := mkFact(52.2053, 0.1218, 1, "violence", agencyA, intel.Grading{Source: 1, Assessment: "E", Handling: "P"})
+	f5 := mkFact(52.2053, 0.1218, 400, "violence", agencyA, gradeB2)
+	apply(t, e, f1, f2, f3, f4, f5)
+
+	r := e.Hotspots(Params{AsOf: asOf}.Defaults(asOf))
+	if len(r.Cells) != 1 {
+		t.Fatalf("got %d cells, want 1", len(r.Cells))
+	}
+	c := r.Cells[0]
+	// 10·1·1 + 5·(0.7·0.85)·2^-1 + 1·(0.4·0.4)·2^-2
+	want := 10.0 + 5*0.595*0.5 + 0.16*0.25
+	if math.Abs(c.Score-want)/want > 1e-12 {
+		t.Errorf("score: got %.15f, want %.15f", c.Score, want)
+	}
+	if c.Reports != 3 || c.Agencies != 2 || c.Rank != 1 || c.Categories["drug_supply"] != 1 {
+		t.Errorf("cell: %+v", c)
+	}
+	if !c.LastSeen.Equal(f1.ObservedAt) {
+		t.Errorf("last seen: got %v, want %v", c.LastSeen, f1.ObservedAt)
+	}
+	if r.StudyCells != e.StudyCells(8) || r.StudyCells < 5000 {
+		t.Errorf("study cells: got %d", r.StudyCells)
+	}
+	// Filters: only agency B, only drug supply, only source 1.
+	for _, tt := range []struct {
+		p    Params
+		want float64
+	}{
+		{Params{Agencies: []uuid.UUID{agencyB.ID}}, 5 * 0.595 * 0.5},
+		{Params{Categories: []string{"community_concern"}}, 0.16 * 0.25},
+		{Params{MinSource: 1}, 10},
+		{Params{MinAssessment: "B"}, 10 + 5*0.595*0.5},
+		{Params{HalfLife: 14 * 24 * time.Hour}, 10 + 5*0.595*0.25 + 0.16*0.0625},
+	} {
+		tt.p.AsOf = asOf
+		r := e.Hotspots(tt.p.Defaults(asOf))
+		if len(r.Cells) != 1 || math.Abs(r.Cells[0].Score-tt.want) > 1e-12 {
+			t.Errorf("%+v: got %+v, want score %v", tt.p, r.Cells, tt.want)
+		}
+	}
+}
+
+func TestApplyUpdatesAndRemoves(t *testing.T) {
+	e := testEngine(t)
+	f := mkFact(52.5749, -0.2503, 0, "violence", agencyA, gradeB2)
+	apply(t, e, f)
+	moved := f
+	moved.Cell, _ = hexgrid.Of(52.2053, 0.1218, hexgrid.StoreRes)
+	if err := e.Apply([]Change{{Fact: moved, Live: true}}, nil, 7); err != nil {
+		t.Fatal(err)
+	}
+	r := e.Hotspots(Params{AsOf: asOf}.Defaults(asOf))
+	if len(r.Cells) != 1 || r.Cells[0].Cell != moved.Cell.Parent(8) || e.Len() != 1 || r.Version != 7 {
+		t.Fatalf("after moving: %+v (len %d)", r.Cells, e.Len())
+	}
+	if err := e.Apply([]Change{{Fact: Fact{ID: f.ID}, Live: false}}, nil, 8); err != nil {
+		t.Fatal(err)
+	}
+	if r := e.Hotspots(Params{AsOf: asOf}.Defaults(asOf)); len(r.Cells) != 0 || e.Len() != 0 {
+		t.Fatalf("after removing: %+v", r.Cells)
+	}
+}
+
+// clustered makes a hot cluster in Peterborough, a handful of lone reports
+// and scattered noise.
+func clustered(t *testing.T, e *Engine) {
+	rng := rand.New(rand.NewPCG(1, 1))
+	var facts []Fact
+	for range 300 {
+		facts = append(facts, mkFact(52.5749+rng.NormFloat64()*0.002, -0.2503+rng.NormFloat64()*0.003, rng.Float64()*360, "drug_supply", agencyA, gradeB2))
+	}
+	for range 200 {
+		facts = append(facts, mkFact(52.15+rng.Float64()*0.4, -0.3+rng.Float64()*0.5, rng.Float64()*360, "community_concern", agencyB, gradeB2))
+	}
+	apply(t, e, facts...)
+}
+
+func TestSuppressionOnlyHidesCells(t *testing.T) {
+	e := testEngine(t)
+	clustered(t, e)
+	p := Params{AsOf: asOf}.Defaults(asOf)
+	all := e.Hotspots(p)
+	p.MinReports = 5
+	shown := e.Hotspots(p)
+	if len(shown.Cells) == 0 || len(shown.Cells) >= len(all.Cells) {
+		t.Fatalf("suppression showed %d of %d cells", len(shown.Cells), len(all.Cells))
+	}
+	byCell := map[hexgrid.Cell]Cell{}
+	for _, c := range all.Cells {
+		byCell[c.Cell] = c
+	}
+	for _, c := range shown.Cells {
+		if c.Reports < 5 {
+			t.Errorf("cell %s shown with %d reports", c.Cell, c.Reports)
+		}
+		a := byCell[c.Cell]
+		if a.Score != c.Score || a.Rank != c.Rank || a.GiZ != c.GiZ || a.Trend != c.Trend || a.Confidence != c.Confidence {
+			t.Errorf("cell %s: suppressed view %+v differs from the full one %+v", c.Cell, c, a)
+		}
+	}
+}
+
+func TestHotClusterIsSignificantAndExplained(t *testing.T) {
+	e := testEngine(t)
+	clustered(t, e)
+	p := Params{AsOf: asOf, FDR: true}.Defaults(asOf)
+	r := e.Hotspots(p)
+	top := r.Cells[0]
+	if top.Confidence != 99 || top.GiZ < 2.576 || top.Trend == TrendNone {
+		t.Fatalf("top cell: %+v, want a 99%% hot spot with a trend", top)
+	}
+	bound := orb.Bound{Min: orb.Point{-0.26, 52.57}, Max: orb.Point{-0.24, 52.58}}
+	p.BBox = &bound
+	for _, c := range e.Hotspots(p).Cells {
+		center, _ := c.Cell.Center()
+		if !bound.Contains(center) {
+			t.Errorf("bbox let %s through", c.Cell)
+		}
+	}
+	p.BBox = nil
+	ex, err := e.Explain(p, top.Cell)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sum, weekly float64
+	for _, s := range ex.ByCategory {
+		sum += s
+	}
+	for _, w := range ex.Weeks {
+		weekly += w.Score
+	}
+	if math.Abs(sum-top.Score) > 1e-9 || math.Abs(weekly-top.Score) > 1e-9 || ex.Cell.Rank != 1 || len(ex.Neighbours) != 6 {
+		t.Fatalf("explanation: category sum %v, weekly sum %v, score %v, rank %d, %d neighbours", sum, weekly, top.Score, ex.Cell.Rank, len(ex.Neighbours))
+	}
+	if _, err := e.Explain(p, top.Cell.Parent(7)); err == nil {
+		t.Fatal("Explain at another resolution: got no error")
+	}
+}

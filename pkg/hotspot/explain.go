@@ -1,0 +1,153 @@
+package hotspot
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/hexwatch/hexwatch/pkg/hexgrid"
+	"github.com/hexwatch/hexwatch/pkg/intel"
+)
+
+// Explanation is why a cell scores what it does.
+type Explanation struct {
+	Cell Cell
+	// Score splits: each sums to the cell's score.
+	ByCategory   map[string]float64
+	ByAgencyKind map[string]float64
+	ByGrading    map[string]float64 // "2B": source 2, assessment B
+	ByAge        []Band
+	Weeks        []Week
+	Agencies     []AgencyShare
+	Neighbours   []Neighbour
+}
+
+// Band is the share of the score of reports of one age.
+type Band struct {
+	Label   string
+	Reports int
+	Score   float64
+}
+
+// Week is one week of the window, oldest first: its reports and their
+// share of the score.
+type Week struct {
+	Start   time.Time
+	Reports int
+	Score   float64
+}
+
+// AgencyShare is one reporting agency's part in the cell.
+type AgencyShare struct {
+	Agency  Agency
+	Reports int
+	Score   float64
+}
+
+// Neighbour is a cell of the ring around the explained one.
+type Neighbour struct {
+	Cell    hexgrid.Cell
+	Reports int
+	Score   float64
+}
+
+var ageBands = []struct {
+	label string
+	upTo  time.Duration
+}{
+	{"last 7 days", 7 * 24 * time.Hour},
+	{"8 to 28 days", 28 * 24 * time.Hour},
+	{"29 to 90 days", 90 * 24 * time.Hour},
+	{"91 to 365 days", 365 * 24 * time.Hour},
+	{"older", time.Duration(1<<63 - 1)},
+}
+
+// Explain returns the explanation of cell c (at p.Res) for query p.
+func (e *Engine) Explain(p Params, c hexgrid.Cell) (*Explanation, error) {
+	if c.Resolution() != p.Res {
+		return nil, fmt.Errorf("%w: %s is not at resolution %d", ErrUnknownCell, c, p.Res)
+	}
+	st := e.studies[p.Res-hexgrid.MinRes]
+	target, ok := st.index[c]
+	if !ok {
+		return nil, ErrUnknownCell
+	}
+	all := p
+	all.MinReports, all.BBox = 0, nil
+	res := e.Hotspots(all)
+
+	ex := &Explanation{Cell: Cell{Cell: c, Categories: map[string]int{}}, ByCategory: map[string]float64{},
+		ByAgencyKind: map[string]float64{}, ByGrading: map[string]float64{}}
+	byCell := map[hexgrid.Cell]Cell{}
+	for _, rc := range res.Cells {
+		byCell[rc.Cell] = rc
+	}
+	if rc, ok := byCell[c]; ok {
+		ex.Cell = rc
+	}
+	for _, b := range ageBands {
+		ex.ByAge = append(ex.ByAge, Band{Label: b.label})
+	}
+	weeks := int(p.AsOf.Sub(p.From)/(7*24*time.Hour)) + 1
+	for w := range weeks {
+		ex.Weeks = append(ex.Weeks, Week{Start: p.AsOf.Add(-time.Duration(weeks-w) * 7 * 24 * time.Hour)})
+	}
+
+	e.mu.RLock()
+	f := e.compile(p)
+	shares := map[uint16]*AgencyShare{}
+	for i := range e.facts {
+		x := &e.facts[i]
+		if !f.keep(x) || x.idx[f.resIdx] != target {
+			continue
+		}
+		s := x.w * f.decay(x.at)
+		ag := e.agencies[x.agency]
+		ex.ByCategory[intel.Categories[x.cat].Code] += s
+		ex.ByAgencyKind[ag.Kind] += s
+		ex.ByGrading[fmt.Sprintf("%d%c", x.source, 'A'+x.assess-1)] += s
+		age := time.Duration(f.asOf-x.at) * time.Microsecond
+		for bi, b := range ageBands {
+			if age <= b.upTo {
+				ex.ByAge[bi].Reports++
+				ex.ByAge[bi].Score += s
+				break
+			}
+		}
+		if w := weeks - 1 - int(age/(7*24*time.Hour)); w >= 0 {
+			ex.Weeks[w].Reports++
+			ex.Weeks[w].Score += s
+		}
+		sh, ok := shares[x.agency]
+		if !ok {
+			sh = &AgencyShare{Agency: ag}
+			shares[x.agency] = sh
+		}
+		sh.Reports++
+		sh.Score += s
+	}
+	e.mu.RUnlock()
+	for _, sh := range shares {
+		ex.Agencies = append(ex.Agencies, *sh)
+	}
+	slices.SortFunc(ex.Agencies, func(a, b AgencyShare) int {
+		return cmp.Or(cmp.Compare(b.Score, a.Score), cmp.Compare(a.Agency.Name, b.Agency.Name))
+	})
+
+	disk, err := c.Disk(p.K)
+	if err != nil {
+		return nil, err
+	}
+	for _, d := range disk {
+		if d == c {
+			continue
+		}
+		if _, in := st.index[d]; !in {
+			continue
+		}
+		nc := byCell[d]
+		ex.Neighbours = append(ex.Neighbours, Neighbour{Cell: d, Reports: nc.Reports, Score: nc.Score})
+	}
+	return ex, nil
+}

@@ -1,0 +1,93 @@
+package hotspot
+
+import (
+	"slices"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/paulmach/orb"
+
+	"github.com/hexwatch/hexwatch/pkg/hexgrid"
+)
+
+// Params are the parameters of a hotspot query. Zero fields take the
+// defaults of Defaults.
+type Params struct {
+	Res      int
+	AsOf     time.Time
+	From     time.Time
+	HalfLife time.Duration
+	// Categories and Agencies restrict the reports counted; empty means all.
+	Categories []string
+	Agencies   []uuid.UUID
+	// MinSource keeps sources at least this reliable (1 best, 3 worst).
+	MinSource int
+	// MinAssessment keeps assessments at least this good ("A" best, "D" worst).
+	MinAssessment string
+	// K is the ring radius of Gi* neighbourhoods.
+	K int
+	// BBox, if set, limits the cells returned (not the statistics).
+	BBox *orb.Bound
+	// FDR applies the Benjamini–Hochberg correction to confidences.
+	FDR bool
+	// Period is the length of the periods of the trend analysis.
+	Period time.Duration
+	// MinReports hides cells backed by fewer distinct reports (small-cell
+	// suppression); 0 hides none.
+	MinReports int
+}
+
+// The defaults.
+const (
+	DefaultRes      = 8
+	DefaultWindow   = 365 * 24 * time.Hour
+	DefaultHalfLife = 28 * 24 * time.Hour
+	DefaultPeriod   = 28 * 24 * time.Hour
+	DefaultK        = 1
+)
+
+// Defaults fills every zero field with its default, as of now.
+func (p Params) Defaults(now time.Time) Params {
+	if p.Res == 0 {
+		p.Res = DefaultRes
+	}
+	if p.AsOf.IsZero() {
+		p.AsOf = now
+	}
+	p.AsOf = p.AsOf.UTC()
+	if p.From.IsZero() {
+		p.From = p.AsOf.Add(-DefaultWindow)
+	}
+	p.From = p.From.UTC()
+	if p.HalfLife == 0 {
+		p.HalfLife = DefaultHalfLife
+	}
+	if p.MinSource == 0 {
+		p.MinSource = 3
+	}
+	if p.MinAssessment == "" {
+		p.MinAssessment = "D"
+	}
+	if p.K == 0 {
+		p.K = DefaultK
+	}
+	if p.Period == 0 {
+		p.Period = DefaultPeriod
+	}
+	p.Categories = slices.Sorted(slices.Values(p.Categories))
+	p.Agencies = slices.SortedFunc(slices.Values(p.Agencies), func(a, b uuid.UUID) int { return slices.Compare(a[:], b[:]) })
+	return p
+}
+
+// Valid resolutions and radii.
+const (
+	MinRes = hexgrid.MinRes
+	MaxRes = hexgrid.MaxRes
+	MaxK   = 3
+)
+
+// periods is the number of whole trend periods in the window, at least one.
+func (p Params) periods() int {
+	n := int(p.AsOf.Sub(p.From) / p.Period)
+	return max(n, 1)
+}

@@ -1,0 +1,230 @@
+package hotspot
+
+import (
+	"cmp"
+	"math"
+	"slices"
+	"time"
+
+	"github.com/hexwatch/hexwatch/pkg/hexgrid"
+	"github.com/hexwatch/hexwatch/pkg/intel"
+)
+
+// Cell is one hotspot cell and its numbers.
+type Cell struct {
+	Cell       hexgrid.Cell
+	Score      float64
+	Reports    int
+	Agencies   int
+	Categories map[string]int
+	LastSeen   time.Time
+	Rank       int
+	GiZ        float64
+	GiP        float64
+	Confidence int
+	Trend      string
+}
+
+// Result is the answer to a query: the cells with reports, by rank.
+type Result struct {
+	Params     Params
+	Cells      []Cell
+	StudyCells int
+	Version    int64
+}
+
+// acc accumulates one cell's reports.
+type acc struct {
+	idx      int32
+	score    float64
+	reports  int
+	cats     [16]int32
+	agencies []uint16
+	last     int64
+	periods  []float64
+}
+
+// filter is Params compiled for the scoring loop.
+type filter struct {
+	from, asOf  int64
+	catMask     uint32
+	agencyMask  []bool
+	minSource   uint8
+	minAssess   uint8
+	resIdx      int
+	halfLifeMic float64
+	periodMic   int64
+	periods     int
+}
+
+func (e *Engine) compile(p Params) filter {
+	f := filter{
+		from: p.From.UnixMicro(), asOf: p.AsOf.UnixMicro(), minSource: uint8(p.MinSource),
+		minAssess: uint8(min(intel.AssessmentRank(p.MinAssessment), 4)), resIdx: p.Res - hexgrid.MinRes,
+		halfLifeMic: float64(p.HalfLife.Microseconds()), periodMic: p.Period.Microseconds(), periods: p.periods(),
+	}
+	if len(p.Categories) == 0 {
+		f.catMask = math.MaxUint32
+	}
+	for _, c := range p.Categories {
+		if i, ok := categoryIdx[c]; ok {
+			f.catMask |= 1 << i
+		}
+	}
+	if len(p.Agencies) > 0 {
+		f.agencyMask = make([]bool, len(e.agencies))
+		for _, id := range p.Agencies {
+			if i, ok := e.agencyIdx[id]; ok {
+				f.agencyMask[i] = true
+			}
+		}
+	}
+	return f
+}
+
+func (f *filter) keep(x *fact) bool {
+	return x.at >= f.from && x.at <= f.asOf && f.catMask&(1<<x.cat) != 0 &&
+		(f.agencyMask == nil || f.agencyMask[x.agency]) && x.source <= f.minSource && x.assess <= f.minAssess &&
+		x.idx[f.resIdx] >= 0
+}
+
+// decay is the weight of a report observed at µs t as of asOf.
+func (f *filter) decay(t int64) float64 {
+	return math.Exp2(-float64(f.asOf-t) / f.halfLifeMic)
+}
+
+// Hotspots answers a query; p must have its defaults filled in.
+func (e *Engine) Hotspots(p Params) *Result {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	st := e.studies[p.Res-hexgrid.MinRes]
+	f := e.compile(p)
+	n := len(st.cells)
+
+	// Accumulate the reports of every cell that has some.
+	slot := make([]int32, n)
+	var accs []acc
+	for i := range e.facts {
+		x := &e.facts[i]
+		if !f.keep(x) {
+			continue
+		}
+		ci := x.idx[f.resIdx]
+		if slot[ci] == 0 {
+			accs = append(accs, acc{idx: ci, periods: make([]float64, f.periods)})
+			slot[ci] = int32(len(accs))
+		}
+		a := &accs[slot[ci]-1]
+		a.score += x.w * f.decay(x.at)
+		a.reports++
+		a.cats[x.cat]++
+		if !slices.Contains(a.agencies, x.agency) {
+			a.agencies = append(a.agencies, x.agency)
+		}
+		a.last = max(a.last, x.at)
+		if per := f.periods - 1 - int((f.asOf-x.at)/f.periodMic); per >= 0 {
+			a.periods[per] += x.w
+		}
+	}
+
+	nb := e.neighbours(st, p.K)
+	x := make([]float64, n)
+	for _, a := range accs {
+		x[a.idx] = a.score
+	}
+	z := make([]float64, n)
+	var sum, sum2 float64
+	for _, v := range x {
+		sum += v
+		sum2 += v * v
+	}
+	mean, s := moments(sum, sum2, n)
+	for i := range n {
+		var local float64
+		js := nb.of(i)
+		for _, j := range js {
+			local += x[j]
+		}
+		z[i] = giStar(local, mean, s, len(js), n)
+	}
+	var th [3]float64
+	if p.FDR {
+		ps := make([]float64, n)
+		for i, zi := range z {
+			ps[i] = PValue(zi)
+		}
+		th = BHThresholds(ps)
+	}
+	trends := e.trends(accs, nb, n, f.periods)
+
+	slices.SortFunc(accs, func(a, b acc) int {
+		return cmp.Or(cmp.Compare(b.score, a.score), cmp.Compare(st.cells[a.idx], st.cells[b.idx]))
+	})
+	res := &Result{Params: p, StudyCells: n, Version: e.version, Cells: make([]Cell, 0, len(accs))}
+	for rank, a := range accs {
+		if a.reports < p.MinReports {
+			continue
+		}
+		c := st.cells[a.idx]
+		if p.BBox != nil {
+			if center, err := c.Center(); err != nil || !p.BBox.Contains(center) {
+				continue
+			}
+		}
+		zi := z[a.idx]
+		out := Cell{
+			Cell: c, Score: a.score, Reports: a.reports, Agencies: len(a.agencies), Categories: map[string]int{},
+			LastSeen: time.UnixMicro(a.last).UTC(), Rank: rank + 1, GiZ: zi, GiP: PValue(zi), Trend: trends[a.idx],
+		}
+		if p.FDR {
+			out.Confidence = fdrConfidence(zi, out.GiP, th)
+		} else {
+			out.Confidence = confidence(zi)
+		}
+		for ci, cnt := range a.cats {
+			if cnt > 0 {
+				out.Categories[intel.Categories[ci].Code] = int(cnt)
+			}
+		}
+		res.Cells = append(res.Cells, out)
+	}
+	return res
+}
+
+// trends classifies every cell with reports by its per-period Gi*.
+func (e *Engine) trends(accs []acc, nb *neighbours, n, periods int) map[int32]string {
+	out := make(map[int32]string, len(accs))
+	if len(accs) == 0 {
+		return out
+	}
+	x := make([]float64, n)
+	zs := make([][]float64, len(accs))
+	for i := range accs {
+		zs[i] = make([]float64, periods)
+	}
+	for per := range periods {
+		var sum, sum2 float64
+		for _, a := range accs {
+			v := a.periods[per]
+			x[a.idx] = v
+			sum += v
+			sum2 += v * v
+		}
+		mean, s := moments(sum, sum2, n)
+		for i, a := range accs {
+			var local float64
+			js := nb.of(int(a.idx))
+			for _, j := range js {
+				local += x[j]
+			}
+			zs[i][per] = giStar(local, mean, s, len(js), n)
+		}
+		for _, a := range accs {
+			x[a.idx] = 0
+		}
+	}
+	for i, a := range accs {
+		out[a.idx] = Classify(zs[i])
+	}
+	return out
+}
