@@ -48,12 +48,21 @@ func serve(ctx context.Context, env *environment, args []string) error {
 	}
 	defer db.Close()
 
+	srv, err := server.New(cfg, db, v, log, version)
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	if err := srv.Sync(ctx); err != nil {
+		return fmt.Errorf("load the hotspot engine: %w", err)
+	}
+	log.Info("hotspot engine loaded", "reports", srv.Engine().Len(), "ms", time.Since(start).Milliseconds())
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(env.stderr, "hexwatch %s serving on %s\n", version, displayURL(ln.Addr()))
-	return server.New(cfg, db, v, log, version).Run(ctx, ln)
+	return srv.Run(ctx, ln)
 }
 
 // newValidator checks reports against the configured service area,

@@ -44,6 +44,8 @@ type Config struct {
 	ClockSkew         time.Duration
 	BulkLimit         int64
 	BulkConcurrency   int
+	MinCellReports    int
+	MaxCells          int
 }
 
 // Scope says which subcommands a setting applies to.
@@ -86,6 +88,8 @@ func (c *Config) Variables() []Variable {
 		{"HEXWATCH_SHUTDOWN_TIMEOUT", "shutdown-timeout", "30s", "time in-flight requests get to finish on SIGINT/SIGTERM", HTTP, (*durationValue)(&c.ShutdownTimeout)},
 		{"HEXWATCH_BULK_LIMIT", "bulk-limit", "1GiB", "largest bulk upload accepted (413 beyond)", HTTP, (*bytesValue)(&c.BulkLimit)},
 		{"HEXWATCH_BULK_CONCURRENCY", "bulk-concurrency", "2", "bulk uploads processed at once; more wait for a slot, then get 503", HTTP, (*intValue)(&c.BulkConcurrency)},
+		{"HEXWATCH_MIN_CELL_REPORTS", "min-cell-reports", "5", "hotspot cells backed by fewer reports are hidden from callers who may not read raw reports", HTTP, (*intValue)(&c.MinCellReports)},
+		{"HEXWATCH_MAX_CELLS", "max-cells", "30000", "largest number of cells one hotspot answer may hold (400 beyond: narrow the request)", HTTP, (*intValue)(&c.MaxCells)},
 		{"HEXWATCH_SESSION_IDLE", "session-idle", "30m", "a session unused this long ends", HTTP, (*durationValue)(&c.SessionIdle)},
 		{"HEXWATCH_SESSION_MAX", "session-max", "12h", "a session ends this long after login, however used", HTTP, (*durationValue)(&c.SessionMax)},
 		{"HEXWATCH_LOGIN_WINDOW", "login-window", "15m", "window over which failed logins are counted", HTTP, (*durationValue)(&c.LoginWindow)},
@@ -147,6 +151,9 @@ func (c Config) validate(scopes []Scope) error {
 		}
 	}
 	if inScope(HTTP, scopes) {
+		if c.MinCellReports < 1 || c.MaxCells < 1 {
+			errs = append(errs, errors.New("HEXWATCH_MIN_CELL_REPORTS and HEXWATCH_MAX_CELLS must be at least 1"))
+		}
 		if c.BulkConcurrency < 1 {
 			errs = append(errs, errors.New("HEXWATCH_BULK_CONCURRENCY must be at least 1"))
 		}

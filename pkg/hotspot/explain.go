@@ -25,9 +25,9 @@ type Explanation struct {
 
 // Band is the share of the score of reports of one age.
 type Band struct {
-	Label   string
-	Reports int
-	Score   float64
+	Label   string  `json:"label"`
+	Reports int     `json:"reports"`
+	Score   float64 `json:"score"`
 }
 
 // Week is one week of the window, oldest first: its reports and their

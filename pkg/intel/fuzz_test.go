@@ -2,6 +2,7 @@ package intel
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"io"
 	"os"
@@ -16,6 +17,7 @@ func seed(f *testing.F, files ...string) {
 }
 
 // drain reads every row; it must end, and every row must carry its number.
+// (What the rows hold is FuzzValidate's business.)
 func drain(t *testing.T, rr RowReader) {
 	for i := 0; ; i++ {
 		row, err := rr.Next()
@@ -31,9 +33,6 @@ func drain(t *testing.T, rr RowReader) {
 		}
 		if row.N < 1 {
 			t.Fatalf("row without a number: %+v", row)
-		}
-		if row.Errs == nil {
-			testValidator(t).Validate(row.Sub)
 		}
 	}
 }
@@ -63,7 +62,15 @@ func FuzzNDJSONReader(f *testing.F) {
 }
 
 func FuzzGeoJSONReader(f *testing.F) {
-	seed(f, "reports.geojson")
+	// The first features of the sample: small inputs mutate faster.
+	var fc struct {
+		Features []json.RawMessage `json:"features"`
+	}
+	if err := json.Unmarshal(readAll(f, "reports.geojson"), &fc); err != nil {
+		f.Fatal(err)
+	}
+	f.Add([]byte(`{"type":"FeatureCollection","features":[` + string(bytes.Join([][]byte(toBytes(fc.Features[:3])), []byte(","))) + `]}`))
+	f.Add([]byte(`{"type":"FeatureCollection","crs":{"type":"name","properties":{"name":"urn:ogc:def:crs:EPSG::27700"}},"features":[{"type":"Feature","geometry":{"type":"Point","coordinates":[544895,258431]},"properties":{"external_ref":"x","category":"drug_supply","observed_at":"2026-03-01T10:00:00Z","grading":{"source":1,"assessment":"A","handling":"P"},"classification":"OFFICIAL"}}]}`))
 	f.Fuzz(func(t *testing.T, b []byte) { drain(t, NewGeoJSONReader(bytes.NewReader(b))) })
 }
 
@@ -97,6 +104,14 @@ func FuzzValidate(f *testing.F) {
 			t.Fatalf("confidence %v", q)
 		}
 	})
+}
+
+func toBytes(rs []json.RawMessage) [][]byte {
+	out := make([][]byte, len(rs))
+	for i, r := range rs {
+		out[i] = r
+	}
+	return out
 }
 
 func readAll(f *testing.F, name string) []byte {

@@ -171,7 +171,6 @@ func hasKey(m map[string]int, k string) bool { _, ok := m[k]; return ok }
 
 func (c *csvReader) Next() (Row, error) {
 	rec, err := c.r.Read()
-	line, _ := c.r.FieldPos(0)
 	var pe *csv.ParseError
 	switch {
 	case errors.Is(err, io.EOF):
@@ -181,6 +180,7 @@ func (c *csvReader) Next() (Row, error) {
 	case err != nil:
 		return Row{}, err
 	}
+	line, _ := c.r.FieldPos(0)
 	row := Row{N: line}
 	if len(rec) != len(c.col) {
 		row.Errs = []FieldError{{"row", fmt.Sprintf("has %d fields, the header has %d", len(rec), len(c.col))}}

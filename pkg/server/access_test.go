@@ -107,6 +107,14 @@ var access = []accessRule{
 	{"DELETE /api/v1/reports/:id", agencyAReaders, http.StatusOK, func(f *fixture) (string, any) {
 		return reportPath(f.report()), nil
 	}, notFoundForOtherAgency},
+	{"GET /api/v1/hotspots", viewers, http.StatusOK, nil, nil},
+	// A cell of five reports: enough for a partner to see it.
+	{"GET /api/v1/hotspots/:cell", viewers, http.StatusOK, func(f *fixture) (string, any) {
+		for range 5 {
+			f.report()
+		}
+		return "/api/v1/hotspots/" + fixtureCell(8), nil
+	}, nil},
 	{"POST /api/v1/reports/:id/erase", adminOnly, http.StatusNoContent, func(f *fixture) (string, any) {
 		return reportPath(f.report()) + "/erase", map[string]string{"reason": "entered in error"}
 	}, nil},
@@ -116,6 +124,7 @@ var (
 	partners               = []string{"partner", "partner-key", "other-partner-key"}
 	readers                = []string{"partner", "partner-key", "other-partner-key", "analyst"}
 	agencyAReaders         = []string{"partner", "partner-key", "analyst"}
+	viewers                = []string{"partner", "partner-key", "other-partner-key", "analyst", "chair"}
 	notFoundForOtherAgency = map[string]int{"other-partner-key": http.StatusNotFound}
 )
 

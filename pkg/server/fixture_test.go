@@ -15,6 +15,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/hexwatch/hexwatch/pkg/auth"
+	"github.com/hexwatch/hexwatch/pkg/hexgrid"
 	"github.com/hexwatch/hexwatch/pkg/intel"
 	"github.com/hexwatch/hexwatch/pkg/server"
 	"github.com/hexwatch/hexwatch/pkg/store"
@@ -228,6 +229,12 @@ func submission(ref string) map[string]any {
 	}
 }
 
+// fixtureCell is the cell at res of the fixture's reports.
+func fixtureCell(res int) string {
+	c, _ := hexgrid.Of(52.2053, 0.1218, res)
+	return c.String()
+}
+
 // report stores a report of agency A and returns its id.
 func (f *fixture) report() string {
 	f.t.Helper()
@@ -244,5 +251,13 @@ func (f *fixture) report() string {
 	if _, err := f.db.InsertReports(context.Background(), []intel.Report{r}, store.AuditEvent{Action: store.ActionCollect, Actor: "test"}); err != nil {
 		f.t.Fatal(err)
 	}
+	f.srv.Changed()
 	return r.ID.String()
+}
+
+// httptestServer serves h on a loopback port for the test's duration.
+func httptestServer(t *testing.T, h http.Handler) *httptest.Server {
+	s := httptest.NewServer(h)
+	t.Cleanup(s.Close)
+	return s
 }

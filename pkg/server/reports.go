@@ -86,6 +86,7 @@ func (s *Server) createReport(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	s.Changed()
 	o := outcomes[0]
 	if o.Status == store.Conflict {
 		return newProblem(http.StatusConflict, "your agency already sent a report with this external_ref and other content; amend it with PATCH "+reportPath(o.ID),
@@ -144,6 +145,7 @@ func (s *Server) bulkReports(c echo.Context) error {
 		return fileProblem(err, nil)
 	}
 	sum, err := ingest.Run(ctx, s.db, s.validator, principal(c).AgencyID, rr, s.event(c, store.ActionCollect), ingest.Options{DryRun: dryRun})
+	s.Changed()
 	if err != nil {
 		return fileProblem(err, &sum)
 	}
@@ -436,6 +438,7 @@ func (s *Server) amendReport(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	s.Changed()
 	return s.writeGeoJSON(c, http.StatusOK, s.reportFeature(c, out))
 }
 
@@ -473,6 +476,7 @@ func (s *Server) withdrawReport(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	s.Changed()
 	return s.writeGeoJSON(c, http.StatusOK, s.reportFeature(c, out))
 }
 
@@ -499,5 +503,6 @@ func (s *Server) eraseReport(c echo.Context) error {
 	if err := s.db.EraseReport(c.Request().Context(), id, ev); err != nil {
 		return err
 	}
+	s.Changed()
 	return c.NoContent(http.StatusNoContent)
 }

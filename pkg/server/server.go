@@ -16,6 +16,7 @@ import (
 
 	"github.com/hexwatch/hexwatch/pkg/auth"
 	"github.com/hexwatch/hexwatch/pkg/config"
+	"github.com/hexwatch/hexwatch/pkg/hotspot"
 	"github.com/hexwatch/hexwatch/pkg/intel"
 	"github.com/hexwatch/hexwatch/pkg/store"
 )
@@ -27,6 +28,10 @@ type Server struct {
 	validator *intel.Validator
 	// bulkSlots bounds the bulk uploads processed at once.
 	bulkSlots chan struct{}
+	engine    *hotspot.Engine
+	follow    follower
+	geo       geoWriter
+	rendered  renderCache
 	log       *slog.Logger
 	echo      *echo.Echo
 	metrics   *metrics
@@ -34,9 +39,13 @@ type Server struct {
 }
 
 // New builds the HTTP handler tree of hexwatch.
-func New(cfg config.Config, db *store.DB, v *intel.Validator, log *slog.Logger, version string) *Server {
+func New(cfg config.Config, db *store.DB, v *intel.Validator, log *slog.Logger, version string) (*Server, error) {
+	engine, err := hotspot.New(v.Area.Shape)
+	if err != nil {
+		return nil, err
+	}
 	s := &Server{cfg: cfg, db: db, validator: v, log: log, version: version, metrics: newMetrics(db),
-		bulkSlots: make(chan struct{}, cfg.BulkConcurrency)}
+		bulkSlots: make(chan struct{}, cfg.BulkConcurrency), engine: engine}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
@@ -53,7 +62,7 @@ func New(cfg config.Config, db *store.DB, v *intel.Validator, log *slog.Logger, 
 	}))
 	s.echo = e
 	s.routes()
-	return s
+	return s, nil
 }
 
 // Echo exposes the router, so that tests can add routes of their own.
@@ -121,6 +130,9 @@ func (s *Server) apiRoutes() []route {
 		{http.MethodPatch, v1 + "/reports/:id", auth.ReadOwnReports, false, s.amendReport},
 		{http.MethodDelete, v1 + "/reports/:id", auth.ReadOwnReports, false, s.withdrawReport},
 		{http.MethodPost, v1 + "/reports/:id/erase", auth.EraseData, false, s.eraseReport},
+
+		{http.MethodGet, v1 + "/hotspots", auth.ViewHotspots, false, s.listHotspots},
+		{http.MethodGet, v1 + "/hotspots/:cell", auth.ViewHotspots, false, s.getHotspotCell},
 	}
 }
 

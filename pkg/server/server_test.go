@@ -53,7 +53,11 @@ func newServer(t *testing.T, db *store.DB, logs io.Writer) *server.Server {
 		logs = io.Discard
 	}
 	cfg := testConfig(t)
-	return server.New(cfg, db, testValidator(t, cfg), slog.New(slog.NewJSONHandler(logs, nil)), "test")
+	s, err := server.New(cfg, db, testValidator(t, cfg), slog.New(slog.NewJSONHandler(logs, nil)), "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }
 
 func do(t *testing.T, h http.Handler, method, path string, body io.Reader) *httptest.ResponseRecorder {

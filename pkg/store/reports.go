@@ -68,6 +68,9 @@ func (db *DB) InsertReports(ctx context.Context, rs []intel.Report, ev AuditEven
 		if err != nil {
 			return err
 		}
+		if _, err := tx.Exec(ctx, seqLockSQL); err != nil {
+			return err
+		}
 		if _, err := tx.Exec(ctx, insertStagedSQL); err != nil {
 			return err
 		}
@@ -208,6 +211,9 @@ func (db *DB) Reports(ctx context.Context, f ReportFilter) ([]intel.Report, erro
 func (db *DB) AmendReport(ctx context.Context, r intel.Report, seq int64, ev AuditEvent) (intel.Report, error) {
 	var out intel.Report
 	err := db.inTx(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, seqLockSQL); err != nil {
+			return err
+		}
 		tag, err := tx.Exec(ctx, `UPDATE reports SET category = $3, indicators = $4, observed_at = $5,
 			geom = ST_SetSRID(ST_MakePoint($6, $7), 4326), precision_m = $8, source = $9, assessment = $10, handling = $11,
 			conditions = $12, classification = $13, narrative = $14, review_at = $15, cell = $16, content_hash = $17,
@@ -235,6 +241,9 @@ func (db *DB) AmendReport(ctx context.Context, r intel.Report, seq int64, ev Aud
 func (db *DB) WithdrawReport(ctx context.Context, id uuid.UUID, ev AuditEvent) (intel.Report, error) {
 	var out intel.Report
 	err := db.inTx(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, seqLockSQL); err != nil {
+			return err
+		}
 		tag, err := tx.Exec(ctx, `UPDATE reports SET status = 'withdrawn', seq = nextval('report_seq'), updated_at = now()
 			WHERE id = $1 AND status <> 'withdrawn'`, id)
 		if err != nil {
@@ -255,6 +264,9 @@ func (db *DB) WithdrawReport(ctx context.Context, id uuid.UUID, ev AuditEvent) (
 // followers of seq.
 func (db *DB) EraseReport(ctx context.Context, id uuid.UUID, ev AuditEvent) error {
 	err := db.inTx(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, seqLockSQL); err != nil {
+			return err
+		}
 		tag, err := tx.Exec(ctx, `DELETE FROM reports WHERE id = $1`, id)
 		if err != nil {
 			return err

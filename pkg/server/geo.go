@@ -1,0 +1,213 @@
+package server
+
+import (
+	"encoding/json"
+	"math"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/hexwatch/hexwatch/pkg/hexgrid"
+	"github.com/hexwatch/hexwatch/pkg/hotspot"
+	"github.com/hexwatch/hexwatch/pkg/intel"
+)
+
+// geoWriter renders hotspot results as RFC 7946 GeoJSON by hand: this is
+// the hot path of the map, and encoding/json is several times slower on it.
+// Cell boundaries are rendered once and kept.
+type geoWriter struct {
+	mu    sync.RWMutex
+	rings map[hexgrid.Cell][]byte
+}
+
+const ringCacheCells = 400000
+
+// categoryOrder orders the categories of a cell's properties.
+var categoryOrder = func() []string {
+	out := make([]string, len(intel.Categories))
+	for i, c := range intel.Categories {
+		out[i] = c.Code
+	}
+	return out
+}()
+
+// ring returns the cell's polygon coordinates as JSON.
+func (g *geoWriter) ring(c hexgrid.Cell) ([]byte, error) {
+	g.mu.RLock()
+	b, ok := g.rings[c]
+	g.mu.RUnlock()
+	if ok {
+		return b, nil
+	}
+	poly, err := c.Polygon()
+	if err != nil {
+		return nil, err
+	}
+	b = append(b, "[["...)
+	for i, p := range poly[0] {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, '[')
+		b = strconv.AppendFloat(b, p[0], 'f', 7, 64)
+		b = append(b, ',')
+		b = strconv.AppendFloat(b, p[1], 'f', 7, 64)
+		b = append(b, ']')
+	}
+	b = append(b, "]]"...)
+	g.mu.Lock()
+	if g.rings == nil {
+		g.rings = map[hexgrid.Cell][]byte{}
+	}
+	if len(g.rings) < ringCacheCells {
+		g.rings[c] = b
+	}
+	g.mu.Unlock()
+	return b, nil
+}
+
+// paramsJSON is every parameter a result was computed with.
+type paramsJSON struct {
+	Res           int         `json:"res"`
+	AsOf          string      `json:"as_of"`
+	From          string      `json:"from"`
+	HalfLife      string      `json:"half_life"`
+	Categories    []string    `json:"categories"`
+	Agencies      []uuid.UUID `json:"agencies"`
+	MinSource     int         `json:"min_source"`
+	MinAssessment string      `json:"min_assessment"`
+	K             int         `json:"k"`
+	BBox          []float64   `json:"bbox,omitempty"`
+	FDR           bool        `json:"fdr"`
+	Period        string      `json:"period"`
+	MinReports    int         `json:"min_reports"`
+}
+
+func duration(d time.Duration) string {
+	if d%(24*time.Hour) == 0 {
+		return strconv.Itoa(int(d/(24*time.Hour))) + "d"
+	}
+	return d.String()
+}
+
+func paramsOf(p hotspot.Params) paramsJSON {
+	out := paramsJSON{
+		Res: p.Res, AsOf: p.AsOf.Format(time.RFC3339), From: p.From.Format(time.RFC3339), HalfLife: duration(p.HalfLife),
+		Categories: nonNil(p.Categories), Agencies: p.Agencies, MinSource: p.MinSource, MinAssessment: p.MinAssessment,
+		K: p.K, FDR: p.FDR, Period: duration(p.Period), MinReports: p.MinReports,
+	}
+	if out.Agencies == nil {
+		out.Agencies = []uuid.UUID{}
+	}
+	if p.BBox != nil {
+		out.BBox = []float64{p.BBox.Min[0], p.BBox.Min[1], p.BBox.Max[0], p.BBox.Max[1]}
+	}
+	return out
+}
+
+// cellJSON is a hotspot cell's properties.
+type cellJSON struct {
+	Cell       string         `json:"cell"`
+	Score      float64        `json:"score"`
+	Reports    int            `json:"reports"`
+	Agencies   int            `json:"agencies"`
+	Categories map[string]int `json:"categories"`
+	LastSeen   *string        `json:"last_seen"`
+	Rank       int            `json:"rank"`
+	GiZ        float64        `json:"gi_z"`
+	GiP        float64        `json:"gi_p"`
+	Confidence int            `json:"confidence"`
+	Trend      string         `json:"trend"`
+}
+
+func cellOf(c hotspot.Cell) cellJSON {
+	out := cellJSON{Cell: c.Cell.String(), Score: c.Score, Reports: c.Reports, Agencies: c.Agencies, Categories: c.Categories,
+		Rank: c.Rank, GiZ: finite(c.GiZ), GiP: finite(c.GiP), Confidence: c.Confidence, Trend: c.Trend}
+	if out.Categories == nil {
+		out.Categories = map[string]int{}
+	}
+	if !c.LastSeen.IsZero() {
+		s := c.LastSeen.Format(time.RFC3339)
+		out.LastSeen = &s
+	}
+	return out
+}
+
+func finite(f float64) float64 {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return 0
+	}
+	return f
+}
+
+// hotspots renders a result as a FeatureCollection with the foreign
+// members parameters, generated_at, data_version and study_cells.
+func (g *geoWriter) hotspots(res *hotspot.Result, now time.Time) ([]byte, error) {
+	b := make([]byte, 0, 256+len(res.Cells)*520)
+	b = append(b, `{"type":"FeatureCollection","parameters":`...)
+	pj, err := json.Marshal(paramsOf(res.Params))
+	if err != nil {
+		return nil, err
+	}
+	b = append(b, pj...)
+	b = append(b, `,"generated_at":"`...)
+	b = now.UTC().AppendFormat(b, time.RFC3339)
+	b = append(b, `","data_version":`...)
+	b = strconv.AppendInt(b, res.Version, 10)
+	b = append(b, `,"study_cells":`...)
+	b = strconv.AppendInt(b, int64(res.StudyCells), 10)
+	b = append(b, `,"features":[`...)
+	for i, c := range res.Cells {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		ring, err := g.ring(c.Cell)
+		if err != nil {
+			return nil, err
+		}
+		id := c.Cell.String()
+		b = append(b, `{"type":"Feature","id":"`...)
+		b = append(b, id...)
+		b = append(b, `","geometry":{"type":"Polygon","coordinates":`...)
+		b = append(b, ring...)
+		b = append(b, `},"properties":{"cell":"`...)
+		b = append(b, id...)
+		b = append(b, `","score":`...)
+		b = strconv.AppendFloat(b, c.Score, 'g', -1, 64)
+		b = append(b, `,"reports":`...)
+		b = strconv.AppendInt(b, int64(c.Reports), 10)
+		b = append(b, `,"agencies":`...)
+		b = strconv.AppendInt(b, int64(c.Agencies), 10)
+		b = append(b, `,"categories":{`...)
+		first := true
+		for _, cat := range categoryOrder {
+			if n := c.Categories[cat]; n > 0 {
+				if !first {
+					b = append(b, ',')
+				}
+				first = false
+				b = append(b, '"')
+				b = append(b, cat...)
+				b = append(b, `":`...)
+				b = strconv.AppendInt(b, int64(n), 10)
+			}
+		}
+		b = append(b, `},"last_seen":"`...)
+		b = c.LastSeen.AppendFormat(b, time.RFC3339)
+		b = append(b, `","rank":`...)
+		b = strconv.AppendInt(b, int64(c.Rank), 10)
+		b = append(b, `,"gi_z":`...)
+		b = strconv.AppendFloat(b, finite(c.GiZ), 'g', -1, 64)
+		b = append(b, `,"gi_p":`...)
+		b = strconv.AppendFloat(b, finite(c.GiP), 'g', -1, 64)
+		b = append(b, `,"confidence":`...)
+		b = strconv.AppendInt(b, int64(c.Confidence), 10)
+		b = append(b, `,"trend":"`...)
+		b = append(b, c.Trend...)
+		b = append(b, `"}}`...)
+	}
+	b = append(b, "]}"...)
+	return b, nil
+}

@@ -1,0 +1,419 @@
+package server
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/labstack/echo/v4"
+	"github.com/paulmach/orb"
+
+	"github.com/hexwatch/hexwatch/pkg/auth"
+	"github.com/hexwatch/hexwatch/pkg/config"
+	"github.com/hexwatch/hexwatch/pkg/hexgrid"
+	"github.com/hexwatch/hexwatch/pkg/hotspot"
+	"github.com/hexwatch/hexwatch/pkg/intel"
+	"github.com/hexwatch/hexwatch/pkg/store"
+)
+
+// follower keeps the hotspot engine in step with the reports table by
+// reading the changes after the engine's data version. A request syncs
+// when this instance wrote since the last sync (read-your-writes) or when
+// the last sync is older than syncEvery (writes of other instances).
+type follower struct {
+	mu    sync.Mutex
+	last  time.Time
+	dirty atomic.Bool
+}
+
+const (
+	syncEvery = 250 * time.Millisecond
+	syncPage  = 100000
+)
+
+// Changed tells the server that reports changed, so that its next hotspot
+// answer reads the changes first: handlers call it after every write, and
+// so may anything else that writes reports through the same database.
+func (s *Server) Changed() { s.follow.dirty.Store(true) }
+
+// Sync brings the engine up to date with the database.
+func (s *Server) Sync(ctx context.Context) error {
+	f := &s.follow
+	if !f.dirty.Load() && time.Since(s.lastSync()) < syncEvery {
+		return nil
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if !f.dirty.Load() && time.Since(f.last) < syncEvery {
+		return nil
+	}
+	f.dirty.Store(false)
+	start := time.Now()
+	for {
+		changes, more, err := s.db.ReportChanges(ctx, s.engine.Version(), syncPage)
+		if err != nil {
+			f.dirty.Store(true)
+			return err
+		}
+		if len(changes) == 0 {
+			break
+		}
+		if err := s.apply(ctx, changes); err != nil {
+			return err
+		}
+		if !more {
+			break
+		}
+	}
+	f.last = start
+	return nil
+}
+
+func (s *Server) lastSync() time.Time {
+	s.follow.mu.Lock()
+	defer s.follow.mu.Unlock()
+	return s.follow.last
+}
+
+func (s *Server) apply(ctx context.Context, changes []store.ReportChange) error {
+	known := map[uuid.UUID]bool{}
+	for _, a := range s.engine.Agencies() {
+		known[a.ID] = true
+	}
+	var agencies []hotspot.Agency
+	version := int64(0)
+	out := make([]hotspot.Change, len(changes))
+	for i, ch := range changes {
+		if ch.Live && !known[ch.AgencyID] && agencies == nil {
+			as, err := s.db.Agencies(ctx)
+			if err != nil {
+				return err
+			}
+			for _, a := range as {
+				agencies = append(agencies, hotspot.Agency{ID: a.ID, Name: a.Name, Kind: a.Kind})
+			}
+		}
+		out[i] = hotspot.Change{Live: ch.Live, Fact: hotspot.Fact{
+			ID: ch.ID, Cell: ch.Cell, ObservedAt: ch.ObservedAt, Category: ch.Category, AgencyID: ch.AgencyID, Grading: ch.Grading,
+		}}
+		version = max(version, ch.Seq)
+	}
+	return s.engine.Apply(out, agencies, version)
+}
+
+// hotspotParams are the query parameters /api/v1/hotspots takes.
+var hotspotParams = []string{"res", "as_of", "from", "window", "half_life", "categories", "agencies",
+	"min_source", "min_assessment", "k", "bbox", "fdr", "period"}
+
+// parseHotspotParams reads and checks every parameter, naming each bad one.
+func parseHotspotParams(q url.Values, now time.Time, retention time.Duration) (hotspot.Params, error) {
+	var (
+		p    hotspot.Params
+		errs []FieldError
+	)
+	add := func(field, msg string) { errs = append(errs, FieldError{Field: field, Message: msg}) }
+	for k := range q {
+		if !slices.Contains(hotspotParams, k) {
+			add(k, "unknown parameter; the parameters are "+strings.Join(hotspotParams, ", "))
+		}
+	}
+	intParam := func(name string, lo, hi int) int {
+		v := q.Get(name)
+		if v == "" {
+			return 0
+		}
+		n, err := strconv.Atoi(v)
+		if err != nil || n < lo || n > hi {
+			add(name, fmt.Sprintf("must be a whole number from %d to %d", lo, hi))
+		}
+		return n
+	}
+	timeParam := func(name string) time.Time {
+		v := q.Get(name)
+		if v == "" {
+			return time.Time{}
+		}
+		t, err := time.Parse(time.RFC3339, v)
+		if err != nil {
+			if d, derr := time.Parse("2006-01-02", v); derr == nil {
+				return d
+			}
+			add(name, "must be a date (2026-01-31) or an RFC 3339 time with offset")
+		}
+		return t
+	}
+	durParam := func(name string, lo, hi time.Duration) time.Duration {
+		v := q.Get(name)
+		if v == "" {
+			return 0
+		}
+		d, err := config.ParseDuration(v)
+		if err != nil || d < lo || d > hi {
+			add(name, fmt.Sprintf("must be a duration from %s to %s, such as 28d or 72h", lo, hi))
+		}
+		return d
+	}
+	p.Res = intParam("res", hotspot.MinRes, hotspot.MaxRes)
+	p.K = intParam("k", 1, hotspot.MaxK)
+	p.MinSource = intParam("min_source", 1, 3)
+	p.AsOf, p.From = timeParam("as_of"), timeParam("from")
+	window := durParam("window", 24*time.Hour, retention)
+	p.HalfLife = durParam("half_life", time.Hour, 3650*24*time.Hour)
+	p.Period = durParam("period", 24*time.Hour, 365*24*time.Hour)
+	if v := q.Get("min_assessment"); v != "" {
+		if r := intel.AssessmentRank(v); r < 1 || r > 4 {
+			add("min_assessment", "must be A, B, C or D (E never scores)")
+		}
+		p.MinAssessment = v
+	}
+	for _, c := range splitList(q.Get("categories")) {
+		if _, ok := intel.CategoryByCode(c); !ok {
+			add("categories", fmt.Sprintf("unknown category %q", c))
+		}
+		p.Categories = append(p.Categories, c)
+	}
+	for _, a := range splitList(q.Get("agencies")) {
+		id, err := uuid.Parse(a)
+		if err != nil {
+			add("agencies", "must be agency ids, comma-separated")
+		}
+		p.Agencies = append(p.Agencies, id)
+	}
+	if v := q.Get("bbox"); v != "" {
+		b, msg := parseBBox(v)
+		if msg != "" {
+			add("bbox", msg)
+		}
+		p.BBox = &orb.Bound{Min: orb.Point{b[0], b[1]}, Max: orb.Point{b[2], b[3]}}
+	}
+	if v := q.Get("fdr"); v != "" {
+		var err error
+		if p.FDR, err = strconv.ParseBool(v); err != nil {
+			add("fdr", "must be true or false")
+		}
+	}
+	if errs != nil {
+		return p, badRequest("the hotspot parameters are not valid", errs...)
+	}
+	if p.AsOf.IsZero() {
+		// Whole minutes, so that repeated requests share an ETag.
+		p.AsOf = now.UTC().Truncate(time.Minute)
+	}
+	switch {
+	case window != 0 && !p.From.IsZero():
+		add("window", "give from or window, not both")
+	case window != 0:
+		p.From = p.AsOf.Add(-window)
+	}
+	p = p.Defaults(now)
+	switch {
+	case !p.From.Before(p.AsOf):
+		add("from", "must be before as_of")
+	case p.AsOf.Sub(p.From) > retention:
+		add("from", "the window may not be longer than the retention period")
+	}
+	if p.AsOf.After(now.Add(24 * time.Hour)) {
+		add("as_of", "must not be in the future")
+	}
+	if errs != nil {
+		return p, badRequest("the hotspot parameters are not valid", errs...)
+	}
+	return p, nil
+}
+
+// hotspotQuery parses the request's parameters, applies the caller's
+// suppression and brings the engine up to date.
+func (s *Server) hotspotQuery(c echo.Context) (hotspot.Params, error) {
+	p, err := parseHotspotParams(c.QueryParams(), time.Now(), s.cfg.Retention)
+	if err != nil {
+		return p, err
+	}
+	if !principal(c).Can(auth.ReadAllReports) {
+		p.MinReports = s.cfg.MinCellReports
+	}
+	return p, s.Sync(c.Request().Context())
+}
+
+// etag names a result by the data version and every parameter used.
+func etag(version int64, p hotspot.Params, extra string) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "%d|%s|%s|%s|%s|%v|%v|%d|%s|%d|%v|%s|%d|%s", version, p.AsOf.Format(time.RFC3339Nano), p.From.Format(time.RFC3339Nano),
+		p.HalfLife, p.Categories, p.Agencies, p.MinSource, p.Res, p.MinAssessment, p.K, p.FDR, p.Period, p.MinReports, extra)
+	if p.BBox != nil {
+		fmt.Fprintf(h, "|%v", *p.BBox)
+	}
+	return `"` + hex.EncodeToString(h.Sum(nil)[:16]) + `"`
+}
+
+func (s *Server) listHotspots(c echo.Context) error {
+	p, err := s.hotspotQuery(c)
+	if err != nil {
+		return err
+	}
+	tag := etag(s.engine.Version(), p, "")
+	c.Response().Header().Set("ETag", tag)
+	c.Response().Header().Set("Cache-Control", "private, no-cache")
+	if match := c.Request().Header.Get("If-None-Match"); match != "" && strings.Contains(match, tag) {
+		return c.NoContent(http.StatusNotModified)
+	}
+	body, ok := s.rendered.get(tag)
+	if !ok {
+		res := s.engine.Hotspots(p)
+		if len(res.Cells) > s.cfg.MaxCells {
+			return badRequest(fmt.Sprintf("%d cells exceed the %d one answer may hold: narrow the request (a bbox, a coarser res, fewer categories)", len(res.Cells), s.cfg.MaxCells),
+				FieldError{Field: "bbox", Message: "narrow the area, or lower res"})
+		}
+		if body, err = s.geo.hotspots(res, time.Now()); err != nil {
+			return err
+		}
+		s.rendered.put(tag, body)
+	}
+	return c.Blob(http.StatusOK, mimeGeoJSON, body)
+}
+
+// renderCache keeps recent rendered answers by ETag, so that repeated
+// parameters cost no computation.
+type renderCache struct {
+	mu    sync.Mutex
+	items map[string][]byte
+	order []string
+}
+
+const renderCacheSize = 64
+
+func (rc *renderCache) get(k string) ([]byte, bool) {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	b, ok := rc.items[k]
+	return b, ok
+}
+
+func (rc *renderCache) put(k string, b []byte) {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	if rc.items == nil {
+		rc.items = map[string][]byte{}
+	}
+	if _, ok := rc.items[k]; ok {
+		return
+	}
+	if len(rc.order) == renderCacheSize {
+		delete(rc.items, rc.order[0])
+		rc.order = rc.order[1:]
+	}
+	rc.items[k] = b
+	rc.order = append(rc.order, k)
+}
+
+// cellExplanation is the JSON answer of /api/v1/hotspots/{cell}.
+type cellExplanation struct {
+	Cell         string             `json:"cell"`
+	Parameters   paramsJSON         `json:"parameters"`
+	DataVersion  int64              `json:"data_version"`
+	Hotspot      cellJSON           `json:"hotspot"`
+	TrendInWords string             `json:"trend_in_words"`
+	ByCategory   map[string]float64 `json:"by_category"`
+	ByAgencyKind map[string]float64 `json:"by_agency_kind"`
+	ByGrading    map[string]float64 `json:"by_grading"`
+	ByAge        []hotspot.Band     `json:"by_age"`
+	Weeks        []weekJSON         `json:"weeks"`
+	Agencies     []agencyShareJSON  `json:"agencies"`
+	Neighbours   []neighbourJSON    `json:"neighbours"`
+	Links        map[string]string  `json:"links"`
+}
+
+type weekJSON struct {
+	Start   string  `json:"start"`
+	Reports int     `json:"reports"`
+	Score   float64 `json:"score"`
+}
+
+type agencyShareJSON struct {
+	Agency  string  `json:"agency"`
+	Kind    string  `json:"kind"`
+	Reports int     `json:"reports"`
+	Score   float64 `json:"score"`
+}
+
+type neighbourJSON struct {
+	Cell    string  `json:"cell"`
+	Reports int     `json:"reports"`
+	Score   float64 `json:"score"`
+}
+
+var trendWords = map[string]string{
+	hotspot.TrendNew:          "a new hot spot: significant in the latest period, never before",
+	hotspot.TrendConsecutive:  "a consecutive hot spot: significant in an unbroken run of recent periods, not before",
+	hotspot.TrendIntensifying: "an intensifying hot spot: significant in almost every period, and getting hotter",
+	hotspot.TrendPersistent:   "a persistent hot spot: significant in almost every period, with no clear trend",
+	hotspot.TrendDiminishing:  "a diminishing hot spot: significant in almost every period, but cooling",
+	hotspot.TrendSporadic:     "a sporadic hot spot: significant now, on and off before",
+	hotspot.TrendHistorical:   "a historical hot spot: significant in almost every period, but not in the latest",
+	hotspot.TrendNone:         "no emerging pattern",
+}
+
+func (s *Server) getHotspotCell(c echo.Context) error {
+	cell, err := hexgrid.Parse(c.Param("cell"))
+	if err != nil {
+		return store.ErrNotFound
+	}
+	p, err := s.hotspotQuery(c)
+	if err != nil {
+		return err
+	}
+	if c.QueryParam("res") == "" {
+		p.Res = cell.Resolution()
+	}
+	if cell.Resolution() != p.Res {
+		return badRequest("", FieldError{Field: "res", Message: fmt.Sprintf("the cell is at resolution %d", cell.Resolution())})
+	}
+	ex, err := s.engine.Explain(p, cell)
+	if errors.Is(err, hotspot.ErrUnknownCell) {
+		return store.ErrNotFound
+	}
+	if err != nil {
+		return err
+	}
+	if ex.Cell.Reports < p.MinReports {
+		// A suppressed cell does not exist for this caller.
+		return store.ErrNotFound
+	}
+	out := cellExplanation{
+		Cell: cell.String(), Parameters: paramsOf(p), DataVersion: s.engine.Version(), Hotspot: cellOf(ex.Cell),
+		TrendInWords: trendWords[ex.Cell.Trend], ByCategory: ex.ByCategory, ByAgencyKind: ex.ByAgencyKind,
+		ByGrading: ex.ByGrading, ByAge: ex.ByAge, Links: map[string]string{},
+	}
+	for _, w := range ex.Weeks {
+		out.Weeks = append(out.Weeks, weekJSON{Start: w.Start.Format(time.RFC3339), Reports: w.Reports, Score: w.Score})
+	}
+	for _, a := range ex.Agencies {
+		out.Agencies = append(out.Agencies, agencyShareJSON{Agency: a.Agency.Name, Kind: a.Agency.Kind, Reports: a.Reports, Score: a.Score})
+	}
+	for _, n := range ex.Neighbours {
+		if n.Reports >= p.MinReports || n.Reports == 0 {
+			out.Neighbours = append(out.Neighbours, neighbourJSON{Cell: n.Cell.String(), Reports: n.Reports, Score: n.Score})
+		} else {
+			// Suppressed neighbours show neither their count nor their score.
+			out.Neighbours = append(out.Neighbours, neighbourJSON{Cell: n.Cell.String()})
+		}
+	}
+	if principal(c).Can(auth.ReadAllReports) {
+		out.Links["reports"] = "/api/v1/reports?status=live&cell=" + cell.String() + "&from=" + url.QueryEscape(p.From.Format(time.RFC3339)) +
+			"&to=" + url.QueryEscape(p.AsOf.Add(time.Second).Format(time.RFC3339))
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+// Engine is the server's hotspot engine.
+func (s *Server) Engine() *hotspot.Engine { return s.engine }

@@ -1,0 +1,72 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/hexwatch/hexwatch/pkg/hexgrid"
+	"github.com/hexwatch/hexwatch/pkg/intel"
+)
+
+// seqLock serialises the transactions that take report sequence numbers,
+// so that they commit in seq order and a follower that has read up to seq
+// s never later sees a commit below s.
+const seqLockSQL = `SELECT pg_advisory_xact_lock(7302)`
+
+// ReportChange is a change of the scoring facts of a report: its state
+// after the change numbered Seq, or its erasure.
+type ReportChange struct {
+	Seq        int64
+	ID         uuid.UUID
+	Live       bool
+	Cell       hexgrid.Cell
+	ObservedAt time.Time
+	Category   string
+	AgencyID   uuid.UUID
+	Grading    intel.Grading
+}
+
+// ReportChanges returns up to limit changes after seq, in seq order, and
+// whether more may follow.
+func (db *DB) ReportChanges(ctx context.Context, after int64, limit int) ([]ReportChange, bool, error) {
+	rows, err := db.Pool.Query(ctx, `SELECT seq, id, status = 'live', cell, observed_at, category, agency_id, source, assessment
+		FROM reports WHERE seq > $1 ORDER BY seq LIMIT $2`, after, limit)
+	if err != nil {
+		return nil, false, mapErr("report changes", err)
+	}
+	var (
+		ch   ReportChange
+		cell int64
+		out  []ReportChange
+	)
+	_, err = pgx.ForEachRow(rows, []any{&ch.Seq, &ch.ID, &ch.Live, &cell, &ch.ObservedAt, &ch.Category, &ch.AgencyID, &ch.Grading.Source, &ch.Grading.Assessment}, func() error {
+		ch.Cell = hexgrid.Cell(cell)
+		out = append(out, ch)
+		return nil
+	})
+	if err != nil {
+		return nil, false, mapErr("report changes", err)
+	}
+	more := len(out) == limit
+	upTo := int64(1<<63 - 1)
+	if more {
+		upTo = out[len(out)-1].Seq
+	}
+	// Erasures up to the last change read: they follow the rows they erase.
+	rows, err = db.Pool.Query(ctx, `SELECT seq, id FROM report_erasures WHERE seq > $1 AND seq <= $2 ORDER BY seq`, after, upTo)
+	if err != nil {
+		return nil, false, mapErr("report erasures", err)
+	}
+	var er ReportChange
+	_, err = pgx.ForEachRow(rows, []any{&er.Seq, &er.ID}, func() error {
+		out = append(out, ReportChange{Seq: er.Seq, ID: er.ID})
+		return nil
+	})
+	if err != nil {
+		return nil, false, mapErr("report erasures", err)
+	}
+	return out, more, nil
+}
