@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -144,6 +145,7 @@ func TestServeRefusesNewerSchema(t *testing.T) {
 var servingRE = regexp.MustCompile(`serving on (http://\S+)`)
 
 func TestServeAndTerminate(t *testing.T) {
+	hexwatch(t, []string{"HEXWATCH_DATABASE_URL=" + storetest.URL(t)}, "agency", "add", "Shutdown Test Agency", "--kind", "police")
 	cmd := exec.Command(binary, "serve", "--addr", "127.0.0.1:0")
 	cmd.Env = append(os.Environ(), "HEXWATCH_DATABASE_URL="+storetest.URL(t))
 	stderr, err := cmd.StderrPipe()
@@ -181,10 +183,54 @@ func TestServeAndTerminate(t *testing.T) {
 			t.Fatalf("/%s: got %d, want 200", path, resp.StatusCode)
 		}
 	}
+
+	// A slow upload is in flight when SIGTERM comes: it finishes, then the process exits 0.
+	key := strings.TrimSpace(runOp(t, "key", "create", "--agency", "Shutdown Test Agency", "--role", "partner"))
+	pr, pw := io.Pipe()
+	req, _ := http.NewRequest(http.MethodPost, base+"api/v1/reports/bulk", pr)
+	req.Header.Set("Authorization", "Bearer "+key)
+	req.Header.Set("Content-Type", "application/x-ndjson")
+	type result struct {
+		status int
+		body   string
+		err    error
+	}
+	done := make(chan result, 1)
+	go func() {
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			done <- result{err: err}
+			return
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		done <- result{resp.StatusCode, string(b), nil}
+	}()
+	line := `{"external_ref":"slow-%d","category":"drug_supply","observed_at":"` + time.Now().Add(-time.Hour).UTC().Format(time.RFC3339) +
+		`","location":{"lat":52.2,"lon":0.12},"grading":{"source":2,"assessment":"B","handling":"P"},"classification":"OFFICIAL"}` + "\n"
+	fmt.Fprintf(pw, line, 1)
+	time.Sleep(300 * time.Millisecond)
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
+	}
+	time.Sleep(300 * time.Millisecond)
+	fmt.Fprintf(pw, line, 2)
+	pw.Close()
+	r := <-done
+	if r.err != nil || r.status != http.StatusOK || !strings.Contains(r.body, `"created":2`) {
+		t.Fatalf("upload in flight at SIGTERM: %d %s %v; want it to finish with 2 created", r.status, r.body, r.err)
 	}
 	if err := cmd.Wait(); err != nil {
 		t.Fatalf("serve after SIGTERM: %v, want exit 0", err)
 	}
+}
+
+// runOp runs an operator command against the package database and returns its stdout.
+func runOp(t *testing.T, args ...string) string {
+	t.Helper()
+	out, errOut, code := hexwatch(t, []string{"HEXWATCH_DATABASE_URL=" + storetest.URL(t)}, args...)
+	if code != 0 {
+		t.Fatalf("%v: exit %d: %s", args, code, errOut)
+	}
+	return out
 }
