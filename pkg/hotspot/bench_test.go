@@ -46,7 +46,6 @@ func benchEngine(b *testing.B, n int) *Engine {
 	return e
 }
 
-
 // BenchmarkHotspots measures a whole-area query with Gi* and trends, for
 // parameters never seen before (as_of moves by a minute each time):
 //
