@@ -1,9 +1,17 @@
 # hexwatch in a container: see docker-compose.yml.
+FROM node:20-bookworm AS web
+WORKDIR /web
+COPY web/package.json web/package-lock.json web/.npmrc ./
+RUN npm ci
+COPY web/ ./
+RUN npm run build
+
 FROM golang:1.26-bookworm AS build
 WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download
 COPY . .
+COPY --from=web /web/dist ./web/dist
 ARG VERSION=docker
 RUN CGO_ENABLED=1 go build -ldflags "-X main.version=${VERSION}" -o /out/hexwatch ./cmd/hexwatch
 

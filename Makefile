@@ -7,12 +7,12 @@ GO       ?= go
 FUZZTIME ?= 5s
 
 .DEFAULT_GOAL := help
-.PHONY: help run db build test lint migrate-new clean
+.PHONY: help run db web build test lint migrate-new clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-run: db build ## provision PostGIS, migrate, create DEMO users (printed) and serve on :8080
+run: db web build ## provision PostGIS, migrate, create DEMO users (printed) and serve on :8080
 	$(BIN) migrate up
 	$(BIN) demo
 	$(BIN) serve
@@ -20,10 +20,13 @@ run: db build ## provision PostGIS, migrate, create DEMO users (printed) and ser
 db: ## install/start PostGIS when missing and create the hexwatch database
 	@.ci/db.sh
 
+web: ## install the front end's npm packages and bundle it into web/dist
+	cd web && npm ci --no-audit --no-fund && npm run build
+
 build: ## build bin/hexwatch with the version injected
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/hexwatch
 
-test: ## vet and run every test against a real PostGIS
+test: web ## vet and run every test against a real PostGIS and headless Chromium
 	@if [ -z "$$HEXWATCH_TEST_DATABASE_URL" ]; then HEXWATCH_DATABASE_URL= .ci/db.sh; fi
 	$(GO) vet ./...
 	$(GO) test -race -count=1 ./...
@@ -43,4 +46,5 @@ migrate-new: ## add migrations/NNNNNN_$(NAME).{up,down}.sql
 	 ls migrations/$${next}_*
 
 clean: ## remove build output
-	rm -rf bin
+	rm -rf bin web/node_modules
+	find web/dist -mindepth 1 ! -name .gitkeep -delete

@@ -222,3 +222,18 @@ func (e *Engine) Agencies() []Agency {
 	defer e.mu.RUnlock()
 	return slices.Clone(e.agencies)
 }
+
+// Span is the time of the oldest and the newest fact held; ok is false
+// when none is.
+func (e *Engine) Span() (first, last time.Time, ok bool) {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	if len(e.facts) == 0 {
+		return first, last, false
+	}
+	lo, hi := e.facts[0].at, e.facts[0].at
+	for i := range e.facts {
+		lo, hi = min(lo, e.facts[i].at), max(hi, e.facts[i].at)
+	}
+	return time.UnixMicro(lo).UTC(), time.UnixMicro(hi).UTC(), true
+}

@@ -107,6 +107,7 @@ var access = []accessRule{
 	{"DELETE /api/v1/reports/:id", agencyAReaders, http.StatusOK, func(f *fixture) (string, any) {
 		return reportPath(f.report()), nil
 	}, notFoundForOtherAgency},
+	{"GET /api/v1/map-config", everyone, http.StatusOK, nil, nil},
 	{"GET /api/v1/hotspots", viewers, http.StatusOK, nil, nil},
 	// A cell of five reports: enough for a partner to see it.
 	{"GET /api/v1/hotspots/:cell", viewers, http.StatusOK, func(f *fixture) (string, any) {

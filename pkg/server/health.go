@@ -50,10 +50,21 @@ func (s *Server) openAPI(c echo.Context) error {
 	return c.Blob(http.StatusOK, "application/yaml", api.OpenAPI)
 }
 
-var staticHandler = http.FileServerFS(web.Static)
+var (
+	pageHandler   = http.FileServerFS(web.Static)
+	assetsHandler = http.StripPrefix("/assets/", http.FileServerFS(web.Assets))
+)
 
-// static serves the embedded front end.
-func (s *Server) static(c echo.Context) error {
-	staticHandler.ServeHTTP(c.Response(), c.Request())
+// page serves the page shell; the application decides what to show.
+func (s *Server) page(c echo.Context) error {
+	pageHandler.ServeHTTP(c.Response(), c.Request())
+	return nil
+}
+
+// assets serves the built bundle. The bundle's names carry no hash, so
+// the browser revalidates them.
+func (s *Server) assets(c echo.Context) error {
+	c.Response().Header().Set("Cache-Control", "no-cache")
+	assetsHandler.ServeHTTP(c.Response(), c.Request())
 	return nil
 }

@@ -51,7 +51,7 @@ func New(cfg config.Config, db *store.DB, v *intel.Validator, log *slog.Logger, 
 	e.HTTPErrorHandler = s.handleError
 	// No proxy is trusted: the caller's address is the connection's.
 	e.IPExtractor = echo.ExtractIPDirect()
-	e.Use(requestID, s.observe, middleware.RecoverWithConfig(middleware.RecoverConfig{
+	e.Use(requestID, s.observe, s.securityHeaders, middleware.RecoverWithConfig(middleware.RecoverConfig{
 		LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
 			s.log.Error("panic", "request_id", RequestID(c), "err", err, "stack", string(stack))
 			return err
@@ -90,8 +90,8 @@ func (s *Server) routes() {
 		e.Add(r.method, r.path, r.handler, mw...)
 	}
 
-	e.GET("/", s.static)
-	e.GET("/assets/*", s.static)
+	e.GET("/", s.page)
+	e.GET("/assets/*", s.assets)
 }
 
 // route is one API endpoint and the permission it needs.
@@ -131,6 +131,7 @@ func (s *Server) apiRoutes() []route {
 		{http.MethodDelete, v1 + "/reports/:id", auth.ReadOwnReports, false, s.withdrawReport},
 		{http.MethodPost, v1 + "/reports/:id/erase", auth.EraseData, false, s.eraseReport},
 
+		{http.MethodGet, v1 + "/map-config", auth.ViewReference, false, s.getMapConfig},
 		{http.MethodGet, v1 + "/hotspots", auth.ViewHotspots, false, s.listHotspots},
 		{http.MethodGet, v1 + "/hotspots/:cell", auth.ViewHotspots, false, s.getHotspotCell},
 	}

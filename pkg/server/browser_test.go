@@ -1,0 +1,336 @@
+package server_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/log"
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+
+	"github.com/hexwatch/hexwatch/pkg/hexgrid"
+)
+
+// chromium is Debian's headless Chromium, which .ci/run installs.
+func chromiumPath(t *testing.T) string {
+	for _, p := range []string{os.Getenv("HEXWATCH_CHROMIUM"), "/usr/bin/chromium", "/usr/bin/chromium-browser"} {
+		if p != "" {
+			if _, err := os.Stat(p); err == nil {
+				return p
+			}
+		}
+	}
+	t.Fatal("no Chromium: install it (apt-get install chromium) or set HEXWATCH_CHROMIUM")
+	return ""
+}
+
+// browser is a headless Chromium page that records console errors,
+// exceptions and CSP violations.
+type browser struct {
+	t      *testing.T
+	ctx    context.Context
+	mu     sync.Mutex
+	errors []string
+}
+
+func newBrowser(t *testing.T, width, height int) *browser {
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(chromiumPath(t)), chromedp.NoSandbox, chromedp.DisableGPU,
+		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true), chromedp.Flag("disable-quic", true), chromedp.NoFirstRun,
+		chromedp.WindowSize(width, height), chromedp.UserDataDir(t.TempDir()))
+	b := &browser{t: t}
+	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelCtx := chromedp.NewContext(alloc, chromedp.WithListener(b.record))
+	t.Cleanup(func() { cancelCtx(); cancelAlloc() })
+	b.ctx = ctx
+	// The first action starts the browser: it runs on the browser's own
+	// context, so that no timeout of a single action stops the browser.
+	err := chromedp.Do(ctx, chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
+		if _, err := chromedp.Call(ctx, log.Enable, cdp.Empty{}); err != nil {
+			return err
+		}
+		_, err := chromedp.Call(ctx, runtime.Enable, cdp.Empty{})
+		return err
+	}))
+	if err != nil {
+		t.Fatalf("start Chromium: %v", err)
+	}
+	return b
+}
+
+// record keeps console errors, exceptions and CSP violations.
+func (b *browser) record(ev any) {
+	var msg string
+	switch e := ev.(type) {
+	case *runtime.EventConsoleAPICalled:
+		if e.Type == runtime.ConsoleAPICalledTypeError {
+			for _, a := range e.Args {
+				msg += string(a.Value) + " " + a.Description
+			}
+		}
+	case *runtime.EventExceptionThrown:
+		msg = e.ExceptionDetails.Text
+		if e.ExceptionDetails.Exception != nil {
+			msg += " " + e.ExceptionDetails.Exception.Description
+		}
+	case *log.EventEntryAdded:
+		if e.Entry.Level == log.EntryLevelError {
+			msg = string(e.Entry.Source) + ": " + e.Entry.Text
+		}
+	}
+	if msg != "" {
+		b.mu.Lock()
+		b.errors = append(b.errors, msg)
+		b.mu.Unlock()
+	}
+}
+
+func (b *browser) do(steps ...chromedp.Action[chromedp.Void]) {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, time.Minute)
+	defer cancel()
+	if err := chromedp.Do(ctx, steps...); err != nil {
+		b.t.Fatalf("browser: %v", err)
+	}
+}
+
+// eval evaluates a JavaScript expression in the page.
+func eval[T any](b *browser, expr string) T {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, time.Minute)
+	defer cancel()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expr))
+	if err != nil {
+		b.t.Fatalf("browser: %s: %v", expr, err)
+	}
+	return v
+}
+
+// poll waits until a JavaScript expression is truthy and returns it.
+func poll[T any](b *browser, expr string) T {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, time.Minute)
+	defer cancel()
+	v, err := chromedp.Run(ctx, chromedp.Poll[T](expr))
+	if err != nil {
+		b.t.Fatalf("browser: waiting for %s: %v", expr, err)
+	}
+	return v
+}
+
+// noErrors fails the test on any console error or CSP violation so far.
+func (b *browser) noErrors() {
+	b.t.Helper()
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if len(b.errors) > 0 {
+		b.t.Fatalf("the page logged errors: %q", b.errors)
+	}
+}
+
+// noErrorsBut fails the test on any console error without want in it.
+func (b *browser) noErrorsBut(want string) {
+	b.t.Helper()
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, e := range b.errors {
+		if !strings.Contains(e, want) {
+			b.t.Fatalf("the page logged errors: %q", b.errors)
+		}
+	}
+}
+
+// loaded waits until the map has drawn an answer newer than since.
+func (b *browser) loaded(since string) string {
+	b.t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		v := eval[string](b, `document.body.dataset.loaded || ""`)
+		if v != "" && v != since {
+			return v
+		}
+		if time.Now().After(deadline) {
+			b.t.Fatal("the map did not load hotspots")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func (b *browser) dataset(name string) string {
+	return eval[string](b, `document.body.dataset.`+name+` || ""`)
+}
+
+func (b *browser) count(selector string) int {
+	return eval[int](b, fmt.Sprintf(`document.querySelectorAll(%q).length`, selector))
+}
+
+func (b *browser) login(base, username, password string) {
+	b.t.Helper()
+	b.do(chromedp.Navigate(base+"/"),
+		chromedp.WaitVisible(chromedp.ID("login-username")),
+		chromedp.SendKeys(chromedp.ID("login-username"), username),
+		chromedp.SendKeys(chromedp.ID("login-password"), password),
+		chromedp.Click(chromedp.CSS("#login-form button[type=submit]")),
+		chromedp.WaitVisible(chromedp.ID("map")))
+}
+
+func (b *browser) screenshot(name string) {
+	b.t.Helper()
+	png, err := chromedp.Run(b.ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	dir := "../../testdata/screenshots"
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		b.t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644); err != nil {
+		b.t.Fatal(err)
+	}
+}
+
+// hexesMatchAPI checks that the page drew one hexagon per feature of the
+// answer the API gives the same caller for the page's last query.
+func (b *browser) hexesMatchAPI(f *fixture, caller string) int {
+	b.t.Helper()
+	query := b.dataset("query")
+	fc, r := f.hotspots(caller, "?"+query)
+	if r.StatusCode != http.StatusOK {
+		b.t.Fatalf("hotspots?%s: %d", query, r.StatusCode)
+	}
+	drawn := b.count("path.hex")
+	if drawn != len(fc.Features) || strconv.Itoa(drawn) != b.dataset("features") {
+		b.t.Fatalf("the page drew %d hexagons (said %s); the API answers %d for %s", drawn, b.dataset("features"), len(fc.Features), query)
+	}
+	return drawn
+}
+
+func TestMapInTheBrowser(t *testing.T) {
+	f := newFixture(t)
+	loadDemo(t, f, 3000)
+	base := f.http.URL
+
+	t.Run("analyst", func(t *testing.T) {
+		f.t = t
+		b := newBrowser(t, 1280, 800)
+		analyst := f.callers["analyst"]
+		b.login(base, analyst.username, analyst.password)
+		first := b.loaded("")
+		if n := b.hexesMatchAPI(f, "analyst"); n == 0 {
+			t.Fatal("no hexagons drawn")
+		}
+		if b.count("path.service-area") != 1 {
+			t.Fatal("the service area outline is missing")
+		}
+		b.screenshot("desktop-analyst")
+
+		// Unticking a category re-requests without it.
+		b.do(chromedp.Click(chromedp.CSS(`#categories input[value="drug_supply"]`)))
+		second := b.loaded(first)
+		if q, _ := url.ParseQuery(b.dataset("query")); q.Get("categories") == "" || strings.Contains(q.Get("categories"), "drug_supply") {
+			t.Fatalf("after unticking drug_supply the query is %s", b.dataset("query"))
+		}
+		b.hexesMatchAPI(f, "analyst")
+
+		// Moving the time slider re-requests as of that day.
+		eval[bool](b, `(() => { const s = document.getElementById('as-of'); s.value = String(Math.floor(Number(s.max) / 2)); return s.dispatchEvent(new Event('change')); })()`)
+		third := b.loaded(second)
+		if q, _ := url.ParseQuery(b.dataset("query")); q.Get("as_of") == "" {
+			t.Fatalf("after moving the slider the query is %s", b.dataset("query"))
+		}
+		b.hexesMatchAPI(f, "analyst")
+
+		// The URL holds the view: a reload restores it.
+		before := eval[string](b, `location.href`)
+		query := b.dataset("query")
+		b.do(chromedp.Navigate(before))
+		b.loaded(third)
+		ticked := eval[bool](b, `document.querySelector('#categories input[value="drug_supply"]').checked`)
+		if ticked || b.dataset("query") != query {
+			t.Fatalf("after a reload: drug_supply ticked %v, query %s, want %s", ticked, b.dataset("query"), query)
+		}
+
+		// Clicking a hexagon explains it, with the reports behind it for an analyst.
+		b.do(chromedp.Click(chromedp.CSS("path.hex")),
+			chromedp.WaitVisible(chromedp.ID("panel")),
+			chromedp.WaitVisible(chromedp.CSS("#panel-body .reports li")))
+		b.screenshot("desktop-analyst-panel")
+		b.noErrors()
+	})
+
+	t.Run("partner", func(t *testing.T) {
+		f.t = t
+		b := newBrowser(t, 1280, 800)
+		partner := f.callers["partner"]
+		b.login(base, partner.username, partner.password)
+		loaded := b.loaded("")
+		b.hexesMatchAPI(f, "partner")
+		b.do(chromedp.Click(chromedp.CSS("path.hex")),
+			chromedp.WaitVisible(chromedp.CSS("#panel-body h2")))
+		time.Sleep(300 * time.Millisecond)
+		if n := b.count("#panel-body .reports"); n != 0 {
+			t.Fatal("a partner sees the list of reports behind a hexagon")
+		}
+
+		// A report submitted through the form is in the hotspots afterwards.
+		top, _ := f.hotspots("analyst", "")
+		cell, _ := hexgrid.Parse(top.Features[0].ID)
+		center, _ := cell.Center()
+		version := b.dataset("version")
+		b.do(chromedp.Click(chromedp.ID("report-open")),
+			chromedp.WaitVisible(chromedp.ID("report-form")),
+			chromedp.SetValue(chromedp.ID("r-lat"), strconv.FormatFloat(center[1], 'f', 6, 64)),
+			chromedp.SetValue(chromedp.ID("r-lon"), strconv.FormatFloat(center[0], 'f', 6, 64)),
+			chromedp.SetValue(chromedp.ID("r-category"), "cuckooing"),
+			chromedp.Click(chromedp.CSS("#report-form button[type=submit]")))
+		result := poll[string](b, `document.getElementById('report-result').textContent`)
+		if !strings.Contains(result, "stored") {
+			t.Fatalf("submitting the form: %q", result)
+		}
+		b.loaded(loaded)
+		after, _ := f.hotspots("analyst", "")
+		if after.DataVersion <= top.DataVersion || b.dataset("version") == version {
+			t.Fatalf("after submitting: data version %d → %d, page at %s (was %s)", top.DataVersion, after.DataVersion, b.dataset("version"), version)
+		}
+		for _, ft := range after.Features {
+			if ft.ID == top.Features[0].ID && ft.Properties.Reports != top.Features[0].Properties.Reports+1 {
+				t.Fatalf("cell %s has %d reports after the submission, want %d", ft.ID, ft.Properties.Reports, top.Features[0].Properties.Reports+1)
+			}
+		}
+
+		// The API's errors show beside their fields (and the browser logs the 400).
+		b.noErrors()
+		b.do(chromedp.SetValue(chromedp.ID("r-lat"), "0.12"), chromedp.SetValue(chromedp.ID("r-lon"), "52.2"),
+			chromedp.Click(chromedp.CSS("#report-form button[type=submit]")))
+		msg := poll[string](b, `document.querySelector('[data-field="location"] .error').textContent`)
+		if !strings.Contains(msg, "swapped") {
+			t.Fatalf("location error shown: %q", msg)
+		}
+		b.noErrorsBut("status of 400")
+	})
+
+	t.Run("phone", func(t *testing.T) {
+		f.t = t
+		b := newBrowser(t, 390, 844)
+		chair := f.callers["chair"]
+		b.login(base, chair.username, chair.password)
+		b.loaded("")
+		b.hexesMatchAPI(f, "chair")
+		if b.count("#report-open:not([hidden])") != 0 {
+			t.Fatal("a chair is offered the report form")
+		}
+		b.screenshot("phone-chair")
+		b.noErrors()
+	})
+}

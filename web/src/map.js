@@ -1,0 +1,319 @@
+// The map: hexagon hotspots over the service area, with controls whose
+// state lives in the URL, so a view can be shared and restored.
+import L from 'leaflet';
+import { api } from './api.js';
+import { showCell } from './panel.js';
+import { startReportForm } from './report.js';
+
+const $ = (id) => document.getElementById(id);
+const DAY = 86400000;
+
+// Colours of the categories (Okabe-Ito and Tol's muted palettes: colour-blind safe).
+export const categoryColours = {
+  child_exploitation: '#882255', violence: '#CC6677', cuckooing: '#AA4499', weapons: '#332288',
+  missing_found: '#88CCEE', grooming_association: '#44AA99', stash_location: '#117733', drug_supply: '#999933',
+  transport_hub: '#DDCC77', deal_line_activity: '#E69F00', suspicious_vehicle: '#56B4E9', community_concern: '#BBBBBB',
+};
+
+// Score classes are filled with ColorBrewer's YlOrRd, which colour-blind readers can tell apart.
+const palette = ['#ffffb2', '#fecc5c', '#fd8d3c', '#f03b20', '#bd0026'];
+const trendLetters = { new: 'N', consecutive: 'C', intensifying: 'I', persistent: 'P', diminishing: 'D', sporadic: 'S', historical: 'H' };
+
+// resForZoom is the documented mapping of zoom to H3 resolution.
+export function resForZoom(z) {
+  if (z <= 8) return 6;
+  if (z <= 9) return 7;
+  if (z <= 11) return 8;
+  if (z <= 13) return 9;
+  return 10;
+}
+
+// The state of the view; every field is mirrored in the URL.
+const state = {
+  day: null, window: '365d', halfLife: '28d', categories: null, agencies: null,
+  minSource: '3', minAssessment: 'D', res: 'auto', lat: null, lon: null, zoom: null,
+};
+
+function readURL() {
+  const q = new URLSearchParams(location.search);
+  if (q.has('as_of')) state.day = q.get('as_of');
+  for (const [k, key] of [['window', 'window'], ['half_life', 'halfLife'], ['min_source', 'minSource'],
+    ['min_assessment', 'minAssessment'], ['res', 'res']]) {
+    if (q.has(k)) state[key] = q.get(k);
+  }
+  if (q.has('categories')) state.categories = q.get('categories').split(',').filter(Boolean);
+  if (q.has('agencies')) state.agencies = q.get('agencies').split(',').filter(Boolean);
+  if (q.has('at')) {
+    const [lat, lon, zoom] = q.get('at').split(',').map(Number);
+    if ([lat, lon, zoom].every(Number.isFinite)) Object.assign(state, { lat, lon, zoom });
+  }
+}
+
+function writeURL() {
+  const q = new URLSearchParams();
+  if (state.day) q.set('as_of', state.day);
+  q.set('window', state.window);
+  q.set('half_life', state.halfLife);
+  if (state.categories) q.set('categories', state.categories.join(','));
+  if (state.agencies) q.set('agencies', state.agencies.join(','));
+  if (state.minSource !== '3') q.set('min_source', state.minSource);
+  if (state.minAssessment !== 'D') q.set('min_assessment', state.minAssessment);
+  if (state.res !== 'auto') q.set('res', state.res);
+  if (state.zoom !== null) q.set('at', `${state.lat.toFixed(5)},${state.lon.toFixed(5)},${state.zoom}`);
+  history.replaceState(null, '', '?' + q.toString());
+}
+
+let map, hexLayer, trendLayer, me, config, lastResult, inflight, first, last;
+
+export async function startMap(caller) {
+  me = caller;
+  readURL();
+  const [cfg, taxonomy, agencies] = await Promise.all([
+    api('GET', '/api/v1/map-config'), api('GET', '/api/v1/taxonomy'), api('GET', '/api/v1/agencies'),
+  ]);
+  config = cfg;
+  map = L.map('map', { zoomSnap: 1, preferCanvas: false });
+  if (cfg.tile_url) {
+    L.tileLayer(cfg.tile_url, { attribution: cfg.tile_attribution, maxZoom: 18 }).addTo(map);
+  }
+  const outline = L.geoJSON(cfg.service_area, { style: { color: '#12263a', weight: 2, fill: false, className: 'service-area' }, interactive: false }).addTo(map);
+  if (state.zoom !== null) map.setView([state.lat, state.lon], state.zoom);
+  else map.fitBounds(outline.getBounds());
+  hexLayer = L.geoJSON(null, { style: hexStyle, onEachFeature: bindHex }).addTo(map);
+  trendLayer = L.layerGroup().addTo(map);
+
+  setupTime(cfg);
+  setupControls(taxonomy, agencies.items);
+  map.on('moveend', () => {
+    const c = map.getCenter();
+    Object.assign(state, { lat: c.lat, lon: c.lng, zoom: map.getZoom() });
+    writeURL();
+    load();
+  });
+  if (me.permissions.includes('reports:submit')) startReportForm(map, taxonomy, () => load(true));
+  writeURL();
+  load();
+}
+
+function setupTime(cfg) {
+  const slider = $('as-of');
+  if (!cfg.data_first) {
+    slider.disabled = true;
+    $('as-of-label').textContent = 'no data yet';
+    return;
+  }
+  first = new Date(cfg.data_first.slice(0, 10) + 'T00:00:00Z');
+  last = new Date(cfg.data_last.slice(0, 10) + 'T00:00:00Z');
+  const days = Math.round((last - first) / DAY);
+  slider.max = String(days);
+  const current = state.day ? Math.round((new Date(state.day + 'T00:00:00Z') - first) / DAY) : days;
+  slider.value = String(Math.min(Math.max(current, 0), days));
+  const label = () => { $('as-of-label').textContent = dayOf(Number(slider.value)); };
+  label();
+  slider.addEventListener('input', label);
+  slider.addEventListener('change', () => {
+    const n = Number(slider.value);
+    state.day = n === days ? null : dayOf(n);
+    writeURL();
+    load();
+  });
+  let timer = null;
+  $('play').addEventListener('click', () => {
+    const button = $('play');
+    if (timer) {
+      clearInterval(timer);
+      timer = null;
+      button.textContent = 'Play';
+      button.setAttribute('aria-pressed', 'false');
+      return;
+    }
+    if (Number(slider.value) >= days) slider.value = '0';
+    button.textContent = 'Pause';
+    button.setAttribute('aria-pressed', 'true');
+    timer = setInterval(() => {
+      const next = Math.min(Number(slider.value) + 7, days);
+      slider.value = String(next);
+      slider.dispatchEvent(new Event('input'));
+      slider.dispatchEvent(new Event('change'));
+      if (next >= days) $('play').click();
+    }, 1200);
+  });
+}
+
+function dayOf(n) { return new Date(first.getTime() + n * DAY).toISOString().slice(0, 10); }
+
+function setupControls(taxonomy, agencies) {
+  const bind = (id, key) => {
+    const el = $(id);
+    el.value = state[key];
+    el.addEventListener('change', () => { state[key] = el.value; writeURL(); load(); });
+  };
+  bind('window', 'window');
+  bind('half-life', 'halfLife');
+  bind('min-source', 'minSource');
+  bind('min-assessment', 'minAssessment');
+  bind('res', 'res');
+
+  checkboxes($('categories'), taxonomy.categories.map((c) => ({ id: c.code, label: c.label, colour: categoryColours[c.code] })), 'categories');
+  checkboxes($('agencies'), agencies.map((a) => ({ id: a.id, label: a.name })), 'agencies');
+}
+
+// checkboxes builds a list of checkboxes whose ticked values are state[key]
+// (null meaning all).
+function checkboxes(fieldset, items, key) {
+  for (const item of items) {
+    const row = document.createElement('label');
+    row.className = 'cat-row';
+    const box = document.createElement('input');
+    box.type = 'checkbox';
+    box.value = item.id;
+    box.name = key;
+    box.checked = state[key] === null || state[key].includes(item.id);
+    row.append(box);
+    if (item.colour) {
+      const sw = document.createElement('span');
+      sw.className = 'swatch';
+      sw.style.background = item.colour;
+      row.append(sw);
+    }
+    row.append(document.createTextNode(item.label));
+    const count = document.createElement('span');
+    count.className = 'count';
+    count.dataset.count = item.id;
+    row.append(count);
+    fieldset.append(row);
+    box.addEventListener('change', () => {
+      const ticked = [...fieldset.querySelectorAll('input:checked')].map((b) => b.value);
+      state[key] = ticked.length === items.length ? null : ticked;
+      writeURL();
+      load();
+    });
+  }
+}
+
+// hotspotQuery is the query string of the current view.
+export function hotspotQuery() {
+  const q = new URLSearchParams();
+  const res = state.res === 'auto' ? resForZoom(map.getZoom()) : Number(state.res);
+  q.set('res', String(res));
+  if (state.day) q.set('as_of', state.day);
+  q.set('window', state.window);
+  q.set('half_life', state.halfLife);
+  if (state.categories) q.set('categories', state.categories.join(','));
+  if (state.agencies) q.set('agencies', state.agencies.join(','));
+  q.set('min_source', state.minSource);
+  q.set('min_assessment', state.minAssessment);
+  if (map.getZoom() >= 11) {
+    const b = map.getBounds();
+    q.set('bbox', [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map((v) => v.toFixed(5)).join(','));
+  }
+  return q;
+}
+
+async function load() {
+  if (state.categories && state.categories.length === 0) {
+    draw({ features: [] });
+    return;
+  }
+  if (inflight) inflight.abort();
+  inflight = new AbortController();
+  const q = hotspotQuery();
+  lastQuery = q.toString();
+  $('status').textContent = 'Loading…';
+  try {
+    const fc = await api('GET', '/api/v1/hotspots?' + q.toString(), undefined, inflight.signal);
+    draw(fc);
+  } catch (err) {
+    if (err.name !== 'AbortError') $('status').textContent = 'Could not load hotspots: ' + err.message;
+  }
+}
+
+let bounds = [];
+let lastQuery = '';
+
+function draw(fc) {
+  lastResult = fc;
+  const scores = fc.features.map((f) => f.properties.score).sort((a, b) => a - b);
+  bounds = [1, 2, 3, 4].map((i) => scores.length ? scores[Math.floor((i * scores.length) / 5)] : 0);
+  hexLayer.clearLayers();
+  trendLayer.clearLayers();
+  hexLayer.addData(fc);
+  for (const f of fc.features.slice(0, 400)) {
+    const letter = trendLetters[f.properties.trend];
+    if (!letter) continue;
+    const ring = f.geometry.coordinates[0];
+    const lon = ring.slice(0, -1).reduce((s, p) => s + p[0], 0) / (ring.length - 1);
+    const lat = ring.slice(0, -1).reduce((s, p) => s + p[1], 0) / (ring.length - 1);
+    L.marker([lat, lon], {
+      interactive: false, keyboard: false,
+      icon: L.divIcon({ className: 'trend-mark', html: letter, iconSize: [16, 16] }),
+      title: f.properties.trend,
+    }).addTo(trendLayer);
+  }
+  drawLegend();
+  countCategories(fc);
+  const shown = fc.parameters ? ` at resolution ${fc.parameters.res}` : '';
+  $('status').textContent = `${fc.features.length} hexagons${shown}` +
+    (fc.parameters && fc.parameters.min_reports ? ` (cells of fewer than ${fc.parameters.min_reports} reports hidden)` : '');
+  // For people who automate the page (and its tests): what is drawn, from what.
+  document.body.dataset.features = String(fc.features.length);
+  document.body.dataset.version = String(fc.data_version || 0);
+  document.body.dataset.query = lastQuery;
+  document.body.dataset.loaded = String(Date.now());
+}
+
+function classOf(score) {
+  let i = 0;
+  while (i < bounds.length && score > bounds[i]) i++;
+  return i;
+}
+
+function hexStyle(f) {
+  const p = f.properties;
+  const outline = { 99: [3, '#000000', null], 95: [2, '#222222', null], 90: [1.5, '#222222', '4 3'] }[p.confidence] || [0.5, '#777777', null];
+  return {
+    className: 'hex', fillColor: palette[classOf(p.score)], fillOpacity: 0.7,
+    weight: outline[0], color: outline[1], dashArray: outline[2],
+  };
+}
+
+function bindHex(f, layer) {
+  layer.on('click', () => showCell(f.id, hotspotQuery(), me));
+  layer.bindTooltip(`rank ${f.properties.rank} · score ${f.properties.score.toFixed(1)} · ${f.properties.reports} reports`, { sticky: true });
+}
+
+function drawLegend() {
+  const legend = $('legend');
+  legend.replaceChildren();
+  const title = document.createElement('strong');
+  title.textContent = 'Score';
+  legend.append(title);
+  const edges = [0, ...bounds];
+  palette.forEach((colour, i) => {
+    const row = document.createElement('div');
+    row.className = 'row';
+    const fill = document.createElement('span');
+    fill.className = 'fill';
+    fill.style.background = colour;
+    const text = document.createElement('span');
+    text.textContent = i < 4 ? `${edges[i].toFixed(1)} – ${edges[i + 1].toFixed(1)}` : `over ${edges[4].toFixed(1)}`;
+    row.append(fill, text);
+    legend.append(row);
+  });
+  const note = document.createElement('p');
+  note.className = 'muted';
+  note.textContent = 'Outline: Gi* hot spot at 99 % (thick), 95 %, 90 % (dashed). Letters: trend (New, Consecutive, Intensifying, Persistent, Diminishing, Sporadic, Historical).';
+  legend.append(note);
+}
+
+function countCategories(fc) {
+  const counts = {};
+  for (const f of fc.features) {
+    for (const [cat, n] of Object.entries(f.properties.categories)) counts[cat] = (counts[cat] || 0) + n;
+  }
+  for (const el of document.querySelectorAll('#categories [data-count]')) {
+    el.textContent = String(counts[el.dataset.count] || 0);
+  }
+}
+
+export function reloadHotspots() { load(); }
