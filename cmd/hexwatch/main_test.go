@@ -38,6 +38,8 @@ func TestMain(m *testing.M) {
 		panic(err)
 	}
 	os.Setenv("HEXWATCH_SERVICE_AREA", area)
+	gazetteer, _ := filepath.Abs("../../testdata/gazetteer.csv")
+	os.Setenv("HEXWATCH_GAZETTEER", gazetteer)
 	code := storetest.Run(m)
 	os.RemoveAll(dir)
 	os.Exit(code)

@@ -48,6 +48,7 @@ type Config struct {
 	MaxCells          int
 	TileURL           string
 	TileAttribution   string
+	Gazetteer         string
 }
 
 // Scope says which subcommands a setting applies to.
@@ -94,6 +95,7 @@ func (c *Config) Variables() []Variable {
 		{"HEXWATCH_MAX_CELLS", "max-cells", "30000", "largest number of cells one hotspot answer may hold (400 beyond: narrow the request)", HTTP, (*intValue)(&c.MaxCells)},
 		{"HEXWATCH_TILE_URL", "tile-url", "https://tile.openstreetmap.org/{z}/{x}/{y}.png", "basemap tile URL template of the map, or none for a plain background", HTTP, (*stringValue)(&c.TileURL)},
 		{"HEXWATCH_TILE_ATTRIBUTION", "tile-attribution", "© OpenStreetMap contributors", "attribution shown with the basemap", HTTP, (*stringValue)(&c.TileAttribution)},
+		{"HEXWATCH_GAZETTEER", "gazetteer", "testdata/gazetteer.csv", "CSV of named places (name,lat,lon) that snapshot exports name hexagons after", HTTP, (*stringValue)(&c.Gazetteer)},
 		{"HEXWATCH_SESSION_IDLE", "session-idle", "30m", "a session unused this long ends", HTTP, (*durationValue)(&c.SessionIdle)},
 		{"HEXWATCH_SESSION_MAX", "session-max", "12h", "a session ends this long after login, however used", HTTP, (*durationValue)(&c.SessionMax)},
 		{"HEXWATCH_LOGIN_WINDOW", "login-window", "15m", "window over which failed logins are counted", HTTP, (*durationValue)(&c.LoginWindow)},

@@ -23,6 +23,8 @@ type Fact struct {
 	Category   string
 	AgencyID   uuid.UUID
 	Grading    intel.Grading
+	// Sensitive is true for OFFICIAL-SENSITIVE reports.
+	Sensitive bool
 }
 
 // Agency is a reporting agency, as hotspot explanations name it.
@@ -40,6 +42,7 @@ type fact struct {
 	source uint8
 	assess uint8 // 1 (A) to 5 (E)
 	agency uint16
+	sens   bool
 	cell   hexgrid.Cell
 	idx    [nRes]int32 // study-cell index at each resolution, -1 outside
 	id     uuid.UUID
@@ -176,7 +179,7 @@ func (e *Engine) pack(f Fact) (fact, error) {
 	p := fact{
 		at: f.ObservedAt.UnixMicro(), w: intel.Categories[cat].Weight * f.Grading.Confidence(),
 		cat: cat, source: uint8(f.Grading.Source), assess: uint8(intel.AssessmentRank(f.Grading.Assessment)),
-		agency: ag, cell: f.Cell, id: f.ID,
+		agency: ag, sens: f.Sensitive, cell: f.Cell, id: f.ID,
 	}
 	for i, st := range e.studies {
 		p.idx[i] = -1

@@ -23,6 +23,8 @@ type Cell struct {
 	GiP        float64
 	Confidence int
 	Trend      string
+	// Sensitive is true when an OFFICIAL-SENSITIVE report is behind the cell.
+	Sensitive bool
 }
 
 // Result is the answer to a query: the cells with reports, by rank.
@@ -42,6 +44,7 @@ type acc struct {
 	agencies []uint16
 	last     int64
 	periods  []float64
+	sens     bool
 }
 
 // filter is Params compiled for the scoring loop.
@@ -122,6 +125,7 @@ func (e *Engine) Hotspots(p Params) *Result {
 			a.agencies = append(a.agencies, x.agency)
 		}
 		a.last = max(a.last, x.at)
+		a.sens = a.sens || x.sens
 		if per := f.periods - 1 - int((f.asOf-x.at)/f.periodMic); per >= 0 {
 			a.periods[per] += x.w
 		}
@@ -175,6 +179,7 @@ func (e *Engine) Hotspots(p Params) *Result {
 		out := Cell{
 			Cell: c, Score: a.score, Reports: a.reports, Agencies: len(a.agencies), Categories: map[string]int{},
 			LastSeen: time.UnixMicro(a.last).UTC(), Rank: rank + 1, GiZ: zi, GiP: PValue(zi), Trend: trends[a.idx],
+			Sensitive: a.sens,
 		}
 		if p.FDR {
 			out.Confidence = fdrConfidence(zi, out.GiP, th)

@@ -116,6 +116,23 @@ var access = []accessRule{
 		}
 		return "/api/v1/hotspots/" + fixtureCell(8), nil
 	}, nil},
+	{"POST /api/v1/snapshots", snapshotters, http.StatusCreated, func(f *fixture) (string, any) {
+		return "/api/v1/snapshots", map[string]any{"title": "Access test", "meeting_date": "2026-12-03", "parameters": map[string]any{"res": 7}}
+	}, nil},
+	{"GET /api/v1/snapshots", snapshotters, http.StatusOK, nil, nil},
+	{"GET /api/v1/snapshots/:id", snapshotters, http.StatusOK, func(f *fixture) (string, any) {
+		return "/api/v1/snapshots/" + f.snapshot(), nil
+	}, nil},
+	{"GET /api/v1/snapshots/:id/changes", snapshotters, http.StatusOK, func(f *fixture) (string, any) {
+		f.snapshot()
+		return "/api/v1/snapshots/" + f.snapshot() + "/changes", nil
+	}, nil},
+	{"GET /api/v1/snapshots/:id/:export", snapshotters, http.StatusOK, func(f *fixture) (string, any) {
+		return "/api/v1/snapshots/" + f.snapshot() + "/hotspots.csv?purpose=access+test", nil
+	}, nil},
+	{"DELETE /api/v1/snapshots/:id", adminOnly, http.StatusNoContent, func(f *fixture) (string, any) {
+		return "/api/v1/snapshots/" + f.snapshot(), nil
+	}, nil},
 	{"POST /api/v1/reports/:id/erase", adminOnly, http.StatusNoContent, func(f *fixture) (string, any) {
 		return reportPath(f.report()) + "/erase", map[string]string{"reason": "entered in error"}
 	}, nil},
@@ -126,6 +143,7 @@ var (
 	readers                = []string{"partner", "partner-key", "other-partner-key", "analyst"}
 	agencyAReaders         = []string{"partner", "partner-key", "analyst"}
 	viewers                = []string{"partner", "partner-key", "other-partner-key", "analyst", "chair"}
+	snapshotters           = []string{"analyst", "chair"}
 	notFoundForOtherAgency = map[string]int{"other-partner-key": http.StatusNotFound}
 )
 

@@ -261,3 +261,18 @@ func httptestServer(t *testing.T, h http.Handler) *httptest.Server {
 	t.Cleanup(s.Close)
 	return s
 }
+
+// snapshot freezes a snapshot at resolution 7 as the analyst and returns its id.
+func (f *fixture) snapshot() string {
+	f.t.Helper()
+	r := f.json("analyst", http.MethodPost, "/api/v1/snapshots", map[string]any{
+		"title": "Fixture snapshot", "meeting_date": "2026-12-03", "parameters": map[string]any{"res": 7},
+	})
+	var s struct {
+		ID string `json:"id"`
+	}
+	if err := json.Unmarshal(r.body, &s); err != nil || r.StatusCode != http.StatusCreated {
+		f.t.Fatalf("create snapshot: %d %s", r.StatusCode, r.body)
+	}
+	return s.ID
+}

@@ -18,6 +18,7 @@ import (
 	"github.com/hexwatch/hexwatch/pkg/config"
 	"github.com/hexwatch/hexwatch/pkg/hotspot"
 	"github.com/hexwatch/hexwatch/pkg/intel"
+	"github.com/hexwatch/hexwatch/pkg/snapshot"
 	"github.com/hexwatch/hexwatch/pkg/store"
 )
 
@@ -29,6 +30,7 @@ type Server struct {
 	// bulkSlots bounds the bulk uploads processed at once.
 	bulkSlots chan struct{}
 	engine    *hotspot.Engine
+	places    *snapshot.Gazetteer
 	follow    follower
 	geo       geoWriter
 	rendered  renderCache
@@ -44,8 +46,12 @@ func New(cfg config.Config, db *store.DB, v *intel.Validator, log *slog.Logger, 
 	if err != nil {
 		return nil, err
 	}
+	places, err := snapshot.LoadGazetteer(cfg.Gazetteer)
+	if err != nil {
+		return nil, err
+	}
 	s := &Server{cfg: cfg, db: db, validator: v, log: log, version: version, metrics: newMetrics(db),
-		bulkSlots: make(chan struct{}, cfg.BulkConcurrency), engine: engine}
+		bulkSlots: make(chan struct{}, cfg.BulkConcurrency), engine: engine, places: places}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
@@ -134,6 +140,13 @@ func (s *Server) apiRoutes() []route {
 		{http.MethodGet, v1 + "/map-config", auth.ViewReference, false, s.getMapConfig},
 		{http.MethodGet, v1 + "/hotspots", auth.ViewHotspots, false, s.listHotspots},
 		{http.MethodGet, v1 + "/hotspots/:cell", auth.ViewHotspots, false, s.getHotspotCell},
+
+		{http.MethodPost, v1 + "/snapshots", auth.CreateSnapshots, false, s.createSnapshot},
+		{http.MethodGet, v1 + "/snapshots", auth.ExportSnapshots, false, s.listSnapshots},
+		{http.MethodGet, v1 + "/snapshots/:id", auth.ExportSnapshots, false, s.getSnapshot},
+		{http.MethodGet, v1 + "/snapshots/:id/changes", auth.ExportSnapshots, false, s.snapshotChanges},
+		{http.MethodGet, v1 + "/snapshots/:id/:export", auth.ExportSnapshots, false, s.exportSnapshot},
+		{http.MethodDelete, v1 + "/snapshots/:id", auth.EraseData, false, s.deleteSnapshot},
 	}
 }
 

@@ -35,6 +35,7 @@ func testConfig(t *testing.T) config.Config {
 	}
 	cfg.ShutdownTimeout = 10 * time.Second
 	cfg.ServiceArea = "../../testdata/service-area.geojson"
+	cfg.Gazetteer = "../../testdata/gazetteer.csv"
 	// Tests reach no network: the map runs without a basemap.
 	cfg.TileURL = "none"
 	return cfg

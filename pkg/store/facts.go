@@ -27,13 +27,14 @@ type ReportChange struct {
 	Category   string
 	AgencyID   uuid.UUID
 	Grading    intel.Grading
+	Sensitive  bool
 }
 
 // ReportChanges returns up to limit changes after seq, in seq order, and
 // whether more may follow.
 func (db *DB) ReportChanges(ctx context.Context, after int64, limit int) ([]ReportChange, bool, error) {
-	rows, err := db.Pool.Query(ctx, `SELECT seq, id, status = 'live', cell, observed_at, category, agency_id, source, assessment
-		FROM reports WHERE seq > $1 ORDER BY seq LIMIT $2`, after, limit)
+	rows, err := db.Pool.Query(ctx, `SELECT seq, id, status = 'live', cell, observed_at, category, agency_id, source, assessment,
+		classification = 'OFFICIAL-SENSITIVE' FROM reports WHERE seq > $1 ORDER BY seq LIMIT $2`, after, limit)
 	if err != nil {
 		return nil, false, mapErr("report changes", err)
 	}
@@ -42,7 +43,7 @@ func (db *DB) ReportChanges(ctx context.Context, after int64, limit int) ([]Repo
 		cell int64
 		out  []ReportChange
 	)
-	_, err = pgx.ForEachRow(rows, []any{&ch.Seq, &ch.ID, &ch.Live, &cell, &ch.ObservedAt, &ch.Category, &ch.AgencyID, &ch.Grading.Source, &ch.Grading.Assessment}, func() error {
+	_, err = pgx.ForEachRow(rows, []any{&ch.Seq, &ch.ID, &ch.Live, &cell, &ch.ObservedAt, &ch.Category, &ch.AgencyID, &ch.Grading.Source, &ch.Grading.Assessment, &ch.Sensitive}, func() error {
 		ch.Cell = hexgrid.Cell(cell)
 		out = append(out, ch)
 		return nil

@@ -2,8 +2,9 @@
 // state lives in the URL, so a view can be shared and restored.
 import L from 'leaflet';
 import { api } from './api.js';
-import { showCell } from './panel.js';
+import { showCell, showFrozenCell } from './panel.js';
 import { startReportForm } from './report.js';
+import { startSnapshots } from './snapshots.js';
 
 const $ = (id) => document.getElementById(id);
 const DAY = 86400000;
@@ -91,6 +92,12 @@ export async function startMap(caller) {
     load();
   });
   if (me.permissions.includes('reports:submit')) startReportForm(map, taxonomy, () => load(true));
+  if (me.permissions.includes('snapshots:export')) startSnapshots(me, { query: hotspotQuery, showFrozen });
+  $('frozen-close').addEventListener('click', () => {
+    frozen = false;
+    $('frozen').hidden = true;
+    load();
+  });
   writeURL();
   load();
 }
@@ -210,7 +217,20 @@ export function hotspotQuery() {
   return q;
 }
 
+// frozen is true while a snapshot is on the map: live data waits.
+let frozen = false;
+
+function showFrozen(fc, snap) {
+  frozen = true;
+  if (inflight) inflight.abort();
+  $('frozen-text').textContent = `Frozen snapshot "${snap.title}" for the meeting of ${snap.meeting_date} (${snap.classification}): not live data.`;
+  $('frozen').hidden = false;
+  lastQuery = 'snapshot=' + snap.id;
+  draw(fc);
+}
+
 async function load() {
+  if (frozen) return;
   if (state.categories && state.categories.length === 0) {
     draw({ features: [] });
     return;
@@ -278,7 +298,7 @@ function hexStyle(f) {
 }
 
 function bindHex(f, layer) {
-  layer.on('click', () => showCell(f.id, hotspotQuery(), me));
+  layer.on('click', () => (frozen ? showFrozenCell(f) : showCell(f.id, hotspotQuery(), me)));
   layer.bindTooltip(`rank ${f.properties.rank} · score ${f.properties.score.toFixed(1)} · ${f.properties.reports} reports`, { sticky: true });
 }
 
@@ -309,7 +329,7 @@ function drawLegend() {
 function countCategories(fc) {
   const counts = {};
   for (const f of fc.features) {
-    for (const [cat, n] of Object.entries(f.properties.categories)) counts[cat] = (counts[cat] || 0) + n;
+    for (const [cat, n] of Object.entries(f.properties.categories || {})) counts[cat] = (counts[cat] || 0) + n;
   }
   for (const el of document.querySelectorAll('#categories [data-count]')) {
     el.textContent = String(counts[el.dataset.count] || 0);

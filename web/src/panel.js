@@ -89,3 +89,16 @@ function agencyList(agencies) {
   for (const a of agencies) ul.append(el('li', `${a.agency} (${a.kind}): ${a.reports} reports`));
   return ul;
 }
+
+// showFrozenCell shows what a snapshot froze of a hexagon.
+export function showFrozenCell(f) {
+  const p = f.properties;
+  $('report').hidden = true;
+  $('panel').hidden = false;
+  $('panel-body').replaceChildren(
+    el('h2', `Hexagon ${f.id} (frozen)`),
+    el('p', `Rank ${p.rank} · score ${p.score.toFixed(2)} · ${p.reports} reports from ${p.agencies} agencies · near ${p.place}`),
+    el('p', `Gi* z = ${p.gi_z.toFixed(2)}` + (p.confidence ? `: hot spot at ${p.confidence} % confidence` : '')),
+    el('p', `Trend: ${p.trend || 'none'} · top categories: ${p.top_categories}`),
+  );
+}

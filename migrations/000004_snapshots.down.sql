@@ -1,0 +1,2 @@
+DROP TABLE IF EXISTS snapshots;
+DROP FUNCTION IF EXISTS snapshots_frozen();

@@ -1,0 +1,302 @@
+package server
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+	"github.com/labstack/echo/v4"
+
+	"github.com/hexwatch/hexwatch/pkg/snapshot"
+	"github.com/hexwatch/hexwatch/pkg/store"
+)
+
+type snapshotRequest struct {
+	Title       string         `json:"title"`
+	MeetingDate string         `json:"meeting_date"`
+	Notes       string         `json:"notes"`
+	Parameters  map[string]any `json:"parameters"`
+}
+
+// snapshotJSON is a snapshot's metadata and the links to its exports.
+type snapshotJSON struct {
+	store.Snapshot
+	MeetingDate string            `json:"meeting_date"`
+	Notes       string            `json:"notes,omitempty"`
+	Parameters  json.RawMessage   `json:"parameters,omitempty"`
+	Top         []snapshot.Cell   `json:"top,omitempty"`
+	Links       map[string]string `json:"links"`
+}
+
+func snapshotOut(s store.Snapshot) snapshotJSON {
+	base := "/api/v1/snapshots/" + s.ID.String()
+	return snapshotJSON{Snapshot: s, MeetingDate: s.MeetingDate.Format(time.DateOnly), Links: map[string]string{
+		"self": base, "geojson": base + "/hotspots.geojson", "csv": base + "/hotspots.csv", "pdf": base + "/briefing.pdf",
+		"content": base + "/content.json", "changes": base + "/changes",
+	}}
+}
+
+// createSnapshot freezes the hotspots of the parameters given. Snapshots
+// are for multi-agency meetings: small cells are always suppressed.
+func (s *Server) createSnapshot(c echo.Context) error {
+	var req snapshotRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	var errs []FieldError
+	req.Title = strings.TrimSpace(req.Title)
+	if req.Title == "" || utf8.RuneCountInString(req.Title) > 200 {
+		errs = append(errs, FieldError{Field: "title", Message: "required, at most 200 characters"})
+	}
+	meeting, err := time.Parse(time.DateOnly, req.MeetingDate)
+	if err != nil {
+		errs = append(errs, FieldError{Field: "meeting_date", Message: "required, a date such as 2026-12-03"})
+	}
+	if utf8.RuneCountInString(req.Notes) > 2000 {
+		errs = append(errs, FieldError{Field: "notes", Message: "at most 2000 characters"})
+	}
+	q := url.Values{}
+	for k, v := range req.Parameters {
+		switch v := v.(type) {
+		case []any:
+			parts := make([]string, len(v))
+			for i, x := range v {
+				parts[i] = fmt.Sprint(x)
+			}
+			q.Set(k, strings.Join(parts, ","))
+		default:
+			q.Set(k, fmt.Sprint(v))
+		}
+	}
+	p, perr := parseHotspotParams(q, time.Now(), s.cfg.Retention)
+	var prob *Problem
+	if errors.As(perr, &prob) {
+		for _, fe := range prob.Errors {
+			errs = append(errs, FieldError{Field: "parameters." + fe.Field, Message: fe.Message})
+		}
+	}
+	if errs != nil {
+		return badRequest("the snapshot request is not valid", errs...)
+	}
+	p.MinReports = s.cfg.MinCellReports
+	if err := s.Sync(c.Request().Context()); err != nil {
+		return err
+	}
+	res := s.engine.Hotspots(p)
+	if len(res.Cells) > s.cfg.MaxCells {
+		return badRequest("too many cells: narrow the parameters", FieldError{Field: "parameters.res", Message: "use a coarser resolution"})
+	}
+	params, err := json.Marshal(paramsOf(p))
+	if err != nil {
+		return err
+	}
+	pr := principal(c)
+	now := time.Now().UTC().Truncate(time.Second)
+	content, err := snapshot.Freeze(res, params, snapshot.Meta{Title: req.Title, MeetingDate: meeting, Notes: req.Notes, CreatedBy: pr.Name, CreatedAt: now}, s.places)
+	if err != nil {
+		return err
+	}
+	b, sum, err := snapshot.Encode(content)
+	if err != nil {
+		return err
+	}
+	snap := store.Snapshot{ID: uuid.Must(uuid.NewV7()), Title: req.Title, MeetingDate: meeting, Res: p.Res,
+		Classification: content.Classification, DataVersion: res.Version, Cells: len(content.Cells), CreatedBy: pr.Name,
+		AgencyID: &pr.AgencyID, CreatedAt: now, Content: b, SHA256: sum}
+	if err := s.db.CreateSnapshot(c.Request().Context(), snap, s.event(c, store.ActionCombine)); err != nil {
+		return err
+	}
+	c.Response().Header().Set(echo.HeaderLocation, "/api/v1/snapshots/"+snap.ID.String())
+	return c.JSON(http.StatusCreated, snapshotOut(snap))
+}
+
+func (s *Server) listSnapshots(c echo.Context) error {
+	var (
+		before   time.Time
+		beforeID uuid.UUID
+		limit    = defaultPage
+	)
+	if v := c.QueryParam("cursor"); v != "" {
+		at, id, ok := strings.Cut(v, "_")
+		t, err1 := time.Parse(time.RFC3339Nano, at)
+		u, err2 := uuid.Parse(id)
+		if !ok || err1 != nil || err2 != nil {
+			return badRequest("", FieldError{Field: "cursor", Message: "must be a next_cursor of an earlier page"})
+		}
+		before, beforeID = t, u
+	}
+	if v := c.QueryParam("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > maxPage {
+			return badRequest("", FieldError{Field: "limit", Message: "must be 1 to " + strconv.Itoa(maxPage)})
+		}
+		limit = n
+	}
+	ss, err := s.db.Snapshots(c.Request().Context(), before, beforeID, limit)
+	if err != nil {
+		return err
+	}
+	out := list[snapshotJSON]{Items: make([]snapshotJSON, len(ss))}
+	for i, sn := range ss {
+		out.Items[i] = snapshotOut(sn)
+	}
+	if len(ss) == limit {
+		last := ss[len(ss)-1]
+		out.NextCursor = last.CreatedAt.UTC().Format(time.RFC3339Nano) + "_" + last.ID.String()
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+// loadSnapshot reads the snapshot of the path and its content.
+func (s *Server) loadSnapshot(c echo.Context) (store.Snapshot, snapshot.Content, error) {
+	id, err := pathUUID(c, "id")
+	if err != nil {
+		return store.Snapshot{}, snapshot.Content{}, err
+	}
+	sn, err := s.db.Snapshot(c.Request().Context(), id)
+	if err != nil {
+		return sn, snapshot.Content{}, err
+	}
+	content, err := snapshot.Decode(sn.Content)
+	return sn, content, err
+}
+
+func (s *Server) getSnapshot(c echo.Context) error {
+	sn, content, err := s.loadSnapshot(c)
+	if err != nil {
+		return err
+	}
+	out := snapshotOut(sn)
+	out.Notes, out.Parameters, out.Top = content.Notes, content.Parameters, content.Cells[:min(10, len(content.Cells))]
+	if out.Top == nil {
+		out.Top = []snapshot.Cell{}
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+// changes compares a snapshot with another: against, or the previous one.
+// It returns the other snapshot ("" title when there is none).
+func (s *Server) changes(c echo.Context, sn store.Snapshot, content snapshot.Content) ([]snapshot.Change, store.Snapshot, error) {
+	var (
+		other store.Snapshot
+		err   error
+	)
+	if v := c.QueryParam("against"); v != "" {
+		id, perr := uuid.Parse(v)
+		if perr != nil {
+			return nil, other, badRequest("", FieldError{Field: "against", Message: "must be a snapshot id"})
+		}
+		other, err = s.db.Snapshot(c.Request().Context(), id)
+	} else {
+		other, err = s.db.PreviousSnapshot(c.Request().Context(), sn)
+	}
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, store.Snapshot{}, nil
+	}
+	if err != nil {
+		return nil, other, err
+	}
+	if other.Res != sn.Res {
+		return nil, other, badRequest("", FieldError{Field: "against", Message: fmt.Sprintf("that snapshot is at resolution %d, this one at %d: hexagons of different sizes do not compare", other.Res, sn.Res)})
+	}
+	before, err := snapshot.Decode(other.Content)
+	if err != nil {
+		return nil, other, err
+	}
+	return snapshot.Compare(content, before), other, nil
+}
+
+func (s *Server) snapshotChanges(c echo.Context) error {
+	sn, content, err := s.loadSnapshot(c)
+	if err != nil {
+		return err
+	}
+	chs, other, err := s.changes(c, sn, content)
+	if err != nil {
+		return err
+	}
+	if other.ID == uuid.Nil {
+		return newProblem(http.StatusNotFound, "there is no earlier snapshot to compare with")
+	}
+	if chs == nil {
+		chs = []snapshot.Change{}
+	}
+	return c.JSON(http.StatusOK, map[string]any{"snapshot": sn.ID, "against": other.ID, "against_title": other.Title, "changes": chs})
+}
+
+// exportSnapshot discloses a snapshot as a file, audited with its purpose.
+func (s *Server) exportSnapshot(c echo.Context) error {
+	export := c.Param("export")
+	switch export {
+	case "hotspots.geojson", "hotspots.csv", "briefing.pdf", "content.json":
+	default:
+		return store.ErrNotFound
+	}
+	purpose := strings.TrimSpace(c.QueryParam("purpose"))
+	if purpose == "" || utf8.RuneCountInString(purpose) > 200 {
+		return badRequest("exports are disclosures: say why", FieldError{Field: "purpose", Message: "required: the purpose of the disclosure, at most 200 characters"})
+	}
+	sn, content, err := s.loadSnapshot(c)
+	if err != nil {
+		return err
+	}
+	ev := s.event(c, store.ActionDisclose)
+	ev.ObjectType, ev.ObjectID = "snapshot", sn.ID.String()
+	ev.Justification, ev.Recipient = purpose, c.QueryParam("recipient")
+	ev.Detail = map[string]any{"export": export, "sha256": sn.SHA256}
+	if err := s.db.Audit(c.Request().Context(), ev); err != nil {
+		return err
+	}
+	name := fmt.Sprintf("hexwatch-%s-%s", sn.MeetingDate.Format(time.DateOnly), sn.ID.String()[:8])
+	var (
+		body        []byte
+		contentType string
+	)
+	switch export {
+	case "content.json":
+		body, contentType = sn.Content, echo.MIMEApplicationJSON
+	case "hotspots.geojson":
+		body, err = snapshot.GeoJSON(content, sn.ID.String(), sn.SHA256)
+		contentType, name = mimeGeoJSON, name+".geojson"
+	case "hotspots.csv":
+		var chs []snapshot.Change
+		if chs, _, err = s.changes(c, sn, content); err == nil {
+			body = snapshot.CSV(content, chs)
+		}
+		contentType, name = "text/csv; charset=utf-8", name+".csv"
+	case "briefing.pdf":
+		var (
+			chs   []snapshot.Change
+			other store.Snapshot
+		)
+		if chs, other, err = s.changes(c, sn, content); err == nil {
+			body, err = snapshot.PDF(snapshot.Briefing{Content: content, SHA256: sn.SHA256, Changes: chs, Previous: other.Title, Area: s.validator.Area.Shape})
+		}
+		contentType, name = "application/pdf", name+".pdf"
+	}
+	if err != nil {
+		return err
+	}
+	if export != "content.json" {
+		c.Response().Header().Set(echo.HeaderContentDisposition, `attachment; filename="`+name+`"`)
+	}
+	return c.Blob(http.StatusOK, contentType, body)
+}
+
+func (s *Server) deleteSnapshot(c echo.Context) error {
+	id, err := pathUUID(c, "id")
+	if err != nil {
+		return err
+	}
+	if err := s.db.DeleteSnapshot(c.Request().Context(), id, s.event(c, store.ActionErase)); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}

@@ -1,0 +1,211 @@
+package server_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/csv"
+	"encoding/hex"
+	"encoding/json"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/google/uuid"
+
+	"github.com/hexwatch/hexwatch/pkg/store"
+)
+
+type snapshotMeta struct {
+	ID             string `json:"id"`
+	SHA256         string `json:"sha256"`
+	Cells          int    `json:"cells"`
+	Classification string `json:"classification"`
+	Top            []struct {
+		Rank  int    `json:"rank"`
+		Place string `json:"place"`
+	} `json:"top"`
+}
+
+func (f *fixture) export(caller, id, name string) []byte {
+	f.t.Helper()
+	r := f.json(caller, http.MethodGet, "/api/v1/snapshots/"+id+"/"+name+"?purpose=tasking+meeting&recipient=partnership", nil)
+	if r.StatusCode != http.StatusOK {
+		f.t.Fatalf("export %s: %d %s", name, r.StatusCode, r.body)
+	}
+	return r.body
+}
+
+// tool runs one of Debian's GIS or PDF tools, which .ci/run installs.
+func tool(t *testing.T, name string, args ...string) string {
+	t.Helper()
+	if _, err := exec.LookPath(name); err != nil {
+		t.Fatalf("%s is missing: install gdal-bin and poppler-utils (apt-get install gdal-bin poppler-utils)", name)
+	}
+	out, err := exec.Command(name, args...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("%s %v: %v\n%s", name, args, err, out)
+	}
+	return string(out)
+}
+
+func TestSnapshotIsFrozenAndExported(t *testing.T) {
+	f := newFixture(t)
+	loadDemo(t, f, 3000)
+	r := f.json("chair", http.MethodPost, "/api/v1/snapshots", map[string]any{
+		"title": "Northern tasking group", "meeting_date": "2026-12-03", "notes": "Monthly review",
+		"parameters": map[string]any{"res": 8, "window": "180d", "categories": []string{"drug_supply", "cuckooing", "child_exploitation", "transport_hub"}},
+	})
+	var meta snapshotMeta
+	if err := json.Unmarshal(r.body, &meta); err != nil || r.StatusCode != http.StatusCreated || meta.Cells == 0 {
+		t.Fatalf("create: %d %s", r.StatusCode, r.body)
+	}
+	exports := map[string][]byte{}
+	for _, name := range []string{"content.json", "hotspots.geojson", "hotspots.csv"} {
+		exports[name] = f.export("chair", meta.ID, name)
+	}
+	pdfText := func() string {
+		path := filepath.Join(t.TempDir(), "briefing.pdf")
+		os.WriteFile(path, f.export("analyst", meta.ID, "briefing.pdf"), 0o644)
+		return tool(t, "pdftotext", "-layout", path, "-")
+	}
+	text := pdfText()
+
+	// The hash is of the frozen content.
+	sum := sha256.Sum256(exports["content.json"])
+	if hex.EncodeToString(sum[:]) != meta.SHA256 {
+		t.Fatalf("sha256 of content.json %x, snapshot says %s", sum, meta.SHA256)
+	}
+
+	// New reports, an amendment and an erasure change nothing frozen.
+	var fc struct {
+		Features []struct{ ID string } `json:"features"`
+	}
+	json.Unmarshal(f.json("analyst", http.MethodGet, "/api/v1/reports?limit=2&agency="+f.agencyA.ID.String(), nil).body, &fc)
+	f.json("analyst", http.MethodPatch, reportPath(fc.Features[0].ID), map[string]any{"category": "violence"})
+	f.json("admin", http.MethodPost, reportPath(fc.Features[1].ID)+"/erase", map[string]string{"reason": "test"})
+	loadDemo(t, f, 500)
+	for name, before := range exports {
+		if after := f.export("chair", meta.ID, name); !bytes.Equal(before, after) {
+			t.Errorf("%s changed after new data arrived", name)
+		}
+	}
+	if after := pdfText(); after != text {
+		t.Error("the briefing's text changed after new data arrived")
+	}
+	var n int
+	f.db.Pool.QueryRow(context.Background(), `SELECT count(*) FROM snapshots WHERE id = $1`, meta.ID).Scan(&n)
+	if _, err := f.db.Pool.Exec(context.Background(), `UPDATE snapshots SET title = 'changed' WHERE id = $1`, meta.ID); err == nil || n != 1 {
+		t.Fatal("the database let a snapshot change")
+	}
+
+	// GDAL reads the GeoJSON with every cell.
+	path := filepath.Join(t.TempDir(), "hotspots.geojson")
+	os.WriteFile(path, exports["hotspots.geojson"], 0o644)
+	info := tool(t, "ogrinfo", "-ro", "-al", "-so", path)
+	if m := regexp.MustCompile(`Feature Count: (\d+)`).FindStringSubmatch(info); m == nil || m[1] != strconv.Itoa(meta.Cells) {
+		t.Fatalf("ogrinfo: %s\nwant %d features", info, meta.Cells)
+	}
+
+	// The CSV parses back to the same ranking.
+	rows, err := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(exports["hotspots.csv"], []byte("\uFEFF")))).ReadAll()
+	if err != nil || len(rows) != meta.Cells+1 {
+		t.Fatalf("CSV: %d rows, %v", len(rows), err)
+	}
+	var frozen struct {
+		Cells []struct {
+			Cell string `json:"cell"`
+			Rank int    `json:"rank"`
+		} `json:"cells"`
+	}
+	json.Unmarshal(exports["content.json"], &frozen)
+	for i, row := range rows[1:] {
+		if row[0] != strconv.Itoa(frozen.Cells[i].Rank) || row[1] != frozen.Cells[i].Cell {
+			t.Fatalf("CSV row %d: rank %s cell %s; the snapshot has rank %d cell %s", i+1, row[0], row[1], frozen.Cells[i].Rank, frozen.Cells[i].Cell)
+		}
+	}
+	if !bytes.HasPrefix(exports["hotspots.csv"], []byte("\uFEFF")) {
+		t.Error("the CSV lacks the BOM Excel needs")
+	}
+
+	// The briefing has the banner, the title and every row of its top table.
+	if strings.Count(text, meta.Classification) < 2 || !strings.Contains(text, "Northern tasking group") || !strings.Contains(text, "2026-12-03") {
+		t.Fatalf("briefing text lacks banner, title or date:\n%s", text)
+	}
+	for _, top := range meta.Top {
+		if !regexp.MustCompile(`(?m)^\s*` + strconv.Itoa(top.Rank) + `\s+` + regexp.QuoteMeta(top.Place)).MatchString(text) {
+			t.Errorf("briefing lacks the row of rank %d (%s)", top.Rank, top.Place)
+		}
+	}
+
+	// Every export was a disclosure with its purpose.
+	evs, err := f.db.AuditEvents(context.Background(), store.AuditFilter{Action: store.ActionDisclose, ObjectID: meta.ID, Limit: 100})
+	if err != nil || len(evs) < 8 || evs[0].Justification != "tasking meeting" || evs[0].Recipient != "partnership" {
+		t.Fatalf("disclose events: %d, %v; first %+v", len(evs), err, evs)
+	}
+	if r := f.json("chair", http.MethodGet, "/api/v1/snapshots/"+meta.ID+"/hotspots.csv", nil); r.StatusCode != http.StatusBadRequest {
+		t.Fatalf("an export without a purpose: got %d, want 400", r.StatusCode)
+	}
+}
+
+func TestSnapshotChanges(t *testing.T) {
+	f := newFixture(t)
+	create := func(title string) string {
+		r := f.json("analyst", http.MethodPost, "/api/v1/snapshots", map[string]any{"title": title, "meeting_date": "2026-12-03",
+			"parameters": map[string]any{"res": 9, "categories": "weapons"}})
+		var m snapshotMeta
+		json.Unmarshal(r.body, &m)
+		return m.ID
+	}
+	// Ten weapons reports in one place, then five more there and ten in a new place.
+	post := func(prefix string, n int, lat, lon float64) {
+		for i := range n {
+			sub := submission(prefix + strconv.Itoa(i) + "-" + uuid.NewString()[:6])
+			sub["category"] = "weapons"
+			sub["location"] = map[string]float64{"lat": lat, "lon": lon}
+			if r := f.json("partner-key", http.MethodPost, "/api/v1/reports", sub); r.StatusCode != http.StatusCreated {
+				t.Fatal(r.StatusCode)
+			}
+		}
+	}
+	post("old", 10, 52.5749, -0.2503)
+	first := create("first")
+	post("more", 10, 52.5749, -0.2503)
+	post("new", 10, 52.3917, 0.2666)
+	second := create("second")
+
+	var out struct {
+		Against string `json:"against"`
+		Changes []struct {
+			Cell, Status string
+			Delta        float64
+		} `json:"changes"`
+	}
+	r := f.json("chair", http.MethodGet, "/api/v1/snapshots/"+second+"/changes", nil)
+	if err := json.Unmarshal(r.body, &out); err != nil || out.Against != first {
+		t.Fatalf("changes: %d %s", r.StatusCode, r.body)
+	}
+	statuses := map[string]int{}
+	for _, ch := range out.Changes {
+		statuses[ch.Status]++
+	}
+	if statuses["new"] < 1 || statuses["rising"] < 1 {
+		t.Fatalf("changes: %+v, want the new place new and the old one rising", out.Changes)
+	}
+	// Against itself everything is steady.
+	r = f.json("chair", http.MethodGet, "/api/v1/snapshots/"+second+"/changes?against="+second, nil)
+	json.Unmarshal(r.body, &out)
+	for _, ch := range out.Changes {
+		if ch.Status != "steady" {
+			t.Fatalf("against itself: %+v", ch)
+		}
+	}
+	if r := f.json("chair", http.MethodGet, "/api/v1/snapshots/"+second+"/changes?against="+f.snapshot(), nil); r.StatusCode != http.StatusBadRequest {
+		t.Fatalf("against a snapshot of another resolution: got %d, want 400", r.StatusCode)
+	}
+}

@@ -1,0 +1,186 @@
+// Package snapshot freezes hotspot results for tasking meetings, compares
+// them, and renders their exports: GeoJSON, CSV and a PDF briefing.
+package snapshot
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/hexwatch/hexwatch/pkg/hotspot"
+)
+
+// Cell is one frozen hotspot cell.
+type Cell struct {
+	Cell       string         `json:"cell"`
+	Rank       int            `json:"rank"`
+	Score      float64        `json:"score"`
+	Reports    int            `json:"reports"`
+	Agencies   int            `json:"agencies"`
+	Categories map[string]int `json:"categories"`
+	LastSeen   string         `json:"last_seen"`
+	GiZ        float64        `json:"gi_z"`
+	GiP        float64        `json:"gi_p"`
+	Confidence int            `json:"confidence"`
+	Trend      string         `json:"trend"`
+	Lat        float64        `json:"lat"`
+	Lon        float64        `json:"lon"`
+	Place      string         `json:"place"`
+	Ring       [][2]float64   `json:"ring"`
+}
+
+// Content is everything a snapshot froze. Its JSON encoding is canonical
+// (fields in a fixed order, map keys sorted), so the bytes and their hash
+// are the same every time it is encoded.
+type Content struct {
+	Title          string          `json:"title"`
+	MeetingDate    string          `json:"meeting_date"`
+	Notes          string          `json:"notes"`
+	Parameters     json.RawMessage `json:"parameters"`
+	DataVersion    int64           `json:"data_version"`
+	Classification string          `json:"classification"`
+	CreatedBy      string          `json:"created_by"`
+	CreatedAt      string          `json:"created_at"`
+	StudyCells     int             `json:"study_cells"`
+	Cells          []Cell          `json:"cells"`
+}
+
+// Meta is what the person freezing a snapshot says of it.
+type Meta struct {
+	Title       string
+	MeetingDate time.Time
+	Notes       string
+	CreatedBy   string
+	CreatedAt   time.Time
+}
+
+// Classifications of snapshots: the highest of the reports behind them.
+const (
+	Official          = "OFFICIAL"
+	OfficialSensitive = "OFFICIAL-SENSITIVE"
+)
+
+// Freeze makes the content of a snapshot of res; params is the JSON of
+// the parameters used.
+func Freeze(res *hotspot.Result, params json.RawMessage, meta Meta, places *Gazetteer) (Content, error) {
+	c := Content{
+		Title: meta.Title, MeetingDate: meta.MeetingDate.Format(time.DateOnly), Notes: meta.Notes, Parameters: params,
+		DataVersion: res.Version, Classification: Official, CreatedBy: meta.CreatedBy,
+		CreatedAt: meta.CreatedAt.UTC().Format(time.RFC3339), StudyCells: res.StudyCells, Cells: make([]Cell, 0, len(res.Cells)),
+	}
+	for _, rc := range res.Cells {
+		if rc.Sensitive {
+			c.Classification = OfficialSensitive
+		}
+		center, err := rc.Cell.Center()
+		if err != nil {
+			return c, err
+		}
+		poly, err := rc.Cell.Polygon()
+		if err != nil {
+			return c, err
+		}
+		ring := make([][2]float64, len(poly[0]))
+		for i, p := range poly[0] {
+			ring[i] = [2]float64{round7(p[0]), round7(p[1])}
+		}
+		c.Cells = append(c.Cells, Cell{
+			Cell: rc.Cell.String(), Rank: rc.Rank, Score: rc.Score, Reports: rc.Reports, Agencies: rc.Agencies,
+			Categories: rc.Categories, LastSeen: rc.LastSeen.Format(time.RFC3339), GiZ: rc.GiZ, GiP: rc.GiP,
+			Confidence: rc.Confidence, Trend: rc.Trend, Lat: round7(center[1]), Lon: round7(center[0]),
+			Place: places.Nearest(center[1], center[0]), Ring: ring,
+		})
+	}
+	return c, nil
+}
+
+func round7(f float64) float64 {
+	const scale = 1e7
+	if f < 0 {
+		return -float64(int64(-f*scale+0.5)) / scale
+	}
+	return float64(int64(f*scale+0.5)) / scale
+}
+
+// Encode is the canonical bytes of c and their SHA-256 in hex.
+func Encode(c Content) ([]byte, string, error) {
+	b, err := json.Marshal(c)
+	if err != nil {
+		return nil, "", fmt.Errorf("snapshot: encode: %w", err)
+	}
+	sum := sha256.Sum256(b)
+	return b, hex.EncodeToString(sum[:]), nil
+}
+
+// Decode reads frozen content.
+func Decode(b []byte) (Content, error) {
+	var c Content
+	if err := json.Unmarshal(b, &c); err != nil {
+		return c, fmt.Errorf("snapshot: decode: %w", err)
+	}
+	return c, nil
+}
+
+// Change kinds.
+const (
+	New     = "new"
+	Rising  = "rising"
+	Falling = "falling"
+	Gone    = "gone"
+	Steady  = "steady"
+)
+
+// SteadyBand is the relative change in score within which a cell is steady.
+const SteadyBand = 0.10
+
+// Change is what became of one cell between two snapshots.
+type Change struct {
+	Cell     string  `json:"cell"`
+	Status   string  `json:"status"`
+	Score    float64 `json:"score"`
+	Previous float64 `json:"previous"`
+	Delta    float64 `json:"delta"`
+	Rank     int     `json:"rank,omitempty"`
+	Place    string  `json:"place"`
+}
+
+// Compare classifies every cell of this and of before: new (only in
+// this), gone (only in before), rising or falling (score up or down by
+// more than SteadyBand of the earlier score) or steady. Cells of this come
+// first, by rank, then the gone ones by their former rank.
+func Compare(this, before Content) []Change {
+	prev := map[string]Cell{}
+	for _, c := range before.Cells {
+		prev[c.Cell] = c
+	}
+	out := make([]Change, 0, len(this.Cells))
+	seen := map[string]bool{}
+	for _, c := range this.Cells {
+		seen[c.Cell] = true
+		ch := Change{Cell: c.Cell, Score: c.Score, Rank: c.Rank, Place: c.Place}
+		p, ok := prev[c.Cell]
+		switch {
+		case !ok:
+			ch.Status, ch.Delta = New, c.Score
+		default:
+			ch.Previous, ch.Delta = p.Score, c.Score-p.Score
+			switch {
+			case ch.Delta > SteadyBand*p.Score:
+				ch.Status = Rising
+			case ch.Delta < -SteadyBand*p.Score:
+				ch.Status = Falling
+			default:
+				ch.Status = Steady
+			}
+		}
+		out = append(out, ch)
+	}
+	for _, p := range before.Cells {
+		if !seen[p.Cell] {
+			out = append(out, Change{Cell: p.Cell, Status: Gone, Previous: p.Score, Delta: -p.Score, Place: p.Place})
+		}
+	}
+	return out
+}
