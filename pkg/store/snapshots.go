@@ -81,10 +81,11 @@ func (db *DB) Snapshots(ctx context.Context, before time.Time, beforeID uuid.UUI
 	return ss, mapErr("snapshots", err)
 }
 
-// PreviousSnapshot is the newest snapshot made before s.
+// PreviousSnapshot is the newest snapshot made before s at the same
+// resolution: hexagons of other sizes do not compare.
 func (db *DB) PreviousSnapshot(ctx context.Context, s Snapshot) (Snapshot, error) {
-	rows, err := db.Pool.Query(ctx, `SELECT id FROM snapshots WHERE (created_at, id) < ($1, $2)
-		ORDER BY created_at DESC, id DESC LIMIT 1`, s.CreatedAt, s.ID)
+	rows, err := db.Pool.Query(ctx, `SELECT id FROM snapshots WHERE (created_at, id) < ($1, $2) AND res = $3
+		ORDER BY created_at DESC, id DESC LIMIT 1`, s.CreatedAt, s.ID, s.Res)
 	if err != nil {
 		return Snapshot{}, mapErr("previous snapshot", err)
 	}
