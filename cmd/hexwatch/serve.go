@@ -3,7 +3,10 @@ package main
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net"
+	"net/http"
+	"net/http/pprof"
 	"time"
 
 	"github.com/hexwatch/hexwatch/pkg/config"
@@ -57,6 +60,11 @@ func serve(ctx context.Context, env *environment, args []string) error {
 		return fmt.Errorf("load the hotspot engine: %w", err)
 	}
 	log.Info("hotspot engine loaded", "reports", srv.Engine().Len(), "ms", time.Since(start).Milliseconds())
+	if cfg.PprofAddr != "" {
+		if err := servePprof(cfg.PprofAddr, log); err != nil {
+			return err
+		}
+	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return err
@@ -82,4 +90,23 @@ func displayURL(a net.Addr) string {
 		return fmt.Sprintf("http://localhost:%d/", tcp.Port)
 	}
 	return "http://" + tcp.String() + "/"
+}
+
+// servePprof serves Go's profiles on a loopback address only: they reveal
+// the program's inner workings.
+func servePprof(addr string, log *slog.Logger) error {
+	host, _, err := net.SplitHostPort(addr)
+	if ip := net.ParseIP(host); err != nil || ip == nil || !ip.IsLoopback() {
+		return fmt.Errorf("HEXWATCH_PPROF_ADDR must be a loopback address such as 127.0.0.1:6060, got %q", addr)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/heap", pprof.Index)
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	go func() { log.Warn("pprof stopped", "err", (&http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}).Serve(ln)) }()
+	return nil
 }

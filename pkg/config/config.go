@@ -49,6 +49,7 @@ type Config struct {
 	TileURL           string
 	TileAttribution   string
 	Gazetteer         string
+	PprofAddr         string
 }
 
 // Scope says which subcommands a setting applies to.
@@ -96,6 +97,7 @@ func (c *Config) Variables() []Variable {
 		{"HEXWATCH_TILE_URL", "tile-url", "https://tile.openstreetmap.org/{z}/{x}/{y}.png", "basemap tile URL template of the map, or none for a plain background", HTTP, (*stringValue)(&c.TileURL)},
 		{"HEXWATCH_TILE_ATTRIBUTION", "tile-attribution", "© OpenStreetMap contributors", "attribution shown with the basemap", HTTP, (*stringValue)(&c.TileAttribution)},
 		{"HEXWATCH_GAZETTEER", "gazetteer", "testdata/gazetteer.csv", "CSV of named places (name,lat,lon) that snapshot exports name hexagons after", HTTP, (*stringValue)(&c.Gazetteer)},
+		{"HEXWATCH_PPROF_ADDR", "pprof-addr", "", "if set, a loopback address (127.0.0.1:6060) serving Go's pprof profiles, for diagnosis", HTTP, (*stringValue)(&c.PprofAddr)},
 		{"HEXWATCH_SESSION_IDLE", "session-idle", "30m", "a session unused this long ends", HTTP, (*durationValue)(&c.SessionIdle)},
 		{"HEXWATCH_SESSION_MAX", "session-max", "12h", "a session ends this long after login, however used", HTTP, (*durationValue)(&c.SessionMax)},
 		{"HEXWATCH_LOGIN_WINDOW", "login-window", "15m", "window over which failed logins are counted", HTTP, (*durationValue)(&c.LoginWindow)},

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 
 	"github.com/google/uuid"
 
@@ -80,43 +81,50 @@ func Run(ctx context.Context, db *store.DB, v *intel.Validator, agencyID uuid.UU
 		opt.MaxIssues = DefaultMaxIssues
 	}
 	s := Summary{DryRun: opt.DryRun, Issues: []Issue{}}
-	batch := make([]intel.Report, 0, opt.BatchSize)
-	rowOf := make([]int, 0, opt.BatchSize)
-
-	flush := func() error {
-		if len(batch) == 0 {
-			return nil
-		}
-		defer func() { batch, rowOf = batch[:0], rowOf[:0] }()
-		if opt.DryRun {
-			s.Valid += len(batch)
-		} else {
-			outcomes, err := db.InsertReports(ctx, batch, ev)
-			if err != nil {
-				return err
-			}
-			for i, o := range outcomes {
-				switch o.Status {
-				case store.Created:
-					s.Created++
-					continue
-				case store.Duplicate:
-					s.Duplicate++
-				case store.Conflict:
-					s.Conflict++
-				}
-				id := o.ID
-				is := Issue{Row: rowOf[i], ExternalRef: batch[i].ExternalRef, Status: o.Status, ID: &id}
-				if o.Status == store.Conflict {
-					is.Errors = []intel.FieldError{{Field: "external_ref", Message: "already used by your agency for a report with other content"}}
-				}
-				s.issue(is, opt.MaxIssues)
-			}
-		}
+	var (
+		cur     batch
+		pending <-chan written // the batch being written while the next is read
+	)
+	progress := func() {
 		if opt.Progress != nil {
 			opt.Progress(s)
 		}
+	}
+	// settle waits for the batch being written and counts its outcomes.
+	settle := func() error {
+		if pending == nil {
+			return nil
+		}
+		w := <-pending
+		pending = nil
+		if w.err != nil {
+			return w.err
+		}
+		s.account(w, opt.MaxIssues)
+		progress()
 		return nil
+	}
+	flush := func() error {
+		if len(cur.reports) == 0 {
+			return nil
+		}
+		if opt.DryRun {
+			s.Valid += len(cur.reports)
+			cur = batch{}
+			progress()
+			return nil
+		}
+		if err := settle(); err != nil {
+			return err
+		}
+		pending = write(ctx, db, cur, ev)
+		cur = batch{}
+		return nil
+	}
+	finish := func(err error) (Summary, error) {
+		err = errors.Join(err, settle())
+		slices.SortStableFunc(s.Issues, func(a, b Issue) int { return a.Row - b.Row })
+		return s, err
 	}
 
 	for {
@@ -125,7 +133,7 @@ func Run(ctx context.Context, db *store.DB, v *intel.Validator, agencyID uuid.UU
 			break
 		}
 		if err != nil {
-			return s, fmt.Errorf("ingest: row %d: %w", s.Rows+1, err)
+			return finish(fmt.Errorf("ingest: row %d: %w", s.Rows+1, err))
 		}
 		s.Rows++
 		errs := row.Errs
@@ -142,12 +150,57 @@ func Run(ctx context.Context, db *store.DB, v *intel.Validator, agencyID uuid.UU
 			continue
 		}
 		r.ID, r.AgencyID = uuid.Must(uuid.NewV7()), agencyID
-		batch, rowOf = append(batch, r), append(rowOf, row.N)
-		if len(batch) == opt.BatchSize {
+		cur.reports, cur.rows = append(cur.reports, r), append(cur.rows, row.N)
+		if len(cur.reports) == opt.BatchSize {
 			if err := flush(); err != nil {
-				return s, err
+				return finish(err)
 			}
 		}
 	}
-	return s, flush()
+	return finish(flush())
+}
+
+// batch is a batch of valid reports and the rows they came from.
+type batch struct {
+	reports []intel.Report
+	rows    []int
+}
+
+// written is a batch after its transaction.
+type written struct {
+	batch
+	outcomes []store.Outcome
+	err      error
+}
+
+// write stores a batch in the background: reading and validating the next
+// batch overlaps the database's work on this one.
+func write(ctx context.Context, db *store.DB, b batch, ev store.AuditEvent) <-chan written {
+	ch := make(chan written, 1)
+	go func() {
+		out, err := db.InsertReports(ctx, b.reports, ev)
+		ch <- written{b, out, err}
+	}()
+	return ch
+}
+
+// account counts the outcomes of a written batch.
+func (s *Summary) account(w written, maxIssues int) {
+	for i, o := range w.outcomes {
+		switch o.Status {
+		case store.Created:
+			s.Created++
+			continue
+		case store.Duplicate:
+			s.Duplicate++
+		case store.Conflict:
+			s.Conflict++
+		}
+		id := o.ID
+		is := Issue{Row: w.rows[i], ExternalRef: w.reports[i].ExternalRef, Status: o.Status, ID: &id}
+		if o.Status == store.Conflict {
+			is.Errors = []intel.FieldError{{Field: "external_ref", Message: "already used by your agency for a report with other content"}}
+		}
+		s.issue(is, maxIssues)
+	}
 }

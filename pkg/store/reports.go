@@ -1,7 +1,9 @@
 package store
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -9,6 +11,9 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/encoding/ewkb"
 
 	"github.com/hexwatch/hexwatch/pkg/hexgrid"
 	"github.com/hexwatch/hexwatch/pkg/intel"
@@ -53,63 +58,174 @@ const stagedOutcomesSQL = `SELECT s.ord, r.id, r.id = s.id, r.content_hash = s.c
 // in one transaction with its collect audit event: all or nothing. A
 // report whose agency already holds its external_ref is not stored again;
 // its outcome says whether it was the same content (a safe retry) or not.
+//
+// The batch's external_refs are looked up first and the new reports copied
+// straight into the table; when another transaction stores one of the same
+// refs in between, the batch is done again through a staging table.
 func (db *DB) InsertReports(ctx context.Context, rs []intel.Report, ev AuditEvent) ([]Outcome, error) {
+	out, err := db.insertReports(ctx, rs, ev, false)
+	if errors.Is(err, ErrConflict) {
+		out, err = db.insertReports(ctx, rs, ev, true)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+const existingRefsSQL = `SELECT r.agency_id, r.external_ref, r.id, r.content_hash FROM reports r
+	JOIN unnest($1::uuid[], $2::text[]) AS b(agency_id, external_ref) USING (agency_id, external_ref)`
+
+var reportColumns = []string{"id", "agency_id", "external_ref", "category", "indicators", "observed_at", "geom", "precision_m",
+	"source", "assessment", "handling", "conditions", "classification", "narrative", "review_at", "cell", "content_hash"}
+
+type refKey struct {
+	agency uuid.UUID
+	ref    string
+}
+
+type stored struct {
+	id   uuid.UUID
+	hash []byte
+}
+
+func (db *DB) insertReports(ctx context.Context, rs []intel.Report, ev AuditEvent, staged bool) ([]Outcome, error) {
 	out := make([]Outcome, len(rs))
 	err := db.inTx(ctx, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, createStageSQL); err != nil {
-			return err
-		}
-		_, err := tx.CopyFrom(ctx, pgx.Identifier{"report_stage"}, stageColumns, pgx.CopyFromSlice(len(rs), func(i int) ([]any, error) {
-			r := &rs[i]
-			return []any{i, r.ID, r.AgencyID, r.ExternalRef, r.Category, r.Indicators, r.ObservedAt, r.Location.Lon, r.Location.Lat,
-				r.PrecisionM, r.Grading.Source, r.Grading.Assessment, r.Grading.Handling, r.Grading.Conditions, r.Classification,
-				r.Narrative, r.ReviewAt, int64(r.Cell), r.ContentHash()}, nil
-		}))
-		if err != nil {
-			return err
-		}
 		if _, err := tx.Exec(ctx, seqLockSQL); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, insertStagedSQL); err != nil {
-			return err
-		}
-		rows, err := tx.Query(ctx, stagedOutcomesSQL)
-		if err != nil {
-			return err
-		}
 		var (
-			ord             int
-			id              uuid.UUID
-			created, sameAs bool
-			createdIDs      []uuid.UUID
+			created []uuid.UUID
+			err     error
 		)
-		_, err = pgx.ForEachRow(rows, []any{&ord, &id, &created, &sameAs}, func() error {
-			switch {
-			case created:
-				out[ord] = Outcome{id, Created}
-				createdIDs = append(createdIDs, id)
-			case sameAs:
-				out[ord] = Outcome{id, Duplicate}
-			default:
-				out[ord] = Outcome{id, Conflict}
-			}
-			return nil
-		})
-		if err != nil || len(createdIDs) == 0 {
+		if staged {
+			created, err = insertStaged(ctx, tx, rs, out)
+		} else {
+			created, err = insertDirect(ctx, tx, rs, out)
+		}
+		if err != nil || len(created) == 0 {
 			return err
 		}
 		ev.ObjectType = "report"
-		if len(createdIDs) == 1 {
-			ev.ObjectID = createdIDs[0].String()
+		if len(created) == 1 {
+			ev.ObjectID = created[0].String()
 		}
-		ev.Detail = map[string]any{"created": len(createdIDs), "ids": createdIDs}
+		ev.Detail = map[string]any{"created": len(created), "ids": created}
 		return writeAudit(ctx, tx, ev)
 	})
 	if err != nil {
 		return nil, mapErr("insert reports", err)
 	}
 	return out, nil
+}
+
+// insertDirect classifies the batch against what is stored and copies the
+// new reports into the table.
+func insertDirect(ctx context.Context, tx pgx.Tx, rs []intel.Report, out []Outcome) ([]uuid.UUID, error) {
+	agencies, refs := make([]uuid.UUID, len(rs)), make([]string, len(rs))
+	for i, r := range rs {
+		agencies[i], refs[i] = r.AgencyID, r.ExternalRef
+	}
+	rows, err := tx.Query(ctx, existingRefsSQL, agencies, refs)
+	if err != nil {
+		return nil, err
+	}
+	have := map[refKey]stored{}
+	var (
+		k  refKey
+		st stored
+	)
+	if _, err := pgx.ForEachRow(rows, []any{&k.agency, &k.ref, &st.id, &st.hash}, func() error {
+		have[k] = st
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	var fresh []int
+	for i := range rs {
+		r := &rs[i]
+		hash := r.ContentHash()
+		key := refKey{r.AgencyID, r.ExternalRef}
+		if prev, ok := have[key]; ok {
+			out[i] = Outcome{prev.id, Conflict}
+			if bytes.Equal(prev.hash, hash) {
+				out[i].Status = Duplicate
+			}
+			continue
+		}
+		// The first of a ref in the batch is stored; later ones compare with it.
+		have[key] = stored{r.ID, hash}
+		out[i] = Outcome{r.ID, Created}
+		fresh = append(fresh, i)
+	}
+	var geomErr error
+	_, err = tx.CopyFrom(ctx, pgx.Identifier{"reports"}, reportColumns, pgx.CopyFromSlice(len(fresh), func(j int) ([]any, error) {
+		r := &rs[fresh[j]]
+		geom, err := ewkb.Marshal(orb.Point{r.Location.Lon, r.Location.Lat}, 4326)
+		if err != nil {
+			geomErr = err
+			return nil, err
+		}
+		return []any{r.ID, r.AgencyID, r.ExternalRef, r.Category, r.Indicators, r.ObservedAt, geom, r.PrecisionM,
+			r.Grading.Source, r.Grading.Assessment, r.Grading.Handling, r.Grading.Conditions, r.Classification, r.Narrative,
+			r.ReviewAt, int64(r.Cell), have[refKey{r.AgencyID, r.ExternalRef}].hash}, nil
+	}))
+	if err != nil {
+		var pgErr *pgconn.PgError
+		if geomErr == nil && errors.As(err, &pgErr) && pgErr.Code == "23505" {
+			return nil, ErrConflict
+		}
+		return nil, err
+	}
+	created := make([]uuid.UUID, len(fresh))
+	for j, i := range fresh {
+		created[j] = rs[i].ID
+	}
+	return created, nil
+}
+
+// insertStaged stores the batch through a staging table with ON CONFLICT,
+// which holds whatever other transactions do meanwhile.
+func insertStaged(ctx context.Context, tx pgx.Tx, rs []intel.Report, out []Outcome) ([]uuid.UUID, error) {
+	if _, err := tx.Exec(ctx, createStageSQL); err != nil {
+		return nil, err
+	}
+	_, err := tx.CopyFrom(ctx, pgx.Identifier{"report_stage"}, stageColumns, pgx.CopyFromSlice(len(rs), func(i int) ([]any, error) {
+		r := &rs[i]
+		return []any{i, r.ID, r.AgencyID, r.ExternalRef, r.Category, r.Indicators, r.ObservedAt, r.Location.Lon, r.Location.Lat,
+			r.PrecisionM, r.Grading.Source, r.Grading.Assessment, r.Grading.Handling, r.Grading.Conditions, r.Classification,
+			r.Narrative, r.ReviewAt, int64(r.Cell), r.ContentHash()}, nil
+	}))
+	if err != nil {
+		return nil, err
+	}
+	if _, err := tx.Exec(ctx, insertStagedSQL); err != nil {
+		return nil, err
+	}
+	rows, err := tx.Query(ctx, stagedOutcomesSQL)
+	if err != nil {
+		return nil, err
+	}
+	var (
+		ord             int
+		id              uuid.UUID
+		isNew, sameHash bool
+		created         []uuid.UUID
+	)
+	_, err = pgx.ForEachRow(rows, []any{&ord, &id, &isNew, &sameHash}, func() error {
+		switch {
+		case isNew:
+			out[ord] = Outcome{id, Created}
+			created = append(created, id)
+		case sameHash:
+			out[ord] = Outcome{id, Duplicate}
+		default:
+			out[ord] = Outcome{id, Conflict}
+		}
+		return nil
+	})
+	return created, err
 }
 
 const selectReportSQL = `SELECT id, agency_id, external_ref, category, indicators, observed_at, ST_Y(geom), ST_X(geom),
