@@ -7,7 +7,7 @@ GO       ?= go
 FUZZTIME ?= 5s
 
 .DEFAULT_GOAL := help
-.PHONY: help run db web build test lint migrate-new clean
+.PHONY: help run db web build test bench lint migrate-new clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -33,6 +33,12 @@ test: web ## vet and run every test against a real PostGIS and headless Chromium
 	@for f in FuzzCSVReader FuzzNDJSONReader FuzzGeoJSONReader FuzzValidate; do \
 	  $(GO) test -run='^$$' -fuzz="^$$f\$$" -fuzztime=$(FUZZTIME) ./pkg/intel || exit 1; \
 	done
+
+BENCH_DB   ?= hexwatch_bench
+BENCH_ARGS ?=
+bench: db web build ## measure against the baselines on a fresh database (BENCH_ARGS="--reports 100000" for a quick run)
+	psql -h 127.0.0.1 -U postgres -d postgres -qc "DROP DATABASE IF EXISTS $(BENCH_DB) WITH (FORCE)" -c "CREATE DATABASE $(BENCH_DB)"
+	HEXWATCH_DATABASE_URL="postgres://postgres@127.0.0.1:5432/$(BENCH_DB)?sslmode=disable" $(BIN) bench $(BENCH_ARGS)
 
 lint: ## go vet and gofmt
 	$(GO) vet ./...

@@ -38,6 +38,7 @@ func commands() []command {
 		{"key", "create|revoke|list", "manage API keys of partner systems", runOps("key", keyCommands())},
 		{"import", "FILE --agency NAME [--format F] [--dry-run]", "load a CSV, NDJSON or GeoJSON file of reports, with progress", importCmd},
 		{"demo", "[--reports N] [--seed S]", "create the DEMO agencies and users (new passwords, printed) and, into an empty database, DEMO reports", demoCmd},
+		{"bench", "[--reports N] [--growth A,B,C] [--duration D]", "measure ingestion, hotspots, throughput, footprint and growth against their baselines", benchCmd},
 		{"version", "", "print the version", versionCmd},
 	}
 }

@@ -107,6 +107,8 @@ func servePprof(addr string, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	go func() { log.Warn("pprof stopped", "err", (&http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}).Serve(ln)) }()
+	go func() {
+		log.Warn("pprof stopped", "err", (&http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}).Serve(ln))
+	}()
 	return nil
 }

@@ -1,0 +1,69 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hexwatch/hexwatch/pkg/bench"
+	"github.com/hexwatch/hexwatch/pkg/store"
+)
+
+// benchCmd measures hexwatch on an empty database, which it migrates.
+func benchCmd(ctx context.Context, env *environment, args []string) error {
+	fs := flagSet(env, "bench")
+	n := fs.Int("reports", 1_000_000, "synthetic reports to ingest through the API (100000 for a quick run)")
+	growth := fs.String("growth", "100000,1000000,3000000", "report counts at which to measure latency growth")
+	requests := fs.Int("requests", 200, "varied hotspot requests")
+	clients := fs.Int("clients", 16, "concurrent clients of the throughput test")
+	duration := fs.Duration("duration", 20*time.Second, "length of each throughput test")
+	out := fs.String("out", "BENCHMARKS.md", "file to write the markdown table to (- for none)")
+	cfg, pos, err := loadInterspersed(fs, args, env)
+	if err != nil {
+		return err
+	}
+	if err := wantArgs(pos, 0, "no arguments besides flags"); err != nil {
+		return err
+	}
+	var sizes []int
+	for _, s := range strings.Split(*growth, ",") {
+		v, err := strconv.Atoi(strings.TrimSpace(s))
+		if err != nil || v < 1 {
+			return fmt.Errorf("%w: --growth wants report counts such as 100000,1000000", errUsage)
+		}
+		sizes = append(sizes, v)
+	}
+	mg, err := store.NewMigrator(cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	err = errors.Join(mg.Up(), mg.Close())
+	if err != nil {
+		return err
+	}
+	v, err := newValidator(cfg)
+	if err != nil {
+		return err
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	opt := bench.Options{DatabaseURL: cfg.DatabaseURL, Binary: self, Reports: *n, Growth: sizes, Requests: *requests,
+		Clients: *clients, Duration: *duration, Validator: v, Progress: env.stderr,
+		Env: []string{"HEXWATCH_SERVICE_AREA=" + cfg.ServiceArea}}
+	res, err := bench.Run(ctx, opt)
+	if err != nil {
+		return err
+	}
+	md := res.Markdown(opt)
+	env.stdout.Write(md)
+	if *out != "-" {
+		return os.WriteFile(*out, md, 0o644)
+	}
+	return nil
+}

@@ -1,0 +1,696 @@
+// Package bench measures hexwatch against what a GIS engineer would do
+// instead, in the same run: bulk ingestion through the HTTP API against a
+// bare COPY of the same rows, hotspot answers against one SQL query over
+// the raw table, throughput, footprint, start time and growth.
+package bench
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/encoding/ewkb"
+
+	"github.com/hexwatch/hexwatch/pkg/auth"
+	"github.com/hexwatch/hexwatch/pkg/demo"
+	"github.com/hexwatch/hexwatch/pkg/hexgrid"
+	"github.com/hexwatch/hexwatch/pkg/intel"
+	"github.com/hexwatch/hexwatch/pkg/store"
+)
+
+// Options size a run.
+type Options struct {
+	DatabaseURL string
+	Binary      string // the hexwatch binary to serve with
+	Reports     int
+	Growth      []int
+	Requests    int
+	Clients     int
+	Duration    time.Duration
+	Validator   *intel.Validator
+	Env         []string // environment of the server
+	Progress    io.Writer
+}
+
+// Result holds every figure of a run.
+type Result struct {
+	Rows            [][3]string // measure, figure, comparison
+	Machine, Date   string
+	ReportsInserted int
+}
+
+type run struct {
+	opt     Options
+	db      *store.DB
+	res     *Result
+	reports []intel.Report
+	agency  store.Agency
+	partner string
+	analyst string
+	srv     *server
+
+	ndjsonRate, csvRate float64
+	growthRows          [][2]string
+}
+
+func (r *run) logf(format string, args ...any) {
+	fmt.Fprintf(r.opt.Progress, "bench: "+format+"\n", args...)
+}
+
+func (r *run) add(measure, figure, comparison string) {
+	r.res.Rows = append(r.res.Rows, [3]string{measure, figure, comparison})
+	r.logf("%s: %s %s", measure, figure, comparison)
+}
+
+// Run measures on the empty, migrated database of opt.DatabaseURL.
+func Run(ctx context.Context, opt Options) (*Result, error) {
+	db, err := store.Open(ctx, opt.DatabaseURL, 4)
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close()
+	if n, err := db.ReportCount(ctx); err != nil || n != 0 {
+		return nil, fmt.Errorf("bench: want an empty database, it holds %d reports (%v)", n, err)
+	}
+	r := &run{opt: opt, db: db, res: &Result{Machine: machine(ctx, db), Date: time.Now().UTC().Format("2006-01-02")}}
+	if err := r.setup(ctx); err != nil {
+		return nil, err
+	}
+	defer func() {
+		if r.srv != nil {
+			r.srv.stop()
+		}
+	}()
+	steps := []func(context.Context) error{r.ingest, r.copyBaseline, r.start, r.latency, r.throughput, r.growth}
+	for _, step := range steps {
+		if err := step(ctx); err != nil {
+			return r.res, err
+		}
+	}
+	return r.res, nil
+}
+
+func (r *run) setup(ctx context.Context) error {
+	ev := store.AuditEvent{Action: store.ActionAdmin, Actor: "bench"}
+	var err error
+	if r.agency, err = r.db.CreateAgency(ctx, "BENCH Partner", "police", ev); err != nil {
+		return err
+	}
+	for _, k := range []struct {
+		role auth.Role
+		dst  *string
+	}{{auth.Partner, &r.partner}, {auth.Analyst, &r.analyst}} {
+		key, prefix := auth.NewAPIKey()
+		if _, err := r.db.CreateAPIKey(ctx, store.NewAPIKey{Hash: auth.HashSecret(key), Prefix: prefix, AgencyID: r.agency.ID, Role: k.role, CreatedBy: "bench"}, ev); err != nil {
+			return err
+		}
+		*k.dst = key
+	}
+	r.logf("generating %d synthetic reports", r.opt.Reports)
+	gen := demo.New(7, r.opt.Reports, 1, time.Now(), r.opt.Validator.Area)
+	for {
+		d, err := gen.Next()
+		if err != nil {
+			break
+		}
+		rep, verr := r.opt.Validator.Validate(d.Sub)
+		if verr != nil {
+			return verr
+		}
+		rep.ID, rep.AgencyID = uuid.Must(uuid.NewV7()), r.agency.ID
+		r.reports = append(r.reports, rep)
+	}
+	return nil
+}
+
+// ---- ingestion ----
+
+func submissionOf(rep intel.Report) map[string]any {
+	return map[string]any{"external_ref": rep.ExternalRef, "category": rep.Category, "indicators": rep.Indicators,
+		"observed_at": rep.ObservedAt.Format(time.RFC3339), "location": map[string]float64{"lat": rep.Location.Lat, "lon": rep.Location.Lon},
+		"precision_m": rep.PrecisionM, "grading": rep.Grading, "classification": rep.Classification, "narrative": rep.Narrative}
+}
+
+func writeNDJSON(path string, reps []intel.Report) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	w := bufio.NewWriter(f)
+	enc := json.NewEncoder(w)
+	for _, rep := range reps {
+		if err := enc.Encode(submissionOf(rep)); err != nil {
+			return err
+		}
+	}
+	return errors.Join(w.Flush(), f.Close())
+}
+
+func writeCSV(path string, reps []intel.Report) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	w := csv.NewWriter(f)
+	w.Write([]string{"external_ref", "category", "indicators", "observed_at", "lat", "lon", "precision_m", "source", "assessment", "handling", "conditions", "classification", "narrative"})
+	for _, rep := range reps {
+		g := rep.Grading
+		w.Write([]string{rep.ExternalRef, rep.Category, strings.Join(rep.Indicators, ";"), rep.ObservedAt.Format(time.RFC3339),
+			strconv.FormatFloat(rep.Location.Lat, 'f', -1, 64), strconv.FormatFloat(rep.Location.Lon, 'f', -1, 64),
+			strconv.FormatFloat(rep.PrecisionM, 'f', -1, 64), strconv.Itoa(g.Source), g.Assessment, g.Handling, g.Conditions,
+			rep.Classification, rep.Narrative})
+	}
+	w.Flush()
+	return errors.Join(w.Error(), f.Close())
+}
+
+func (r *run) upload(ctx context.Context, path, contentType string) (int, time.Duration, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer f.Close()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, r.srv.base+"api/v1/reports/bulk", f)
+	req.Header.Set("Authorization", "Bearer "+r.partner)
+	req.Header.Set("Content-Type", contentType)
+	start := time.Now()
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer resp.Body.Close()
+	var sum struct{ Created, Rejected int }
+	if err := json.NewDecoder(resp.Body).Decode(&sum); err != nil || resp.StatusCode != http.StatusOK || sum.Rejected > 0 {
+		return 0, 0, fmt.Errorf("bench: upload %s: %d, %d rejected (%v)", filepath.Base(path), resp.StatusCode, sum.Rejected, err)
+	}
+	return sum.Created, time.Since(start), nil
+}
+
+// ingest posts the dataset through the bulk endpoint: half as NDJSON, half
+// as CSV, measuring latency at the first growth size on the way.
+func (r *run) ingest(ctx context.Context) error {
+	dir, err := os.MkdirTemp("", "hexwatch-bench")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	half := len(r.reports) / 2
+	first := min(r.opt.Growth[0], half)
+	files := []struct {
+		name, contentType string
+		reps              []intel.Report
+		write             func(string, []intel.Report) error
+	}{
+		{"a.ndjson", "application/x-ndjson", r.reports[:first], writeNDJSON},
+		{"b.ndjson", "application/x-ndjson", r.reports[first:half], writeNDJSON},
+		{"c.csv", "text/csv", r.reports[half:], writeCSV},
+	}
+	for _, f := range files {
+		if err := f.write(filepath.Join(dir, f.name), f.reps); err != nil {
+			return err
+		}
+	}
+	if r.srv, err = startServer(ctx, r.opt); err != nil {
+		return err
+	}
+	totals := map[string][2]float64{}
+	for i, f := range files {
+		if len(f.reps) == 0 {
+			continue
+		}
+		r.logf("uploading %d rows as %s", len(f.reps), f.contentType)
+		n, d, err := r.upload(ctx, filepath.Join(dir, f.name), f.contentType)
+		if err != nil {
+			return err
+		}
+		t := totals[f.contentType]
+		totals[f.contentType] = [2]float64{t[0] + float64(n), t[1] + d.Seconds()}
+		r.res.ReportsInserted += n
+		if i == 0 && first == r.opt.Growth[0] {
+			if err := r.growthPoint(ctx); err != nil {
+				return err
+			}
+		}
+	}
+	r.ndjsonRate = totals["application/x-ndjson"][0] / totals["application/x-ndjson"][1]
+	r.csvRate = totals["text/csv"][0] / totals["text/csv"][1]
+	return nil
+}
+
+// copyBaseline copies the same rows, prepared, into a table with the same
+// columns and indexes: the physical floor of writing them.
+func (r *run) copyBaseline(ctx context.Context) error {
+	r.logf("bare COPY of the same %d rows", len(r.reports))
+	if _, err := r.db.Pool.Exec(ctx, `DROP TABLE IF EXISTS bench_copy; CREATE TABLE bench_copy (LIKE reports INCLUDING ALL)`); err != nil {
+		return err
+	}
+	defer r.db.Pool.Exec(context.Background(), `DROP TABLE IF EXISTS bench_copy`)
+	cols := []string{"id", "agency_id", "external_ref", "category", "indicators", "observed_at", "geom", "precision_m",
+		"source", "assessment", "handling", "conditions", "classification", "narrative", "review_at", "cell", "content_hash"}
+	rows := make([][]any, len(r.reports))
+	for i, rep := range r.reports {
+		geom, _ := ewkb.Marshal(orb.Point{rep.Location.Lon, rep.Location.Lat}, 4326)
+		rows[i] = []any{uuid.Must(uuid.NewV7()), rep.AgencyID, rep.ExternalRef, rep.Category, rep.Indicators, rep.ObservedAt, geom,
+			rep.PrecisionM, rep.Grading.Source, rep.Grading.Assessment, rep.Grading.Handling, rep.Grading.Conditions,
+			rep.Classification, rep.Narrative, rep.ReviewAt, int64(rep.Cell), rep.ContentHash()}
+	}
+	start := time.Now()
+	for i := 0; i < len(rows); i += 2000 {
+		if _, err := r.db.Pool.CopyFrom(ctx, pgx.Identifier{"bench_copy"}, cols, pgx.CopyFromRows(rows[i:min(i+2000, len(rows))])); err != nil {
+			return err
+		}
+	}
+	copyRate := float64(len(rows)) / time.Since(start).Seconds()
+	r.add("Ingest, NDJSON through POST /api/v1/reports/bulk", fmt.Sprintf("%.0f rows/s", r.ndjsonRate),
+		fmt.Sprintf("%.0f %% of bare COPY", 100*r.ndjsonRate/copyRate))
+	r.add("Ingest, CSV through POST /api/v1/reports/bulk", fmt.Sprintf("%.0f rows/s", r.csvRate),
+		fmt.Sprintf("%.0f %% of bare COPY", 100*r.csvRate/copyRate))
+	r.add("Baseline: bare COPY of the same rows (same columns and indexes, batches of 2,000)", fmt.Sprintf("%.0f rows/s", copyRate), "")
+	return nil
+}
+
+// start restarts the server on the loaded database: time to ready and memory.
+func (r *run) start(ctx context.Context) error {
+	r.srv.stop()
+	var err error
+	if r.srv, err = startServer(ctx, r.opt); err != nil {
+		return err
+	}
+	r.add(fmt.Sprintf("Start to ready with %d reports", r.res.ReportsInserted), fmt.Sprintf("%.2f s", r.srv.ready.Seconds()), "target ≤ 10 s")
+	r.add(fmt.Sprintf("Server RSS with %d reports", r.res.ReportsInserted), fmt.Sprintf("%.0f MB", r.srv.rssMB()), "target ≤ 400 MB")
+	return nil
+}
+
+// ---- hotspot latency ----
+
+// queries are varied hotspot requests; asOfShift makes each unseen.
+func queries(n int) []url.Values {
+	resolutions := []string{"7", "8", "9"}
+	halfLives := []string{"7d", "14d", "28d", "56d"}
+	windows := []string{"90d", "180d", "365d"}
+	cats := []string{"", "drug_supply,cuckooing", "child_exploitation,violence,weapons", "transport_hub"}
+	bboxes := []string{"", "", "-0.32,52.53,-0.18,52.62", "0.05,52.15,0.20,52.25"}
+	out := make([]url.Values, n)
+	for i := range out {
+		q := url.Values{}
+		q.Set("res", resolutions[i%3])
+		q.Set("half_life", halfLives[i/3%4])
+		q.Set("window", windows[i/12%3])
+		if c := cats[i/5%4]; c != "" {
+			q.Set("categories", c)
+		}
+		if b := bboxes[i/7%4]; b != "" {
+			q.Set("bbox", b)
+		}
+		q.Set("as_of", time.Now().UTC().Add(-time.Duration(i+1)*time.Minute).Format(time.RFC3339))
+		out[i] = q
+	}
+	return out
+}
+
+type feature struct {
+	ID         string `json:"id"`
+	Properties struct {
+		Score float64 `json:"score"`
+	} `json:"properties"`
+}
+
+func (r *run) get(ctx context.Context, q url.Values, etag string) (int, []feature, string, time.Duration, error) {
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, r.srv.base+"api/v1/hotspots?"+q.Encode(), nil)
+	req.Header.Set("Authorization", "Bearer "+r.analyst)
+	if etag != "" {
+		req.Header.Set("If-None-Match", etag)
+	}
+	start := time.Now()
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, nil, "", 0, err
+	}
+	defer resp.Body.Close()
+	var fc struct {
+		Features []feature `json:"features"`
+	}
+	body, err := io.ReadAll(resp.Body)
+	elapsed := time.Since(start)
+	if resp.StatusCode == http.StatusOK {
+		err = errors.Join(err, json.Unmarshal(body, &fc))
+	}
+	return resp.StatusCode, fc.Features, resp.Header.Get("ETag"), elapsed, err
+}
+
+func percentile(ds []time.Duration, p float64) time.Duration {
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	return s[min(len(s)-1, int(math.Ceil(p*float64(len(s))))-1)]
+}
+
+func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d.Microseconds())/1000) }
+
+func (r *run) latency(ctx context.Context) error {
+	qs := queries(r.opt.Requests)
+	r.logf("%d hotspot requests, parameters never seen before", len(qs))
+	var all, res8 []time.Duration
+	answers := make([][]feature, len(qs))
+	for i, q := range qs {
+		status, fs, _, d, err := r.get(ctx, q, "")
+		if err != nil || status != http.StatusOK {
+			return fmt.Errorf("bench: hotspots?%s: %d %v", q.Encode(), status, err)
+		}
+		answers[i] = fs
+		all = append(all, d)
+		if q.Get("res") == "8" && q.Get("bbox") == "" {
+			res8 = append(res8, d)
+		}
+	}
+	r.add(fmt.Sprintf("GET /api/v1/hotspots, %d varied requests (res 7–9, bboxes, half-lives, windows, categories)", len(qs)),
+		fmt.Sprintf("p50 %s, p95 %s, p99 %s", ms(percentile(all, .5)), ms(percentile(all, .95)), ms(percentile(all, .99))), "")
+	r.add("GET /api/v1/hotspots, res 8, whole service area, with Gi* and trends", fmt.Sprintf("p50 %s, p95 %s", ms(percentile(res8, .5)), ms(percentile(res8, .95))), "target p95 ≤ 50 ms")
+
+	// The SQL an analyst with PostGIS would write, on whole-area requests.
+	var sqlTimes, ours []time.Duration
+	worst := 0.0
+	for i, q := range qs {
+		if q.Get("bbox") != "" || len(sqlTimes) >= 10 {
+			continue
+		}
+		scores, d, err := r.sqlScores(ctx, q)
+		if err != nil {
+			return err
+		}
+		if len(scores) != len(answers[i]) {
+			return fmt.Errorf("bench: hotspots?%s: %d cells, SQL %d", q.Encode(), len(answers[i]), len(scores))
+		}
+		for _, f := range answers[i] {
+			want := scores[f.ID]
+			worst = max(worst, math.Abs(f.Properties.Score-want)/want)
+		}
+		sqlTimes, ours = append(sqlTimes, d), append(ours, all[i])
+	}
+	ratio := float64(percentile(sqlTimes, .5)) / float64(percentile(ours, .5))
+	r.add("Baseline: the same scores by one SQL query over the raw reports table (10 whole-area requests)",
+		fmt.Sprintf("p50 %s", ms(percentile(sqlTimes, .5))),
+		fmt.Sprintf("hexwatch %.0f× faster on the same requests; largest relative difference of scores %.1e (target < 1e-9)", ratio, worst))
+	return nil
+}
+
+var weightSQL = func() string {
+	var b strings.Builder
+	b.WriteString("CASE category")
+	for _, c := range intel.Categories {
+		fmt.Fprintf(&b, " WHEN '%s' THEN %g", c.Code, c.Weight)
+	}
+	b.WriteString(" END * CASE source WHEN 1 THEN 1.0 WHEN 2 THEN 0.7 ELSE 0.4 END")
+	b.WriteString(" * CASE assessment WHEN 'A' THEN 1.0 WHEN 'B' THEN 0.85 WHEN 'C' THEN 0.6 WHEN 'D' THEN 0.4 ELSE 0 END")
+	return b.String()
+}()
+
+// sqlScores computes the scores of a request in PostgreSQL: H3 parents by
+// bit arithmetic on the stored cell, decay by power().
+func (r *run) sqlScores(ctx context.Context, q url.Values) (map[string]float64, time.Duration, error) {
+	res, _ := strconv.Atoi(q.Get("res"))
+	asOf, _ := time.Parse(time.RFC3339, q.Get("as_of"))
+	window, _ := strconv.Atoi(strings.TrimSuffix(q.Get("window"), "d"))
+	halfLife, _ := strconv.Atoi(strings.TrimSuffix(q.Get("half_life"), "d"))
+	var cats []string
+	if c := q.Get("categories"); c != "" {
+		cats = strings.Split(c, ",")
+	}
+	keep := int64(^(uint64(15) << 52) & (1<<63 - 1))
+	or := uint64(res) << 52
+	for d := res + 1; d <= 15; d++ {
+		or |= 7 << ((15 - d) * 3)
+	}
+	sql := `SELECT (cell & $1) | $2, sum(w * power(2, -extract(epoch FROM ($3::timestamptz - observed_at)) / $4))
+		FROM (SELECT cell, observed_at, ` + weightSQL + ` AS w FROM reports
+		      WHERE status = 'live' AND observed_at >= $5 AND observed_at <= $3 AND assessment <> 'E'
+		        AND ($6::text[] IS NULL OR category = ANY($6))) s
+		GROUP BY 1`
+	start := time.Now()
+	rows, err := r.db.Pool.Query(ctx, sql, keep, int64(or), asOf, float64(halfLife*86400), asOf.Add(-time.Duration(window)*24*time.Hour), cats)
+	if err != nil {
+		return nil, 0, err
+	}
+	out := map[string]float64{}
+	var (
+		cell  int64
+		score float64
+	)
+	_, err = pgx.ForEachRow(rows, []any{&cell, &score}, func() error {
+		out[hexgrid.Cell(cell).String()] = score
+		return nil
+	})
+	return out, time.Since(start), err
+}
+
+// ---- throughput ----
+
+func (r *run) throughput(ctx context.Context) error {
+	q := queries(1)[0]
+	q.Set("res", "8")
+	_, _, etag, _, err := r.get(ctx, q, "")
+	if err != nil {
+		return err
+	}
+	for _, inm := range []string{"", etag} {
+		r.logf("%d clients for %s, If-None-Match %v", r.opt.Clients, r.opt.Duration, inm != "")
+		var n, bad atomic.Int64
+		deadline := time.Now().Add(r.opt.Duration)
+		var wg sync.WaitGroup
+		for range r.opt.Clients {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for time.Now().Before(deadline) {
+					if status, err := r.hit(ctx, q, inm); err != nil || (status != http.StatusOK && status != http.StatusNotModified) {
+						bad.Add(1)
+						continue
+					}
+					n.Add(1)
+				}
+			}()
+		}
+		wg.Wait()
+		name := "Throughput, repeated parameters (200 with the body)"
+		if inm != "" {
+			name = "Throughput, repeated parameters with If-None-Match (304)"
+		}
+		r.add(fmt.Sprintf("%s, %d clients for %s", name, r.opt.Clients, r.opt.Duration), fmt.Sprintf("%.0f requests/s", float64(n.Load())/r.opt.Duration.Seconds()),
+			fmt.Sprintf("%d failed; target ≥ 2,000/s", bad.Load()))
+	}
+	return nil
+}
+
+// hit requests hotspots and discards the body, as a load generator does.
+func (r *run) hit(ctx context.Context, q url.Values, etag string) (int, error) {
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, r.srv.base+"api/v1/hotspots?"+q.Encode(), nil)
+	req.Header.Set("Authorization", "Bearer "+r.analyst)
+	if etag != "" {
+		req.Header.Set("If-None-Match", etag)
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	_, err = io.Copy(io.Discard, resp.Body)
+	return resp.StatusCode, err
+}
+
+// client keeps a connection per throughput client.
+var client = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
+
+// ---- growth ----
+
+// growthPoint measures whole-area res 8 latency at the current size.
+func (r *run) growthPoint(ctx context.Context) error {
+	var ds []time.Duration
+	for i := range 20 {
+		q := url.Values{}
+		q.Set("res", "8")
+		q.Set("as_of", time.Now().UTC().Add(-time.Duration(1000+i)*time.Minute).Format(time.RFC3339))
+		status, _, _, d, err := r.get(ctx, q, "")
+		if err != nil || status != http.StatusOK {
+			return fmt.Errorf("bench: growth request: %d %v", status, err)
+		}
+		ds = append(ds, d)
+	}
+	r.growthRows = append(r.growthRows, [2]string{strconv.Itoa(r.res.ReportsInserted), fmt.Sprintf("p50 %s, p95 %s, server RSS %.0f MB",
+		ms(percentile(ds, .5)), ms(percentile(ds, .95)), r.srv.rssMB())})
+	return nil
+}
+
+func (r *run) growth(ctx context.Context) error {
+	if err := r.growthPoint(ctx); err != nil {
+		return err
+	}
+	ev := store.AuditEvent{Action: store.ActionCollect, Actor: "bench"}
+	for _, size := range r.opt.Growth {
+		if size <= r.res.ReportsInserted {
+			continue
+		}
+		r.logf("growing to %d reports", size)
+		gen := demo.New(uint64(size), size-r.res.ReportsInserted, 1, time.Now(), r.opt.Validator.Area)
+		batch := make([]intel.Report, 0, 5000)
+		flush := func() error {
+			if len(batch) == 0 {
+				return nil
+			}
+			_, err := r.db.InsertReports(ctx, batch, ev)
+			r.res.ReportsInserted += len(batch)
+			batch = batch[:0]
+			return err
+		}
+		for {
+			d, err := gen.Next()
+			if err != nil {
+				break
+			}
+			rep, verr := r.opt.Validator.Validate(d.Sub)
+			if verr != nil {
+				return verr
+			}
+			rep.ID, rep.AgencyID = uuid.Must(uuid.NewV7()), r.agency.ID
+			if batch = append(batch, rep); len(batch) == cap(batch) {
+				if err := flush(); err != nil {
+					return err
+				}
+			}
+		}
+		if err := flush(); err != nil {
+			return err
+		}
+		if err := r.growthPoint(ctx); err != nil {
+			return err
+		}
+	}
+	for _, g := range r.growthRows {
+		r.add("Growth: res 8, whole area, at "+g[0]+" reports", g[1], "")
+	}
+	return nil
+}
+
+// ---- the server under test ----
+
+type server struct {
+	cmd   *exec.Cmd
+	base  string
+	ready time.Duration
+}
+
+var servingRE = regexp.MustCompile(`serving on (http://\S+)`)
+
+func startServer(ctx context.Context, opt Options) (*server, error) {
+	cmd := exec.Command(opt.Binary, "serve", "--addr", "127.0.0.1:0", "--migrate=false", "--log-level", "warn")
+	cmd.Env = append(os.Environ(), opt.Env...)
+	cmd.Env = append(cmd.Env, "HEXWATCH_DATABASE_URL="+opt.DatabaseURL, "HEXWATCH_TILE_URL=none")
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		return nil, err
+	}
+	start := time.Now()
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	s := &server{cmd: cmd}
+	sc := bufio.NewScanner(stderr)
+	for sc.Scan() {
+		if m := servingRE.FindStringSubmatch(sc.Text()); m != nil {
+			s.base = m[1]
+			break
+		}
+	}
+	go io.Copy(io.Discard, stderr)
+	if s.base == "" {
+		cmd.Process.Kill()
+		return nil, errors.New("bench: the server did not start")
+	}
+	for {
+		resp, err := http.Get(s.base + "readyz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				break
+			}
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	s.ready = time.Since(start)
+	return s, nil
+}
+
+func (s *server) stop() {
+	s.cmd.Process.Signal(os.Interrupt)
+	s.cmd.Wait()
+}
+
+// rssMB is the server's resident memory.
+func (s *server) rssMB() float64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", s.cmd.Process.Pid))
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmRSS:" {
+			kb, _ := strconv.ParseFloat(f[1], 64)
+			return kb / 1024
+		}
+	}
+	return 0
+}
+
+// machine describes where the run happened.
+func machine(ctx context.Context, db *store.DB) string {
+	cpu := "unknown CPU"
+	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		for _, line := range strings.Split(string(b), "\n") {
+			if strings.HasPrefix(line, "model name") {
+				cpu = strings.TrimSpace(strings.SplitN(line, ":", 2)[1])
+				break
+			}
+		}
+	}
+	mem := ""
+	if b, err := os.ReadFile("/proc/meminfo"); err == nil {
+		if f := strings.Fields(strings.SplitN(string(b), "\n", 2)[0]); len(f) >= 2 {
+			kb, _ := strconv.ParseFloat(f[1], 64)
+			mem = fmt.Sprintf(", %.0f GiB", kb/1024/1024)
+		}
+	}
+	var pg string
+	db.Pool.QueryRow(ctx, `SELECT current_setting('server_version')`).Scan(&pg)
+	return fmt.Sprintf("%s, %d cores%s; %s; PostgreSQL %s", cpu, runtime.NumCPU(), mem, runtime.Version(), pg)
+}
+
+// Markdown is the result as a markdown document.
+func (res *Result) Markdown(opt Options) []byte {
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "# hexwatch benchmarks\n\nRun on %s, %s, by `hexwatch bench --reports %d` (`make bench`).\n", res.Date, res.Machine, opt.Reports)
+	fmt.Fprintf(&b, "The server runs as its own process on loopback; the client, PostgreSQL and the server share the machine.\n\n")
+	b.WriteString("| measure | hexwatch | compared |\n|---|---|---|\n")
+	for _, row := range res.Rows {
+		fmt.Fprintf(&b, "| %s | %s | %s |\n", row[0], row[1], row[2])
+	}
+	return b.Bytes()
+}
