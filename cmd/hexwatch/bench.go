@@ -55,7 +55,8 @@ func benchCmd(ctx context.Context, env *environment, args []string) error {
 	}
 	opt := bench.Options{DatabaseURL: cfg.DatabaseURL, Binary: self, Reports: *n, Growth: sizes, Requests: *requests,
 		Clients: *clients, Duration: *duration, Validator: v, Progress: env.stderr,
-		Env: []string{"HEXWATCH_SERVICE_AREA=" + cfg.ServiceArea}}
+		// One benchmark client stands for many users: the per-caller rate limit is off.
+		Env: []string{"HEXWATCH_SERVICE_AREA=" + cfg.ServiceArea, "HEXWATCH_RATE_LIMIT=0"}}
 	res, err := bench.Run(ctx, opt)
 	if err != nil {
 		return err

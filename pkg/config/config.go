@@ -50,6 +50,8 @@ type Config struct {
 	TileAttribution   string
 	Gazetteer         string
 	PprofAddr         string
+	RateLimit         float64
+	RateBurst         int
 }
 
 // Scope says which subcommands a setting applies to.
@@ -98,6 +100,8 @@ func (c *Config) Variables() []Variable {
 		{"HEXWATCH_TILE_ATTRIBUTION", "tile-attribution", "© OpenStreetMap contributors", "attribution shown with the basemap", HTTP, (*stringValue)(&c.TileAttribution)},
 		{"HEXWATCH_GAZETTEER", "gazetteer", "testdata/gazetteer.csv", "CSV of named places (name,lat,lon) that snapshot exports name hexagons after", HTTP, (*stringValue)(&c.Gazetteer)},
 		{"HEXWATCH_PPROF_ADDR", "pprof-addr", "", "if set, a loopback address (127.0.0.1:6060) serving Go's pprof profiles, for diagnosis", HTTP, (*stringValue)(&c.PprofAddr)},
+		{"HEXWATCH_RATE_LIMIT", "rate-limit", "50", "API requests per second allowed to each API key, user or (when anonymous) address; 0 for no limit", HTTP, (*floatValue)(&c.RateLimit)},
+		{"HEXWATCH_RATE_BURST", "rate-burst", "200", "requests a caller may make at once above its rate", HTTP, (*intValue)(&c.RateBurst)},
 		{"HEXWATCH_SESSION_IDLE", "session-idle", "30m", "a session unused this long ends", HTTP, (*durationValue)(&c.SessionIdle)},
 		{"HEXWATCH_SESSION_MAX", "session-max", "12h", "a session ends this long after login, however used", HTTP, (*durationValue)(&c.SessionMax)},
 		{"HEXWATCH_LOGIN_WINDOW", "login-window", "15m", "window over which failed logins are counted", HTTP, (*durationValue)(&c.LoginWindow)},
@@ -204,6 +208,18 @@ func (v *intValue) Set(s string) error {
 	return err
 }
 func (v *intValue) String() string { return strconv.Itoa(int(*v)) }
+
+type floatValue float64
+
+func (v *floatValue) Set(s string) error {
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil || f < 0 || f != f {
+		return fmt.Errorf("want a number of at least 0")
+	}
+	*v = floatValue(f)
+	return nil
+}
+func (v *floatValue) String() string { return strconv.FormatFloat(float64(*v), 'g', -1, 64) }
 
 type boolValue bool
 

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -8,6 +9,7 @@ import (
 	"mime"
 	"net/http"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 )
@@ -19,7 +21,18 @@ func decodeJSON(c echo.Context, v any) error {
 	if err != nil || mt != echo.MIMEApplicationJSON {
 		return newProblem(http.StatusUnsupportedMediaType, "send the body as application/json")
 	}
-	dec := json.NewDecoder(c.Request().Body)
+	body, err := io.ReadAll(c.Request().Body)
+	if err != nil {
+		var he *echo.HTTPError
+		if errors.As(err, &he) {
+			return err // the body limit
+		}
+		return badRequest("the body could not be read")
+	}
+	if !utf8.Valid(body) {
+		return badRequest("the body is not valid UTF-8", FieldError{Field: "body", Message: "is not valid UTF-8"})
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		return jsonProblem(err)

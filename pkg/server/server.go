@@ -31,6 +31,7 @@ type Server struct {
 	bulkSlots chan struct{}
 	engine    *hotspot.Engine
 	places    *snapshot.Gazetteer
+	limits    *limiter
 	follow    follower
 	geo       geoWriter
 	rendered  renderCache
@@ -66,6 +67,9 @@ func New(cfg config.Config, db *store.DB, v *intel.Validator, log *slog.Logger, 
 		Limit:   strconv.FormatInt(s.cfg.BodyLimit, 10),
 		Skipper: func(c echo.Context) bool { return c.Path() == bulkPath },
 	}))
+	if cfg.RateLimit > 0 {
+		s.limits = newLimiter(cfg.RateLimit, cfg.RateBurst)
+	}
 	s.echo = e
 	s.routes()
 	return s, nil
@@ -91,7 +95,9 @@ func (s *Server) routes() {
 			mw = append(mw, s.deadline)
 		}
 		if !r.public {
-			mw = append(mw, s.authenticate, s.require(r.perm))
+			mw = append(mw, s.authenticate, s.rateLimit, s.require(r.perm))
+		} else {
+			mw = append(mw, s.rateLimit)
 		}
 		e.Add(r.method, r.path, r.handler, mw...)
 	}

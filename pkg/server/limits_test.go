@@ -1,0 +1,81 @@
+package server_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hexwatch/hexwatch/pkg/server"
+	"github.com/hexwatch/hexwatch/pkg/store/storetest"
+)
+
+func TestRateLimitPerCaller(t *testing.T) {
+	f := newFixture(t)
+	cfg := testConfig(t)
+	cfg.RateLimit, cfg.RateBurst = 0.5, 3
+	s, err := server.New(cfg, f.db, testValidator(t, cfg), slog.New(slog.NewJSONHandler(io.Discard, nil)), "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.srv, f.http = s, httptestServer(t, s)
+	for i := range 3 {
+		if r := f.json("partner-key", http.MethodGet, "/api/v1/me", nil); r.StatusCode != http.StatusOK {
+			t.Fatalf("request %d within the burst: got %d", i+1, r.StatusCode)
+		}
+	}
+	r := f.json("partner-key", http.MethodGet, "/api/v1/me", nil)
+	if r.StatusCode != http.StatusTooManyRequests {
+		t.Fatalf("request over the rate: got %d, want 429", r.StatusCode)
+	}
+	if s, err := strconv.Atoi(r.Header.Get("Retry-After")); err != nil || s < 1 {
+		t.Fatalf("Retry-After: %q", r.Header.Get("Retry-After"))
+	}
+	// Another agency's system is not held back by the first one.
+	if r := f.json("other-partner-key", http.MethodGet, "/api/v1/me", nil); r.StatusCode != http.StatusOK {
+		t.Fatalf("another caller: got %d, want 200", r.StatusCode)
+	}
+}
+
+// A client that never finishes its headers is cut off after the
+// read-header timeout, and the server goes on serving others.
+func TestSlowClientIsCutOff(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.ReadHeaderTimeout = 300 * time.Millisecond
+	s, err := server.New(cfg, storetest.DB(t), testValidator(t, cfg), slog.New(slog.NewJSONHandler(io.Discard, nil)), "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go s.Run(ctx, ln)
+
+	conn, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.Write([]byte("GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: a"))
+	conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	b, err := io.ReadAll(conn)
+	if ne, ok := err.(net.Error); ok && ne.Timeout() {
+		t.Fatal("the server still holds a client that never finished its headers")
+	}
+	if strings.Contains(string(b), "200 OK") {
+		t.Fatalf("the slow client was served: %q", b)
+	}
+	resp, err := http.Get("http://" + ln.Addr().String() + "/healthz")
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("the server stopped serving others: %v", err)
+	}
+	resp.Body.Close()
+}
