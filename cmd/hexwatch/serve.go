@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/pprof"
+	"runtime/debug"
 	"time"
 
 	"github.com/hexwatch/hexwatch/pkg/config"
@@ -59,6 +60,8 @@ func serve(ctx context.Context, env *environment, args []string) error {
 	if err := srv.Sync(ctx); err != nil {
 		return fmt.Errorf("load the hotspot engine: %w", err)
 	}
+	// Loading leaves garbage behind: give it back before serving.
+	debug.FreeOSMemory()
 	log.Info("hotspot engine loaded", "reports", srv.Engine().Len(), "ms", time.Since(start).Milliseconds())
 	if cfg.PprofAddr != "" {
 		if err := servePprof(cfg.PprofAddr, log); err != nil {

@@ -3,7 +3,9 @@ package hotspot
 import (
 	"cmp"
 	"math"
+	"runtime"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/hexwatch/hexwatch/pkg/hexgrid"
@@ -104,32 +106,7 @@ func (e *Engine) Hotspots(p Params) *Result {
 	f := e.compile(p)
 	n := len(st.cells)
 
-	// Accumulate the reports of every cell that has some.
-	slot := make([]int32, n)
-	var accs []acc
-	for i := range e.facts {
-		x := &e.facts[i]
-		if !f.keep(x) {
-			continue
-		}
-		ci := x.idx[f.resIdx]
-		if slot[ci] == 0 {
-			accs = append(accs, acc{idx: ci, periods: make([]float64, f.periods)})
-			slot[ci] = int32(len(accs))
-		}
-		a := &accs[slot[ci]-1]
-		a.score += x.w * f.decay(x.at)
-		a.reports++
-		a.cats[x.cat]++
-		if !slices.Contains(a.agencies, x.agency) {
-			a.agencies = append(a.agencies, x.agency)
-		}
-		a.last = max(a.last, x.at)
-		a.sens = a.sens || x.sens
-		if per := f.periods - 1 - int((f.asOf-x.at)/f.periodMic); per >= 0 {
-			a.periods[per] += x.w
-		}
-	}
+	accs := e.accumulate(&f, n)
 
 	nb := e.neighbours(st, p.K)
 	x := make([]float64, n)
@@ -194,6 +171,84 @@ func (e *Engine) Hotspots(p Params) *Result {
 		res.Cells = append(res.Cells, out)
 	}
 	return res
+}
+
+// accumulate sums the reports of every cell that has some. The facts are
+// split between the processors; the parts are merged in a fixed order, so
+// the same query gives the same sums.
+func (e *Engine) accumulate(f *filter, n int) []acc {
+	parts := max(1, min(runtime.GOMAXPROCS(0), len(e.facts)/50000))
+	results := make([][]acc, parts)
+	var wg sync.WaitGroup
+	for p := range parts {
+		lo, hi := p*len(e.facts)/parts, (p+1)*len(e.facts)/parts
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			results[p] = e.accumulateRange(f, n, e.facts[lo:hi])
+		}()
+	}
+	wg.Wait()
+	if parts == 1 {
+		return results[0]
+	}
+	slot := make([]int32, n)
+	var out []acc
+	for _, part := range results {
+		for _, a := range part {
+			if slot[a.idx] == 0 {
+				out = append(out, a)
+				slot[a.idx] = int32(len(out))
+				continue
+			}
+			m := &out[slot[a.idx]-1]
+			m.score += a.score
+			m.reports += a.reports
+			for i, c := range a.cats {
+				m.cats[i] += c
+			}
+			for _, ag := range a.agencies {
+				if !slices.Contains(m.agencies, ag) {
+					m.agencies = append(m.agencies, ag)
+				}
+			}
+			m.last = max(m.last, a.last)
+			m.sens = m.sens || a.sens
+			for i, v := range a.periods {
+				m.periods[i] += v
+			}
+		}
+	}
+	return out
+}
+
+func (e *Engine) accumulateRange(f *filter, n int, facts []fact) []acc {
+	slot := make([]int32, n)
+	var accs []acc
+	for i := range facts {
+		x := &facts[i]
+		if !f.keep(x) {
+			continue
+		}
+		ci := x.idx[f.resIdx]
+		if slot[ci] == 0 {
+			accs = append(accs, acc{idx: ci, periods: make([]float64, f.periods)})
+			slot[ci] = int32(len(accs))
+		}
+		a := &accs[slot[ci]-1]
+		a.score += x.w * f.decay(x.at)
+		a.reports++
+		a.cats[x.cat]++
+		if !slices.Contains(a.agencies, x.agency) {
+			a.agencies = append(a.agencies, x.agency)
+		}
+		a.last = max(a.last, x.at)
+		a.sens = a.sens || x.sens
+		if per := f.periods - 1 - int((f.asOf-x.at)/f.periodMic); per >= 0 {
+			a.periods[per] += x.w
+		}
+	}
+	return accs
 }
 
 // trends classifies every cell with reports by its per-period Gi*.

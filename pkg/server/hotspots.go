@@ -284,14 +284,15 @@ func (s *Server) listHotspots(c echo.Context) error {
 }
 
 // renderCache keeps recent rendered answers by ETag, so that repeated
-// parameters cost no computation.
+// parameters cost no computation. It holds at most renderCacheBytes.
 type renderCache struct {
 	mu    sync.Mutex
 	items map[string][]byte
 	order []string
+	size  int
 }
 
-const renderCacheSize = 64
+const renderCacheBytes = 32 << 20
 
 func (rc *renderCache) get(k string) ([]byte, bool) {
 	rc.mu.Lock()
@@ -306,15 +307,17 @@ func (rc *renderCache) put(k string, b []byte) {
 	if rc.items == nil {
 		rc.items = map[string][]byte{}
 	}
-	if _, ok := rc.items[k]; ok {
+	if _, ok := rc.items[k]; ok || len(b) > renderCacheBytes {
 		return
 	}
-	if len(rc.order) == renderCacheSize {
+	for rc.size+len(b) > renderCacheBytes {
+		rc.size -= len(rc.items[rc.order[0]])
 		delete(rc.items, rc.order[0])
 		rc.order = rc.order[1:]
 	}
 	rc.items[k] = b
 	rc.order = append(rc.order, k)
+	rc.size += len(b)
 }
 
 // cellExplanation is the JSON answer of /api/v1/hotspots/{cell}.
