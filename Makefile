@@ -7,7 +7,7 @@ GO       ?= go
 FUZZTIME ?= 5s
 
 .DEFAULT_GOAL := help
-.PHONY: help run db web build test bench lint migrate-new clean
+.PHONY: help run db web build test bench loadtest lint migrate-new clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -39,6 +39,10 @@ BENCH_ARGS ?=
 bench: db web build ## measure against the baselines on a fresh database (BENCH_ARGS="--reports 100000" for a quick run)
 	psql -h 127.0.0.1 -U postgres -d postgres -qc "DROP DATABASE IF EXISTS $(BENCH_DB) WITH (FORCE)" -c "CREATE DATABASE $(BENCH_DB)"
 	HEXWATCH_DATABASE_URL="postgres://postgres@127.0.0.1:5432/$(BENCH_DB)?sslmode=disable" $(BIN) bench $(BENCH_ARGS)
+
+loadtest: db build ## a minute of mixed load on loopback; fails if an accepted report is not stored exactly once
+	psql -h 127.0.0.1 -U postgres -d postgres -qc "DROP DATABASE IF EXISTS hexwatch_loadtest WITH (FORCE)" -c "CREATE DATABASE hexwatch_loadtest"
+	HEXWATCH_DATABASE_URL="postgres://postgres@127.0.0.1:5432/hexwatch_loadtest?sslmode=disable" $(BIN) loadtest $(LOADTEST_ARGS)
 
 lint: ## go vet and gofmt
 	$(GO) vet ./...

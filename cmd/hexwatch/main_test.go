@@ -236,3 +236,86 @@ func runOp(t *testing.T, args ...string) string {
 	}
 	return out
 }
+
+// startServe starts `hexwatch serve` on the package database and returns
+// the process and its base URL.
+func startServe(t *testing.T) (*exec.Cmd, string) {
+	t.Helper()
+	cmd := exec.Command(binary, "serve", "--addr", "127.0.0.1:0")
+	cmd.Env = append(os.Environ(), "HEXWATCH_DATABASE_URL="+storetest.URL(t), "HEXWATCH_TILE_URL=none")
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	urlc := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			if m := servingRE.FindStringSubmatch(sc.Text()); m != nil {
+				urlc <- m[1]
+			}
+		}
+	}()
+	select {
+	case u := <-urlc:
+		return cmd, u
+	case <-time.After(30 * time.Second):
+		t.Fatal("serve did not print its URL")
+		return nil, ""
+	}
+}
+
+// TestKilledDuringUpload kills hexwatch (SIGKILL) in the middle of a bulk
+// upload; after a restart, sending the file again stores exactly its rows.
+func TestKilledDuringUpload(t *testing.T) {
+	runOp(t, "agency", "add", "Kill Test Agency", "--kind", "police")
+	key := strings.TrimSpace(runOp(t, "key", "create", "--agency", "Kill Test Agency", "--role", "partner"))
+	var file strings.Builder
+	at := time.Now().Add(-time.Hour).UTC().Format(time.RFC3339)
+	for i := range 7000 {
+		fmt.Fprintf(&file, `{"external_ref":"kill-%d","category":"violence","observed_at":"%s","location":{"lat":%.4f,"lon":0.12},"grading":{"source":2,"assessment":"B","handling":"P"},"classification":"OFFICIAL"}`+"\n",
+			i, at, 52.15+float64(i%300)/1000)
+	}
+	db := storetest.DB(t)
+	count := func() int {
+		var n int
+		db.Pool.QueryRow(context.Background(), `SELECT count(*) FROM reports WHERE external_ref LIKE 'kill-%'`).Scan(&n)
+		return n
+	}
+	upload := func(base string, body io.Reader) (*http.Response, error) {
+		req, _ := http.NewRequest(http.MethodPost, base+"api/v1/reports/bulk", body)
+		req.Header.Set("Authorization", "Bearer "+key)
+		req.Header.Set("Content-Type", "application/x-ndjson")
+		return http.DefaultClient.Do(req)
+	}
+
+	cmd, base := startServe(t)
+	pr, pw := io.Pipe()
+	go upload(base, pr)
+	half := len(file.String()) / 2
+	pw.Write([]byte(file.String()[:half]))
+	for count() < 2000 {
+		time.Sleep(20 * time.Millisecond)
+	}
+	cmd.Process.Kill()
+	cmd.Wait()
+	pw.Close()
+	stored := count()
+	if stored%2000 != 0 {
+		t.Fatalf("%d rows stored when hexwatch was killed: a batch was half-written", stored)
+	}
+
+	_, base = startServe(t)
+	resp, err := upload(base, strings.NewReader(file.String()))
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("resend: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	if n := count(); n != 7000 {
+		t.Fatalf("after the resend %d rows are stored, want exactly the file's 7000", n)
+	}
+}

@@ -68,6 +68,9 @@ func serve(ctx context.Context, env *environment, args []string) error {
 			return err
 		}
 	}
+	if cfg.PurgeEvery > 0 {
+		go purgeEvery(ctx, db, cfg.PurgeEvery, srv, log)
+	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return err
@@ -83,7 +86,11 @@ func newValidator(cfg config.Config) (*intel.Validator, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &intel.Validator{Area: area, Retention: cfg.Retention, Skew: cfg.ClockSkew, Now: time.Now}, nil
+	byCategory, err := cfg.RetentionByCategory()
+	if err != nil {
+		return nil, err
+	}
+	return &intel.Validator{Area: area, Retention: cfg.Retention, ByCategory: byCategory, Skew: cfg.ClockSkew, Now: time.Now}, nil
 }
 
 // displayURL is the address a person on this machine can open.
@@ -114,4 +121,54 @@ func servePprof(addr string, log *slog.Logger) error {
 		log.Warn("pprof stopped", "err", (&http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}).Serve(ln))
 	}()
 	return nil
+}
+
+// purgeEvery erases the reports past their review date, every period.
+func purgeEvery(ctx context.Context, db *store.DB, every time.Duration, srv *server.Server, log *slog.Logger) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		n, err := purge(ctx, db, store.AuditEvent{Actor: "hexwatch retention job"})
+		if n > 0 {
+			srv.Changed()
+		}
+		log.Info("retention purge", "erased", n, "err", err)
+	}
+}
+
+// purge erases every report past its review date, in rounds.
+func purge(ctx context.Context, db *store.DB, ev store.AuditEvent) (int, error) {
+	total := 0
+	for {
+		n, err := db.PurgeDue(ctx, time.Now(), 500, ev)
+		total += n
+		if err != nil || n < 500 {
+			return total, err
+		}
+	}
+}
+
+// purgeCmd is `hexwatch purge`: erase what is past its review date.
+func purgeCmd(ctx context.Context, env *environment, args []string) error {
+	cfg, pos, err := loadInterspersed(flagSet(env, "purge"), args, env)
+	if err != nil {
+		return err
+	}
+	if err := wantArgs(pos, 0, "no arguments besides flags"); err != nil {
+		return err
+	}
+	db, err := openCurrent(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	n, err := purge(ctx, db, store.AuditEvent{Actor: operatorName()})
+	fmt.Fprintln(env.stdout, n)
+	fmt.Fprintf(env.stderr, "erased %d reports past their review date\n", n)
+	return err
 }

@@ -41,6 +41,8 @@ type Config struct {
 	LoginMaxFailures  int
 	ServiceArea       string
 	Retention         time.Duration
+	RetentionBy       string
+	PurgeEvery        time.Duration
 	ClockSkew         time.Duration
 	BulkLimit         int64
 	BulkConcurrency   int
@@ -82,6 +84,7 @@ func (c *Config) Variables() []Variable {
 		{"HEXWATCH_LOG_LEVEL", "log-level", "info", "log level: debug, info, warn or error", Database, (*levelValue)(&c.LogLevel)},
 		{"HEXWATCH_SERVICE_AREA", "service-area", "testdata/service-area.geojson", "GeoJSON polygon of the area served: reports outside it are refused", Database, (*stringValue)(&c.ServiceArea)},
 		{"HEXWATCH_RETENTION", "retention", "2190d", "how long a report is kept before review (review_at = observed_at + this); older reports are refused", Database, (*durationValue)(&c.Retention)},
+		{"HEXWATCH_RETENTION_BY_CATEGORY", "retention-by-category", "", "retention periods of some categories, e.g. community_concern=365d,suspicious_vehicle=730d", Database, (*stringValue)(&c.RetentionBy)},
 		{"HEXWATCH_CLOCK_SKEW", "clock-skew", "5m", "how far in the future observed_at may be", Database, (*durationValue)(&c.ClockSkew)},
 		{"HEXWATCH_ADDR", "addr", ":8080", "address the HTTP server listens on", HTTP, (*stringValue)(&c.Addr)},
 		{"HEXWATCH_MIGRATE", "migrate", "true", "apply pending migrations when the server starts", HTTP, (*boolValue)(&c.Migrate)},
@@ -102,6 +105,7 @@ func (c *Config) Variables() []Variable {
 		{"HEXWATCH_PPROF_ADDR", "pprof-addr", "", "if set, a loopback address (127.0.0.1:6060) serving Go's pprof profiles, for diagnosis", HTTP, (*stringValue)(&c.PprofAddr)},
 		{"HEXWATCH_RATE_LIMIT", "rate-limit", "50", "API requests per second allowed to each API key, user or (when anonymous) address; 0 for no limit", HTTP, (*floatValue)(&c.RateLimit)},
 		{"HEXWATCH_RATE_BURST", "rate-burst", "200", "requests a caller may make at once above its rate", HTTP, (*intValue)(&c.RateBurst)},
+		{"HEXWATCH_PURGE_EVERY", "purge-every", "0s", "if set (e.g. 24h), the server erases reports past their review date this often; 0s leaves it to hexwatch purge", HTTP, (*durationValue)(&c.PurgeEvery)},
 		{"HEXWATCH_SESSION_IDLE", "session-idle", "30m", "a session unused this long ends", HTTP, (*durationValue)(&c.SessionIdle)},
 		{"HEXWATCH_SESSION_MAX", "session-max", "12h", "a session ends this long after login, however used", HTTP, (*durationValue)(&c.SessionMax)},
 		{"HEXWATCH_LOGIN_WINDOW", "login-window", "15m", "window over which failed logins are counted", HTTP, (*durationValue)(&c.LoginWindow)},
@@ -154,6 +158,9 @@ func (c Config) validate(scopes []Scope) error {
 		u, err := url.Parse(c.DatabaseURL)
 		if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
 			errs = append(errs, errors.New("HEXWATCH_DATABASE_URL must be a postgres:// URL"))
+		}
+		if _, err := c.RetentionByCategory(); err != nil {
+			errs = append(errs, err)
 		}
 		if c.Retention < 24*time.Hour {
 			errs = append(errs, errors.New("HEXWATCH_RETENTION must be at least 1d"))
@@ -291,3 +298,20 @@ func (v *bytesValue) Set(s string) error {
 	return nil
 }
 func (v *bytesValue) String() string { return strconv.FormatInt(int64(*v), 10) }
+
+// RetentionByCategory parses HEXWATCH_RETENTION_BY_CATEGORY.
+func (c Config) RetentionByCategory() (map[string]time.Duration, error) {
+	out := map[string]time.Duration{}
+	for _, part := range strings.Split(c.RetentionBy, ",") {
+		if part = strings.TrimSpace(part); part == "" {
+			continue
+		}
+		cat, dur, ok := strings.Cut(part, "=")
+		d, err := ParseDuration(strings.TrimSpace(dur))
+		if !ok || err != nil || d < 24*time.Hour {
+			return nil, fmt.Errorf("HEXWATCH_RETENTION_BY_CATEGORY: want category=period pairs such as community_concern=365d, got %q", part)
+		}
+		out[strings.TrimSpace(cat)] = d
+	}
+	return out, nil
+}

@@ -90,6 +90,8 @@ type Validator struct {
 	// Retention is how long a report is kept before review; reports
 	// observed longer ago than that are refused.
 	Retention time.Duration
+	// ByCategory overrides Retention for some categories.
+	ByCategory map[string]time.Duration
 	// Skew is how far in the future observed_at may be, for clocks that differ.
 	Skew time.Duration
 	Now  func() time.Time
@@ -134,11 +136,12 @@ func (v *Validator) Validate(s Submission) (Report, *ValidationError) {
 	}
 	slices.Sort(r.Indicators)
 
-	if t, msg := v.observedAt(s.ObservedAt); msg != "" {
+	period := v.RetentionOf(s.Category)
+	if t, msg := v.observedAt(s.ObservedAt, period); msg != "" {
 		add("observed_at", msg)
 	} else {
 		r.ObservedAt = t
-		r.ReviewAt = t.Add(v.Retention)
+		r.ReviewAt = t.Add(period)
 	}
 
 	p, grid, locErrs := parseLocation(s.Location)
@@ -189,7 +192,15 @@ func (v *Validator) Validate(s Submission) (Report, *ValidationError) {
 	return r, nil
 }
 
-func (v *Validator) observedAt(s string) (time.Time, string) {
+// RetentionOf is the retention period of a category.
+func (v *Validator) RetentionOf(category string) time.Duration {
+	if d, ok := v.ByCategory[category]; ok {
+		return d
+	}
+	return v.Retention
+}
+
+func (v *Validator) observedAt(s string, retention time.Duration) (time.Time, string) {
 	if s == "" {
 		return time.Time{}, "required: when it was observed, RFC 3339 with offset, e.g. 2026-05-01T14:30:00+01:00"
 	}
@@ -206,8 +217,8 @@ func (v *Validator) observedAt(s string) (time.Time, string) {
 	switch {
 	case t.After(now.Add(v.Skew)):
 		return time.Time{}, "is in the future"
-	case t.Before(now.Add(-v.Retention)):
-		return time.Time{}, fmt.Sprintf("is older than the retention period (%d days): it would be due for disposal already", int(v.Retention.Hours()/24))
+	case t.Before(now.Add(-retention)):
+		return time.Time{}, fmt.Sprintf("is older than the retention period (%d days): it would be due for disposal already", int(retention.Hours()/24))
 	}
 	return t.UTC(), ""
 }

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -132,6 +133,10 @@ var access = []accessRule{
 	}, nil},
 	{"DELETE /api/v1/snapshots/:id", adminOnly, http.StatusNoContent, func(f *fixture) (string, any) {
 		return "/api/v1/snapshots/" + f.snapshot(), nil
+	}, nil},
+	{"GET /api/v1/review", adminOnly, http.StatusOK, nil, nil},
+	{"POST /api/v1/reports/:id/retain", adminOnly, http.StatusOK, func(f *fixture) (string, any) {
+		return reportPath(f.report()) + "/retain", map[string]string{"reason": "linked to an open investigation", "review_at": time.Now().AddDate(1, 0, 0).Format(time.DateOnly)}
 	}, nil},
 	{"POST /api/v1/reports/:id/erase", adminOnly, http.StatusNoContent, func(f *fixture) (string, any) {
 		return reportPath(f.report()) + "/erase", map[string]string{"reason": "entered in error"}

@@ -1,6 +1,8 @@
 package server
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -279,6 +281,15 @@ func (s *Server) listHotspots(c echo.Context) error {
 			return err
 		}
 		s.rendered.put(tag, body)
+		return c.Blob(http.StatusOK, mimeGeoJSON, body)
+	}
+	// Parameters asked for again are worth compressing, once.
+	if strings.Contains(c.Request().Header.Get(echo.HeaderAcceptEncoding), "gzip") {
+		if gz := s.rendered.gzipped(tag); gz != nil {
+			c.Response().Header().Set(echo.HeaderContentEncoding, "gzip")
+			c.Response().Header().Add(echo.HeaderVary, echo.HeaderAcceptEncoding)
+			return c.Blob(http.StatusOK, mimeGeoJSON, gz)
+		}
 	}
 	return c.Blob(http.StatusOK, mimeGeoJSON, body)
 }
@@ -288,6 +299,7 @@ func (s *Server) listHotspots(c echo.Context) error {
 type renderCache struct {
 	mu    sync.Mutex
 	items map[string][]byte
+	gz    map[string][]byte
 	order []string
 	size  int
 }
@@ -311,8 +323,10 @@ func (rc *renderCache) put(k string, b []byte) {
 		return
 	}
 	for rc.size+len(b) > renderCacheBytes {
-		rc.size -= len(rc.items[rc.order[0]])
-		delete(rc.items, rc.order[0])
+		old := rc.order[0]
+		rc.size -= len(rc.items[old]) + len(rc.gz[old])
+		delete(rc.items, old)
+		delete(rc.gz, old)
 		rc.order = rc.order[1:]
 	}
 	rc.items[k] = b
@@ -421,3 +435,34 @@ func (s *Server) getHotspotCell(c echo.Context) error {
 
 // Engine is the server's hotspot engine.
 func (s *Server) Engine() *hotspot.Engine { return s.engine }
+
+// gzipped returns the cached answer of k compressed, compressing it on the
+// first call; nil when k is no longer cached.
+func (rc *renderCache) gzipped(k string) []byte {
+	rc.mu.Lock()
+	if gz, ok := rc.gz[k]; ok {
+		rc.mu.Unlock()
+		return gz
+	}
+	plain, ok := rc.items[k]
+	rc.mu.Unlock()
+	if !ok {
+		return nil
+	}
+	var buf bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
+	zw.Write(plain)
+	zw.Close()
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	if _, still := rc.items[k]; still {
+		if rc.gz == nil {
+			rc.gz = map[string][]byte{}
+		}
+		if _, done := rc.gz[k]; !done {
+			rc.gz[k] = buf.Bytes()
+			rc.size += buf.Len()
+		}
+	}
+	return buf.Bytes()
+}

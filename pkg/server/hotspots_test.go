@@ -2,9 +2,11 @@ package server_test
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math"
 	"net/http"
 	"net/url"
@@ -348,5 +350,39 @@ func TestHotspotBadParameters(t *testing.T) {
 		if r.StatusCode != http.StatusBadRequest || !strings.Contains(string(r.body), `"field":"`+tt.field+`"`) {
 			t.Errorf("%s: got %d %s, want 400 naming %s", tt.query, r.StatusCode, r.body, tt.field)
 		}
+	}
+}
+
+func TestRepeatedHotspotsAreGzipped(t *testing.T) {
+	f := newFixture(t)
+	loadDemo(t, f, 500)
+	get := func() *http.Response {
+		req, _ := http.NewRequest(http.MethodGet, f.http.URL+"/api/v1/hotspots?res=9&as_of=2026-11-01", nil)
+		req.Header.Set("Authorization", "Bearer "+f.callers["partner-key"].key)
+		req.Header.Set("Accept-Encoding", "gzip")
+		resp, err := (&http.Transport{DisableCompression: true}).RoundTrip(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp
+	}
+	first := get()
+	plain, _ := io.ReadAll(first.Body)
+	first.Body.Close()
+	if first.Header.Get("Content-Encoding") != "" {
+		t.Fatal("a first answer was compressed: it should go out at once")
+	}
+	second := get()
+	defer second.Body.Close()
+	if second.Header.Get("Content-Encoding") != "gzip" {
+		t.Fatalf("the repeated answer: Content-Encoding %q, want gzip", second.Header.Get("Content-Encoding"))
+	}
+	zr, err := gzip.NewReader(second.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	unzipped, _ := io.ReadAll(zr)
+	if !bytes.Equal(unzipped, plain) {
+		t.Fatal("the gzipped answer differs from the plain one")
 	}
 }

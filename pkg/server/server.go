@@ -142,6 +142,8 @@ func (s *Server) apiRoutes() []route {
 		{http.MethodPatch, v1 + "/reports/:id", auth.ReadOwnReports, false, s.amendReport},
 		{http.MethodDelete, v1 + "/reports/:id", auth.ReadOwnReports, false, s.withdrawReport},
 		{http.MethodPost, v1 + "/reports/:id/erase", auth.EraseData, false, s.eraseReport},
+		{http.MethodPost, v1 + "/reports/:id/retain", auth.EraseData, false, s.retainReport},
+		{http.MethodGet, v1 + "/review", auth.EraseData, false, s.listReview},
 
 		{http.MethodGet, v1 + "/map-config", auth.ViewReference, false, s.getMapConfig},
 		{http.MethodGet, v1 + "/hotspots", auth.ViewHotspots, false, s.listHotspots},

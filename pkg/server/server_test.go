@@ -47,7 +47,11 @@ func testValidator(t *testing.T, cfg config.Config) *intel.Validator {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &intel.Validator{Area: area, Retention: cfg.Retention, Skew: cfg.ClockSkew, Now: time.Now}
+	byCategory, err := cfg.RetentionByCategory()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &intel.Validator{Area: area, Retention: cfg.Retention, ByCategory: byCategory, Skew: cfg.ClockSkew, Now: time.Now}
 }
 
 func newServer(t *testing.T, db *store.DB, logs io.Writer) *server.Server {

@@ -265,6 +265,8 @@ type ReportFilter struct {
 	BBox *[4]float64
 	// Cell selects reports inside an H3 cell of any resolution up to the stored one.
 	Cell hexgrid.Cell
+	// ReviewBefore selects reports due for review before it.
+	ReviewBefore time.Time
 	// After pages: reports with an id above it, in id order.
 	After uuid.UUID
 	Limit int
@@ -304,6 +306,9 @@ func (db *DB) Reports(ctx context.Context, f ReportFilter) ([]intel.Report, erro
 	if f.Cell != 0 {
 		lo, hi := f.Cell.StoreRange()
 		add("cell BETWEEN ? AND ?", int64(lo), int64(hi))
+	}
+	if !f.ReviewBefore.IsZero() {
+		add("review_at < ?", f.ReviewBefore)
 	}
 	if f.After != uuid.Nil {
 		add("id > ?", f.After)

@@ -1,0 +1,107 @@
+package server
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+	"github.com/labstack/echo/v4"
+
+	"github.com/hexwatch/hexwatch/pkg/store"
+)
+
+// dueReport is a report due for review, without its narrative.
+type dueReport struct {
+	ID          uuid.UUID `json:"id"`
+	AgencyID    uuid.UUID `json:"agency_id"`
+	ExternalRef string    `json:"external_ref"`
+	Category    string    `json:"category"`
+	ObservedAt  time.Time `json:"observed_at"`
+	ReviewAt    time.Time `json:"review_at"`
+	Status      string    `json:"status"`
+}
+
+// listReview lists the reports due for review before due_before (default now).
+func (s *Server) listReview(c echo.Context) error {
+	f := store.ReportFilter{ReviewBefore: time.Now(), Limit: defaultPage}
+	if v := c.QueryParam("due_before"); v != "" {
+		t, err := time.Parse(time.RFC3339, v)
+		if err != nil {
+			return badRequest("", FieldError{Field: "due_before", Message: "must be an RFC 3339 time with offset"})
+		}
+		f.ReviewBefore = t
+	}
+	if v := c.QueryParam("cursor"); v != "" {
+		id, err := uuid.Parse(v)
+		if err != nil {
+			return badRequest("", FieldError{Field: "cursor", Message: "must be a next_cursor of an earlier page"})
+		}
+		f.After = id
+	}
+	if v := c.QueryParam("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > maxPage {
+			return badRequest("", FieldError{Field: "limit", Message: "must be 1 to " + strconv.Itoa(maxPage)})
+		}
+		f.Limit = n
+	}
+	rs, err := s.db.Reports(c.Request().Context(), f)
+	if err != nil {
+		return err
+	}
+	out := list[dueReport]{Items: make([]dueReport, len(rs))}
+	for i, r := range rs {
+		out.Items[i] = dueReport{r.ID, r.AgencyID, r.ExternalRef, r.Category, r.ObservedAt, r.ReviewAt, r.Status}
+	}
+	if len(rs) == f.Limit {
+		out.NextCursor = rs[len(rs)-1].ID.String()
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+type retainRequest struct {
+	Reason   string `json:"reason"`
+	ReviewAt string `json:"review_at"`
+}
+
+// retainReport records a decision to keep a report until a new review date.
+func (s *Server) retainReport(c echo.Context) error {
+	id, err := pathUUID(c, "id")
+	if err != nil {
+		return err
+	}
+	var req retainRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	var errs []FieldError
+	req.Reason = strings.TrimSpace(req.Reason)
+	if req.Reason == "" || utf8.RuneCountInString(req.Reason) > 500 {
+		errs = append(errs, FieldError{Field: "reason", Message: "required: why the report is kept, at most 500 characters"})
+	}
+	reviewAt, err := time.Parse(time.RFC3339, req.ReviewAt)
+	if err != nil {
+		if d, derr := time.Parse(time.DateOnly, req.ReviewAt); derr == nil {
+			reviewAt, err = d, nil
+		}
+	}
+	switch {
+	case err != nil:
+		errs = append(errs, FieldError{Field: "review_at", Message: "required: the next review date, e.g. 2027-12-01"})
+	case !reviewAt.After(time.Now()):
+		errs = append(errs, FieldError{Field: "review_at", Message: "must be in the future"})
+	case reviewAt.After(time.Now().Add(s.cfg.Retention)):
+		errs = append(errs, FieldError{Field: "review_at", Message: "may not be further away than the retention period"})
+	}
+	if errs != nil {
+		return badRequest("the retention decision is not valid", errs...)
+	}
+	r, err := s.db.RetainReport(c.Request().Context(), id, req.Reason, reviewAt, s.event(c, store.ActionAlter))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, dueReport{r.ID, r.AgencyID, r.ExternalRef, r.Category, r.ObservedAt, r.ReviewAt, r.Status})
+}
