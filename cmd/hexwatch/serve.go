@@ -60,6 +60,9 @@ func serve(ctx context.Context, env *environment, args []string) error {
 	if err := srv.Sync(ctx); err != nil {
 		return fmt.Errorf("load the hotspot engine: %w", err)
 	}
+	if err := srv.Warm(); err != nil {
+		return fmt.Errorf("warm the hotspot engine: %w", err)
+	}
 	// Loading leaves garbage behind: give it back before serving.
 	debug.FreeOSMemory()
 	log.Info("hotspot engine loaded", "reports", srv.Engine().Len(), "ms", time.Since(start).Milliseconds())

@@ -240,3 +240,14 @@ func (e *Engine) Span() (first, last time.Time, ok bool) {
 	}
 	return time.UnixMicro(lo).UTC(), time.UnixMicro(hi).UTC(), true
 }
+
+// Warm builds the ring-k neighbourhoods of every resolution now, so that
+// no query pays for them.
+func (e *Engine) Warm(k int) {
+	for _, st := range e.studies {
+		e.neighbours(st, k)
+	}
+}
+
+// StudyArea lists the study cells at res.
+func (e *Engine) StudyArea(res int) []hexgrid.Cell { return e.studies[res-hexgrid.MinRes].cells }

@@ -4,14 +4,14 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"mime"
 	"net/http"
-	"strings"
 	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/hexwatch/hexwatch/pkg/intel"
 )
 
 // decodeJSON reads the request body into v strictly: JSON content type,
@@ -43,47 +43,13 @@ func decodeJSON(c echo.Context, v any) error {
 	return nil
 }
 
-// jsonProblem explains a JSON decoding error to the sender.
+// jsonProblem explains a JSON decoding error to the sender, naming the
+// field when there is one.
 func jsonProblem(err error) error {
-	var (
-		syntax    *json.SyntaxError
-		typeErr   *json.UnmarshalTypeError
-		httpError *echo.HTTPError
-	)
-	switch {
-	case errors.As(err, &httpError):
+	var httpError *echo.HTTPError
+	if errors.As(err, &httpError) {
 		return err // the body limit
-	case errors.Is(err, io.EOF):
-		return badRequest("the body is empty: send a JSON object")
-	case errors.Is(err, io.ErrUnexpectedEOF):
-		return badRequest("the JSON body is truncated")
-	case errors.As(err, &syntax):
-		return badRequest(fmt.Sprintf("malformed JSON at byte %d", syntax.Offset))
-	case errors.As(err, &typeErr):
-		field := typeErr.Field
-		if field == "" {
-			return badRequest("the body must be a JSON object")
-		}
-		return badRequest("a field has the wrong type", FieldError{Field: field, Message: "must be " + jsonType(typeErr.Type.Kind().String())})
-	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-		return badRequest("the body has a field hexwatch does not know", FieldError{Field: name, Message: "unknown field"})
-	default:
-		return badRequest("the body is not valid JSON")
 	}
-}
-
-func jsonType(kind string) string {
-	switch kind {
-	case "string":
-		return "a string"
-	case "bool":
-		return "true or false"
-	case "slice", "array":
-		return "an array"
-	case "map", "struct":
-		return "an object"
-	default:
-		return "a number"
-	}
+	fe := intel.ExplainJSON(err)
+	return badRequest("the JSON body cannot be used: see errors", fe)
 }

@@ -466,3 +466,18 @@ func (rc *renderCache) gzipped(k string) []byte {
 	}
 	return buf.Bytes()
 }
+
+// Warm prepares what the first hotspot answers would otherwise pay for:
+// the default neighbourhoods of every resolution and the boundaries of the
+// cells of resolutions 6 to 9 (those of 10 are rendered as they are asked for).
+func (s *Server) Warm() error {
+	s.engine.Warm(hotspot.DefaultK)
+	for res := hotspot.MinRes; res < hotspot.MaxRes; res++ {
+		for _, c := range s.engine.StudyArea(res) {
+			if _, err := s.geo.ring(c); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}

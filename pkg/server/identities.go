@@ -273,7 +273,6 @@ func (s *Server) listAudit(c echo.Context) error {
 	q := c.QueryParams()
 	f := store.AuditFilter{
 		Action: q.Get("action"), Actor: q.Get("actor"), ObjectType: q.Get("object_type"), ObjectID: q.Get("object_id"),
-		Limit: defaultPage,
 	}
 	var errs []FieldError
 	if v := q.Get("agency_id"); v != "" {
@@ -299,12 +298,9 @@ func (s *Server) listAudit(c echo.Context) error {
 		}
 		f.Before = n
 	}
-	if v := q.Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > maxPage {
-			errs = append(errs, FieldError{Field: "limit", Message: "must be 1 to " + strconv.Itoa(maxPage)})
-		}
-		f.Limit = n
+	var fe *FieldError
+	if f.Limit, fe = pageLimit(q.Get("limit")); fe != nil {
+		errs = append(errs, *fe)
 	}
 	if errs != nil {
 		return badRequest("the audit query is not valid", errs...)
@@ -318,6 +314,18 @@ func (s *Server) listAudit(c echo.Context) error {
 		l.NextCursor = strconv.FormatInt(evs[len(evs)-1].ID, 10)
 	}
 	return c.JSON(http.StatusOK, l)
+}
+
+// pageLimit reads the limit parameter of a list: defaultPage when absent.
+func pageLimit(v string) (int, *FieldError) {
+	if v == "" {
+		return defaultPage, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > maxPage {
+		return defaultPage, &FieldError{Field: "limit", Message: "must be 1 to " + strconv.Itoa(maxPage)}
+	}
+	return n, nil
 }
 
 // pathUUID reads a UUID path parameter; a malformed one is simply not found.

@@ -265,7 +265,7 @@ const maxBBoxArea = 25
 
 func (s *Server) listReports(c echo.Context) error {
 	q := c.QueryParams()
-	f := store.ReportFilter{Limit: defaultPage, Status: q.Get("status")}
+	f := store.ReportFilter{Status: q.Get("status")}
 	var errs []intel.FieldError
 	add := func(field, msg string) { errs = append(errs, intel.FieldError{Field: field, Message: msg}) }
 	if v := q.Get("bbox"); v != "" {
@@ -314,12 +314,9 @@ func (s *Server) listReports(c echo.Context) error {
 		}
 		f.After = id
 	}
-	if v := q.Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > maxPage {
-			add("limit", "must be 1 to "+strconv.Itoa(maxPage))
-		}
-		f.Limit = n
+	var fe *FieldError
+	if f.Limit, fe = pageLimit(q.Get("limit")); fe != nil {
+		errs = append(errs, *fe)
 	}
 	if errs != nil {
 		return badRequest("the query is not valid", errs...)

@@ -2,7 +2,6 @@ package server
 
 import (
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -26,7 +25,7 @@ type dueReport struct {
 
 // listReview lists the reports due for review before due_before (default now).
 func (s *Server) listReview(c echo.Context) error {
-	f := store.ReportFilter{ReviewBefore: time.Now(), Limit: defaultPage}
+	f := store.ReportFilter{ReviewBefore: time.Now()}
 	if v := c.QueryParam("due_before"); v != "" {
 		t, err := time.Parse(time.RFC3339, v)
 		if err != nil {
@@ -41,12 +40,9 @@ func (s *Server) listReview(c echo.Context) error {
 		}
 		f.After = id
 	}
-	if v := c.QueryParam("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > maxPage {
-			return badRequest("", FieldError{Field: "limit", Message: "must be 1 to " + strconv.Itoa(maxPage)})
-		}
-		f.Limit = n
+	var fe *FieldError
+	if f.Limit, fe = pageLimit(c.QueryParam("limit")); fe != nil {
+		return badRequest("", *fe)
 	}
 	rs, err := s.db.Reports(c.Request().Context(), f)
 	if err != nil {

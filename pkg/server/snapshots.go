@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -121,7 +120,6 @@ func (s *Server) listSnapshots(c echo.Context) error {
 	var (
 		before   time.Time
 		beforeID uuid.UUID
-		limit    = defaultPage
 	)
 	if v := c.QueryParam("cursor"); v != "" {
 		at, id, ok := strings.Cut(v, "_")
@@ -132,12 +130,9 @@ func (s *Server) listSnapshots(c echo.Context) error {
 		}
 		before, beforeID = t, u
 	}
-	if v := c.QueryParam("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > maxPage {
-			return badRequest("", FieldError{Field: "limit", Message: "must be 1 to " + strconv.Itoa(maxPage)})
-		}
-		limit = n
+	limit, fe := pageLimit(c.QueryParam("limit"))
+	if fe != nil {
+		return badRequest("", *fe)
 	}
 	ss, err := s.db.Snapshots(c.Request().Context(), before, beforeID, limit)
 	if err != nil {
