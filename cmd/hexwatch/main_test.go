@@ -298,8 +298,10 @@ func TestKilledDuringUpload(t *testing.T) {
 	go upload(base, pr)
 	half := len(file.String()) / 2
 	pw.Write([]byte(file.String()[:half]))
-	for count() < 2000 {
-		time.Sleep(20 * time.Millisecond)
+	for deadline := time.Now().Add(time.Minute); count() < 2000; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("gave up waiting for the first batch to be stored")
+		}
 	}
 	cmd.Process.Kill()
 	cmd.Wait()

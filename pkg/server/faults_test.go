@@ -45,9 +45,7 @@ func TestDatabaseOutageDuringUpload(t *testing.T) {
 	}()
 	pw.Write(file[:split])
 	// Wait for the first batch to be stored, then cut the database off.
-	for f.agencyReports(f.agencyA.ID) < ingest.DefaultBatchSize {
-		time.Sleep(20 * time.Millisecond)
-	}
+	waitFor(t, "the first batch to be stored", func() bool { return f.agencyReports(f.agencyA.ID) >= ingest.DefaultBatchSize })
 	proxy.Down()
 	pw.Write(file[split:])
 	pw.Close()
@@ -78,5 +76,17 @@ func TestDatabaseOutageDuringUpload(t *testing.T) {
 	}
 	if n := f.agencyReports(f.agencyA.ID); n != 9000 {
 		t.Fatalf("%d reports stored, want exactly the file's 9000", n)
+	}
+}
+
+// waitFor polls cond until it holds, failing the test after a minute.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("gave up waiting for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }

@@ -273,9 +273,9 @@ func TestBulkBrokenMidwayThenResent(t *testing.T) {
 	}
 	// The server finishes with the broken request on its own time: wait
 	// until its metrics count the request as answered.
-	for !strings.Contains(string(f.request(nil, http.MethodGet, "/metrics", "", nil).body), `route="/api/v1/reports/bulk"`) {
-		time.Sleep(20 * time.Millisecond)
-	}
+	waitFor(t, "the broken upload to be answered", func() bool {
+		return strings.Contains(string(f.request(nil, http.MethodGet, "/metrics", "", nil).body), `route="/api/v1/reports/bulk"`)
+	})
 	stored := f.agencyReports(f.agencyA.ID)
 	if stored == 0 || stored%ingest.DefaultBatchSize != 0 {
 		t.Fatalf("%d rows stored after a broken upload: a batch was half-written", stored)
