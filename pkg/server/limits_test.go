@@ -114,3 +114,40 @@ func TestSecurityHeadersAndNoCORS(t *testing.T) {
 		t.Error("no HSTS over TLS")
 	}
 }
+
+// Bulk uploads beyond HEXWATCH_BULK_CONCURRENCY wait for a slot, then are
+// turned away with 503 rather than piling up.
+func TestBulkConcurrencyIsBounded(t *testing.T) {
+	f := newFixture(t)
+	cfg := testConfig(t)
+	cfg.BulkConcurrency = 1
+	s, err := server.New(cfg, f.db, testValidator(t, cfg), slog.New(slog.NewJSONHandler(io.Discard, nil)), "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.srv, f.http = s, httptestServer(t, s)
+	pr, pw := io.Pipe()
+	req, _ := http.NewRequest(http.MethodPost, f.http.URL+"/api/v1/reports/bulk", pr)
+	req.Header.Set("Content-Type", "application/x-ndjson")
+	req.Header.Set("Authorization", "Bearer "+f.callers["partner-key"].key)
+	first := make(chan int, 1)
+	go func() {
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			first <- 0
+			return
+		}
+		resp.Body.Close()
+		first <- resp.StatusCode
+	}()
+	pw.Write([]byte("\n")) // the first upload holds the only slot
+	time.Sleep(200 * time.Millisecond)
+	r := f.request(f.callers["other-partner-key"], http.MethodPost, "/api/v1/reports/bulk", "application/x-ndjson", strings.NewReader("\n"))
+	if r.StatusCode != http.StatusServiceUnavailable || r.Header.Get("Retry-After") == "" {
+		t.Fatalf("a second upload while the only slot is taken: got %d, want 503 with Retry-After", r.StatusCode)
+	}
+	pw.Close()
+	if status := <-first; status != http.StatusOK {
+		t.Fatalf("the first upload: got %d, want 200", status)
+	}
+}
