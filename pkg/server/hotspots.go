@@ -267,6 +267,7 @@ func (s *Server) listHotspots(c echo.Context) error {
 	tag := etag(s.engine.Version(), p, "")
 	c.Response().Header().Set("ETag", tag)
 	c.Response().Header().Set("Cache-Control", "private, no-cache")
+	c.Response().Header().Set(echo.HeaderVary, echo.HeaderAcceptEncoding)
 	if match := c.Request().Header.Get("If-None-Match"); match != "" && strings.Contains(match, tag) {
 		return c.NoContent(http.StatusNotModified)
 	}
@@ -287,7 +288,6 @@ func (s *Server) listHotspots(c echo.Context) error {
 	if strings.Contains(c.Request().Header.Get(echo.HeaderAcceptEncoding), "gzip") {
 		if gz := s.rendered.gzipped(tag); gz != nil {
 			c.Response().Header().Set(echo.HeaderContentEncoding, "gzip")
-			c.Response().Header().Add(echo.HeaderVary, echo.HeaderAcceptEncoding)
 			return c.Blob(http.StatusOK, mimeGeoJSON, gz)
 		}
 	}
