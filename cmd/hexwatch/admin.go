@@ -172,19 +172,7 @@ func userCommands() []opCommand {
 	var role, agency string
 	return []opCommand{
 		{"add", "USERNAME --role ROLE --agency NAME", "add a user; password from stdin, or generated and printed",
-			func(fs *flag.FlagSet) func() error {
-				fs.StringVar(&role, "role", "", "partner, analyst, chair or admin")
-				fs.StringVar(&agency, "agency", "", "name of the user's agency")
-				return func() error {
-					if !auth.Role(role).Valid() {
-						return errors.New("--role must be partner, analyst, chair or admin")
-					}
-					if agency == "" {
-						return errors.New("--agency is required")
-					}
-					return nil
-				}
-			},
+			func(fs *flag.FlagSet) func() error { return roleAndAgency(fs, &role, &agency, "", "user") },
 			func(ctx context.Context, op *operator, pos []string) error {
 				if err := wantArgs(pos, 1, "one USERNAME"); err != nil {
 					return err
@@ -242,6 +230,21 @@ func userCommands() []opCommand {
 	}
 }
 
+// roleAndAgency registers --role and --agency and returns their check.
+func roleAndAgency(fs *flag.FlagSet, role, agency *string, defaultRole, whose string) func() error {
+	fs.StringVar(role, "role", defaultRole, "partner, analyst, chair or admin")
+	fs.StringVar(agency, "agency", "", "name of the "+whose+"'s agency")
+	return func() error {
+		if !auth.Role(*role).Valid() {
+			return errors.New("--role must be partner, analyst, chair or admin")
+		}
+		if *agency == "" {
+			return errors.New("--agency is required")
+		}
+		return nil
+	}
+}
+
 func (op *operator) changeUser(ctx context.Context, pos []string, change func(*store.UserChange) error) error {
 	if err := wantArgs(pos, 1, "one USERNAME"); err != nil {
 		return err
@@ -283,18 +286,8 @@ func keyCommands() []opCommand {
 	return []opCommand{
 		{"create", "--agency NAME --role ROLE [--label TEXT]", "create an API key; prints it, once",
 			func(fs *flag.FlagSet) func() error {
-				fs.StringVar(&role, "role", "partner", "partner, analyst, chair or admin")
-				fs.StringVar(&agency, "agency", "", "name of the key's agency")
 				fs.StringVar(&label, "label", "", "what the key is for, e.g. the sending system")
-				return func() error {
-					if !auth.Role(role).Valid() {
-						return errors.New("--role must be partner, analyst, chair or admin")
-					}
-					if agency == "" {
-						return errors.New("--agency is required")
-					}
-					return nil
-				}
+				return roleAndAgency(fs, &role, &agency, "partner", "key")
 			},
 			func(ctx context.Context, op *operator, pos []string) error {
 				if err := wantArgs(pos, 0, "no arguments besides flags"); err != nil {

@@ -53,6 +53,16 @@ type APIKey struct {
 	LastUsedAt *time.Time `json:"last_used_at,omitempty"`
 }
 
+// one runs a query that must give exactly one row, scanned by scan.
+func one[T any](ctx context.Context, q querier, sql string, scan pgx.RowToFunc[T], args ...any) (T, error) {
+	rows, err := q.Query(ctx, sql, args...)
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	return pgx.CollectExactlyOneRow(rows, scan)
+}
+
 // inTx runs f in a transaction, committed when f returns nil.
 func (db *DB) inTx(ctx context.Context, f func(pgx.Tx) error) error {
 	return pgx.BeginFunc(ctx, db.Pool, f)
@@ -100,11 +110,7 @@ func (db *DB) Agencies(ctx context.Context) ([]Agency, error) {
 
 // AgencyByName finds an agency by its name, ignoring case.
 func (db *DB) AgencyByName(ctx context.Context, name string) (Agency, error) {
-	rows, err := db.Pool.Query(ctx, `SELECT id, name, kind, created_at FROM agencies WHERE lower(name) = lower($1)`, name)
-	if err != nil {
-		return Agency{}, mapErr("agency", err)
-	}
-	a, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByPos[Agency])
+	a, err := one(ctx, db.Pool, `SELECT id, name, kind, created_at FROM agencies WHERE lower(name) = lower($1)`, pgx.RowToStructByPos[Agency], name)
 	return a, mapErr("agency "+name, err)
 }
 
@@ -135,11 +141,7 @@ func (db *DB) CreateUser(ctx context.Context, nu NewUser, ev AuditEvent) (User, 
 		if err != nil {
 			return err
 		}
-		rows, err := tx.Query(ctx, selectUserSQL+` WHERE u.id = $1`, id)
-		if err != nil {
-			return err
-		}
-		if u, err = pgx.CollectExactlyOneRow(rows, scanUser); err != nil {
+		if u, err = one(ctx, tx, selectUserSQL+` WHERE u.id = $1`, scanUser, id); err != nil {
 			return err
 		}
 		ev.ObjectType, ev.ObjectID = "user", id.String()
@@ -185,11 +187,7 @@ func (db *DB) UpdateUser(ctx context.Context, id uuid.UUID, ch UserChange, ev Au
 				return err
 			}
 		}
-		rows, err := tx.Query(ctx, selectUserSQL+` WHERE u.id = $1`, id)
-		if err != nil {
-			return err
-		}
-		if u, err = pgx.CollectExactlyOneRow(rows, scanUser); err != nil {
+		if u, err = one(ctx, tx, selectUserSQL+` WHERE u.id = $1`, scanUser, id); err != nil {
 			return err
 		}
 		ev.ObjectType, ev.ObjectID = "user", id.String()
@@ -201,11 +199,7 @@ func (db *DB) UpdateUser(ctx context.Context, id uuid.UUID, ch UserChange, ev Au
 
 // UserByName finds a user by username.
 func (db *DB) UserByName(ctx context.Context, username string) (User, error) {
-	rows, err := db.Pool.Query(ctx, selectUserSQL+` WHERE u.username = $1`, username)
-	if err != nil {
-		return User{}, mapErr("user", err)
-	}
-	u, err := pgx.CollectExactlyOneRow(rows, scanUser)
+	u, err := one(ctx, db.Pool, selectUserSQL+` WHERE u.username = $1`, scanUser, username)
 	return u, mapErr("user "+username, err)
 }
 
@@ -308,11 +302,7 @@ func (db *DB) CreateAPIKey(ctx context.Context, nk NewAPIKey, ev AuditEvent) (AP
 		if err != nil {
 			return err
 		}
-		rows, err := tx.Query(ctx, selectKeySQL+` WHERE k.id = $1`, id)
-		if err != nil {
-			return err
-		}
-		if k, err = pgx.CollectExactlyOneRow(rows, scanKey); err != nil {
+		if k, err = one(ctx, tx, selectKeySQL+` WHERE k.id = $1`, scanKey, id); err != nil {
 			return err
 		}
 		ev.ObjectType, ev.ObjectID = "api_key", id.String()
@@ -339,11 +329,8 @@ func (db *DB) RevokeAPIKey(ctx context.Context, id uuid.UUID, ev AuditEvent) (AP
 		if _, err := tx.Exec(ctx, `UPDATE api_keys SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1`, id); err != nil {
 			return err
 		}
-		rows, err := tx.Query(ctx, selectKeySQL+` WHERE k.id = $1`, id)
-		if err != nil {
-			return err
-		}
-		if k, err = pgx.CollectExactlyOneRow(rows, scanKey); err != nil {
+		var err error
+		if k, err = one(ctx, tx, selectKeySQL+` WHERE k.id = $1`, scanKey, id); err != nil {
 			return err
 		}
 		ev.ObjectType, ev.ObjectID = "api_key", id.String()

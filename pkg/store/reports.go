@@ -247,11 +247,7 @@ func scanReport(row pgx.CollectableRow) (intel.Report, error) {
 
 // Report returns one report.
 func (db *DB) Report(ctx context.Context, id uuid.UUID) (intel.Report, error) {
-	rows, err := db.Pool.Query(ctx, selectReportSQL+` WHERE id = $1`, id)
-	if err != nil {
-		return intel.Report{}, mapErr("report", err)
-	}
-	r, err := pgx.CollectExactlyOneRow(rows, scanReport)
+	r, err := one(ctx, db.Pool, selectReportSQL+` WHERE id = $1`, scanReport, id)
 	return r, mapErr("report", err)
 }
 
@@ -405,11 +401,7 @@ func (db *DB) EraseReport(ctx context.Context, id uuid.UUID, ev AuditEvent) erro
 }
 
 func reportTx(ctx context.Context, tx pgx.Tx, id uuid.UUID) (intel.Report, error) {
-	rows, err := tx.Query(ctx, selectReportSQL+` WHERE id = $1`, id)
-	if err != nil {
-		return intel.Report{}, err
-	}
-	return pgx.CollectExactlyOneRow(rows, scanReport)
+	return one(ctx, tx, selectReportSQL+` WHERE id = $1`, scanReport, id)
 }
 
 // ReportCount is the number of stored reports.
