@@ -256,6 +256,14 @@ func TestMapInTheBrowser(t *testing.T) {
 			t.Fatalf("after a reload: drug_supply ticked %v, query %s, want %s", ticked, b.dataset("query"), query)
 		}
 
+		// The top hotspots are reachable from the keyboard.
+		if n := b.count("#top-list li button"); n == 0 {
+			t.Fatal("no keyboard-reachable list of top hotspots")
+		}
+		b.do(chromedp.Focus(chromedp.CSS("#top-list li button")), chromedp.KeyEvent("\r"),
+			chromedp.WaitVisible(chromedp.CSS("#panel-body h2")))
+		b.do(chromedp.Click(chromedp.ID("panel-close")))
+
 		// Clicking a hexagon explains it, with the reports behind it for an analyst.
 		b.do(chromedp.Click(chromedp.CSS("path.hex")),
 			chromedp.WaitVisible(chromedp.ID("panel")),

@@ -271,6 +271,7 @@ function draw(fc) {
     }).addTo(trendLayer);
   }
   drawLegend();
+  drawTopList(fc);
   countCategories(fc);
   const shown = fc.parameters ? ` at resolution ${fc.parameters.res}` : '';
   $('status').textContent = `${fc.features.length} hexagons${shown}` +
@@ -324,6 +325,23 @@ function drawLegend() {
   note.className = 'muted';
   note.textContent = 'Outline: Gi* hot spot at 99 % (thick), 95 %, 90 % (dashed). Letters: trend (New, Consecutive, Intensifying, Persistent, Diminishing, Sporadic, Historical).';
   legend.append(note);
+}
+
+// drawTopList lists the ten highest cells as buttons, so that the
+// explanations can be reached from the keyboard and by screen readers.
+function drawTopList(fc) {
+  const ol = $('top-list');
+  ol.replaceChildren();
+  for (const f of fc.features.slice(0, 10)) {
+    const li = document.createElement('li');
+    const b = document.createElement('button');
+    b.type = 'button';
+    const p = f.properties;
+    b.textContent = `score ${p.score.toFixed(1)}, ${p.reports} reports` + (p.confidence ? `, ${p.confidence} %` : '') + (p.trend ? `, ${p.trend}` : '');
+    b.addEventListener('click', () => (frozen ? showFrozenCell(f) : showCell(f.id, hotspotQuery(), me)));
+    li.append(b);
+    ol.append(li);
+  }
 }
 
 function countCategories(fc) {
