@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -204,6 +205,10 @@ func (b *browser) screenshot(name string) {
 func (b *browser) hexesMatchAPI(f *fixture, caller string) int {
 	b.t.Helper()
 	query := b.dataset("query")
+	if !strings.Contains(query, "as_of=") {
+		// The page asked for the latest data: ask for the moment it got.
+		query += "&as_of=" + url.QueryEscape(b.dataset("asOf"))
+	}
 	fc, r := f.hotspots(caller, "?"+query)
 	if r.StatusCode != http.StatusOK {
 		b.t.Fatalf("hotspots?%s: %d", query, r.StatusCode)
@@ -287,7 +292,8 @@ func TestMapInTheBrowser(t *testing.T) {
 		}
 
 		// A report submitted through the form is in the hotspots afterwards.
-		top, _ := f.hotspots("analyst", "")
+		asOf := "?as_of=" + url.QueryEscape(time.Now().UTC().Add(time.Minute).Truncate(time.Minute).Format(time.RFC3339))
+		top, _ := f.hotspots("analyst", asOf)
 		cell, _ := hexgrid.Parse(top.Features[0].ID)
 		center, _ := cell.Center()
 		version := b.dataset("version")
@@ -302,7 +308,7 @@ func TestMapInTheBrowser(t *testing.T) {
 			t.Fatalf("submitting the form: %q", result)
 		}
 		b.loaded(loaded)
-		after, _ := f.hotspots("analyst", "")
+		after, _ := f.hotspots("analyst", asOf)
 		if after.DataVersion <= top.DataVersion || b.dataset("version") == version {
 			t.Fatalf("after submitting: data version %d → %d, page at %s (was %s)", top.DataVersion, after.DataVersion, b.dataset("version"), version)
 		}

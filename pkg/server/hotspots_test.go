@@ -191,9 +191,11 @@ func TestHotspotPolygonsAreH3AndRFC7946(t *testing.T) {
 func TestHotspotSuppressionForPartners(t *testing.T) {
 	f := newFixture(t)
 	loadDemo(t, f, 2000)
-	analyst, _ := f.hotspots("analyst", "?res=9")
-	partner, _ := f.hotspots("partner-key", "?res=9")
-	chair, _ := f.hotspots("chair", "?res=9")
+	// One as_of for the three: the default moves with the minute.
+	q := "?res=9&as_of=" + url.QueryEscape(time.Now().UTC().Truncate(time.Minute).Format(time.RFC3339))
+	analyst, _ := f.hotspots("analyst", q)
+	partner, _ := f.hotspots("partner-key", q)
+	chair, _ := f.hotspots("chair", q)
 	if partner.Parameters.MinReports != 5 || analyst.Parameters.MinReports != 0 {
 		t.Fatalf("min_reports: partner %d, analyst %d", partner.Parameters.MinReports, analyst.Parameters.MinReports)
 	}
@@ -231,7 +233,8 @@ func TestHotspotSuppressionForPartners(t *testing.T) {
 func TestHotspotCellExplanation(t *testing.T) {
 	f := newFixture(t)
 	loadDemo(t, f, 2000)
-	hs, _ := f.hotspots("analyst", "")
+	asOf := "?as_of=" + url.QueryEscape(time.Now().UTC().Truncate(time.Minute).Format(time.RFC3339))
+	hs, _ := f.hotspots("analyst", asOf)
 	top := hs.Features[0]
 	var ex struct {
 		Hotspot struct {
@@ -245,7 +248,7 @@ func TestHotspotCellExplanation(t *testing.T) {
 		Neighbours   []struct{ Cell string }
 		Links        map[string]string `json:"links"`
 	}
-	r := f.json("analyst", http.MethodGet, "/api/v1/hotspots/"+top.ID, nil)
+	r := f.json("analyst", http.MethodGet, "/api/v1/hotspots/"+top.ID+asOf, nil)
 	if err := json.Unmarshal(r.body, &ex); err != nil || r.StatusCode != http.StatusOK {
 		t.Fatalf("explanation: %d %s", r.StatusCode, r.body)
 	}
@@ -288,9 +291,10 @@ func TestHotspotsReadYourWritesAndETag(t *testing.T) {
 	if tag == "" {
 		t.Fatal("no ETag")
 	}
-	req, _ := http.NewRequest(http.MethodGet, f.http.URL+"/api/v1/hotspots?res=10", nil)
+	fixed := "/api/v1/hotspots?res=10&as_of=" + url.QueryEscape(time.Now().UTC().Truncate(time.Minute).Format(time.RFC3339))
+	req, _ := http.NewRequest(http.MethodGet, f.http.URL+fixed, nil)
 	req.Header.Set("Authorization", "Bearer "+f.callers["partner-key"].key)
-	before := f.json("partner-key", http.MethodGet, "/api/v1/hotspots?res=10", nil).Header.Get("ETag")
+	before := f.json("partner-key", http.MethodGet, fixed, nil).Header.Get("ETag")
 	req.Header.Set("If-None-Match", before)
 	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != http.StatusNotModified {
 		t.Fatalf("If-None-Match: got %v %v, want 304", resp.StatusCode, err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"testing"
 	"time"
 
@@ -48,7 +49,8 @@ func TestRetentionReviewRetainAndPurge(t *testing.T) {
 		t.Fatalf("%d retention decisions recorded, want 1", decisions)
 	}
 
-	before, _ := f.hotspots("analyst", "?res=10")
+	q := "?res=10&as_of=" + url.QueryEscape(time.Now().UTC().Truncate(time.Minute).Format(time.RFC3339))
+	before, _ := f.hotspots("analyst", q)
 	n, err := f.db.PurgeDue(ctx, time.Now(), 1000, store.AuditEvent{Actor: "test"})
 	if err != nil || n < 1 {
 		t.Fatalf("purge: %d, %v", n, err)
@@ -64,7 +66,7 @@ func TestRetentionReviewRetainAndPurge(t *testing.T) {
 	if len(evs) != 1 || evs[0].Justification != store.PurgeReason || evs[0].Detail != nil {
 		t.Fatalf("erase event: %+v, want the reason and no content", evs)
 	}
-	after, _ := f.hotspots("analyst", "?res=10")
+	after, _ := f.hotspots("analyst", q)
 	if after.DataVersion <= before.DataVersion {
 		t.Fatal("the hotspots did not follow the purge")
 	}

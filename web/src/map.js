@@ -280,6 +280,7 @@ function draw(fc) {
   document.body.dataset.features = String(fc.features.length);
   document.body.dataset.version = String(fc.data_version || 0);
   document.body.dataset.query = lastQuery;
+  document.body.dataset.asOf = (fc.parameters && fc.parameters.as_of) || '';
   document.body.dataset.loaded = String(Date.now());
 }
 
