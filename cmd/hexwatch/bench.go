@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/hexwatch/hexwatch/pkg/bench"
+	"github.com/hexwatch/hexwatch/pkg/config"
 	"github.com/hexwatch/hexwatch/pkg/store"
 )
 
@@ -37,26 +38,11 @@ func benchCmd(ctx context.Context, env *environment, args []string) error {
 		}
 		sizes = append(sizes, v)
 	}
-	mg, err := store.NewMigrator(cfg.DatabaseURL)
+	opt, err := measureOptions(cfg, env)
 	if err != nil {
 		return err
 	}
-	err = errors.Join(mg.Up(), mg.Close())
-	if err != nil {
-		return err
-	}
-	v, err := newValidator(cfg)
-	if err != nil {
-		return err
-	}
-	self, err := os.Executable()
-	if err != nil {
-		return err
-	}
-	opt := bench.Options{DatabaseURL: cfg.DatabaseURL, Binary: self, Reports: *n, Growth: sizes, Requests: *requests,
-		Clients: *clients, Duration: *duration, Validator: v, Progress: env.stderr,
-		// One benchmark client stands for many users: the per-caller rate limit is off.
-		Env: []string{"HEXWATCH_SERVICE_AREA=" + cfg.ServiceArea, "HEXWATCH_RATE_LIMIT=0"}}
+	opt.Reports, opt.Growth, opt.Requests, opt.Clients, opt.Duration = *n, sizes, *requests, *clients, *duration
 	res, err := bench.Run(ctx, opt)
 	if err != nil {
 		return err
@@ -67,4 +53,28 @@ func benchCmd(ctx context.Context, env *environment, args []string) error {
 		return os.WriteFile(*out, md, 0o644)
 	}
 	return nil
+}
+
+// measureOptions migrates the database of a benchmark or load test and
+// prepares what both need: this binary to serve with, and the validator of
+// the synthetic reports.
+func measureOptions(cfg config.Config, env *environment) (bench.Options, error) {
+	mg, err := store.NewMigrator(cfg.DatabaseURL)
+	if err != nil {
+		return bench.Options{}, err
+	}
+	if err := errors.Join(mg.Up(), mg.Close()); err != nil {
+		return bench.Options{}, err
+	}
+	v, err := newValidator(cfg)
+	if err != nil {
+		return bench.Options{}, err
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return bench.Options{}, err
+	}
+	return bench.Options{DatabaseURL: cfg.DatabaseURL, Binary: self, Validator: v, Progress: env.stderr,
+		// One client stands for many users: the per-caller rate limit is off.
+		Env: []string{"HEXWATCH_SERVICE_AREA=" + cfg.ServiceArea, "HEXWATCH_RATE_LIMIT=0"}}, nil
 }

@@ -2,13 +2,10 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"os"
 	"time"
 
 	"github.com/hexwatch/hexwatch/pkg/bench"
-	"github.com/hexwatch/hexwatch/pkg/store"
 )
 
 // loadtestCmd runs a bounded mixed load on loopback and checks that every
@@ -26,24 +23,13 @@ func loadtestCmd(ctx context.Context, env *environment, args []string) error {
 	if *duration <= 0 || *duration > 5*time.Minute {
 		return fmt.Errorf("%w: --duration must be more than 0 and at most 5m", errUsage)
 	}
-	mg, err := store.NewMigrator(cfg.DatabaseURL)
+	opt, err := measureOptions(cfg, env)
 	if err != nil {
 		return err
 	}
-	if err := errors.Join(mg.Up(), mg.Close()); err != nil {
-		return err
-	}
-	v, err := newValidator(cfg)
-	if err != nil {
-		return err
-	}
-	self, err := os.Executable()
-	if err != nil {
-		return err
-	}
+	opt.Duration = *duration
 	fmt.Fprintf(env.stderr, "loadtest: posts, bulk uploads and map requests for %s on loopback\n", *duration)
-	res, err := bench.LoadTest(ctx, bench.Options{DatabaseURL: cfg.DatabaseURL, Binary: self, Duration: *duration, Validator: v,
-		Progress: env.stderr, Env: []string{"HEXWATCH_SERVICE_AREA=" + cfg.ServiceArea, "HEXWATCH_RATE_LIMIT=0"}})
+	res, err := bench.LoadTest(ctx, opt)
 	fmt.Fprintf(env.stdout, "%d requests in %s (%.0f/s), %d failed; %d reports accepted, %d stored, %d distinct\n",
 		res.Requests, res.Duration.Round(time.Millisecond), float64(res.Requests)/res.Duration.Seconds(), res.Failed, res.Accepted, res.Stored, res.Distinct)
 	return err

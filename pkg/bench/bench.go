@@ -36,6 +36,7 @@ import (
 	"github.com/hexwatch/hexwatch/pkg/auth"
 	"github.com/hexwatch/hexwatch/pkg/demo"
 	"github.com/hexwatch/hexwatch/pkg/hexgrid"
+	"github.com/hexwatch/hexwatch/pkg/ingest"
 	"github.com/hexwatch/hexwatch/pkg/intel"
 	"github.com/hexwatch/hexwatch/pkg/store"
 )
@@ -579,34 +580,11 @@ func (r *run) growth(ctx context.Context) error {
 			continue
 		}
 		r.logf("growing to %d reports", size)
-		gen := demo.New(uint64(size), size-r.res.ReportsInserted, 1, time.Now(), r.opt.Validator.Area)
-		batch := make([]intel.Report, 0, 5000)
-		flush := func() error {
-			if len(batch) == 0 {
-				return nil
-			}
-			_, err := r.db.InsertReports(ctx, batch, ev)
-			r.res.ReportsInserted += len(batch)
-			batch = batch[:0]
-			return err
-		}
-		for {
-			d, err := gen.Next()
-			if err != nil {
-				break
-			}
-			rep, verr := r.opt.Validator.Validate(d.Sub)
-			if verr != nil {
-				return verr
-			}
-			rep.ID, rep.AgencyID = uuid.Must(uuid.NewV7()), r.agency.ID
-			if batch = append(batch, rep); len(batch) == cap(batch) {
-				if err := flush(); err != nil {
-					return err
-				}
-			}
-		}
-		if err := flush(); err != nil {
+		// Straight through the ingestion pipeline, without HTTP: its rate is measured above.
+		rows := &demo.AgencyRows{Gen: demo.New(uint64(size), size-r.res.ReportsInserted, 1, time.Now(), r.opt.Validator.Area)}
+		sum, err := ingest.Run(ctx, r.db, r.opt.Validator, r.agency.ID, rows, ev, ingest.Options{BatchSize: 5000})
+		r.res.ReportsInserted += sum.Created
+		if err != nil {
 			return err
 		}
 		if err := r.growthPoint(ctx); err != nil {

@@ -147,12 +147,9 @@ func parseHotspotParams(q url.Values, now time.Time, retention time.Duration) (h
 		if v == "" {
 			return time.Time{}
 		}
-		t, err := time.Parse(time.RFC3339, v)
-		if err != nil {
-			if d, derr := time.Parse("2006-01-02", v); derr == nil {
-				return d
-			}
-			add(name, "must be a date (2026-01-31) or an RFC 3339 time with offset")
+		t, fe := parseTime(name, v)
+		if fe != nil {
+			errs = append(errs, *fe)
 		}
 		return t
 	}

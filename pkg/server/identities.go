@@ -3,6 +3,7 @@ package server
 import (
 	"errors"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -282,15 +283,7 @@ func (s *Server) listAudit(c echo.Context) error {
 		}
 		f.AgencyID = &id
 	}
-	for name, dst := range map[string]*time.Time{"from": &f.From, "to": &f.To} {
-		if v := q.Get(name); v != "" {
-			t, err := time.Parse(time.RFC3339, v)
-			if err != nil {
-				errs = append(errs, FieldError{Field: name, Message: "must be an RFC 3339 time with offset, e.g. 2026-01-31T09:00:00Z"})
-			}
-			*dst = t
-		}
-	}
+	errs = append(errs, timeParams(q, map[string]*time.Time{"from": &f.From, "to": &f.To})...)
 	if v := q.Get("cursor"); v != "" {
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || n < 1 {
@@ -314,6 +307,33 @@ func (s *Server) listAudit(c echo.Context) error {
 		l.NextCursor = strconv.FormatInt(evs[len(evs)-1].ID, 10)
 	}
 	return c.JSON(http.StatusOK, l)
+}
+
+// parseTime reads a date (2026-01-31, midnight UTC) or an RFC 3339 time
+// with offset given as field.
+func parseTime(field, v string) (time.Time, *FieldError) {
+	if t, err := time.Parse(time.RFC3339, v); err == nil {
+		return t, nil
+	}
+	if d, err := time.Parse(time.DateOnly, v); err == nil {
+		return d, nil
+	}
+	return time.Time{}, &FieldError{Field: field, Message: "must be a date (2026-01-31) or an RFC 3339 time with offset (2026-01-31T09:00:00Z)"}
+}
+
+// timeParams reads optional time parameters of q into their destinations.
+func timeParams(q url.Values, dst map[string]*time.Time) []FieldError {
+	var errs []FieldError
+	for name, d := range dst {
+		if v := q.Get(name); v != "" {
+			t, fe := parseTime(name, v)
+			if fe != nil {
+				errs = append(errs, *fe)
+			}
+			*d = t
+		}
+	}
+	return errs
 }
 
 // pageLimit reads the limit parameter of a list: defaultPage when absent.

@@ -275,15 +275,7 @@ func (s *Server) listReports(c echo.Context) error {
 		}
 		f.BBox = &b
 	}
-	for name, dst := range map[string]*time.Time{"from": &f.From, "to": &f.To} {
-		if v := q.Get(name); v != "" {
-			t, err := time.Parse(time.RFC3339, v)
-			if err != nil {
-				add(name, "must be an RFC 3339 time with offset, e.g. 2026-01-31T09:00:00Z")
-			}
-			*dst = t
-		}
-	}
+	errs = append(errs, timeParams(q, map[string]*time.Time{"from": &f.From, "to": &f.To})...)
 	for _, cat := range splitList(q.Get("category")) {
 		if _, ok := intel.CategoryByCode(cat); !ok {
 			add("category", fmt.Sprintf("unknown category %q", cat))

@@ -26,12 +26,8 @@ type dueReport struct {
 // listReview lists the reports due for review before due_before (default now).
 func (s *Server) listReview(c echo.Context) error {
 	f := store.ReportFilter{ReviewBefore: time.Now()}
-	if v := c.QueryParam("due_before"); v != "" {
-		t, err := time.Parse(time.RFC3339, v)
-		if err != nil {
-			return badRequest("", FieldError{Field: "due_before", Message: "must be an RFC 3339 time with offset"})
-		}
-		f.ReviewBefore = t
+	if errs := timeParams(c.QueryParams(), map[string]*time.Time{"due_before": &f.ReviewBefore}); errs != nil {
+		return badRequest("", errs...)
 	}
 	if v := c.QueryParam("cursor"); v != "" {
 		id, err := uuid.Parse(v)
@@ -78,14 +74,9 @@ func (s *Server) retainReport(c echo.Context) error {
 	if req.Reason == "" || utf8.RuneCountInString(req.Reason) > 500 {
 		errs = append(errs, FieldError{Field: "reason", Message: "required: why the report is kept, at most 500 characters"})
 	}
-	reviewAt, err := time.Parse(time.RFC3339, req.ReviewAt)
-	if err != nil {
-		if d, derr := time.Parse(time.DateOnly, req.ReviewAt); derr == nil {
-			reviewAt, err = d, nil
-		}
-	}
+	reviewAt, fe := parseTime("review_at", req.ReviewAt)
 	switch {
-	case err != nil:
+	case fe != nil:
 		errs = append(errs, FieldError{Field: "review_at", Message: "required: the next review date, e.g. 2027-12-01"})
 	case !reviewAt.After(time.Now()):
 		errs = append(errs, FieldError{Field: "review_at", Message: "must be in the future"})

@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -98,14 +96,8 @@ type AuditFilter struct {
 
 // AuditEvents returns the newest events matching f, newest first.
 func (db *DB) AuditEvents(ctx context.Context, f AuditFilter) ([]AuditEvent, error) {
-	var (
-		where []string
-		args  []any
-	)
-	add := func(cond string, v any) {
-		args = append(args, v)
-		where = append(where, strings.ReplaceAll(cond, "?", "$"+strconv.Itoa(len(args))))
-	}
+	var w filter
+	add := w.add
 	if f.Action != "" {
 		add("action = ?", f.Action)
 	}
@@ -130,13 +122,8 @@ func (db *DB) AuditEvents(ctx context.Context, f AuditFilter) ([]AuditEvent, err
 	if f.Before > 0 {
 		add("id < ?", f.Before)
 	}
-	sql := `SELECT id, at, actor_user_id, actor_key_id, actor, agency_id, action, object_type, object_id,
-		recipient, justification, request_id, remote_addr, detail FROM audit_events`
-	if len(where) > 0 {
-		sql += " WHERE " + strings.Join(where, " AND ")
-	}
-	args = append(args, f.Limit)
-	sql += " ORDER BY id DESC LIMIT $" + strconv.Itoa(len(args))
+	sql, args := w.query(`SELECT id, at, actor_user_id, actor_key_id, actor, agency_id, action, object_type, object_id,
+		recipient, justification, request_id, remote_addr, detail FROM audit_events`, "id DESC", f.Limit)
 
 	rows, err := db.Pool.Query(ctx, sql, args...)
 	if err != nil {

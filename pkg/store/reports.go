@@ -5,8 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -270,17 +268,8 @@ type ReportFilter struct {
 
 // Reports returns the reports matching f, in id (creation time) order.
 func (db *DB) Reports(ctx context.Context, f ReportFilter) ([]intel.Report, error) {
-	var (
-		where []string
-		args  []any
-	)
-	add := func(cond string, vs ...any) {
-		for _, v := range vs {
-			args = append(args, v)
-			cond = strings.Replace(cond, "?", "$"+strconv.Itoa(len(args)), 1)
-		}
-		where = append(where, cond)
-	}
+	var w filter
+	add := w.add
 	if len(f.AgencyIDs) > 0 {
 		add("agency_id = ANY(?)", f.AgencyIDs)
 	}
@@ -309,12 +298,7 @@ func (db *DB) Reports(ctx context.Context, f ReportFilter) ([]intel.Report, erro
 	if f.After != uuid.Nil {
 		add("id > ?", f.After)
 	}
-	sql := selectReportSQL
-	if len(where) > 0 {
-		sql += " WHERE " + strings.Join(where, " AND ")
-	}
-	args = append(args, f.Limit)
-	sql += " ORDER BY id LIMIT $" + strconv.Itoa(len(args))
+	sql, args := w.query(selectReportSQL, "id", f.Limit)
 	rows, err := db.Pool.Query(ctx, sql, args...)
 	if err != nil {
 		return nil, mapErr("reports", err)
