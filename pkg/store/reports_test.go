@@ -13,6 +13,10 @@ import (
 	"github.com/hexwatch/hexwatch/pkg/store/storetest"
 )
 
+// observedAt is one instant for every report of the package's tests, so
+// that two reports built a second apart are still the same content.
+var observedAt = time.Now().Add(-time.Hour).UTC().Format(time.RFC3339)
+
 func validReport(t *testing.T, agency uuid.UUID, ref, category string) intel.Report {
 	t.Helper()
 	area, err := intel.LoadServiceArea("../../testdata/service-area.geojson")
@@ -20,7 +24,7 @@ func validReport(t *testing.T, agency uuid.UUID, ref, category string) intel.Rep
 		t.Fatal(err)
 	}
 	v := &intel.Validator{Area: area, Retention: 2190 * 24 * time.Hour, Skew: time.Minute, Now: time.Now}
-	b, _ := json.Marshal(map[string]any{"external_ref": ref, "category": category, "observed_at": time.Now().Add(-time.Hour).Format(time.RFC3339),
+	b, _ := json.Marshal(map[string]any{"external_ref": ref, "category": category, "observed_at": observedAt,
 		"location": map[string]float64{"lat": 52.2, "lon": 0.12}, "grading": map[string]any{"source": 1, "assessment": "A", "handling": "P"},
 		"classification": "OFFICIAL"})
 	sub, errs := intel.DecodeSubmission(b)
@@ -46,7 +50,7 @@ func TestInsertReportsOutcomes(t *testing.T) {
 		insert func(context.Context, []intel.Report, store.AuditEvent) ([]store.Outcome, error)
 	}{{"direct", db.InsertReports}, {"staged", db.InsertReportsStaged}} {
 		t.Run(path.name, func(t *testing.T) {
-			a, err := db.CreateAgency(ctx, "Outcomes "+path.name, "police", ev)
+			a, err := db.CreateAgency(ctx, "Outcomes "+path.name+" "+uuid.NewString()[:8], "police", ev)
 			if err != nil {
 				t.Fatal(err)
 			}
