@@ -175,15 +175,7 @@ func TestServeAndTerminate(t *testing.T) {
 		t.Fatal("serve did not print its URL")
 	}
 	for _, path := range []string{"healthz", "readyz"} {
-		resp, err := http.Get(base + path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
-			t.Fatalf("/%s: got %d, want 200", path, resp.StatusCode)
-		}
+		get(t, base+path)
 	}
 
 	// A slow upload is in flight when SIGTERM comes: it finishes, then the process exits 0.
@@ -211,7 +203,11 @@ func TestServeAndTerminate(t *testing.T) {
 	line := `{"external_ref":"slow-%d","category":"drug_supply","observed_at":"` + time.Now().Add(-time.Hour).UTC().Format(time.RFC3339) +
 		`","location":{"lat":52.2,"lon":0.12},"grading":{"source":2,"assessment":"B","handling":"P"},"classification":"OFFICIAL"}` + "\n"
 	fmt.Fprintf(pw, line, 1)
-	time.Sleep(300 * time.Millisecond)
+	for deadline := time.Now().Add(30 * time.Second); !strings.Contains(get(t, base+"metrics"), "hexwatch_bulk_uploads_in_progress 1"); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the upload did not start")
+		}
+	}
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
@@ -320,4 +316,19 @@ func TestKilledDuringUpload(t *testing.T) {
 	if n := count(); n != 7000 {
 		t.Fatalf("after the resend %d rows are stored, want exactly the file's 7000", n)
 	}
+}
+
+// get fetches url and returns the body of its 200 answer.
+func get(t *testing.T, url string) string {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: got %d, want 200", url, resp.StatusCode)
+	}
+	return string(b)
 }

@@ -141,7 +141,9 @@ func TestBulkConcurrencyIsBounded(t *testing.T) {
 		first <- resp.StatusCode
 	}()
 	pw.Write([]byte("\n")) // the first upload holds the only slot
-	time.Sleep(200 * time.Millisecond)
+	waitFor(t, "the first upload to take the slot", func() bool {
+		return strings.Contains(string(f.request(nil, http.MethodGet, "/metrics", "", nil).body), "hexwatch_bulk_uploads_in_progress 1")
+	})
 	r := f.request(f.callers["other-partner-key"], http.MethodPost, "/api/v1/reports/bulk", "application/x-ndjson", strings.NewReader("\n"))
 	if r.StatusCode != http.StatusServiceUnavailable || r.Header.Get("Retry-After") == "" {
 		t.Fatalf("a second upload while the only slot is taken: got %d, want 503 with Retry-After", r.StatusCode)

@@ -20,7 +20,9 @@ type metrics struct {
 	handler  echo.HandlerFunc
 }
 
-func newMetrics(db *store.DB) *metrics {
+// newMetrics registers the server's metrics; bulkInProgress reads the
+// number of bulk uploads being processed.
+func newMetrics(db *store.DB, bulkInProgress func() int) *metrics {
 	m := &metrics{
 		reg: prometheus.NewRegistry(),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -33,7 +35,11 @@ func newMetrics(db *store.DB) *metrics {
 			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
 		}, []string{"method", "route"}),
 	}
-	m.reg.MustRegister(m.requests, m.latency, poolCollector{db},
+	bulk := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "hexwatch_bulk_uploads_in_progress",
+		Help: "Bulk uploads being processed (bounded by HEXWATCH_BULK_CONCURRENCY).",
+	}, func() float64 { return float64(bulkInProgress()) })
+	m.reg.MustRegister(m.requests, m.latency, bulk, poolCollector{db},
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m.handler = echo.WrapHandler(promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{}))
 	return m

@@ -51,8 +51,9 @@ func New(cfg config.Config, db *store.DB, v *intel.Validator, log *slog.Logger, 
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, db: db, validator: v, log: log, version: version, metrics: newMetrics(db),
+	s := &Server{cfg: cfg, db: db, validator: v, log: log, version: version,
 		bulkSlots: make(chan struct{}, cfg.BulkConcurrency), engine: engine, places: places}
+	s.metrics = newMetrics(db, func() int { return len(s.bulkSlots) })
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError

@@ -119,6 +119,7 @@ func TestProbes(t *testing.T) {
 		`hexwatch_http_requests_total{method="GET",route="/healthz",status="200"} 1`,
 		`hexwatch_http_request_duration_seconds_bucket{method="GET",route="/readyz"`,
 		`hexwatch_db_pool_max_connections 10`,
+		`hexwatch_bulk_uploads_in_progress 0`,
 	} {
 		if !strings.Contains(rec.Body.String(), want) {
 			t.Errorf("/metrics lacks %s", want)
