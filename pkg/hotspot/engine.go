@@ -58,13 +58,35 @@ type study struct {
 	nb    map[int]*neighbours // by ring radius k, built on first use
 }
 
+// blockSpan is the stretch of observation time one block of facts covers
+// (28 days, in µs): a query reads only the blocks its window overlaps.
+const blockSpan = int64(28 * 24 * time.Hour / time.Microsecond)
+
+// blockOf is the block of a fact observed at µs t.
+func blockOf(t int64) int64 {
+	k := t / blockSpan
+	if t < 0 && t%blockSpan != 0 {
+		k--
+	}
+	return k
+}
+
+// place is where a fact is held: its block and its index there.
+type place struct {
+	block int64
+	i     int
+}
+
 // Engine holds the scoring facts of every live report and answers hotspot
 // queries. It is safe for concurrent use.
 type Engine struct {
-	mu        sync.RWMutex
-	studies   [nRes]*study
-	facts     []fact
-	pos       map[uuid.UUID]int
+	mu      sync.RWMutex
+	studies [nRes]*study
+	// blocks holds the facts by blockOf their time; keys lists the blocks
+	// in time order.
+	blocks    map[int64][]fact
+	keys      []int64
+	pos       map[uuid.UUID]place
 	agencies  []Agency
 	agencyIdx map[uuid.UUID]uint16
 	version   int64
@@ -76,7 +98,7 @@ var ErrUnknownCell = errors.New("hotspot: cell outside the study area")
 
 // New builds an engine over the study area covering area.
 func New(area orb.MultiPolygon) (*Engine, error) {
-	e := &Engine{pos: map[uuid.UUID]int{}, agencyIdx: map[uuid.UUID]uint16{}}
+	e := &Engine{blocks: map[int64][]fact{}, pos: map[uuid.UUID]place{}, agencyIdx: map[uuid.UUID]uint16{}}
 	for i := range e.studies {
 		res := hexgrid.MinRes + i
 		cells, err := hexgrid.Cover(area, res)
@@ -104,7 +126,7 @@ func (e *Engine) Version() int64 {
 func (e *Engine) Len() int {
 	e.mu.RLock()
 	defer e.mu.RUnlock()
-	return len(e.facts)
+	return len(e.pos)
 }
 
 // Change is one change to the facts: a report to hold (Live) or to drop.
@@ -127,10 +149,10 @@ func (e *Engine) Apply(changes []Change, agencies []Agency, version int64) error
 		}
 	}
 	for _, ch := range changes {
-		i, held := e.pos[ch.Fact.ID]
+		at, held := e.pos[ch.Fact.ID]
 		if !ch.Live {
 			if held {
-				e.remove(i)
+				e.remove(at)
 			}
 			continue
 		}
@@ -138,25 +160,56 @@ func (e *Engine) Apply(changes []Change, agencies []Agency, version int64) error
 		if err != nil {
 			return err
 		}
-		if held {
-			e.facts[i] = f
-		} else {
-			e.pos[f.id] = len(e.facts)
-			e.facts = append(e.facts, f)
+		switch {
+		case held && at.block == blockOf(f.at):
+			e.blocks[at.block][at.i] = f
+		case held:
+			e.remove(at)
+			e.insert(f)
+		default:
+			e.insert(f)
 		}
 	}
 	e.version = max(e.version, version)
 	return nil
 }
 
-func (e *Engine) remove(i int) {
-	last := len(e.facts) - 1
-	delete(e.pos, e.facts[i].id)
-	if i != last {
-		e.facts[i] = e.facts[last]
-		e.pos[e.facts[i].id] = i
+func (e *Engine) insert(f fact) {
+	k := blockOf(f.at)
+	b, ok := e.blocks[k]
+	if !ok {
+		i, _ := slices.BinarySearch(e.keys, k)
+		e.keys = slices.Insert(e.keys, i, k)
 	}
-	e.facts = e.facts[:last]
+	e.pos[f.id] = place{k, len(b)}
+	e.blocks[k] = append(b, f)
+}
+
+func (e *Engine) remove(at place) {
+	b := e.blocks[at.block]
+	last := len(b) - 1
+	delete(e.pos, b[at.i].id)
+	if at.i != last {
+		b[at.i] = b[last]
+		e.pos[b[at.i].id] = at
+	}
+	e.blocks[at.block] = b[:last]
+}
+
+// window lists the blocks of facts that may hold facts observed from
+// from to asOf (µs), in time order.
+func (e *Engine) window(from, asOf int64) [][]fact {
+	lo, _ := slices.BinarySearch(e.keys, blockOf(from))
+	var out [][]fact
+	for _, k := range e.keys[lo:] {
+		if k > blockOf(asOf) {
+			break
+		}
+		if b := e.blocks[k]; len(b) > 0 {
+			out = append(out, b)
+		}
+	}
+	return out
 }
 
 var categoryIdx = func() map[string]uint8 {
@@ -231,12 +284,16 @@ func (e *Engine) Agencies() []Agency {
 func (e *Engine) Span() (first, last time.Time, ok bool) {
 	e.mu.RLock()
 	defer e.mu.RUnlock()
-	if len(e.facts) == 0 {
+	blocks := e.window(math.MinInt64, math.MaxInt64)
+	if len(blocks) == 0 {
 		return first, last, false
 	}
-	lo, hi := e.facts[0].at, e.facts[0].at
-	for i := range e.facts {
-		lo, hi = min(lo, e.facts[i].at), max(hi, e.facts[i].at)
+	lo, hi := int64(math.MaxInt64), int64(math.MinInt64)
+	for _, x := range blocks[0] {
+		lo = min(lo, x.at)
+	}
+	for _, x := range blocks[len(blocks)-1] {
+		hi = max(hi, x.at)
 	}
 	return time.UnixMicro(lo).UTC(), time.UnixMicro(hi).UTC(), true
 }

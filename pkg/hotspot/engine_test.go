@@ -3,6 +3,7 @@ package hotspot
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 	"time"
 
@@ -117,6 +118,75 @@ func TestApplyUpdatesAndRemoves(t *testing.T) {
 	}
 	if r := e.Hotspots(Params{AsOf: asOf}.Defaults(asOf)); len(r.Cells) != 0 || e.Len() != 0 {
 		t.Fatalf("after removing: %+v", r.Cells)
+	}
+}
+
+// An amended observation time moves a fact between the blocks of time the
+// engine keeps; windows and the span follow it, and removals leave the
+// other facts of a block in place.
+func TestAmendedTimeMovesBetweenBlocks(t *testing.T) {
+	e := testEngine(t)
+	f := mkFact(52.2053, 0.1218, 1, "violence", agencyA, gradeB2)
+	others := []Fact{mkFact(52.5749, -0.2503, 2, "violence", agencyA, gradeB2), mkFact(52.5749, -0.2503, 3, "drug_supply", agencyB, gradeB2)}
+	apply(t, e, append([]Fact{f}, others...)...)
+	old := f
+	old.ObservedAt = asOf.Add(-200 * 24 * time.Hour)
+	if err := e.Apply([]Change{{Fact: old, Live: true}}, nil, 4); err != nil {
+		t.Fatal(err)
+	}
+	recent := Params{AsOf: asOf, From: asOf.Add(-30 * 24 * time.Hour)}.Defaults(asOf)
+	cells := func(p Params) map[hexgrid.Cell]int {
+		out := map[hexgrid.Cell]int{}
+		for _, c := range e.Hotspots(p).Cells {
+			out[c.Cell] = c.Reports
+		}
+		return out
+	}
+	cambridge, peterborough := f.Cell.Parent(8), others[0].Cell.Parent(8)
+	if got := cells(recent); len(got) != 1 || got[peterborough] != 2 {
+		t.Fatalf("last 30 days after the amendment: %v, want only Peterborough's 2", got)
+	}
+	if got := cells(Params{AsOf: asOf}.Defaults(asOf)); got[cambridge] != 1 || got[peterborough] != 2 {
+		t.Fatalf("the year after the amendment: %v", got)
+	}
+	if first, last, ok := e.Span(); !ok || !first.Equal(old.ObservedAt) || !last.Equal(others[0].ObservedAt) {
+		t.Fatalf("span: %v to %v, want %v to %v", first, last, old.ObservedAt, others[0].ObservedAt)
+	}
+	if err := e.Apply([]Change{{Fact: Fact{ID: others[0].ID}}}, nil, 5); err != nil {
+		t.Fatal(err)
+	}
+	if got := cells(recent); got[peterborough] != 1 || e.Len() != 2 {
+		t.Fatalf("after removing one of Peterborough's: %v (len %d)", got, e.Len())
+	}
+}
+
+// share cuts blocks into parts of equal size that together are all of
+// them, in order.
+func TestShare(t *testing.T) {
+	blocks := [][]fact{make([]fact, 3), make([]fact, 0), make([]fact, 5), make([]fact, 2)}
+	for i, b := range blocks {
+		for j := range b {
+			b[j].at = int64(i*100 + j)
+		}
+	}
+	for parts := 1; parts <= 10; parts++ {
+		var got []int64
+		for p := range parts {
+			n := 0
+			for _, b := range share(blocks, 10, p, parts) {
+				for _, x := range b {
+					got = append(got, x.at)
+				}
+				n += len(b)
+			}
+			if n < 10/parts || n > 10/parts+1 {
+				t.Errorf("%d parts: part %d has %d facts", parts, p, n)
+			}
+		}
+		want := []int64{0, 1, 2, 200, 201, 202, 203, 204, 300, 301}
+		if !slices.Equal(got, want) {
+			t.Errorf("%d parts: %v, want %v", parts, got, want)
+		}
 	}
 }
 

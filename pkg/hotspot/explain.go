@@ -97,35 +97,37 @@ func (e *Engine) Explain(p Params, c hexgrid.Cell) (*Explanation, error) {
 	e.mu.RLock()
 	f := e.compile(p)
 	shares := map[uint16]*AgencyShare{}
-	for i := range e.facts {
-		x := &e.facts[i]
-		if !f.keep(x) || x.idx[f.resIdx] != target {
-			continue
-		}
-		s := x.w * f.decay(x.at)
-		ag := e.agencies[x.agency]
-		ex.ByCategory[intel.Categories[x.cat].Code] += s
-		ex.ByAgencyKind[ag.Kind] += s
-		ex.ByGrading[fmt.Sprintf("%d%c", x.source, 'A'+x.assess-1)] += s
-		age := time.Duration(f.asOf-x.at) * time.Microsecond
-		for bi, b := range ageBands {
-			if age <= b.upTo {
-				ex.ByAge[bi].Reports++
-				ex.ByAge[bi].Score += s
-				break
+	for _, block := range e.window(f.from, f.asOf) {
+		for i := range block {
+			x := &block[i]
+			if !f.keep(x) || x.idx[f.resIdx] != target {
+				continue
 			}
+			s := x.w * f.decay(x.at)
+			ag := e.agencies[x.agency]
+			ex.ByCategory[intel.Categories[x.cat].Code] += s
+			ex.ByAgencyKind[ag.Kind] += s
+			ex.ByGrading[fmt.Sprintf("%d%c", x.source, 'A'+x.assess-1)] += s
+			age := time.Duration(f.asOf-x.at) * time.Microsecond
+			for bi, b := range ageBands {
+				if age <= b.upTo {
+					ex.ByAge[bi].Reports++
+					ex.ByAge[bi].Score += s
+					break
+				}
+			}
+			if w := weeks - 1 - int(age/(7*24*time.Hour)); w >= 0 {
+				ex.Weeks[w].Reports++
+				ex.Weeks[w].Score += s
+			}
+			sh, ok := shares[x.agency]
+			if !ok {
+				sh = &AgencyShare{Agency: ag}
+				shares[x.agency] = sh
+			}
+			sh.Reports++
+			sh.Score += s
 		}
-		if w := weeks - 1 - int(age/(7*24*time.Hour)); w >= 0 {
-			ex.Weeks[w].Reports++
-			ex.Weeks[w].Score += s
-		}
-		sh, ok := shares[x.agency]
-		if !ok {
-			sh = &AgencyShare{Agency: ag}
-			shares[x.agency] = sh
-		}
-		sh.Reports++
-		sh.Score += s
 	}
 	e.mu.RUnlock()
 	for _, sh := range shares {

@@ -51,15 +51,15 @@ type acc struct {
 
 // filter is Params compiled for the scoring loop.
 type filter struct {
-	from, asOf  int64
-	catMask     uint32
-	agencyMask  []bool
-	minSource   uint8
-	minAssess   uint8
-	resIdx      int
-	rate        float64 // ln 2 / half-life in µs: decay is exp(-rate·age)
-	periodMic   int64
-	periods     int
+	from, asOf int64
+	catMask    uint32
+	agencyMask []bool
+	minSource  uint8
+	minAssess  uint8
+	resIdx     int
+	rate       float64 // ln 2 / half-life in µs: decay is exp(-rate·age)
+	periodMic  int64
+	periods    int
 }
 
 func (e *Engine) compile(p Params) filter {
@@ -176,19 +176,24 @@ func (e *Engine) Hotspots(p Params) *Result {
 	return res
 }
 
-// accumulate sums the reports of every cell that has some. The facts are
-// split between the processors; the parts are merged in a fixed order, so
-// the same query gives the same sums.
+// accumulate sums the reports of every cell that has some, reading only
+// the blocks of facts the window overlaps. The facts are split between the
+// processors; the parts are merged in a fixed order, so the same query
+// gives the same sums.
 func (e *Engine) accumulate(f *filter, n int) []acc {
-	parts := max(1, min(runtime.GOMAXPROCS(0), len(e.facts)/50000))
+	blocks := e.window(f.from, f.asOf)
+	total := 0
+	for _, b := range blocks {
+		total += len(b)
+	}
+	parts := max(1, min(runtime.GOMAXPROCS(0), total/50000))
 	results := make([][]acc, parts)
 	var wg sync.WaitGroup
 	for p := range parts {
-		lo, hi := p*len(e.facts)/parts, (p+1)*len(e.facts)/parts
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			results[p] = e.accumulateRange(f, n, e.facts[lo:hi])
+			results[p] = e.accumulateRange(f, n, share(blocks, total, p, parts))
 		}()
 	}
 	wg.Wait()
@@ -225,30 +230,45 @@ func (e *Engine) accumulate(f *filter, n int) []acc {
 	return out
 }
 
-func (e *Engine) accumulateRange(f *filter, n int, facts []fact) []acc {
+// share is part p of parts equal parts of the total facts in blocks.
+func share(blocks [][]fact, total, p, parts int) [][]fact {
+	lo, hi := p*total/parts, (p+1)*total/parts
+	var out [][]fact
+	for _, b := range blocks {
+		if lo < len(b) && hi > 0 {
+			out = append(out, b[max(lo, 0):min(hi, len(b))])
+		}
+		lo, hi = lo-len(b), hi-len(b)
+	}
+	return out
+}
+
+func (e *Engine) accumulateRange(f *filter, n int, blocks [][]fact) []acc {
 	slot := make([]int32, n)
 	var accs []acc
-	for i := range facts {
-		x := &facts[i]
-		if !f.keep(x) {
-			continue
-		}
-		ci := x.idx[f.resIdx]
-		if slot[ci] == 0 {
-			accs = append(accs, acc{idx: ci, periods: make([]float64, f.periods)})
-			slot[ci] = int32(len(accs))
-		}
-		a := &accs[slot[ci]-1]
-		a.score += x.w * f.decay(x.at)
-		a.reports++
-		a.cats[x.cat]++
-		if !slices.Contains(a.agencies, x.agency) {
-			a.agencies = append(a.agencies, x.agency)
-		}
-		a.last = max(a.last, x.at)
-		a.sens = a.sens || x.sens
-		if per := f.periods - 1 - int((f.asOf-x.at)/f.periodMic); per >= 0 {
-			a.periods[per] += x.w
+	for _, b := range blocks {
+		for i := range b {
+			x := &b[i]
+			if !f.keep(x) {
+				continue
+			}
+			ci := x.idx[f.resIdx]
+			if slot[ci] == 0 {
+				accs = append(accs, acc{idx: ci, periods: make([]float64, f.periods)})
+				slot[ci] = int32(len(accs))
+			}
+			a := &accs[slot[ci]-1]
+			a.score += x.w * f.decay(x.at)
+			a.reports++
+			a.cats[x.cat]++
+			if !slices.Contains(a.agencies, x.agency) {
+				a.agencies = append(a.agencies, x.agency)
+			}
+			a.last = max(a.last, x.at)
+			a.sens = a.sens || x.sens
+			if per := f.periods - 1 - int((f.asOf-x.at)/f.periodMic); per >= 0 {
+				a.periods[per] += x.w
+			}
 		}
 	}
 	return accs
