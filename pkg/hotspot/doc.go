@@ -1,6 +1,8 @@
 // Package hotspot scores stored intelligence into H3 hexagon hotspots: it
-// keeps a compact copy of the scoring facts of every live report in memory
-// and answers any parameters exactly. It knows no HTTP and no SQL.
+// keeps a compact copy of the scoring facts of every live report in memory,
+// in blocks of 28 days of observation time so that a query reads only the
+// blocks its window overlaps, and answers any parameters exactly. It knows
+// no HTTP and no SQL.
 //
 // # Score
 //
