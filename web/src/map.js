@@ -2,6 +2,7 @@
 // state lives in the URL, so a view can be shared and restored.
 import L from 'leaflet';
 import { api } from './api.js';
+import { score, setTaxonomy } from './format.js';
 import { showCell, showFrozenCell } from './panel.js';
 import { startReportForm } from './report.js';
 import { startSnapshots } from './snapshots.js';
@@ -73,6 +74,7 @@ export async function startMap(caller) {
     api('GET', '/api/v1/map-config'), api('GET', '/api/v1/taxonomy'), api('GET', '/api/v1/agencies'),
   ]);
   config = cfg;
+  setTaxonomy(taxonomy);
   map = L.map('map', { zoomSnap: 1, preferCanvas: false });
   if (cfg.tile_url) {
     L.tileLayer(cfg.tile_url, { attribution: cfg.tile_attribution, maxZoom: 18 }).addTo(map);
@@ -301,7 +303,7 @@ function hexStyle(f) {
 
 function bindHex(f, layer) {
   layer.on('click', () => (frozen ? showFrozenCell(f) : showCell(f.id, hotspotQuery(), me)));
-  layer.bindTooltip(`rank ${f.properties.rank} · score ${f.properties.score.toFixed(1)} · ${f.properties.reports} reports`, { sticky: true });
+  layer.bindTooltip(`rank ${f.properties.rank} · score ${score(f.properties.score)} · ${f.properties.reports} reports`, { sticky: true });
 }
 
 function drawLegend() {
@@ -318,7 +320,7 @@ function drawLegend() {
     fill.className = 'fill';
     fill.style.background = colour;
     const text = document.createElement('span');
-    text.textContent = i < 4 ? `${edges[i].toFixed(1)} – ${edges[i + 1].toFixed(1)}` : `over ${edges[4].toFixed(1)}`;
+    text.textContent = i < 4 ? `${score(edges[i])} – ${score(edges[i + 1])}` : `over ${score(edges[4])}`;
     row.append(fill, text);
     legend.append(row);
   });
@@ -338,7 +340,7 @@ function drawTopList(fc) {
     const b = document.createElement('button');
     b.type = 'button';
     const p = f.properties;
-    b.textContent = `score ${p.score.toFixed(1)}, ${p.reports} reports` + (p.confidence ? `, ${p.confidence} %` : '') + (p.trend ? `, ${p.trend}` : '');
+    b.textContent = `score ${score(p.score)}, ${p.reports} reports` + (p.confidence ? `, ${p.confidence} %` : '') + (p.trend ? `, ${p.trend}` : '');
     b.addEventListener('click', () => (frozen ? showFrozenCell(f) : showCell(f.id, hotspotQuery(), me)));
     li.append(b);
     ol.append(li);

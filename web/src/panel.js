@@ -1,6 +1,7 @@
 // The side panel that explains a hexagon, and for analysts lists the
 // reports behind it.
 import { api } from './api.js';
+import { categoryLabel, words } from './format.js';
 
 const $ = (id) => document.getElementById(id);
 const el = (tag, text, cls) => {
@@ -32,9 +33,9 @@ export async function showCell(cell, query, me) {
     el('p', `Rank ${h.rank} · score ${h.score.toFixed(2)} · ${h.reports} reports from ${h.agencies} agencies`),
     el('p', `Gi* z = ${h.gi_z.toFixed(2)} (p = ${h.gi_p.toPrecision(2)})` + (h.confidence ? `: hot spot at ${h.confidence} % confidence` : ': not a significant hot spot')),
     el('p', 'Trend: ' + ex.trend_in_words),
-    el('h3', 'Score by category'), bars(ex.by_category, h.score),
-    el('h3', 'Score by agency kind'), bars(ex.by_agency_kind, h.score),
-    el('h3', 'Score by grading'), bars(ex.by_grading, h.score),
+    el('h3', 'Score by category'), bars(ex.by_category, h.score, categoryLabel),
+    el('h3', 'Score by agency kind'), bars(ex.by_agency_kind, h.score, words),
+    el('h3', 'Score by grading'), bars(ex.by_grading, h.score, (g) => g),
     el('h3', 'Reports per week'), sparkline(ex.weeks.map((w) => w.reports)),
     el('h3', 'Agencies'), agencyList(ex.agencies || []),
   );
@@ -47,14 +48,14 @@ export async function showCell(cell, query, me) {
     for (const f of fc.features) {
       const p = f.properties;
       const li = el('li');
-      li.append(el('strong', `${p.category} · ${p.observed_at.slice(0, 16).replace('T', ' ')} · ${p.grading.source}${p.grading.assessment}${p.grading.handling}`));
+      li.append(el('strong', `${categoryLabel(p.category)} · ${p.observed_at.slice(0, 16).replace('T', ' ')} · ${p.grading.source}${p.grading.assessment}${p.grading.handling}`));
       if (p.narrative) li.append(el('div', p.narrative));
       list.append(li);
     }
   }
 }
 
-function bars(split, total) {
+function bars(split, total, label) {
   const box = el('div', undefined, 'bars');
   for (const [name, value] of Object.entries(split).sort((a, b) => b[1] - a[1])) {
     const row = el('div', undefined, 'bar-row');
@@ -62,7 +63,7 @@ function bars(split, total) {
     const fill = el('div', undefined, 'bar-fill');
     fill.style.width = `${total > 0 ? (100 * value) / total : 0}%`;
     track.append(fill);
-    row.append(el('span', name), track, el('span', value.toFixed(1)));
+    row.append(el('span', label(name)), track, el('span', value.toFixed(1)));
     box.append(row);
   }
   return box;
@@ -86,7 +87,7 @@ function sparkline(values) {
 
 function agencyList(agencies) {
   const ul = el('ul');
-  for (const a of agencies) ul.append(el('li', `${a.agency} (${a.kind}): ${a.reports} reports`));
+  for (const a of agencies) ul.append(el('li', `${a.agency} (${words(a.kind)}): ${a.reports} reports`));
   return ul;
 }
 
@@ -99,6 +100,6 @@ export function showFrozenCell(f) {
     el('h2', `Hexagon ${f.id} (frozen)`),
     el('p', `Rank ${p.rank} · score ${p.score.toFixed(2)} · ${p.reports} reports from ${p.agencies} agencies · near ${p.place}`),
     el('p', `Gi* z = ${p.gi_z.toFixed(2)}` + (p.confidence ? `: hot spot at ${p.confidence} % confidence` : '')),
-    el('p', `Trend: ${p.trend || 'none'} · top categories: ${p.top_categories}`),
+    el('p', `Trend: ${p.trend || 'none'} · top categories: ${p.top_categories.split('; ').filter(Boolean).map(categoryLabel).join(', ')}`),
   );
 }
