@@ -334,6 +334,7 @@ func (rc *renderCache) put(k string, b []byte) {
 // cellExplanation is the JSON answer of /api/v1/hotspots/{cell}.
 type cellExplanation struct {
 	Cell         string             `json:"cell"`
+	Place        string             `json:"place"` // the nearest place of the gazetteer
 	Parameters   paramsJSON         `json:"parameters"`
 	DataVersion  int64              `json:"data_version"`
 	Hotspot      cellJSON           `json:"hotspot"`
@@ -404,8 +405,12 @@ func (s *Server) getHotspotCell(c echo.Context) error {
 		// A suppressed cell does not exist for this caller.
 		return store.ErrNotFound
 	}
+	center, err := cell.Center()
+	if err != nil {
+		return err
+	}
 	out := cellExplanation{
-		Cell: cell.String(), Parameters: paramsOf(p), DataVersion: s.engine.Version(), Hotspot: cellOf(ex.Cell),
+		Cell: cell.String(), Place: s.places.Nearest(center.Lat(), center.Lon()), Parameters: paramsOf(p), DataVersion: s.engine.Version(), Hotspot: cellOf(ex.Cell),
 		TrendInWords: trendWords[ex.Cell.Trend], ByCategory: ex.ByCategory, ByAgencyKind: ex.ByAgencyKind,
 		ByGrading: ex.ByGrading, ByAge: ex.ByAge, Links: map[string]string{},
 	}

@@ -19,6 +19,7 @@ import (
 
 	"github.com/hexwatch/hexwatch/pkg/demo"
 	"github.com/hexwatch/hexwatch/pkg/hexgrid"
+	"github.com/hexwatch/hexwatch/pkg/snapshot"
 )
 
 type hotspotFC struct {
@@ -241,6 +242,7 @@ func TestHotspotCellExplanation(t *testing.T) {
 			Score float64 `json:"score"`
 			Rank  int     `json:"rank"`
 		} `json:"hotspot"`
+		Place        string             `json:"place"`
 		TrendInWords string             `json:"trend_in_words"`
 		ByCategory   map[string]float64 `json:"by_category"`
 		ByAgencyKind map[string]float64 `json:"by_agency_kind"`
@@ -264,6 +266,15 @@ func TestHotspotCellExplanation(t *testing.T) {
 	}
 	if len(ex.Weeks) < 52 || len(ex.Neighbours) != 6 || ex.TrendInWords == "" || ex.Links["reports"] == "" {
 		t.Fatalf("explanation: %d weeks, %d neighbours, trend %q, links %v", len(ex.Weeks), len(ex.Neighbours), ex.TrendInWords, ex.Links)
+	}
+	places, err := snapshot.LoadGazetteer("../../testdata/gazetteer.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cell, _ := hexgrid.Parse(top.ID)
+	center, _ := cell.Center()
+	if want := places.Nearest(center.Lat(), center.Lon()); want == "" || ex.Place != want {
+		t.Fatalf("explanation: place %q, want %q", ex.Place, want)
 	}
 	// The link lists exactly the reports behind the cell.
 	var reports struct {

@@ -29,7 +29,8 @@ export async function showCell(cell, query, me) {
   }
   const h = ex.hotspot;
   body.replaceChildren(
-    el('h2', `Hexagon ${cell}`),
+    el('h2', `Near ${ex.place}`),
+    el('p', `Hexagon ${cell}`, 'muted'),
     el('p', `Rank ${h.rank} · score ${h.score.toFixed(2)} · ${h.reports} reports from ${h.agencies} agencies`),
     el('p', `Gi* z = ${h.gi_z.toFixed(2)} (p = ${h.gi_p.toPrecision(2)})` + (h.confidence ? `: hot spot at ${h.confidence} % confidence` : ': not a significant hot spot')),
     el('p', 'Trend: ' + ex.trend_in_words),
@@ -97,8 +98,9 @@ export function showFrozenCell(f) {
   $('report').hidden = true;
   $('panel').hidden = false;
   $('panel-body').replaceChildren(
-    el('h2', `Hexagon ${f.id} (frozen)`),
-    el('p', `Rank ${p.rank} · score ${p.score.toFixed(2)} · ${p.reports} reports from ${p.agencies} agencies · near ${p.place}`),
+    el('h2', `Near ${p.place} (frozen)`),
+    el('p', `Hexagon ${f.id}`, 'muted'),
+    el('p', `Rank ${p.rank} · score ${p.score.toFixed(2)} · ${p.reports} reports from ${p.agencies} agencies`),
     el('p', `Gi* z = ${p.gi_z.toFixed(2)}` + (p.confidence ? `: hot spot at ${p.confidence} % confidence` : '')),
     el('p', `Trend: ${p.trend || 'none'} · top categories: ${p.top_categories.split('; ').filter(Boolean).map(categoryLabel).join(', ')}`),
   );
