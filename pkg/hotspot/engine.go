@@ -43,7 +43,6 @@ type fact struct {
 	assess uint8 // 1 (A) to 5 (E)
 	agency uint16
 	sens   bool
-	cell   hexgrid.Cell
 	idx    [nRes]int32 // study-cell index at each resolution, -1 outside
 	id     uuid.UUID
 }
@@ -232,7 +231,7 @@ func (e *Engine) pack(f Fact) (fact, error) {
 	p := fact{
 		at: f.ObservedAt.UnixMicro(), w: intel.Categories[cat].Weight * f.Grading.Confidence(),
 		cat: cat, source: uint8(f.Grading.Source), assess: uint8(intel.AssessmentRank(f.Grading.Assessment)),
-		agency: ag, sens: f.Sensitive, cell: f.Cell, id: f.ID,
+		agency: ag, sens: f.Sensitive, id: f.ID,
 	}
 	for i, st := range e.studies {
 		p.idx[i] = -1
