@@ -113,8 +113,8 @@ func (e *Engine) Hotspots(p Params) *Result {
 
 	nb := e.neighbours(st, p.K)
 	x := make([]float64, n)
-	for _, a := range accs {
-		x[a.idx] = a.score
+	for i := range accs {
+		x[accs[i].idx] = accs[i].score
 	}
 	z := make([]float64, n)
 	var sum, sum2 float64
@@ -141,11 +141,19 @@ func (e *Engine) Hotspots(p Params) *Result {
 	}
 	trends := e.trends(accs, nb, n, f.periods)
 
-	slices.SortFunc(accs, func(a, b acc) int {
+	// Rank by score, ties by cell; sorting indexes moves less than sorting
+	// the accumulators.
+	order := make([]int32, len(accs))
+	for i := range order {
+		order[i] = int32(i)
+	}
+	slices.SortFunc(order, func(i, j int32) int {
+		a, b := &accs[i], &accs[j]
 		return cmp.Or(cmp.Compare(b.score, a.score), cmp.Compare(st.cells[a.idx], st.cells[b.idx]))
 	})
 	res := &Result{Params: p, StudyCells: n, Version: e.version, Cells: make([]Cell, 0, len(accs))}
-	for rank, a := range accs {
+	for rank, i := range order {
+		a := &accs[i]
 		if a.reports < p.MinReports {
 			continue
 		}
@@ -158,7 +166,7 @@ func (e *Engine) Hotspots(p Params) *Result {
 		zi := z[a.idx]
 		out := Cell{
 			Cell: c, Score: a.score, Reports: a.reports, Agencies: len(a.agencies), Categories: map[string]int{},
-			LastSeen: time.UnixMicro(a.last).UTC(), Rank: rank + 1, GiZ: zi, GiP: PValue(zi), Trend: trends[a.idx],
+			LastSeen: time.UnixMicro(a.last).UTC(), Rank: rank + 1, GiZ: zi, GiP: PValue(zi), Trend: trends[i],
 			Sensitive: a.sens,
 		}
 		if p.FDR {
@@ -274,40 +282,52 @@ func (e *Engine) accumulateRange(f *filter, n int, blocks [][]fact) []acc {
 	return accs
 }
 
-// trends classifies every cell with reports by its per-period Gi*.
-func (e *Engine) trends(accs []acc, nb *neighbours, n, periods int) map[int32]string {
-	out := make(map[int32]string, len(accs))
+// trends classifies every cell with reports by its per-period Gi*; the
+// classes are in the order of accs. The periods are shared out between the
+// processors.
+func (e *Engine) trends(accs []acc, nb *neighbours, n, periods int) []string {
+	out := make([]string, len(accs))
 	if len(accs) == 0 {
 		return out
 	}
-	x := make([]float64, n)
 	zs := make([][]float64, len(accs))
 	for i := range accs {
 		zs[i] = make([]float64, periods)
 	}
-	for per := range periods {
-		var sum, sum2 float64
-		for _, a := range accs {
-			v := a.periods[per]
-			x[a.idx] = v
-			sum += v
-			sum2 += v * v
-		}
-		mean, s := moments(sum, sum2, n)
-		for i, a := range accs {
-			var local float64
-			js := nb.of(int(a.idx))
-			for _, j := range js {
-				local += x[j]
+	workers := min(runtime.GOMAXPROCS(0), periods)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			x := make([]float64, n)
+			for per := w; per < periods; per += workers {
+				var sum, sum2 float64
+				for i := range accs {
+					a := &accs[i]
+					v := a.periods[per]
+					x[a.idx] = v
+					sum += v
+					sum2 += v * v
+				}
+				mean, s := moments(sum, sum2, n)
+				for i := range accs {
+					var local float64
+					js := nb.of(int(accs[i].idx))
+					for _, j := range js {
+						local += x[j]
+					}
+					zs[i][per] = giStar(local, mean, s, len(js), n)
+				}
+				for i := range accs {
+					x[accs[i].idx] = 0
+				}
 			}
-			zs[i][per] = giStar(local, mean, s, len(js), n)
-		}
-		for _, a := range accs {
-			x[a.idx] = 0
-		}
+		}()
 	}
-	for i, a := range accs {
-		out[a.idx] = Classify(zs[i])
+	wg.Wait()
+	for i := range accs {
+		out[i] = Classify(zs[i])
 	}
 	return out
 }
