@@ -12,17 +12,25 @@ import (
 	"github.com/hexwatch/hexwatch/pkg/hexgrid"
 	"github.com/hexwatch/hexwatch/pkg/hotspot"
 	"github.com/hexwatch/hexwatch/pkg/intel"
+	"github.com/hexwatch/hexwatch/pkg/snapshot"
 )
 
 // geoWriter renders hotspot results as RFC 7946 GeoJSON by hand: this is
 // the hot path of the map, and encoding/json is several times slower on it.
-// Cell boundaries are rendered once and kept.
+// What never changes of a cell, its boundary and its nearest place, is
+// rendered once and kept.
 type geoWriter struct {
-	mu    sync.RWMutex
-	rings map[hexgrid.Cell][]byte
+	places *snapshot.Gazetteer
+	mu     sync.RWMutex
+	cells  map[hexgrid.Cell]cellGeo
 }
 
-const ringCacheCells = 400000
+// cellGeo is a cell's polygon coordinates and nearest place, as JSON.
+type cellGeo struct {
+	ring, place []byte
+}
+
+const geoCacheCells = 400000
 
 // categoryOrder orders the categories of a cell's properties.
 var categoryOrder = func() []string {
@@ -33,19 +41,19 @@ var categoryOrder = func() []string {
 	return out
 }()
 
-// ring returns the cell's polygon coordinates as JSON.
-func (g *geoWriter) ring(c hexgrid.Cell) ([]byte, error) {
+// cell returns the cell's polygon coordinates and nearest place as JSON.
+func (g *geoWriter) cell(c hexgrid.Cell) (cellGeo, error) {
 	g.mu.RLock()
-	b, ok := g.rings[c]
+	cg, ok := g.cells[c]
 	g.mu.RUnlock()
 	if ok {
-		return b, nil
+		return cg, nil
 	}
 	poly, err := c.Polygon()
 	if err != nil {
-		return nil, err
+		return cg, err
 	}
-	b = append(b, "[["...)
+	b := []byte("[[")
 	for i, p := range poly[0] {
 		if i > 0 {
 			b = append(b, ',')
@@ -56,16 +64,34 @@ func (g *geoWriter) ring(c hexgrid.Cell) ([]byte, error) {
 		b = strconv.AppendFloat(b, p[1], 'f', 7, 64)
 		b = append(b, ']')
 	}
-	b = append(b, "]]"...)
-	g.mu.Lock()
-	if g.rings == nil {
-		g.rings = map[hexgrid.Cell][]byte{}
+	cg.ring = append(b, "]]"...)
+	center, err := c.Center()
+	if err != nil {
+		return cg, err
 	}
-	if len(g.rings) < ringCacheCells {
-		g.rings[c] = b
+	if cg.place, err = json.Marshal(g.places.Nearest(center.Lat(), center.Lon())); err != nil {
+		return cg, err
+	}
+	g.mu.Lock()
+	if g.cells == nil {
+		g.cells = map[hexgrid.Cell]cellGeo{}
+	}
+	if len(g.cells) < geoCacheCells {
+		g.cells[c] = cg
 	}
 	g.mu.Unlock()
-	return b, nil
+	return cg, nil
+}
+
+// place is the name of the place nearest to the cell.
+func (g *geoWriter) place(c hexgrid.Cell) (string, error) {
+	cg, err := g.cell(c)
+	if err != nil {
+		return "", err
+	}
+	var name string
+	err = json.Unmarshal(cg.place, &name)
+	return name, err
 }
 
 // paramsJSON is every parameter a result was computed with.
@@ -110,6 +136,7 @@ func paramsOf(p hotspot.Params) paramsJSON {
 // cellJSON is a hotspot cell's properties.
 type cellJSON struct {
 	Cell       string         `json:"cell"`
+	Place      string         `json:"place"` // the nearest place of the gazetteer
 	Score      float64        `json:"score"`
 	Reports    int            `json:"reports"`
 	Agencies   int            `json:"agencies"`
@@ -122,8 +149,8 @@ type cellJSON struct {
 	Trend      string         `json:"trend"`
 }
 
-func cellOf(c hotspot.Cell) cellJSON {
-	out := cellJSON{Cell: c.Cell.String(), Score: c.Score, Reports: c.Reports, Agencies: c.Agencies, Categories: c.Categories,
+func cellOf(c hotspot.Cell, place string) cellJSON {
+	out := cellJSON{Cell: c.Cell.String(), Place: place, Score: c.Score, Reports: c.Reports, Agencies: c.Agencies, Categories: c.Categories,
 		Rank: c.Rank, GiZ: finite(c.GiZ), GiP: finite(c.GiP), Confidence: c.Confidence, Trend: c.Trend}
 	if out.Categories == nil {
 		out.Categories = map[string]int{}
@@ -163,7 +190,7 @@ func (g *geoWriter) hotspots(res *hotspot.Result, now time.Time) ([]byte, error)
 		if i > 0 {
 			b = append(b, ',')
 		}
-		ring, err := g.ring(c.Cell)
+		cg, err := g.cell(c.Cell)
 		if err != nil {
 			return nil, err
 		}
@@ -171,10 +198,12 @@ func (g *geoWriter) hotspots(res *hotspot.Result, now time.Time) ([]byte, error)
 		b = append(b, `{"type":"Feature","id":"`...)
 		b = append(b, id...)
 		b = append(b, `","geometry":{"type":"Polygon","coordinates":`...)
-		b = append(b, ring...)
+		b = append(b, cg.ring...)
 		b = append(b, `},"properties":{"cell":"`...)
 		b = append(b, id...)
-		b = append(b, `","score":`...)
+		b = append(b, `","place":`...)
+		b = append(b, cg.place...)
+		b = append(b, `,"score":`...)
 		b = strconv.AppendFloat(b, c.Score, 'g', -1, 64)
 		b = append(b, `,"reports":`...)
 		b = strconv.AppendInt(b, int64(c.Reports), 10)

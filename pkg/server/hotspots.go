@@ -334,7 +334,6 @@ func (rc *renderCache) put(k string, b []byte) {
 // cellExplanation is the JSON answer of /api/v1/hotspots/{cell}.
 type cellExplanation struct {
 	Cell         string             `json:"cell"`
-	Place        string             `json:"place"` // the nearest place of the gazetteer
 	Parameters   paramsJSON         `json:"parameters"`
 	DataVersion  int64              `json:"data_version"`
 	Hotspot      cellJSON           `json:"hotspot"`
@@ -405,12 +404,12 @@ func (s *Server) getHotspotCell(c echo.Context) error {
 		// A suppressed cell does not exist for this caller.
 		return store.ErrNotFound
 	}
-	center, err := cell.Center()
+	place, err := s.geo.place(cell)
 	if err != nil {
 		return err
 	}
 	out := cellExplanation{
-		Cell: cell.String(), Place: s.places.Nearest(center.Lat(), center.Lon()), Parameters: paramsOf(p), DataVersion: s.engine.Version(), Hotspot: cellOf(ex.Cell),
+		Cell: cell.String(), Parameters: paramsOf(p), DataVersion: s.engine.Version(), Hotspot: cellOf(ex.Cell, place),
 		TrendInWords: trendWords[ex.Cell.Trend], ByCategory: ex.ByCategory, ByAgencyKind: ex.ByAgencyKind,
 		ByGrading: ex.ByGrading, ByAge: ex.ByAge, Links: map[string]string{},
 	}
@@ -470,13 +469,14 @@ func (rc *renderCache) gzipped(k string) []byte {
 }
 
 // Warm prepares what the first hotspot answers would otherwise pay for:
-// the default neighbourhoods of every resolution and the boundaries of the
-// cells of resolutions 6 to 9 (those of 10 are rendered as they are asked for).
+// the default neighbourhoods of every resolution and the boundaries and
+// places of the cells of resolutions 6 to 9 (those of 10 are rendered as
+// they are asked for).
 func (s *Server) Warm() error {
 	s.engine.Warm(hotspot.DefaultK)
 	for res := hotspot.MinRes; res < hotspot.MaxRes; res++ {
 		for _, c := range s.engine.StudyArea(res) {
-			if _, err := s.geo.ring(c); err != nil {
+			if _, err := s.geo.cell(c); err != nil {
 				return err
 			}
 		}

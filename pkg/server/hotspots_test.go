@@ -38,6 +38,7 @@ type hotspotFC struct {
 			Coordinates [][][2]float64 `json:"coordinates"`
 		} `json:"geometry"`
 		Properties struct {
+			Place      string  `json:"place"`
 			Score      float64 `json:"score"`
 			Reports    int     `json:"reports"`
 			Rank       int     `json:"rank"`
@@ -241,8 +242,8 @@ func TestHotspotCellExplanation(t *testing.T) {
 		Hotspot struct {
 			Score float64 `json:"score"`
 			Rank  int     `json:"rank"`
+			Place string  `json:"place"`
 		} `json:"hotspot"`
-		Place        string             `json:"place"`
 		TrendInWords string             `json:"trend_in_words"`
 		ByCategory   map[string]float64 `json:"by_category"`
 		ByAgencyKind map[string]float64 `json:"by_agency_kind"`
@@ -273,8 +274,8 @@ func TestHotspotCellExplanation(t *testing.T) {
 	}
 	cell, _ := hexgrid.Parse(top.ID)
 	center, _ := cell.Center()
-	if want := places.Nearest(center.Lat(), center.Lon()); want == "" || ex.Place != want {
-		t.Fatalf("explanation: place %q, want %q", ex.Place, want)
+	if want := places.Nearest(center.Lat(), center.Lon()); want == "" || ex.Hotspot.Place != want || top.Properties.Place != want {
+		t.Fatalf("place: %q in the explanation, %q in the hotspots, want %q", ex.Hotspot.Place, top.Properties.Place, want)
 	}
 	// The link lists exactly the reports behind the cell.
 	var reports struct {

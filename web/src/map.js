@@ -303,7 +303,7 @@ function hexStyle(f) {
 
 function bindHex(f, layer) {
   layer.on('click', () => (frozen ? showFrozenCell(f) : showCell(f.id, hotspotQuery(), me)));
-  layer.bindTooltip(`rank ${f.properties.rank} · score ${score(f.properties.score)} · ${f.properties.reports} reports`, { sticky: true });
+  layer.bindTooltip(`${f.properties.place} · rank ${f.properties.rank} · score ${score(f.properties.score)} · ${f.properties.reports} reports`, { sticky: true });
 }
 
 function drawLegend() {
@@ -340,7 +340,7 @@ function drawTopList(fc) {
     const b = document.createElement('button');
     b.type = 'button';
     const p = f.properties;
-    b.textContent = `score ${score(p.score)}, ${p.reports} reports` + (p.confidence ? `, ${p.confidence} %` : '') + (p.trend ? `, ${p.trend}` : '');
+    b.textContent = `${p.place}: score ${score(p.score)}, ${p.reports} reports` + (p.confidence ? `, ${p.confidence} %` : '') + (p.trend ? `, ${p.trend}` : '');
     b.addEventListener('click', () => (frozen ? showFrozenCell(f) : showCell(f.id, hotspotQuery(), me)));
     li.append(b);
     ol.append(li);

@@ -29,7 +29,7 @@ export async function showCell(cell, query, me) {
   }
   const h = ex.hotspot;
   body.replaceChildren(
-    el('h2', `Near ${ex.place}`),
+    el('h2', `Near ${h.place}`),
     el('p', `Hexagon ${cell}`, 'muted'),
     el('p', `Rank ${h.rank} · score ${h.score.toFixed(2)} · ${h.reports} reports from ${h.agencies} agencies`),
     el('p', `Gi* z = ${h.gi_z.toFixed(2)} (p = ${h.gi_p.toPrecision(2)})` + (h.confidence ? `: hot spot at ${h.confidence} % confidence` : ': not a significant hot spot')),
