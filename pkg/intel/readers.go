@@ -113,7 +113,6 @@ var csvRequired = []string{"external_ref", "category", "observed_at", "source", 
 type csvReader struct {
 	r   *csv.Reader
 	col map[string]int
-	n   int
 }
 
 // NewCSVReader reads reports from CSV with a header row, as Excel writes
