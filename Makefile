@@ -26,9 +26,8 @@ web: ## install the front end's npm packages and bundle it into web/dist
 build: ## build bin/hexwatch with the version injected
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/hexwatch
 
-test: web ## vet and run every test against a real PostGIS and headless Chromium
+test: web lint ## lint, then run every test against a real PostGIS and headless Chromium
 	@if [ -z "$$HEXWATCH_TEST_DATABASE_URL" ]; then HEXWATCH_DATABASE_URL= .ci/db.sh; fi
-	$(GO) vet ./...
 	$(GO) test -race -count=1 ./...
 	@for f in FuzzCSVReader FuzzNDJSONReader FuzzGeoJSONReader FuzzValidate; do \
 	  $(GO) test -run='^$$' -fuzz="^$$f\$$" -fuzztime=$(FUZZTIME) ./pkg/intel || exit 1; \
@@ -44,8 +43,9 @@ loadtest: db build ## a minute of mixed load on loopback; fails if an accepted r
 	psql -h 127.0.0.1 -U postgres -d postgres -qc "DROP DATABASE IF EXISTS hexwatch_loadtest WITH (FORCE)" -c "CREATE DATABASE hexwatch_loadtest"
 	HEXWATCH_DATABASE_URL="postgres://postgres@127.0.0.1:5432/hexwatch_loadtest?sslmode=disable" $(BIN) loadtest $(LOADTEST_ARGS)
 
-lint: ## go vet and gofmt
+lint: ## go vet, staticcheck (pinned in go.mod) and gofmt
 	$(GO) vet ./...
+	$(GO) tool staticcheck ./...
 	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 
 migrate-new: ## add migrations/NNNNNN_$(NAME).{up,down}.sql
