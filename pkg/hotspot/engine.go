@@ -61,19 +61,20 @@ type study struct {
 // (28 days, in µs): a query reads only the blocks its window overlaps.
 const blockSpan = int64(28 * 24 * time.Hour / time.Microsecond)
 
-// blockOf is the block of a fact observed at µs t.
-func blockOf(t int64) int64 {
+// blockOf is the block of a fact observed at µs t (int32 holds every
+// block of ±2^63 µs).
+func blockOf(t int64) int32 {
 	k := t / blockSpan
 	if t < 0 && t%blockSpan != 0 {
 		k--
 	}
-	return k
+	return int32(k)
 }
 
 // place is where a fact is held: its block and its index there.
 type place struct {
-	block int64
-	i     int
+	block int32
+	i     int32
 }
 
 // Engine holds the scoring facts of every live report and answers hotspot
@@ -83,8 +84,8 @@ type Engine struct {
 	studies [nRes]*study
 	// blocks holds the facts by blockOf their time; keys lists the blocks
 	// in time order.
-	blocks    map[int64][]fact
-	keys      []int64
+	blocks    map[int32][]fact
+	keys      []int32
 	pos       map[uuid.UUID]place
 	agencies  []Agency
 	agencyIdx map[uuid.UUID]uint16
@@ -97,7 +98,7 @@ var ErrUnknownCell = errors.New("hotspot: cell outside the study area")
 
 // New builds an engine over the study area covering area.
 func New(area orb.MultiPolygon) (*Engine, error) {
-	e := &Engine{blocks: map[int64][]fact{}, pos: map[uuid.UUID]place{}, agencyIdx: map[uuid.UUID]uint16{}}
+	e := &Engine{blocks: map[int32][]fact{}, pos: map[uuid.UUID]place{}, agencyIdx: map[uuid.UUID]uint16{}}
 	for i := range e.studies {
 		res := hexgrid.MinRes + i
 		cells, err := hexgrid.Cover(area, res)
@@ -180,13 +181,13 @@ func (e *Engine) insert(f fact) {
 		i, _ := slices.BinarySearch(e.keys, k)
 		e.keys = slices.Insert(e.keys, i, k)
 	}
-	e.pos[f.id] = place{k, len(b)}
+	e.pos[f.id] = place{k, int32(len(b))}
 	e.blocks[k] = append(b, f)
 }
 
 func (e *Engine) remove(at place) {
 	b := e.blocks[at.block]
-	last := len(b) - 1
+	last := int32(len(b) - 1)
 	delete(e.pos, b[at.i].id)
 	if at.i != last {
 		b[at.i] = b[last]
