@@ -25,9 +25,11 @@ type geoWriter struct {
 	cells  map[hexgrid.Cell]cellGeo
 }
 
-// cellGeo is a cell's polygon coordinates and nearest place, as JSON.
+// cellGeo is a cell's polygon coordinates as JSON and its nearest place,
+// as a name and as JSON.
 type cellGeo struct {
-	ring, place []byte
+	ring, placeJSON []byte
+	place           string
 }
 
 const geoCacheCells = 400000
@@ -69,7 +71,8 @@ func (g *geoWriter) cell(c hexgrid.Cell) (cellGeo, error) {
 	if err != nil {
 		return cg, err
 	}
-	if cg.place, err = json.Marshal(g.places.Nearest(center.Lat(), center.Lon())); err != nil {
+	cg.place = g.places.Nearest(center.Lat(), center.Lon())
+	if cg.placeJSON, err = json.Marshal(cg.place); err != nil {
 		return cg, err
 	}
 	g.mu.Lock()
@@ -86,12 +89,7 @@ func (g *geoWriter) cell(c hexgrid.Cell) (cellGeo, error) {
 // place is the name of the place nearest to the cell.
 func (g *geoWriter) place(c hexgrid.Cell) (string, error) {
 	cg, err := g.cell(c)
-	if err != nil {
-		return "", err
-	}
-	var name string
-	err = json.Unmarshal(cg.place, &name)
-	return name, err
+	return cg.place, err
 }
 
 // paramsJSON is every parameter a result was computed with.
@@ -202,7 +200,7 @@ func (g *geoWriter) hotspots(res *hotspot.Result, now time.Time) ([]byte, error)
 		b = append(b, `},"properties":{"cell":"`...)
 		b = append(b, id...)
 		b = append(b, `","place":`...)
-		b = append(b, cg.place...)
+		b = append(b, cg.placeJSON...)
 		b = append(b, `,"score":`...)
 		b = strconv.AppendFloat(b, c.Score, 'g', -1, 64)
 		b = append(b, `,"reports":`...)
