@@ -177,19 +177,8 @@ func parseHotspotParams(q url.Values, now time.Time, retention time.Duration) (h
 		}
 		p.MinAssessment = v
 	}
-	for _, c := range splitList(q.Get("categories")) {
-		if _, ok := intel.CategoryByCode(c); !ok {
-			add("categories", fmt.Sprintf("unknown category %q", c))
-		}
-		p.Categories = append(p.Categories, c)
-	}
-	for _, a := range splitList(q.Get("agencies")) {
-		id, err := uuid.Parse(a)
-		if err != nil {
-			add("agencies", "must be agency ids, comma-separated")
-		}
-		p.Agencies = append(p.Agencies, id)
-	}
+	p.Categories = categoryList(q, "categories", add)
+	p.Agencies = agencyList(q, "agencies", add)
 	if v := q.Get("bbox"); v != "" {
 		b, msg := parseBBox(v)
 		if msg != "" {

@@ -10,6 +10,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -276,19 +277,8 @@ func (s *Server) listReports(c echo.Context) error {
 		f.BBox = &b
 	}
 	errs = append(errs, timeParams(q, map[string]*time.Time{"from": &f.From, "to": &f.To})...)
-	for _, cat := range splitList(q.Get("category")) {
-		if _, ok := intel.CategoryByCode(cat); !ok {
-			add("category", fmt.Sprintf("unknown category %q", cat))
-		}
-		f.Categories = append(f.Categories, cat)
-	}
-	for _, a := range splitList(q.Get("agency")) {
-		id, err := uuid.Parse(a)
-		if err != nil {
-			add("agency", "must be agency ids, comma-separated")
-		}
-		f.AgencyIDs = append(f.AgencyIDs, id)
-	}
+	f.Categories = categoryList(q, "category", add)
+	f.AgencyIDs = agencyList(q, "agency", add)
 	if v := q.Get("cell"); v != "" {
 		cell, err := hexgrid.Parse(v)
 		if err != nil || cell.Resolution() > hexgrid.StoreRes {
@@ -366,6 +356,32 @@ func parseBBox(v string) ([4]float64, string) {
 		return b, fmt.Sprintf("covers more than %d square degrees: narrow it", maxBBoxArea)
 	}
 	return b, ""
+}
+
+// categoryList reads the comma-separated category codes of parameter
+// name, telling add about unknown ones.
+func categoryList(q url.Values, name string, add func(field, msg string)) []string {
+	cats := splitList(q.Get(name))
+	for _, c := range cats {
+		if _, ok := intel.CategoryByCode(c); !ok {
+			add(name, fmt.Sprintf("unknown category %q", c))
+		}
+	}
+	return cats
+}
+
+// agencyList reads the comma-separated agency ids of parameter name,
+// telling add when one is not an id.
+func agencyList(q url.Values, name string, add func(field, msg string)) []uuid.UUID {
+	var ids []uuid.UUID
+	for _, a := range splitList(q.Get(name)) {
+		id, err := uuid.Parse(a)
+		if err != nil {
+			add(name, "must be agency ids, comma-separated")
+		}
+		ids = append(ids, id)
+	}
+	return ids
 }
 
 func splitList(v string) []string {
