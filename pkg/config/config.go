@@ -47,6 +47,8 @@ type Config struct {
 	BulkLimit         int64
 	BulkConcurrency   int
 	MinCellReports    int
+	PublishedMaxRes   int
+	PublishedBudget   int
 	MaxCells          int
 	TileURL           string
 	TileAttribution   string
@@ -97,7 +99,9 @@ func (c *Config) Variables() []Variable {
 		{"HEXWATCH_SHUTDOWN_TIMEOUT", "shutdown-timeout", "30s", "time in-flight requests get to finish on SIGINT/SIGTERM", HTTP, (*durationValue)(&c.ShutdownTimeout)},
 		{"HEXWATCH_BULK_LIMIT", "bulk-limit", "1GiB", "largest bulk upload accepted (413 beyond)", HTTP, (*bytesValue)(&c.BulkLimit)},
 		{"HEXWATCH_BULK_CONCURRENCY", "bulk-concurrency", "2", "bulk uploads processed at once; more wait for a slot, then get 503", HTTP, (*intValue)(&c.BulkConcurrency)},
-		{"HEXWATCH_MIN_CELL_REPORTS", "min-cell-reports", "5", "hotspot cells backed by fewer reports are hidden from callers who may not read raw reports", HTTP, (*intValue)(&c.MinCellReports)},
+		{"HEXWATCH_MIN_CELL_REPORTS", "min-cell-reports", "5", "the published view (callers who may not read raw reports) shows a cell or a split only with at least this many counted reports of other agencies", HTTP, (*intValue)(&c.MinCellReports)},
+		{"HEXWATCH_PUBLISHED_MAX_RES", "published-max-res", "8", "finest H3 resolution of the published view (6 to 10)", HTTP, (*intValue)(&c.PublishedMaxRes)},
+		{"HEXWATCH_PUBLISHED_BUDGET", "published-budget", "200", "distinct parameter sets a published-view caller may ask for per cell (or for the map, or snapshots) per day; 429 beyond", HTTP, (*intValue)(&c.PublishedBudget)},
 		{"HEXWATCH_MAX_CELLS", "max-cells", "30000", "largest number of cells one hotspot answer may hold (400 beyond: narrow the request)", HTTP, (*intValue)(&c.MaxCells)},
 		{"HEXWATCH_TILE_URL", "tile-url", "https://tile.openstreetmap.org/{z}/{x}/{y}.png", "basemap tile URL template of the map, or none for a plain background", HTTP, (*stringValue)(&c.TileURL)},
 		{"HEXWATCH_TILE_ATTRIBUTION", "tile-attribution", "© OpenStreetMap contributors", "attribution shown with the basemap", HTTP, (*stringValue)(&c.TileAttribution)},
@@ -172,6 +176,12 @@ func (c Config) validate(scopes []Scope) error {
 	if inScope(HTTP, scopes) {
 		if c.MinCellReports < 1 || c.MaxCells < 1 {
 			errs = append(errs, errors.New("HEXWATCH_MIN_CELL_REPORTS and HEXWATCH_MAX_CELLS must be at least 1"))
+		}
+		if c.PublishedMaxRes < 6 || c.PublishedMaxRes > 10 {
+			errs = append(errs, errors.New("HEXWATCH_PUBLISHED_MAX_RES must be from 6 to 10"))
+		}
+		if c.PublishedBudget < 1 {
+			errs = append(errs, errors.New("HEXWATCH_PUBLISHED_BUDGET must be at least 1"))
 		}
 		if c.BulkConcurrency < 1 {
 			errs = append(errs, errors.New("HEXWATCH_BULK_CONCURRENCY must be at least 1"))

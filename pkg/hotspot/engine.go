@@ -25,6 +25,9 @@ type Fact struct {
 	Grading    intel.Grading
 	// Sensitive is true for OFFICIAL-SENSITIVE reports.
 	Sensitive bool
+	// Key is the report's record key for the cell-key perturbation of the
+	// published view.
+	Key uint32
 }
 
 // Agency is a reporting agency, as hotspot explanations name it.
@@ -37,12 +40,14 @@ type Agency struct {
 // fact is a Fact packed for the scoring loop.
 type fact struct {
 	at     int64   // observed_at, µs since the epoch
+	week   int64   // the start of the week of at (Monday, Europe/London), µs
 	w      float64 // harm × q
 	cat    uint8
 	source uint8
 	assess uint8 // 1 (A) to 5 (E)
 	agency uint16
 	sens   bool
+	key    uint32
 	idx    [nRes]int32 // study-cell index at each resolution, -1 outside
 	id     uuid.UUID
 }
@@ -232,7 +237,7 @@ func (e *Engine) pack(f Fact) (fact, error) {
 	p := fact{
 		at: f.ObservedAt.UnixMicro(), w: intel.Categories[cat].Weight * f.Grading.Confidence(),
 		cat: cat, source: uint8(f.Grading.Source), assess: uint8(intel.AssessmentRank(f.Grading.Assessment)),
-		agency: ag, sens: f.Sensitive, id: f.ID,
+		agency: ag, sens: f.Sensitive, id: f.ID, key: f.Key, week: WeekStart(f.ObservedAt).UnixMicro(),
 	}
 	for i, st := range e.studies {
 		p.idx[i] = -1

@@ -204,31 +204,6 @@ func clustered(t *testing.T, e *Engine) {
 	apply(t, e, facts...)
 }
 
-func TestSuppressionOnlyHidesCells(t *testing.T) {
-	e := testEngine(t)
-	clustered(t, e)
-	p := Params{AsOf: asOf}.Defaults(asOf)
-	all := e.Hotspots(p)
-	p.MinReports = 5
-	shown := e.Hotspots(p)
-	if len(shown.Cells) == 0 || len(shown.Cells) >= len(all.Cells) {
-		t.Fatalf("suppression showed %d of %d cells", len(shown.Cells), len(all.Cells))
-	}
-	byCell := map[hexgrid.Cell]Cell{}
-	for _, c := range all.Cells {
-		byCell[c.Cell] = c
-	}
-	for _, c := range shown.Cells {
-		if c.Reports < 5 {
-			t.Errorf("cell %s shown with %d reports", c.Cell, c.Reports)
-		}
-		a := byCell[c.Cell]
-		if a.Score != c.Score || a.Rank != c.Rank || a.GiZ != c.GiZ || a.Trend != c.Trend || a.Confidence != c.Confidence {
-			t.Errorf("cell %s: suppressed view %+v differs from the full one %+v", c.Cell, c, a)
-		}
-	}
-}
-
 func TestHotClusterIsSignificantAndExplained(t *testing.T) {
 	e := testEngine(t)
 	clustered(t, e)

@@ -74,7 +74,7 @@ func (e *Engine) Explain(p Params, c hexgrid.Cell) (*Explanation, error) {
 		return nil, ErrUnknownCell
 	}
 	all := p
-	all.MinReports, all.BBox = 0, nil
+	all.BBox = nil
 	res := e.Hotspots(all)
 
 	ex := &Explanation{Cell: Cell{Cell: c, Categories: map[string]int{}}, ByCategory: map[string]float64{},

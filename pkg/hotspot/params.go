@@ -32,9 +32,8 @@ type Params struct {
 	FDR bool
 	// Period is the length of the periods of the trend analysis.
 	Period time.Duration
-	// MinReports hides cells backed by fewer distinct reports (small-cell
-	// suppression); 0 hides none.
-	MinReports int
+	// Release, when set, makes the answer a published view.
+	Release *Release
 }
 
 // The defaults.

@@ -44,9 +44,14 @@ type acc struct {
 	reports  int
 	cats     [16]int32
 	agencies []uint16
+	agencyN  []int32 // reports of each of agencies
 	last     int64
 	periods  []float64
 	sens     bool
+	// key and catKey are the cell keys of the cell's reports and of each
+	// category's (sums of record keys mod 2^32).
+	key    uint32
+	catKey [16]uint32
 }
 
 // filter is Params compiled for the scoring loop.
@@ -60,6 +65,10 @@ type filter struct {
 	rate       float64 // ln 2 / half-life in µs: decay is exp(-rate·age)
 	periodMic  int64
 	periods    int
+	// weekly counts a fact at the start of its week, once the week that
+	// holds asOf has begun (the published view): curWeek is that week's start.
+	weekly  bool
+	curWeek int64
 }
 
 func (e *Engine) compile(p Params) filter {
@@ -84,11 +93,33 @@ func (e *Engine) compile(p Params) filter {
 			}
 		}
 	}
+	if r := p.Release; r != nil {
+		f.weekly, f.curWeek = true, WeekStart(p.AsOf).UnixMicro()
+		if i, ok := e.agencyIdx[r.Exclude]; ok {
+			if f.agencyMask == nil {
+				f.agencyMask = make([]bool, len(e.agencies))
+				for j := range f.agencyMask {
+					f.agencyMask[j] = true
+				}
+			}
+			f.agencyMask[i] = false
+		}
+	}
 	return f
 }
 
+// time is when fact x counts: when it was observed, or in the published
+// view the start of its week.
+func (f *filter) time(x *fact) int64 {
+	if f.weekly {
+		return x.week
+	}
+	return x.at
+}
+
 func (f *filter) keep(x *fact) bool {
-	return x.at >= f.from && x.at <= f.asOf && f.catMask&(1<<x.cat) != 0 &&
+	t := f.time(x)
+	return t >= f.from && t <= f.asOf && (!f.weekly || x.week < f.curWeek) && f.catMask&(1<<x.cat) != 0 &&
 		(f.agencyMask == nil || f.agencyMask[x.agency]) && x.source <= f.minSource && x.assess <= f.minAssess &&
 		x.idx[f.resIdx] >= 0
 }
@@ -110,6 +141,11 @@ func (e *Engine) Hotspots(p Params) *Result {
 	n := len(st.cells)
 
 	accs := e.accumulate(&f, n)
+	if r := p.Release; r != nil {
+		// Hidden cells take no part in any published figure: Gi*, trends
+		// and ranks are those of the shown cells alone.
+		accs = slices.DeleteFunc(accs, func(a acc) bool { return !r.shows(&a) })
+	}
 
 	nb := e.neighbours(st, p.K)
 	x := make([]float64, n)
@@ -147,16 +183,24 @@ func (e *Engine) Hotspots(p Params) *Result {
 	for i := range order {
 		order[i] = int32(i)
 	}
-	slices.SortFunc(order, func(i, j int32) int {
-		a, b := &accs[i], &accs[j]
-		return cmp.Or(cmp.Compare(b.score, a.score), cmp.Compare(st.cells[a.idx], st.cells[b.idx]))
-	})
+	var pub []figures
+	if p.Release != nil {
+		pub = published(accs)
+		// The published view ranks by published figures only.
+		slices.SortFunc(order, func(i, j int32) int {
+			a, b := &pub[i], &pub[j]
+			return cmp.Or(cmp.Compare(b.score, a.score), cmp.Compare(b.reports, a.reports),
+				cmp.Compare(st.cells[accs[i].idx], st.cells[accs[j].idx]))
+		})
+	} else {
+		slices.SortFunc(order, func(i, j int32) int {
+			a, b := &accs[i], &accs[j]
+			return cmp.Or(cmp.Compare(b.score, a.score), cmp.Compare(st.cells[a.idx], st.cells[b.idx]))
+		})
+	}
 	res := &Result{Params: p, StudyCells: n, Version: e.version, Cells: make([]Cell, 0, len(accs))}
 	for rank, i := range order {
 		a := &accs[i]
-		if a.reports < p.MinReports {
-			continue
-		}
 		c := st.cells[a.idx]
 		if p.BBox != nil {
 			if center, err := c.Center(); err != nil || !p.BBox.Contains(center) {
@@ -178,6 +222,10 @@ func (e *Engine) Hotspots(p Params) *Result {
 			if cnt > 0 {
 				out.Categories[intel.Categories[ci].Code] = int(cnt)
 			}
+		}
+		if pub != nil {
+			out.Score, out.Reports, out.GiZ, out.GiP = pub[i].score, pub[i].reports, 0, 0
+			out.Categories = a.publishedCategories(p.Release.K)
 		}
 		res.Cells = append(res.Cells, out)
 	}
@@ -220,13 +268,13 @@ func (e *Engine) accumulate(f *filter, n int) []acc {
 			m := &out[slot[a.idx]-1]
 			m.score += a.score
 			m.reports += a.reports
+			m.key += a.key
 			for i, c := range a.cats {
 				m.cats[i] += c
+				m.catKey[i] += a.catKey[i]
 			}
-			for _, ag := range a.agencies {
-				if !slices.Contains(m.agencies, ag) {
-					m.agencies = append(m.agencies, ag)
-				}
+			for j, ag := range a.agencies {
+				m.countAgency(ag, a.agencyN[j])
 			}
 			m.last = max(m.last, a.last)
 			m.sens = m.sens || a.sens
@@ -236,6 +284,16 @@ func (e *Engine) accumulate(f *filter, n int) []acc {
 		}
 	}
 	return out
+}
+
+// countAgency adds n reports of agency ag.
+func (a *acc) countAgency(ag uint16, n int32) {
+	if j := slices.Index(a.agencies, ag); j >= 0 {
+		a.agencyN[j] += n
+		return
+	}
+	a.agencies = append(a.agencies, ag)
+	a.agencyN = append(a.agencyN, n)
 }
 
 // share is part p of parts equal parts of the total facts in blocks.
@@ -266,15 +324,16 @@ func (e *Engine) accumulateRange(f *filter, n int, blocks [][]fact) []acc {
 				slot[ci] = int32(len(accs))
 			}
 			a := &accs[slot[ci]-1]
-			a.score += x.w * f.decay(x.at)
+			t := f.time(x)
+			a.score += x.w * f.decay(t)
 			a.reports++
 			a.cats[x.cat]++
-			if !slices.Contains(a.agencies, x.agency) {
-				a.agencies = append(a.agencies, x.agency)
-			}
-			a.last = max(a.last, x.at)
+			a.key += x.key
+			a.catKey[x.cat] += x.key
+			a.countAgency(x.agency, 1)
+			a.last = max(a.last, t)
 			a.sens = a.sens || x.sens
-			if per := f.periods - 1 - int((f.asOf-x.at)/f.periodMic); per >= 0 {
+			if per := f.periods - 1 - int((f.asOf-t)/f.periodMic); per >= 0 {
 				a.periods[per] += x.w
 			}
 		}

@@ -110,10 +110,12 @@ var access = []accessRule{
 	}, notFoundForOtherAgency},
 	{"GET /api/v1/map-config", everyone, http.StatusOK, nil, nil},
 	{"GET /api/v1/hotspots", viewers, http.StatusOK, nil, nil},
-	// A cell of five reports: enough for a partner to see it.
+	// A cell of five reports of each agency, a fortnight old: each partner
+	// sees the other's five, a chair five outside the largest agency.
 	{"GET /api/v1/hotspots/:cell", viewers, http.StatusOK, func(f *fixture) (string, any) {
 		for range 5 {
-			f.report()
+			f.reportOf(f.agencyA, 14)
+			f.reportOf(f.agencyB, 14)
 		}
 		return "/api/v1/hotspots/" + fixtureCell(8), nil
 	}, nil},
@@ -135,6 +137,7 @@ var access = []accessRule{
 		return "/api/v1/snapshots/" + f.snapshot(), nil
 	}, nil},
 	{"GET /api/v1/review", adminOnly, http.StatusOK, nil, nil},
+	{"GET /api/v1/disclosure", adminOnly, http.StatusOK, nil, nil},
 	{"POST /api/v1/reports/:id/retain", adminOnly, http.StatusOK, func(f *fixture) (string, any) {
 		return reportPath(f.report()) + "/retain", map[string]string{"reason": "linked to an open investigation", "review_at": time.Now().AddDate(1, 0, 0).Format(time.DateOnly)}
 	}, nil},

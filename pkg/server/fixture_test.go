@@ -235,10 +235,18 @@ func fixtureCell(res int) string {
 	return c.String()
 }
 
-// report stores a report of agency A and returns its id.
+// report stores a report of agency A, observed yesterday, and returns its id.
 func (f *fixture) report() string {
 	f.t.Helper()
-	b, _ := json.Marshal(submission("fixture-" + uuid.NewString()))
+	return f.reportOf(f.agencyA, 1)
+}
+
+// reportOf stores a report of agency ag observed daysAgo, and returns its id.
+func (f *fixture) reportOf(ag store.Agency, daysAgo int) string {
+	f.t.Helper()
+	m := submission("fixture-" + uuid.NewString())
+	m["observed_at"] = time.Now().AddDate(0, 0, -daysAgo).UTC().Format(time.RFC3339)
+	b, _ := json.Marshal(m)
 	sub, errs := intel.DecodeSubmission(b)
 	if errs != nil {
 		f.t.Fatal(errs)
@@ -247,7 +255,7 @@ func (f *fixture) report() string {
 	if verr != nil {
 		f.t.Fatal(verr)
 	}
-	r.ID, r.AgencyID = uuid.Must(uuid.NewV7()), f.agencyA.ID
+	r.ID, r.AgencyID = uuid.Must(uuid.NewV7()), ag.ID
 	if _, err := f.db.InsertReports(context.Background(), []intel.Report{r}, store.AuditEvent{Action: store.ActionCollect, Actor: "test"}); err != nil {
 		f.t.Fatal(err)
 	}

@@ -34,13 +34,14 @@ type cellGeo struct {
 
 const geoCacheCells = 400000
 
-// categoryOrder orders the categories of a cell's properties.
+// categoryOrder orders the categories of a cell's properties; the
+// published view's merged small categories come last.
 var categoryOrder = func() []string {
-	out := make([]string, len(intel.Categories))
+	out := make([]string, len(intel.Categories), len(intel.Categories)+1)
 	for i, c := range intel.Categories {
 		out[i] = c.Code
 	}
-	return out
+	return append(out, hotspot.Other)
 }()
 
 // cell returns the cell's polygon coordinates and nearest place as JSON.
@@ -106,8 +107,17 @@ type paramsJSON struct {
 	BBox          []float64   `json:"bbox,omitempty"`
 	FDR           bool        `json:"fdr"`
 	Period        string      `json:"period"`
-	MinReports    int         `json:"min_reports"`
+	// View is viewPublished or viewFull; MinReports is the published
+	// view's K (0 in the full view).
+	View       string `json:"view"`
+	MinReports int    `json:"min_reports"`
 }
+
+// The views of hotspot answers and snapshots.
+const (
+	viewPublished = "published"
+	viewFull      = "full"
+)
 
 func duration(d time.Duration) string {
 	if d%(24*time.Hour) == 0 {
@@ -120,7 +130,10 @@ func paramsOf(p hotspot.Params) paramsJSON {
 	out := paramsJSON{
 		Res: p.Res, AsOf: p.AsOf.Format(time.RFC3339), From: p.From.Format(time.RFC3339), HalfLife: duration(p.HalfLife),
 		Categories: nonNil(p.Categories), Agencies: p.Agencies, MinSource: p.MinSource, MinAssessment: p.MinAssessment,
-		K: p.K, FDR: p.FDR, Period: duration(p.Period), MinReports: p.MinReports,
+		K: p.K, FDR: p.FDR, Period: duration(p.Period), View: viewFull,
+	}
+	if p.Release != nil {
+		out.View, out.MinReports = viewPublished, p.Release.K
 	}
 	if out.Agencies == nil {
 		out.Agencies = []uuid.UUID{}
@@ -141,15 +154,20 @@ type cellJSON struct {
 	Categories map[string]int `json:"categories"`
 	LastSeen   *string        `json:"last_seen"`
 	Rank       int            `json:"rank"`
-	GiZ        float64        `json:"gi_z"`
-	GiP        float64        `json:"gi_p"`
-	Confidence int            `json:"confidence"`
-	Trend      string         `json:"trend"`
+	// GiZ and GiP are not published.
+	GiZ        *float64 `json:"gi_z,omitempty"`
+	GiP        *float64 `json:"gi_p,omitempty"`
+	Confidence int      `json:"confidence"`
+	Trend      string   `json:"trend"`
 }
 
-func cellOf(c hotspot.Cell, place string) cellJSON {
+func cellOf(c hotspot.Cell, place string, published bool) cellJSON {
 	out := cellJSON{Cell: c.Cell.String(), Place: place, Score: c.Score, Reports: c.Reports, Agencies: c.Agencies, Categories: c.Categories,
-		Rank: c.Rank, GiZ: finite(c.GiZ), GiP: finite(c.GiP), Confidence: c.Confidence, Trend: c.Trend}
+		Rank: c.Rank, Confidence: c.Confidence, Trend: c.Trend}
+	if !published {
+		z, p := finite(c.GiZ), finite(c.GiP)
+		out.GiZ, out.GiP = &z, &p
+	}
 	if out.Categories == nil {
 		out.Categories = map[string]int{}
 	}
@@ -225,10 +243,12 @@ func (g *geoWriter) hotspots(res *hotspot.Result, now time.Time) ([]byte, error)
 		b = c.LastSeen.AppendFormat(b, time.RFC3339)
 		b = append(b, `","rank":`...)
 		b = strconv.AppendInt(b, int64(c.Rank), 10)
-		b = append(b, `,"gi_z":`...)
-		b = strconv.AppendFloat(b, finite(c.GiZ), 'g', -1, 64)
-		b = append(b, `,"gi_p":`...)
-		b = strconv.AppendFloat(b, finite(c.GiP), 'g', -1, 64)
+		if res.Params.Release == nil {
+			b = append(b, `,"gi_z":`...)
+			b = strconv.AppendFloat(b, finite(c.GiZ), 'g', -1, 64)
+			b = append(b, `,"gi_p":`...)
+			b = strconv.AppendFloat(b, finite(c.GiP), 'g', -1, 64)
+		}
 		b = append(b, `,"confidence":`...)
 		b = strconv.AppendInt(b, int64(c.Confidence), 10)
 		b = append(b, `,"trend":"`...)

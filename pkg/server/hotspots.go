@@ -21,7 +21,6 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/paulmach/orb"
 
-	"github.com/hexwatch/hexwatch/pkg/auth"
 	"github.com/hexwatch/hexwatch/pkg/config"
 	"github.com/hexwatch/hexwatch/pkg/hexgrid"
 	"github.com/hexwatch/hexwatch/pkg/hotspot"
@@ -108,7 +107,7 @@ func (s *Server) apply(ctx context.Context, changes []store.ReportChange) error 
 		}
 		out[i] = hotspot.Change{Live: ch.Live, Fact: hotspot.Fact{
 			ID: ch.ID, Cell: ch.Cell, ObservedAt: ch.ObservedAt, Category: ch.Category, AgencyID: ch.AgencyID, Grading: ch.Grading,
-			Sensitive: ch.Sensitive,
+			Sensitive: ch.Sensitive, Key: ch.Key,
 		}}
 		version = max(version, ch.Seq)
 	}
@@ -221,15 +220,20 @@ func parseHotspotParams(q url.Values, now time.Time, retention time.Duration) (h
 	return p, nil
 }
 
-// hotspotQuery parses the request's parameters, applies the caller's
-// suppression and brings the engine up to date.
+// hotspotQuery parses the request's parameters, makes the answer the
+// published view for a caller who may not read raw reports, and brings
+// the engine up to date.
 func (s *Server) hotspotQuery(c echo.Context) (hotspot.Params, error) {
-	p, err := parseHotspotParams(c.QueryParams(), time.Now(), s.cfg.Retention)
+	now := time.Now()
+	p, err := parseHotspotParams(c.QueryParams(), now, s.cfg.Retention)
 	if err != nil {
 		return p, err
 	}
-	if !principal(c).Can(auth.ReadAllReports) {
-		p.MinReports = s.cfg.MinCellReports
+	if r := s.release(principal(c)); r != nil {
+		if errs := publishedParams(c.QueryParams(), &p, s.cfg.PublishedMaxRes, now); errs != nil {
+			return p, badRequest("the published view answers a fixed menu of parameters", errs...)
+		}
+		p.Release = r
 	}
 	return p, s.Sync(c.Request().Context())
 }
@@ -237,8 +241,11 @@ func (s *Server) hotspotQuery(c echo.Context) (hotspot.Params, error) {
 // etag names a result by the data version and every parameter used.
 func etag(version int64, p hotspot.Params, extra string) string {
 	h := sha256.New()
-	fmt.Fprintf(h, "%d|%s|%s|%s|%s|%v|%v|%d|%s|%d|%v|%s|%d|%s", version, p.AsOf.Format(time.RFC3339Nano), p.From.Format(time.RFC3339Nano),
-		p.HalfLife, p.Categories, p.Agencies, p.MinSource, p.Res, p.MinAssessment, p.K, p.FDR, p.Period, p.MinReports, extra)
+	fmt.Fprintf(h, "%d|%s|%s|%s|%s|%v|%v|%d|%s|%d|%v|%s|%s", version, p.AsOf.Format(time.RFC3339Nano), p.From.Format(time.RFC3339Nano),
+		p.HalfLife, p.Categories, p.Agencies, p.MinSource, p.Res, p.MinAssessment, p.K, p.FDR, p.Period, extra)
+	if r := p.Release; r != nil {
+		fmt.Fprintf(h, "|release %s %d %v", r.Exclude, r.K, r.Dominance)
+	}
 	if p.BBox != nil {
 		fmt.Fprintf(h, "|%v", *p.BBox)
 	}
@@ -248,6 +255,9 @@ func etag(version int64, p hotspot.Params, extra string) string {
 func (s *Server) listHotspots(c echo.Context) error {
 	p, err := s.hotspotQuery(c)
 	if err != nil {
+		return err
+	}
+	if err := s.spendQuery(c, scopeMap, p); err != nil {
 		return err
 	}
 	tag := etag(s.engine.Version(), p, "")
@@ -322,6 +332,7 @@ func (rc *renderCache) put(k string, b []byte) {
 
 // cellExplanation is the JSON answer of /api/v1/hotspots/{cell}.
 type cellExplanation struct {
+	View         string             `json:"view"`
 	Cell         string             `json:"cell"`
 	Parameters   paramsJSON         `json:"parameters"`
 	DataVersion  int64              `json:"data_version"`
@@ -382,6 +393,9 @@ func (s *Server) getHotspotCell(c echo.Context) error {
 	if cell.Resolution() != p.Res {
 		return badRequest("", FieldError{Field: "res", Message: fmt.Sprintf("the cell is at resolution %d", cell.Resolution())})
 	}
+	if p.Release != nil {
+		return s.explainPublished(c, p, cell)
+	}
 	ex, err := s.engine.Explain(p, cell)
 	if errors.Is(err, hotspot.ErrUnknownCell) {
 		return store.ErrNotFound
@@ -389,16 +403,12 @@ func (s *Server) getHotspotCell(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if ex.Cell.Reports < p.MinReports {
-		// A suppressed cell does not exist for this caller.
-		return store.ErrNotFound
-	}
 	place, err := s.geo.place(cell)
 	if err != nil {
 		return err
 	}
 	out := cellExplanation{
-		Cell: cell.String(), Parameters: paramsOf(p), DataVersion: s.engine.Version(), Hotspot: cellOf(ex.Cell, place),
+		View: viewFull, Cell: cell.String(), Parameters: paramsOf(p), DataVersion: s.engine.Version(), Hotspot: cellOf(ex.Cell, place, false),
 		TrendInWords: trendWords[ex.Cell.Trend], ByCategory: ex.ByCategory, ByAgencyKind: ex.ByAgencyKind,
 		ByGrading: ex.ByGrading, ByAge: ex.ByAge, Links: map[string]string{},
 	}
@@ -409,16 +419,66 @@ func (s *Server) getHotspotCell(c echo.Context) error {
 		out.Agencies = append(out.Agencies, agencyShareJSON{Agency: a.Agency.Name, Kind: a.Agency.Kind, Reports: a.Reports, Score: a.Score})
 	}
 	for _, n := range ex.Neighbours {
-		if n.Reports >= p.MinReports || n.Reports == 0 {
-			out.Neighbours = append(out.Neighbours, neighbourJSON{Cell: n.Cell.String(), Reports: n.Reports, Score: n.Score})
-		} else {
-			// Suppressed neighbours show neither their count nor their score.
-			out.Neighbours = append(out.Neighbours, neighbourJSON{Cell: n.Cell.String()})
-		}
+		out.Neighbours = append(out.Neighbours, neighbourJSON{Cell: n.Cell.String(), Reports: n.Reports, Score: n.Score})
 	}
-	if principal(c).Can(auth.ReadAllReports) {
-		out.Links["reports"] = "/api/v1/reports?status=live&cell=" + cell.String() + "&from=" + url.QueryEscape(p.From.Format(time.RFC3339)) +
-			"&to=" + url.QueryEscape(p.AsOf.Add(time.Second).Format(time.RFC3339))
+	out.Links["reports"] = "/api/v1/reports?status=live&cell=" + cell.String() + "&from=" + url.QueryEscape(p.From.Format(time.RFC3339)) +
+		"&to=" + url.QueryEscape(p.AsOf.Add(time.Second).Format(time.RFC3339))
+	return c.JSON(http.StatusOK, out)
+}
+
+// publishedExplanation is the answer of /api/v1/hotspots/{cell} in the
+// published view: counts, never scores, of the splits that hold K reports.
+type publishedExplanation struct {
+	View         string             `json:"view"`
+	Cell         string             `json:"cell"`
+	Parameters   paramsJSON         `json:"parameters"`
+	DataVersion  int64              `json:"data_version"`
+	Hotspot      cellJSON           `json:"hotspot"`
+	TrendInWords string             `json:"trend_in_words"`
+	ByCategory   map[string]int     `json:"by_category"`
+	ByAgencyKind map[string]int     `json:"by_agency_kind"`
+	ByGrading    map[string]int     `json:"by_grading"`
+	ByAge        []hotspot.Count    `json:"by_age"`
+	Periods      []hotspot.Count    `json:"periods"`
+	Neighbours   []publishedNbrJSON `json:"neighbours"`
+}
+
+// publishedNbrJSON is a cell of the ring: a hidden one has no figures.
+type publishedNbrJSON struct {
+	Cell    string   `json:"cell"`
+	Shown   bool     `json:"shown"`
+	Reports *int     `json:"reports,omitempty"`
+	Score   *float64 `json:"score,omitempty"`
+}
+
+func (s *Server) explainPublished(c echo.Context, p hotspot.Params, cell hexgrid.Cell) error {
+	if err := s.spendQuery(c, cell.String(), p); err != nil {
+		return err
+	}
+	ex, err := s.engine.ExplainPublished(p, cell)
+	if errors.Is(err, hotspot.ErrUnknownCell) || errors.Is(err, hotspot.ErrHidden) {
+		// A hidden cell does not exist for this caller.
+		return store.ErrNotFound
+	}
+	if err != nil {
+		return err
+	}
+	place, err := s.geo.place(cell)
+	if err != nil {
+		return err
+	}
+	out := publishedExplanation{
+		View: viewPublished, Cell: cell.String(), Parameters: paramsOf(p), DataVersion: s.engine.Version(),
+		Hotspot: cellOf(ex.Cell, place, true), TrendInWords: trendWords[ex.Cell.Trend], ByCategory: ex.ByCategory,
+		ByAgencyKind: ex.ByAgencyKind, ByGrading: ex.ByGrading, ByAge: ex.ByAge, Periods: ex.Periods,
+		Neighbours: []publishedNbrJSON{},
+	}
+	for _, n := range ex.Neighbours {
+		nb := publishedNbrJSON{Cell: n.Cell.String(), Shown: n.Shown}
+		if n.Shown {
+			nb.Reports, nb.Score = &n.Reports, &n.Score
+		}
+		out.Neighbours = append(out.Neighbours, nb)
 	}
 	return c.JSON(http.StatusOK, out)
 }

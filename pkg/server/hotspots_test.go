@@ -190,48 +190,6 @@ func TestHotspotPolygonsAreH3AndRFC7946(t *testing.T) {
 	}
 }
 
-func TestHotspotSuppressionForPartners(t *testing.T) {
-	f := newFixture(t)
-	loadDemo(t, f, 2000)
-	// One as_of for the three: the default moves with the minute.
-	q := "?res=9&as_of=" + url.QueryEscape(time.Now().UTC().Truncate(time.Minute).Format(time.RFC3339))
-	analyst, _ := f.hotspots("analyst", q)
-	partner, _ := f.hotspots("partner-key", q)
-	chair, _ := f.hotspots("chair", q)
-	if partner.Parameters.MinReports != 5 || analyst.Parameters.MinReports != 0 {
-		t.Fatalf("min_reports: partner %d, analyst %d", partner.Parameters.MinReports, analyst.Parameters.MinReports)
-	}
-	full := map[string]int{}
-	small := 0
-	for i, ft := range analyst.Features {
-		full[ft.ID] = i
-		if ft.Properties.Reports < 5 {
-			small++
-		}
-	}
-	if small == 0 || len(partner.Features) != len(analyst.Features)-small || len(chair.Features) != len(partner.Features) {
-		t.Fatalf("analyst %d cells (%d small), partner %d, chair %d", len(analyst.Features), small, len(partner.Features), len(chair.Features))
-	}
-	for _, ft := range partner.Features {
-		a := analyst.Features[full[ft.ID]].Properties
-		if ft.Properties != a {
-			t.Fatalf("cell %s: partner sees %+v, analyst %+v", ft.ID, ft.Properties, a)
-		}
-	}
-	// A suppressed cell does not exist for a partner, and explains itself to an analyst only.
-	for _, ft := range analyst.Features {
-		if ft.Properties.Reports < 5 {
-			if r := f.json("partner-key", http.MethodGet, "/api/v1/hotspots/"+ft.ID, nil); r.StatusCode != http.StatusNotFound {
-				t.Fatalf("partner asking for suppressed cell %s: got %d, want 404", ft.ID, r.StatusCode)
-			}
-			if r := f.json("analyst", http.MethodGet, "/api/v1/hotspots/"+ft.ID, nil); r.StatusCode != http.StatusOK {
-				t.Fatalf("analyst asking for cell %s: got %d", ft.ID, r.StatusCode)
-			}
-			break
-		}
-	}
-}
-
 func TestHotspotCellExplanation(t *testing.T) {
 	f := newFixture(t)
 	loadDemo(t, f, 2000)
@@ -285,9 +243,10 @@ func TestHotspotCellExplanation(t *testing.T) {
 	if len(reports.Features) != top.Properties.Reports {
 		t.Fatalf("the reports link lists %d reports, the cell has %d", len(reports.Features), top.Properties.Reports)
 	}
-	r = f.json("partner-key", http.MethodGet, "/api/v1/hotspots/"+top.ID, nil)
-	if r.StatusCode != http.StatusOK || strings.Contains(string(r.body), `"reports":"/api`) {
-		t.Fatalf("partner explanation: %d, links must not point at raw reports", r.StatusCode)
+	published, _ := f.hotspots("partner-key", "")
+	r = f.json("partner-key", http.MethodGet, "/api/v1/hotspots/"+published.Features[0].ID, nil)
+	if r.StatusCode != http.StatusOK || strings.Contains(string(r.body), `"/api/`) || !strings.Contains(string(r.body), `"view":"published"`) {
+		t.Fatalf("partner explanation: %d %s: a published view, with no link to raw reports", r.StatusCode, r.body)
 	}
 	for _, bad := range []string{"not-a-cell", "8a195da49ffffff"} {
 		if r := f.json("analyst", http.MethodGet, "/api/v1/hotspots/"+bad, nil); r.StatusCode != http.StatusNotFound {
@@ -303,7 +262,7 @@ func TestHotspotsReadYourWritesAndETag(t *testing.T) {
 	if tag == "" {
 		t.Fatal("no ETag")
 	}
-	fixed := "/api/v1/hotspots?res=10&as_of=" + url.QueryEscape(time.Now().UTC().Truncate(time.Minute).Format(time.RFC3339))
+	fixed := "/api/v1/hotspots?res=8"
 	req, _ := http.NewRequest(http.MethodGet, f.http.URL+fixed, nil)
 	req.Header.Set("Authorization", "Bearer "+f.callers["partner-key"].key)
 	before := f.json("partner-key", http.MethodGet, fixed, nil).Header.Get("ETag")
@@ -373,7 +332,7 @@ func TestRepeatedHotspotsAreGzipped(t *testing.T) {
 	f := newFixture(t)
 	loadDemo(t, f, 500)
 	get := func() *http.Response {
-		req, _ := http.NewRequest(http.MethodGet, f.http.URL+"/api/v1/hotspots?res=9&as_of=2026-11-01", nil)
+		req, _ := http.NewRequest(http.MethodGet, f.http.URL+"/api/v1/hotspots?res=8&as_of=2026-11-01", nil)
 		req.Header.Set("Authorization", "Bearer "+f.callers["partner-key"].key)
 		req.Header.Set("Accept-Encoding", "gzip")
 		resp, err := (&http.Transport{DisableCompression: true}).RoundTrip(req)

@@ -102,3 +102,13 @@ func (s *Server) problemFor(err error, c echo.Context) *Problem {
 		return newProblem(http.StatusInternalServerError, "")
 	}
 }
+
+// prefixed is errs with each field under prefix, for errors of a part of a
+// request body ("parameters.res").
+func prefixed(prefix string, errs []FieldError) []FieldError {
+	out := make([]FieldError, len(errs))
+	for i, fe := range errs {
+		out[i] = FieldError{Field: prefix + fe.Field, Message: fe.Message}
+	}
+	return out
+}

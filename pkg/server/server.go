@@ -134,6 +134,7 @@ func (s *Server) apiRoutes() []route {
 		{http.MethodPost, v1 + "/keys", auth.ManageIdentities, false, s.createKey},
 		{http.MethodDelete, v1 + "/keys/:id", auth.ManageIdentities, false, s.revokeKey},
 		{http.MethodGet, v1 + "/audit", auth.ReadAudit, false, s.listAudit},
+		{http.MethodGet, v1 + "/disclosure", auth.ReadAudit, false, s.getDisclosureReport},
 
 		{http.MethodGet, v1 + "/taxonomy", auth.ViewReference, false, s.getTaxonomy},
 		{http.MethodPost, v1 + "/reports", auth.SubmitReports, false, s.createReport},

@@ -13,6 +13,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
 
+	"github.com/hexwatch/hexwatch/pkg/auth"
 	"github.com/hexwatch/hexwatch/pkg/snapshot"
 	"github.com/hexwatch/hexwatch/pkg/store"
 )
@@ -22,6 +23,9 @@ type snapshotRequest struct {
 	MeetingDate string         `json:"meeting_date"`
 	Notes       string         `json:"notes"`
 	Parameters  map[string]any `json:"parameters"`
+	// View is "published" (the default) or "full" (exact figures, for
+	// readers of every report only).
+	View string `json:"view"`
 }
 
 // snapshotJSON is a snapshot's metadata and the links to its exports.
@@ -43,7 +47,8 @@ func snapshotOut(s store.Snapshot) snapshotJSON {
 }
 
 // createSnapshot freezes the hotspots of the parameters given. Snapshots
-// are for multi-agency meetings: small cells are always suppressed.
+// are for multi-agency meetings: they are published views unless a reader
+// of every report asks for exact figures.
 func (s *Server) createSnapshot(c echo.Context) error {
 	var req snapshotRequest
 	if err := decodeJSON(c, &req); err != nil {
@@ -74,17 +79,30 @@ func (s *Server) createSnapshot(c echo.Context) error {
 			q.Set(k, fmt.Sprint(v))
 		}
 	}
-	p, perr := parseHotspotParams(q, time.Now(), s.cfg.Retention)
+	now := time.Now()
+	pr := principal(c)
+	published := req.View != viewFull
+	switch {
+	case req.View != "" && req.View != viewFull && req.View != viewPublished:
+		errs = append(errs, FieldError{Field: "view", Message: "published (the default) or full"})
+	case !published && !pr.Can(auth.ReadAllReports):
+		errs = append(errs, FieldError{Field: "view", Message: "only readers of every report may freeze exact figures"})
+	}
+	p, perr := parseHotspotParams(q, now, s.cfg.Retention)
 	var prob *Problem
 	if errors.As(perr, &prob) {
-		for _, fe := range prob.Errors {
-			errs = append(errs, FieldError{Field: "parameters." + fe.Field, Message: fe.Message})
-		}
+		errs = append(errs, prefixed("parameters.", prob.Errors)...)
+	}
+	if published && perr == nil {
+		errs = append(errs, prefixed("parameters.", publishedParams(q, &p, s.cfg.PublishedMaxRes, now))...)
+		p.Release = s.snapshotRelease()
 	}
 	if errs != nil {
 		return badRequest("the snapshot request is not valid", errs...)
 	}
-	p.MinReports = s.cfg.MinCellReports
+	if err := s.spendQuery(c, scopeSnapshots, p); err != nil {
+		return err
+	}
 	if err := s.Sync(c.Request().Context()); err != nil {
 		return err
 	}
@@ -96,9 +114,8 @@ func (s *Server) createSnapshot(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	pr := principal(c)
-	now := time.Now().UTC().Truncate(time.Second)
-	content, err := snapshot.Freeze(res, params, snapshot.Meta{Title: req.Title, MeetingDate: meeting, Notes: req.Notes, CreatedBy: pr.Name, CreatedAt: now}, s.places)
+	made := now.UTC().Truncate(time.Second)
+	content, err := snapshot.Freeze(res, params, snapshot.Meta{Title: req.Title, MeetingDate: meeting, Notes: req.Notes, CreatedBy: pr.Name, CreatedAt: made}, s.places)
 	if err != nil {
 		return err
 	}
@@ -108,7 +125,7 @@ func (s *Server) createSnapshot(c echo.Context) error {
 	}
 	snap := store.Snapshot{ID: uuid.Must(uuid.NewV7()), Title: req.Title, MeetingDate: meeting, Res: p.Res,
 		Classification: content.Classification, DataVersion: res.Version, Cells: len(content.Cells), CreatedBy: pr.Name,
-		AgencyID: &pr.AgencyID, CreatedAt: now, Content: b, SHA256: sum}
+		AgencyID: &pr.AgencyID, CreatedAt: made, Content: b, SHA256: sum, Published: published}
 	if err := s.db.CreateSnapshot(c.Request().Context(), snap, s.event(c, store.ActionCombine)); err != nil {
 		return err
 	}
@@ -134,7 +151,7 @@ func (s *Server) listSnapshots(c echo.Context) error {
 	if fe != nil {
 		return badRequest("", *fe)
 	}
-	ss, err := s.db.Snapshots(c.Request().Context(), before, beforeID, limit)
+	ss, err := s.db.Snapshots(c.Request().Context(), before, beforeID, limit, !principal(c).Can(auth.ReadAllReports))
 	if err != nil {
 		return err
 	}
@@ -155,12 +172,22 @@ func (s *Server) loadSnapshot(c echo.Context) (store.Snapshot, snapshot.Content,
 	if err != nil {
 		return store.Snapshot{}, snapshot.Content{}, err
 	}
-	sn, err := s.db.Snapshot(c.Request().Context(), id)
+	sn, err := s.snapshot(c, id)
 	if err != nil {
 		return sn, snapshot.Content{}, err
 	}
 	content, err := snapshot.Decode(sn.Content)
 	return sn, content, err
+}
+
+// snapshot reads snapshot id, if the caller may see it: exact figures are
+// for readers of every report only; to anyone else they do not exist.
+func (s *Server) snapshot(c echo.Context, id uuid.UUID) (store.Snapshot, error) {
+	sn, err := s.db.Snapshot(c.Request().Context(), id)
+	if err == nil && !sn.Published && !principal(c).Can(auth.ReadAllReports) {
+		return store.Snapshot{}, store.ErrNotFound
+	}
+	return sn, err
 }
 
 func (s *Server) getSnapshot(c echo.Context) error {
@@ -188,7 +215,10 @@ func (s *Server) changes(c echo.Context, sn store.Snapshot, content snapshot.Con
 		if perr != nil {
 			return nil, other, badRequest("", FieldError{Field: "against", Message: "must be a snapshot id"})
 		}
-		other, err = s.db.Snapshot(c.Request().Context(), id)
+		other, err = s.snapshot(c, id)
+		if err == nil && other.Published != sn.Published {
+			return nil, other, badRequest("", FieldError{Field: "against", Message: "a published snapshot compares only with published ones, exact figures only with exact ones"})
+		}
 	} else {
 		other, err = s.db.PreviousSnapshot(c.Request().Context(), sn)
 	}

@@ -59,7 +59,7 @@ func TestSnapshotIsFrozenAndExported(t *testing.T) {
 	loadDemo(t, f, 3000)
 	r := f.json("chair", http.MethodPost, "/api/v1/snapshots", map[string]any{
 		"title": "Northern tasking group", "meeting_date": "2026-12-03", "notes": "Monthly review",
-		"parameters": map[string]any{"res": 8, "window": "180d", "categories": []string{"drug_supply", "cuckooing", "child_exploitation", "transport_hub"}},
+		"parameters": map[string]any{"res": 7, "window": "180d"},
 	})
 	var meta snapshotMeta
 	if err := json.Unmarshal(r.body, &meta); err != nil || r.StatusCode != http.StatusCreated || meta.Cells == 0 {
@@ -157,7 +157,7 @@ func TestSnapshotChanges(t *testing.T) {
 	f := newFixture(t)
 	create := func(title string) string {
 		r := f.json("analyst", http.MethodPost, "/api/v1/snapshots", map[string]any{"title": title, "meeting_date": "2026-12-03",
-			"parameters": map[string]any{"res": 9, "categories": "weapons"}})
+			"parameters": map[string]any{"res": 9, "categories": "weapons"}, "view": "full"})
 		var m snapshotMeta
 		json.Unmarshal(r.body, &m)
 		return m.ID
@@ -186,7 +186,7 @@ func TestSnapshotChanges(t *testing.T) {
 			Delta        float64
 		} `json:"changes"`
 	}
-	r := f.json("chair", http.MethodGet, "/api/v1/snapshots/"+second+"/changes", nil)
+	r := f.json("analyst", http.MethodGet, "/api/v1/snapshots/"+second+"/changes", nil)
 	if err := json.Unmarshal(r.body, &out); err != nil || out.Against != first {
 		t.Fatalf("changes: %d %s", r.StatusCode, r.body)
 	}
@@ -198,14 +198,20 @@ func TestSnapshotChanges(t *testing.T) {
 		t.Fatalf("changes: %+v, want the new place new and the old one rising", out.Changes)
 	}
 	// Against itself everything is steady.
-	r = f.json("chair", http.MethodGet, "/api/v1/snapshots/"+second+"/changes?against="+second, nil)
+	r = f.json("analyst", http.MethodGet, "/api/v1/snapshots/"+second+"/changes?against="+second, nil)
 	json.Unmarshal(r.body, &out)
 	for _, ch := range out.Changes {
 		if ch.Status != "steady" {
 			t.Fatalf("against itself: %+v", ch)
 		}
 	}
-	if r := f.json("chair", http.MethodGet, "/api/v1/snapshots/"+second+"/changes?against="+f.snapshot(), nil); r.StatusCode != http.StatusBadRequest {
-		t.Fatalf("against a snapshot of another resolution: got %d, want 400", r.StatusCode)
+	if r := f.json("analyst", http.MethodGet, "/api/v1/snapshots/"+second+"/changes?against="+f.snapshot(), nil); r.StatusCode != http.StatusBadRequest {
+		t.Fatalf("against a published snapshot of another resolution: got %d, want 400", r.StatusCode)
+	}
+	// Exact figures do not exist for a chair.
+	for _, path := range []string{second, second + "/changes", second + "/hotspots.csv?purpose=test"} {
+		if r := f.json("chair", http.MethodGet, "/api/v1/snapshots/"+path, nil); r.StatusCode != http.StatusNotFound {
+			t.Errorf("a chair asking for the full snapshot's %s: got %d, want 404", path, r.StatusCode)
+		}
 	}
 }

@@ -6,8 +6,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
 	"github.com/paulmach/orb/geojson"
+
+	"github.com/hexwatch/hexwatch/pkg/hotspot"
 )
 
 // securityHeaders sets the headers every answer carries: a strict content
@@ -54,6 +57,33 @@ type mapConfig struct {
 	DataFirst       *string          `json:"data_first"`
 	DataLast        *string          `json:"data_last"`
 	MinCellReports  int              `json:"min_cell_reports"`
+	// Published is the menu of the published view, for callers who get it.
+	Published *publishedMenu `json:"published,omitempty"`
+}
+
+// publishedMenu is what the published view answers: the page offers
+// nothing else.
+type publishedMenu struct {
+	Windows      []string `json:"windows"`
+	HalfLives    []string `json:"half_lives"`
+	Periods      []string `json:"periods"`
+	MaxRes       int      `json:"max_res"`
+	K            int      `json:"k"`
+	OneCategory  bool     `json:"one_category"`
+	ExcludesOwn  bool     `json:"excludes_own"`
+	MinReports   int      `json:"min_reports"`
+	Dominance    bool     `json:"dominance"`
+	LatestAsOf   string   `json:"latest_as_of"`
+	DailyBudget  int      `json:"daily_budget"`
+	Perturbation []int    `json:"perturbation"`
+}
+
+func durationList(ds []time.Duration) []string {
+	out := make([]string, len(ds))
+	for i, d := range ds {
+		out[i] = duration(d)
+	}
+	return out
 }
 
 func (s *Server) getMapConfig(c echo.Context) error {
@@ -65,7 +95,20 @@ func (s *Server) getMapConfig(c echo.Context) error {
 	if cfg.TileURL == "none" {
 		cfg.TileURL = ""
 	}
-	if first, last, ok := s.engine.Span(); ok {
+	first, last, ok := s.engine.Span()
+	if r := s.release(principal(c)); r != nil {
+		// The published view's time grid: weeks of data, up to today.
+		today := hotspot.DayStart(time.Now())
+		first, last = hotspot.WeekStart(first), today
+		cfg.Published = &publishedMenu{Windows: durationList(hotspot.PublishedWindows), HalfLives: durationList(hotspot.PublishedHalfLives),
+			Periods: durationList(hotspot.PublishedPeriods), MaxRes: s.cfg.PublishedMaxRes, K: hotspot.PublishedK, OneCategory: true,
+			ExcludesOwn: r.Exclude != uuid.Nil, MinReports: r.K, Dominance: r.Dominance, LatestAsOf: today.Format(time.DateOnly),
+			DailyBudget: s.cfg.PublishedBudget}
+		for _, row := range hotspot.Perturbation {
+			cfg.Published.Perturbation = append(cfg.Published.Perturbation, row.Change)
+		}
+	}
+	if ok {
 		f, l := first.Format(time.RFC3339), last.Format(time.RFC3339)
 		cfg.DataFirst, cfg.DataLast = &f, &l
 	}

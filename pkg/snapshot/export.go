@@ -27,7 +27,10 @@ func GeoJSON(c Content, id, sum string) ([]byte, error) {
 		f.Properties = geojson.Properties{
 			"cell": cell.Cell, "rank": cell.Rank, "score": cell.Score, "reports": cell.Reports, "agencies": cell.Agencies,
 			"categories": cell.Categories, "top_categories": strings.Join(topCategories(cell.Categories, 3), "; "), "last_seen": cell.LastSeen,
-			"gi_z": cell.GiZ, "gi_p": cell.GiP, "confidence": cell.Confidence, "trend": cell.Trend, "place": cell.Place,
+			"confidence": cell.Confidence, "trend": cell.Trend, "place": cell.Place,
+		}
+		if cell.GiZ != nil {
+			f.Properties["gi_z"], f.Properties["gi_p"] = *cell.GiZ, *cell.GiP
 		}
 		fc.Append(f)
 	}

@@ -21,8 +21,8 @@ type Cell struct {
 	Agencies   int            `json:"agencies"`
 	Categories map[string]int `json:"categories"`
 	LastSeen   string         `json:"last_seen"`
-	GiZ        float64        `json:"gi_z"`
-	GiP        float64        `json:"gi_p"`
+	GiZ        *float64       `json:"gi_z,omitempty"` // not in published snapshots
+	GiP        *float64       `json:"gi_p,omitempty"`
 	Confidence int            `json:"confidence"`
 	Trend      string         `json:"trend"`
 	Lat        float64        `json:"lat"`
@@ -45,7 +45,14 @@ type Content struct {
 	CreatedAt      string          `json:"created_at"`
 	StudyCells     int             `json:"study_cells"`
 	Cells          []Cell          `json:"cells"`
+	// View is "published" for a statistical release (see hotspot.Release);
+	// empty for exact figures.
+	View string `json:"view,omitempty"`
 }
+
+// Published is the View of published snapshots.
+const Published = "published"
+
 
 // Meta is what the person freezing a snapshot says of it.
 type Meta struct {
@@ -70,6 +77,9 @@ func Freeze(res *hotspot.Result, params json.RawMessage, meta Meta, places *Gaze
 		DataVersion: res.Version, Classification: Official, CreatedBy: meta.CreatedBy,
 		CreatedAt: meta.CreatedAt.UTC().Format(time.RFC3339), StudyCells: res.StudyCells, Cells: make([]Cell, 0, len(res.Cells)),
 	}
+	if res.Params.Release != nil {
+		c.View = Published
+	}
 	for _, rc := range res.Cells {
 		if rc.Sensitive {
 			c.Classification = OfficialSensitive
@@ -86,12 +96,16 @@ func Freeze(res *hotspot.Result, params json.RawMessage, meta Meta, places *Gaze
 		for i, p := range poly[0] {
 			ring[i] = [2]float64{round7(p[0]), round7(p[1])}
 		}
-		c.Cells = append(c.Cells, Cell{
+		cell := Cell{
 			Cell: rc.Cell.String(), Rank: rc.Rank, Score: rc.Score, Reports: rc.Reports, Agencies: rc.Agencies,
-			Categories: rc.Categories, LastSeen: rc.LastSeen.Format(time.RFC3339), GiZ: rc.GiZ, GiP: rc.GiP,
+			Categories: rc.Categories, LastSeen: rc.LastSeen.Format(time.RFC3339),
 			Confidence: rc.Confidence, Trend: rc.Trend, Lat: round7(center[1]), Lon: round7(center[0]),
 			Place: places.Nearest(center[1], center[0]), Ring: ring,
-		})
+		}
+		if c.View != Published {
+			cell.GiZ, cell.GiP = &rc.GiZ, &rc.GiP
+		}
+		c.Cells = append(c.Cells, cell)
 	}
 	return c, nil
 }

@@ -28,23 +28,26 @@ type ReportChange struct {
 	AgencyID   uuid.UUID
 	Grading    intel.Grading
 	Sensitive  bool
+	// Key is the report's record key for the cell-key method.
+	Key uint32
 }
 
 // ReportChanges returns up to limit changes after seq, in seq order, and
 // whether more may follow.
 func (db *DB) ReportChanges(ctx context.Context, after int64, limit int) ([]ReportChange, bool, error) {
 	rows, err := db.Pool.Query(ctx, `SELECT seq, id, status = 'live', cell, observed_at, category, agency_id, source, assessment,
-		classification = 'OFFICIAL-SENSITIVE' FROM reports WHERE seq > $1 ORDER BY seq LIMIT $2`, after, limit)
+		classification = 'OFFICIAL-SENSITIVE', record_key FROM reports WHERE seq > $1 ORDER BY seq LIMIT $2`, after, limit)
 	if err != nil {
 		return nil, false, mapErr("report changes", err)
 	}
 	var (
 		ch   ReportChange
 		cell int64
+		key  int64
 		out  []ReportChange
 	)
-	_, err = pgx.ForEachRow(rows, []any{&ch.Seq, &ch.ID, &ch.Live, &cell, &ch.ObservedAt, &ch.Category, &ch.AgencyID, &ch.Grading.Source, &ch.Grading.Assessment, &ch.Sensitive}, func() error {
-		ch.Cell = hexgrid.Cell(cell)
+	_, err = pgx.ForEachRow(rows, []any{&ch.Seq, &ch.ID, &ch.Live, &cell, &ch.ObservedAt, &ch.Category, &ch.AgencyID, &ch.Grading.Source, &ch.Grading.Assessment, &ch.Sensitive, &key}, func() error {
+		ch.Cell, ch.Key = hexgrid.Cell(cell), uint32(key)
 		out = append(out, ch)
 		return nil
 	})

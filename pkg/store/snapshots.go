@@ -21,15 +21,18 @@ type Snapshot struct {
 	AgencyID       *uuid.UUID `json:"agency_id,omitempty"`
 	CreatedAt      time.Time  `json:"created_at"`
 	SHA256         string     `json:"sha256"`
-	Content        []byte     `json:"-"`
+	// Published snapshots are statistical releases, which callers who may
+	// not read raw reports may see; the others hold exact figures.
+	Published bool   `json:"published"`
+	Content   []byte `json:"-"`
 }
 
-const snapshotColumns = `id, title, meeting_date, res, classification, data_version, cells, created_by, agency_id, created_at, sha256`
+const snapshotColumns = `id, title, meeting_date, res, classification, data_version, cells, created_by, agency_id, created_at, sha256, published`
 
 func scanSnapshot(r pgx.CollectableRow) (Snapshot, error) {
 	var s Snapshot
 	err := r.Scan(&s.ID, &s.Title, &s.MeetingDate, &s.Res, &s.Classification, &s.DataVersion, &s.Cells, &s.CreatedBy,
-		&s.AgencyID, &s.CreatedAt, &s.SHA256)
+		&s.AgencyID, &s.CreatedAt, &s.SHA256, &s.Published)
 	return s, err
 }
 
@@ -37,9 +40,9 @@ func scanSnapshot(r pgx.CollectableRow) (Snapshot, error) {
 func (db *DB) CreateSnapshot(ctx context.Context, s Snapshot, ev AuditEvent) error {
 	err := db.inTx(ctx, func(tx pgx.Tx) error {
 		_, err := tx.Exec(ctx, `INSERT INTO snapshots (id, title, meeting_date, res, classification, data_version, cells,
-			created_by, agency_id, created_at, content, sha256) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+			created_by, agency_id, created_at, content, sha256, published) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
 			s.ID, s.Title, s.MeetingDate, s.Res, s.Classification, s.DataVersion, s.Cells, s.CreatedBy, s.AgencyID, s.CreatedAt,
-			s.Content, s.SHA256)
+			s.Content, s.SHA256, s.Published)
 		if err != nil {
 			return err
 		}
@@ -60,20 +63,21 @@ func (db *DB) Snapshot(ctx context.Context, id uuid.UUID) (Snapshot, error) {
 	s, err := pgx.CollectExactlyOneRow(rows, func(r pgx.CollectableRow) (Snapshot, error) {
 		var s Snapshot
 		err := r.Scan(&s.ID, &s.Title, &s.MeetingDate, &s.Res, &s.Classification, &s.DataVersion, &s.Cells, &s.CreatedBy,
-			&s.AgencyID, &s.CreatedAt, &s.SHA256, &content)
+			&s.AgencyID, &s.CreatedAt, &s.SHA256, &s.Published, &content)
 		return s, err
 	})
 	s.Content = content
 	return s, mapErr("snapshot", err)
 }
 
-// Snapshots lists snapshots, newest first, before the cursor (a creation time and id).
-func (db *DB) Snapshots(ctx context.Context, before time.Time, beforeID uuid.UUID, limit int) ([]Snapshot, error) {
+// Snapshots lists snapshots, newest first, before the cursor (a creation
+// time and id); only the published ones when publishedOnly.
+func (db *DB) Snapshots(ctx context.Context, before time.Time, beforeID uuid.UUID, limit int, publishedOnly bool) ([]Snapshot, error) {
 	if before.IsZero() {
 		before = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
 	}
 	rows, err := db.Pool.Query(ctx, `SELECT `+snapshotColumns+` FROM snapshots
-		WHERE (created_at, id) < ($1, $2) ORDER BY created_at DESC, id DESC LIMIT $3`, before, beforeID, limit)
+		WHERE (created_at, id) < ($1, $2) AND (published OR NOT $4) ORDER BY created_at DESC, id DESC LIMIT $3`, before, beforeID, limit, publishedOnly)
 	if err != nil {
 		return nil, mapErr("snapshots", err)
 	}
@@ -82,10 +86,11 @@ func (db *DB) Snapshots(ctx context.Context, before time.Time, beforeID uuid.UUI
 }
 
 // PreviousSnapshot is the newest snapshot made before s at the same
-// resolution: hexagons of other sizes do not compare.
+// resolution and of the same view: hexagons of other sizes, and exact
+// figures with published ones, do not compare.
 func (db *DB) PreviousSnapshot(ctx context.Context, s Snapshot) (Snapshot, error) {
-	rows, err := db.Pool.Query(ctx, `SELECT id FROM snapshots WHERE (created_at, id) < ($1, $2) AND res = $3
-		ORDER BY created_at DESC, id DESC LIMIT 1`, s.CreatedAt, s.ID, s.Res)
+	rows, err := db.Pool.Query(ctx, `SELECT id FROM snapshots WHERE (created_at, id) < ($1, $2) AND res = $3 AND published = $4
+		ORDER BY created_at DESC, id DESC LIMIT 1`, s.CreatedAt, s.ID, s.Res, s.Published)
 	if err != nil {
 		return Snapshot{}, mapErr("previous snapshot", err)
 	}

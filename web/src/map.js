@@ -22,12 +22,12 @@ const palette = ['#ffffb2', '#fecc5c', '#fd8d3c', '#f03b20', '#bd0026'];
 const trendLetters = { new: 'N', consecutive: 'C', intensifying: 'I', persistent: 'P', diminishing: 'D', sporadic: 'S', historical: 'H' };
 
 // resForZoom is the documented mapping of zoom to H3 resolution.
-export function resForZoom(z) {
+export function resForZoom(z, maxRes = 10) {
   if (z <= 8) return 6;
   if (z <= 9) return 7;
-  if (z <= 11) return 8;
-  if (z <= 13) return 9;
-  return 10;
+  if (z <= 11) return Math.min(8, maxRes);
+  if (z <= 13) return Math.min(9, maxRes);
+  return maxRes;
 }
 
 // The state of the view; every field is mirrored in the URL.
@@ -75,6 +75,7 @@ export async function startMap(caller) {
   ]);
   config = cfg;
   setTaxonomy(taxonomy);
+  if (cfg.published) applyMenu(cfg.published);
   map = L.map('map', { zoomSnap: 1, preferCanvas: false });
   if (cfg.tile_url) {
     L.tileLayer(cfg.tile_url, { attribution: cfg.tile_attribution, maxZoom: 18 }).addTo(map);
@@ -151,6 +152,31 @@ function setupTime(cfg) {
 
 function dayOf(n) { return new Date(first.getTime() + n * DAY).toISOString().slice(0, 10); }
 
+// applyMenu offers only what the published view answers: its windows,
+// half-lives and resolutions, one category or all, and no filter by
+// agency or grading.
+function applyMenu(menu) {
+  const keep = (id, values) => {
+    for (const o of [...$(id).options]) if (!values.includes(o.value)) o.remove();
+  };
+  keep('window', menu.windows);
+  keep('half-life', menu.half_lives);
+  keep('res', ['auto', ...Array.from({ length: menu.max_res - 5 }, (_, i) => String(6 + i))]);
+  if (!menu.windows.includes(state.window)) state.window = menu.windows[menu.windows.length - 1];
+  if (!menu.half_lives.includes(state.halfLife)) state.halfLife = menu.half_lives.includes('28d') ? '28d' : menu.half_lives[0];
+  if (state.res !== 'auto' && Number(state.res) > menu.max_res) state.res = 'auto';
+  Object.assign(state, { agencies: null, minSource: '3', minAssessment: 'D' });
+  if (state.categories && state.categories.length > 1) state.categories = null;
+  $('agencies').hidden = true;
+  $('grading').hidden = true;
+  const note = document.createElement('p');
+  note.className = 'muted';
+  note.id = 'published-note';
+  note.textContent = 'Published view: weekly figures, rounded and perturbed; hexagons of fewer than ' +
+    `${menu.min_reports} reports` + (menu.excludes_own ? ' of other agencies (your own are left out)' : ' outside their largest agency') + ' are not shown.';
+  $('controls-form').prepend(note);
+}
+
 function setupControls(taxonomy, agencies) {
   const bind = (id, key) => {
     const el = $(id);
@@ -163,21 +189,24 @@ function setupControls(taxonomy, agencies) {
   bind('min-assessment', 'minAssessment');
   bind('res', 'res');
 
-  checkboxes($('categories'), taxonomy.categories.map((c) => ({ id: c.code, label: c.label, colour: categoryColours[c.code] })), 'categories');
+  checkboxes($('categories'), taxonomy.categories.map((c) => ({ id: c.code, label: c.label, colour: categoryColours[c.code] })), 'categories',
+    Boolean(config.published));
   checkboxes($('agencies'), agencies.map((a) => ({ id: a.id, label: a.name })), 'agencies');
 }
 
 // checkboxes builds a list of checkboxes whose ticked values are state[key]
-// (null meaning all).
-function checkboxes(fieldset, items, key) {
+// (null meaning all); with one, radio buttons for all or one item.
+function checkboxes(fieldset, items, key, one = false) {
+  if (one) items = [{ id: '', label: 'All' }, ...items];
   for (const item of items) {
     const row = document.createElement('label');
     row.className = 'cat-row';
     const box = document.createElement('input');
-    box.type = 'checkbox';
+    box.type = one ? 'radio' : 'checkbox';
     box.value = item.id;
     box.name = key;
-    box.checked = state[key] === null || state[key].includes(item.id);
+    box.checked = one ? (state[key] === null ? item.id === '' : state[key].includes(item.id))
+      : state[key] === null || state[key].includes(item.id);
     row.append(box);
     if (item.colour) {
       const sw = document.createElement('span');
@@ -193,7 +222,8 @@ function checkboxes(fieldset, items, key) {
     fieldset.append(row);
     box.addEventListener('change', () => {
       const ticked = [...fieldset.querySelectorAll('input:checked')].map((b) => b.value);
-      state[key] = ticked.length === items.length ? null : ticked;
+      if (one) state[key] = ticked[0] ? ticked : null;
+      else state[key] = ticked.length === items.length ? null : ticked;
       writeURL();
       load();
     });
@@ -203,15 +233,18 @@ function checkboxes(fieldset, items, key) {
 // hotspotQuery is the query string of the current view.
 export function hotspotQuery() {
   const q = new URLSearchParams();
-  const res = state.res === 'auto' ? resForZoom(map.getZoom()) : Number(state.res);
+  const maxRes = config.published ? config.published.max_res : 10;
+  const res = state.res === 'auto' ? resForZoom(map.getZoom(), maxRes) : Number(state.res);
   q.set('res', String(res));
   if (state.day) q.set('as_of', state.day);
   q.set('window', state.window);
   q.set('half_life', state.halfLife);
   if (state.categories) q.set('categories', state.categories.join(','));
-  if (state.agencies) q.set('agencies', state.agencies.join(','));
-  q.set('min_source', state.minSource);
-  q.set('min_assessment', state.minAssessment);
+  if (!config.published) {
+    if (state.agencies) q.set('agencies', state.agencies.join(','));
+    q.set('min_source', state.minSource);
+    q.set('min_assessment', state.minAssessment);
+  }
   if (map.getZoom() >= 11) {
     const b = map.getBounds();
     q.set('bbox', [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map((v) => v.toFixed(5)).join(','));
@@ -277,7 +310,7 @@ function draw(fc) {
   countCategories(fc);
   const shown = fc.parameters ? ` at resolution ${fc.parameters.res}` : '';
   $('status').textContent = `${fc.features.length} hexagons${shown}` +
-    (fc.parameters && fc.parameters.min_reports ? ` (cells of fewer than ${fc.parameters.min_reports} reports hidden)` : '');
+    (fc.parameters && fc.parameters.view === 'published' ? ' (published view)' : '');
   // For people who automate the page (and its tests): what is drawn, from what.
   document.body.dataset.features = String(fc.features.length);
   document.body.dataset.version = String(fc.data_version || 0);

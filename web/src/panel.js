@@ -1,7 +1,7 @@
 // The side panel that explains a hexagon, and for analysts lists the
 // reports behind it.
 import { api } from './api.js';
-import { categoryLabel, words } from './format.js';
+import { categoryLabel, score, words } from './format.js';
 
 const $ = (id) => document.getElementById(id);
 const el = (tag, text, cls) => {
@@ -28,6 +28,11 @@ export async function showCell(cell, query, me) {
     return;
   }
   const h = ex.hotspot;
+  if (ex.view === 'published') {
+    body.replaceChildren(...publishedCell(cell, ex));
+    $('panel').dataset.cell = cell;
+    return;
+  }
   body.replaceChildren(
     el('h2', `Near ${h.place}`),
     el('p', `Hexagon ${cell}`, 'muted'),
@@ -56,7 +61,27 @@ export async function showCell(cell, query, me) {
   }
 }
 
-function bars(split, total, label) {
+// publishedCell explains a cell of the published view: perturbed counts of
+// the splits that hold enough reports, never scores.
+function publishedCell(cell, ex) {
+  const h = ex.hotspot;
+  const label = (f) => (name) => (name === 'other' ? 'other (small groups merged)' : f(name));
+  const periods = ex.periods.map((p) => p.reports || 0);
+  return [
+    el('h2', `Near ${h.place}`),
+    el('p', `Hexagon ${cell}`, 'muted'),
+    el('p', `Rank ${h.rank} · score band ${score(h.score)} and over · about ${h.reports} reports from ${h.agencies} agencies`),
+    el('p', h.confidence ? `Hot spot at ${h.confidence} % confidence` : 'Not a significant hot spot'),
+    el('p', 'Trend: ' + ex.trend_in_words),
+    el('h3', 'Reports by category'), bars(ex.by_category, h.reports, label(categoryLabel), 0),
+    el('h3', 'Reports by agency kind'), bars(ex.by_agency_kind, h.reports, label(words), 0),
+    el('h3', 'Reports by grading'), bars(ex.by_grading, h.reports, label((g) => g), 0),
+    el('h3', 'Reports per 4 weeks'), sparkline(periods),
+    el('p', `Published view: counts are perturbed by up to ±2, groups of fewer than ${ex.parameters.min_reports} reports are merged or left out, and time is counted in whole weeks.`, 'muted'),
+  ];
+}
+
+function bars(split, total, label, digits = 1) {
   const box = el('div', undefined, 'bars');
   for (const [name, value] of Object.entries(split).sort((a, b) => b[1] - a[1])) {
     const row = el('div', undefined, 'bar-row');
@@ -64,7 +89,7 @@ function bars(split, total, label) {
     const fill = el('div', undefined, 'bar-fill');
     fill.style.width = `${total > 0 ? (100 * value) / total : 0}%`;
     track.append(fill);
-    row.append(el('span', label(name)), track, el('span', value.toFixed(1)));
+    row.append(el('span', label(name)), track, el('span', value.toFixed(digits)));
     box.append(row);
   }
   return box;
@@ -77,7 +102,7 @@ function sparkline(values) {
   svg.setAttribute('viewBox', `0 0 ${Math.max(values.length - 1, 1)} 10`);
   svg.setAttribute('preserveAspectRatio', 'none');
   svg.setAttribute('role', 'img');
-  svg.setAttribute('aria-label', `weekly reports, most recent last: ${values.join(', ')}`);
+  svg.setAttribute('aria-label', `reports per period, most recent last: ${values.join(', ')}`);
   const top = Math.max(...values, 1);
   const line = document.createElementNS(ns, 'polyline');
   line.setAttribute('points', values.map((v, i) => `${i},${10 - (10 * v) / top}`).join(' '));
@@ -101,7 +126,7 @@ export function showFrozenCell(f) {
     el('h2', `Near ${p.place} (frozen)`),
     el('p', `Hexagon ${f.id}`, 'muted'),
     el('p', `Rank ${p.rank} · score ${p.score.toFixed(2)} · ${p.reports} reports from ${p.agencies} agencies`),
-    el('p', `Gi* z = ${p.gi_z.toFixed(2)}` + (p.confidence ? `: hot spot at ${p.confidence} % confidence` : '')),
+    el('p', (p.gi_z === undefined ? '' : `Gi* z = ${p.gi_z.toFixed(2)}: `) + (p.confidence ? `hot spot at ${p.confidence} % confidence` : 'not a significant hot spot')),
     el('p', `Trend: ${p.trend || 'none'} · top categories: ${p.top_categories.split('; ').filter(Boolean).map(categoryLabel).join(', ')}`),
   );
 }

@@ -12,6 +12,8 @@ const el = (tag, text) => {
 export function startSnapshots(me, { query, showFrozen }) {
   $('snapshots-open').hidden = false;
   $('freeze-form').hidden = !me.permissions.includes('snapshots:create');
+  const exact = me.permissions.includes('reports:all');
+  $('f-view-field').hidden = !exact;
   $('snapshots-open').addEventListener('click', () => {
     $('panel').hidden = true;
     $('report').hidden = true;
@@ -26,9 +28,15 @@ export function startSnapshots(me, { query, showFrozen }) {
     for (const p of document.querySelectorAll('#freeze-form .error')) p.textContent = '';
     const params = Object.fromEntries(query());
     delete params.bbox;
+    const view = exact ? $('f-view').value : 'published';
+    if (view === 'published') {
+      // The published view's menu has no grading or agency filter.
+      if (params.min_source === '3') delete params.min_source;
+      if (params.min_assessment === 'D') delete params.min_assessment;
+    }
     try {
       const snap = await api('POST', '/api/v1/snapshots', {
-        title: $('f-title').value, meeting_date: $('f-date').value, notes: $('f-notes').value, parameters: params,
+        title: $('f-title').value, meeting_date: $('f-date').value, notes: $('f-notes').value, parameters: params, view,
       });
       $('freeze-result').textContent = `Frozen: ${snap.cells} hexagons, ${snap.classification}.`;
       list();

@@ -1,0 +1,197 @@
+package server
+
+import (
+	"crypto/sha256"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/hexwatch/hexwatch/pkg/auth"
+	"github.com/hexwatch/hexwatch/pkg/config"
+	"github.com/hexwatch/hexwatch/pkg/hotspot"
+	"github.com/hexwatch/hexwatch/pkg/store"
+)
+
+// release is the disclosure control of the caller's hotspot answers: nil
+// for a caller who may read every raw report; otherwise the published
+// view. A caller who can submit reports never has its own agency's
+// reports in it (they could open cells and move figures at will); a
+// caller who cannot (a chair) sees what a snapshot freezes: cells with K
+// reports outside their largest agency.
+func (s *Server) release(p *auth.Principal) *hotspot.Release {
+	if p.Can(auth.ReadAllReports) {
+		return nil
+	}
+	r := &hotspot.Release{K: s.cfg.MinCellReports}
+	if p.Can(auth.SubmitReports) {
+		r.Exclude = p.AgencyID
+	} else {
+		r.Dominance = true
+	}
+	return r
+}
+
+// snapshotRelease is the disclosure control of snapshots, which are shown
+// to multi-agency meetings: whoever reads one, no agency can subtract its
+// own reports from a cell and be left with fewer than K.
+func (s *Server) snapshotRelease() *hotspot.Release {
+	return &hotspot.Release{K: s.cfg.MinCellReports, Dominance: true}
+}
+
+// durations writes a menu of durations as "90d, 180d or 365d".
+func durations(ds []time.Duration) string {
+	out := make([]string, len(ds))
+	for i, d := range ds {
+		out[i] = duration(d)
+	}
+	if len(out) == 1 {
+		return out[0]
+	}
+	return strings.Join(out[:len(out)-1], ", ") + " or " + out[len(out)-1]
+}
+
+// publishedParams checks the parameters of q against the published view's
+// menu and sets p's times on its daily grid. Values off the menu are
+// refused, naming the allowed ones, never rounded.
+func publishedParams(q url.Values, p *hotspot.Params, maxRes int, now time.Time) []FieldError {
+	var errs []FieldError
+	add := func(field, msg string) { errs = append(errs, FieldError{Field: field, Message: msg}) }
+	menu := func(name string, allowed []time.Duration, def time.Duration) time.Duration {
+		v := q.Get(name)
+		if v == "" {
+			return def
+		}
+		d, err := config.ParseDuration(v)
+		if err != nil || !slices.Contains(allowed, d) {
+			add(name, "the published view offers "+durations(allowed))
+		}
+		return d
+	}
+	for _, name := range []string{"from", "agencies", "min_source", "min_assessment"} {
+		if q.Get(name) != "" {
+			add(name, "not offered by the published view, which shows every agency and grading together; use window for the period")
+		}
+	}
+	if v := q.Get("k"); v != "" && v != strconv.Itoa(hotspot.PublishedK) {
+		add("k", fmt.Sprintf("the published view's ring radius is %d", hotspot.PublishedK))
+	}
+	if q.Get("res") == "" {
+		p.Res = min(hotspot.DefaultRes, maxRes)
+	} else if p.Res > maxRes {
+		add("res", fmt.Sprintf("the published view goes to resolution %d at most", maxRes))
+	}
+	if len(p.Categories) > 1 {
+		add("categories", "the published view shows all categories or one")
+	}
+	window := menu("window", hotspot.PublishedWindows, hotspot.DefaultWindow)
+	p.HalfLife = menu("half_life", hotspot.PublishedHalfLives, hotspot.DefaultHalfLife)
+	p.Period = menu("period", hotspot.PublishedPeriods, hotspot.DefaultPeriod)
+
+	today := hotspot.DayStart(now)
+	p.AsOf = today
+	if v := q.Get("as_of"); v != "" {
+		t, err := time.ParseInLocation(time.DateOnly, v, hotspot.London)
+		if err != nil {
+			t, err = time.Parse(time.RFC3339, v)
+		}
+		switch {
+		case err != nil || !hotspot.DayStart(t).Equal(t):
+			add("as_of", "the published view is daily: give a date such as "+today.Format(time.DateOnly))
+		case t.After(today):
+			add("as_of", "must not be after today, "+today.Format(time.DateOnly))
+		default:
+			p.AsOf = t
+		}
+	}
+	p.AsOf = p.AsOf.UTC()
+	p.From = p.AsOf.Add(-window)
+	p.K = hotspot.PublishedK
+	return errs
+}
+
+// Scopes of the query budget: a cell's explanation is scoped by the cell.
+const (
+	scopeMap       = "map"
+	scopeSnapshots = "snapshots"
+)
+
+// spendQuery audits an aggregate request of a published-view caller with
+// its parameters and counts it against the caller's budget of distinct
+// parameter sets per scope per day: over budget, it records an
+// access_denied event and answers 429. bbox is left out of the parameter
+// set: it limits the cells returned, not what they say.
+func (s *Server) spendQuery(c echo.Context, scope string, p hotspot.Params) error {
+	pr := principal(c)
+	if pr.Can(auth.ReadAllReports) {
+		return nil
+	}
+	params := paramsOf(p)
+	params.BBox = nil
+	canon := fmt.Sprintf("%+v", params)
+	sum := sha256.Sum256([]byte(canon))
+	ctx := c.Request().Context()
+	ok, err := s.db.SpendQuery(ctx, callerKey(c), hotspot.DayStart(time.Now()), scope, sum[:], s.cfg.PublishedBudget)
+	if err != nil {
+		return err
+	}
+	action := store.ActionConsult
+	if !ok {
+		action = store.ActionAccessDenied
+	}
+	ev := s.event(c, action)
+	ev.ObjectType, ev.ObjectID = "published_view", scope
+	ev.Detail = map[string]any{"route": c.Path(), "parameters": params}
+	if err := s.db.Audit(ctx, ev); err != nil {
+		return err
+	}
+	if !ok {
+		c.Response().Header().Set("Retry-After", strconv.Itoa(int(time.Until(hotspot.DayStart(time.Now()).AddDate(0, 0, 1)).Seconds())+1))
+		return newProblem(http.StatusTooManyRequests, fmt.Sprintf("the published view's budget of %d parameter sets a day for this %s is spent; it renews at midnight", s.cfg.PublishedBudget, scopeWord(scope)))
+	}
+	return nil
+}
+
+func scopeWord(scope string) string {
+	switch scope {
+	case scopeMap, scopeSnapshots:
+		return scope
+	}
+	return "cell"
+}
+
+// disclosureReport is what GET /api/v1/disclosure tells an administrator:
+// the callers near their budget today, and reports created and withdrawn
+// within a day (own reports placed to probe cells, then removed).
+type disclosureReport struct {
+	Day             string                  `json:"day"`
+	Budget          int                     `json:"budget"`
+	NearBudget      []store.BudgetUse       `json:"near_budget"`
+	QuickWithdrawal []store.QuickWithdrawal `json:"quick_withdrawals"`
+}
+
+func (s *Server) getDisclosureReport(c echo.Context) error {
+	ctx := c.Request().Context()
+	day := hotspot.DayStart(time.Now())
+	uses, err := s.db.BudgetUses(ctx, day, (s.cfg.PublishedBudget*8+9)/10)
+	if err != nil {
+		return err
+	}
+	quick, err := s.db.QuickWithdrawals(ctx, time.Now().Add(-30*24*time.Hour), 24*time.Hour)
+	if err != nil {
+		return err
+	}
+	out := disclosureReport{Day: day.Format(time.DateOnly), Budget: s.cfg.PublishedBudget, NearBudget: uses, QuickWithdrawal: quick}
+	if out.NearBudget == nil {
+		out.NearBudget = []store.BudgetUse{}
+	}
+	if out.QuickWithdrawal == nil {
+		out.QuickWithdrawal = []store.QuickWithdrawal{}
+	}
+	return c.JSON(http.StatusOK, out)
+}
