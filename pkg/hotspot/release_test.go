@@ -190,7 +190,7 @@ func TestReleaseCountsWholePastWeeks(t *testing.T) {
 	for i, f := range facts {
 		w := WeekStart(f.ObservedAt)
 		moved[i] = f
-		moved[i].ObservedAt = w.Add(time.Duration(rng.Int64N(int64(WeekStart(w.Add(8*day)).Sub(w)))))
+		moved[i].ObservedAt = w.Add(time.Duration(rng.Int64N(int64(WeekStart(w.Add(8 * day)).Sub(w)))))
 	}
 	now := mkFact(52.2053, 0.1218, 0, "violence", agencyB, gradeB2)
 	now.ObservedAt = WeekStart(p.AsOf).Add(time.Minute)

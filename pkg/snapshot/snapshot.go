@@ -53,7 +53,6 @@ type Content struct {
 // Published is the View of published snapshots.
 const Published = "published"
 
-
 // Meta is what the person freezing a snapshot says of it.
 type Meta struct {
 	Title       string
