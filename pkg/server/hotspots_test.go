@@ -64,7 +64,13 @@ func (f *fixture) hotspots(caller, query string) (hotspotFC, response) {
 // loadDemo posts n synthetic reports through the bulk endpoint, as two agencies.
 func loadDemo(t *testing.T, f *fixture, n int) {
 	t.Helper()
-	gen := demo.New(42, n, 2, time.Now(), f.validator.Area)
+	loadDemoAt(t, f, n, time.Now())
+}
+
+// loadDemoAt posts n synthetic reports of the year before anchor.
+func loadDemoAt(t *testing.T, f *fixture, n int, anchor time.Time) {
+	t.Helper()
+	gen := demo.New(42, n, 2, anchor, f.validator.Area)
 	bodies := [2]*bytes.Buffer{{}, {}}
 	for {
 		r, err := gen.Next()
