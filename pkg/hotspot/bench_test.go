@@ -47,7 +47,8 @@ func benchEngine(b *testing.B, n int) *Engine {
 }
 
 // BenchmarkHotspots measures a whole-area query with Gi* and trends, for
-// parameters never seen before (as_of moves by a minute each time):
+// parameters never seen before (as_of moves by a minute each time), and
+// the published view of the same data beside it:
 //
 //	go test -run '^$' -bench Hotspots -benchtime 20x ./pkg/hotspot
 func BenchmarkHotspots(b *testing.B) {
@@ -59,6 +60,16 @@ func BenchmarkHotspots(b *testing.B) {
 				for b.Loop() {
 					i++
 					e.Hotspots(Params{Res: res, AsOf: asOf.Add(-time.Duration(i) * time.Minute)}.Defaults(asOf))
+				}
+			})
+			// The same query as a partner's published view (its own agency
+			// left out, whole weeks, perturbation), a day further back each time.
+			b.Run(fmt.Sprintf("reports=%d/res=%d/published", n, res), func(b *testing.B) {
+				i := 0
+				for b.Loop() {
+					i++
+					day := DayStart(asOf.AddDate(0, 0, -i))
+					e.Hotspots(Params{Res: res, AsOf: day, Release: &Release{K: 5, Exclude: [16]byte{1}}}.Defaults(asOf))
 				}
 			})
 		}
