@@ -224,7 +224,10 @@ func (e *Engine) Hotspots(p Params) *Result {
 			}
 		}
 		if pub != nil {
+			// Neither the number of agencies nor the newest week is
+			// published: each can move with one report.
 			out.Score, out.Reports, out.GiZ, out.GiP = pub[i].score, pub[i].reports, 0, 0
+			out.Agencies, out.LastSeen = 0, time.Time{}
 			out.Categories = a.publishedCategories(p.Release.K)
 		}
 		res.Cells = append(res.Cells, out)

@@ -276,6 +276,12 @@ func TestAttacksOnThePublishedView(t *testing.T) {
 				t.Errorf("%s: got %d, want 400", q, r.StatusCode)
 			}
 		}
+		// Nor is an explanation finer than the published resolution, even
+		// of a cell that names its own.
+		fine, _ := hexgrid.Of(52.2053, 0.1218, 10)
+		if r := f.json("partner-key", http.MethodGet, "/api/v1/hotspots/"+fine.String(), nil); r.StatusCode != http.StatusBadRequest {
+			t.Errorf("a res-10 explanation: got %d, want 400", r.StatusCode)
+		}
 	})
 
 	t.Run("own placeholders", func(t *testing.T) {

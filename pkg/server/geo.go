@@ -150,7 +150,7 @@ type cellJSON struct {
 	Place      string         `json:"place"` // the nearest place of the gazetteer
 	Score      float64        `json:"score"`
 	Reports    int            `json:"reports"`
-	Agencies   int            `json:"agencies"`
+	Agencies   *int           `json:"agencies,omitempty"` // not published
 	Categories map[string]int `json:"categories"`
 	LastSeen   *string        `json:"last_seen"`
 	Rank       int            `json:"rank"`
@@ -162,9 +162,10 @@ type cellJSON struct {
 }
 
 func cellOf(c hotspot.Cell, place string, published bool) cellJSON {
-	out := cellJSON{Cell: c.Cell.String(), Place: place, Score: c.Score, Reports: c.Reports, Agencies: c.Agencies, Categories: c.Categories,
+	out := cellJSON{Cell: c.Cell.String(), Place: place, Score: c.Score, Reports: c.Reports, Categories: c.Categories,
 		Rank: c.Rank, Confidence: c.Confidence, Trend: c.Trend}
 	if !published {
+		out.Agencies = &c.Agencies
 		z, p := finite(c.GiZ), finite(c.GiP)
 		out.GiZ, out.GiP = &z, &p
 	}
@@ -223,8 +224,10 @@ func (g *geoWriter) hotspots(res *hotspot.Result, now time.Time) ([]byte, error)
 		b = strconv.AppendFloat(b, c.Score, 'g', -1, 64)
 		b = append(b, `,"reports":`...)
 		b = strconv.AppendInt(b, int64(c.Reports), 10)
-		b = append(b, `,"agencies":`...)
-		b = strconv.AppendInt(b, int64(c.Agencies), 10)
+		if res.Params.Release == nil {
+			b = append(b, `,"agencies":`...)
+			b = strconv.AppendInt(b, int64(c.Agencies), 10)
+		}
 		b = append(b, `,"categories":{`...)
 		first := true
 		for _, cat := range categoryOrder {
@@ -239,9 +242,13 @@ func (g *geoWriter) hotspots(res *hotspot.Result, now time.Time) ([]byte, error)
 				b = strconv.AppendInt(b, int64(n), 10)
 			}
 		}
-		b = append(b, `},"last_seen":"`...)
-		b = c.LastSeen.AppendFormat(b, time.RFC3339)
-		b = append(b, `","rank":`...)
+		if c.LastSeen.IsZero() {
+			b = append(b, `},"last_seen":null,"rank":`...)
+		} else {
+			b = append(b, `},"last_seen":"`...)
+			b = c.LastSeen.AppendFormat(b, time.RFC3339)
+			b = append(b, `","rank":`...)
+		}
 		b = strconv.AppendInt(b, int64(c.Rank), 10)
 		if res.Params.Release == nil {
 			b = append(b, `,"gi_z":`...)

@@ -394,6 +394,10 @@ func (s *Server) getHotspotCell(c echo.Context) error {
 		return badRequest("", FieldError{Field: "res", Message: fmt.Sprintf("the cell is at resolution %d", cell.Resolution())})
 	}
 	if p.Release != nil {
+		if p.Res > s.cfg.PublishedMaxRes {
+			return badRequest("the published view answers a fixed menu of parameters",
+				FieldError{Field: "res", Message: fmt.Sprintf("the published view goes to resolution %d at most", s.cfg.PublishedMaxRes)})
+		}
 		return s.explainPublished(c, p, cell)
 	}
 	ex, err := s.engine.Explain(p, cell)

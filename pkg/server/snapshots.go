@@ -95,6 +95,11 @@ func (s *Server) createSnapshot(c echo.Context) error {
 	}
 	if published && perr == nil {
 		errs = append(errs, prefixed("parameters.", publishedParams(q, &p, s.cfg.PublishedMaxRes, now))...)
+		if q.Get("bbox") != "" {
+			// A published snapshot is of the whole area: a bbox of one cell
+			// would make its classification speak of that cell.
+			errs = append(errs, FieldError{Field: "parameters.bbox", Message: "a published snapshot covers the whole service area"})
+		}
 		p.Release = s.snapshotRelease()
 	}
 	if errs != nil {

@@ -70,7 +70,7 @@ func CSV(c Content, changes []Change) []byte {
 	f := func(v float64, prec int) string { return strconv.FormatFloat(v, 'f', prec, 64) }
 	for _, cell := range c.Cells {
 		row := []string{strconv.Itoa(cell.Rank), cell.Cell, f(cell.Lat, 6), f(cell.Lon, 6), cell.Place, f(cell.Score, 4),
-			strconv.Itoa(cell.Reports), strconv.Itoa(cell.Agencies), strings.Join(topCategories(cell.Categories, 3), "; "),
+			strconv.Itoa(cell.Reports), agencies(cell), strings.Join(topCategories(cell.Categories, 3), "; "),
 			strconv.Itoa(cell.Confidence), cell.Trend, status[cell.Cell]}
 		for i := range row {
 			row[i] = Neutralise(row[i])
@@ -91,4 +91,13 @@ func Neutralise(s string) string {
 		return s
 	}
 	return "'" + s
+}
+
+// agencies is a cell's number of agencies as text: empty when not
+// published.
+func agencies(c Cell) string {
+	if c.Agencies == 0 {
+		return ""
+	}
+	return strconv.Itoa(c.Agencies)
 }

@@ -75,7 +75,7 @@ func PDF(b Briefing) ([]byte, error) {
 			conf = fmt.Sprintf("%d %%", cell.Confidence)
 		}
 		d.row("go", cols, fmt.Sprint(cell.Rank), cell.Place, fmt.Sprintf("%.1f", cell.Score), fmt.Sprint(cell.Reports),
-			fmt.Sprint(cell.Agencies), conf, orDash(cell.Trend), orDash(status[cell.Cell]))
+			orDash(agencies(cell)), conf, orDash(cell.Trend), orDash(status[cell.Cell]))
 	}
 	d.y += 10
 
@@ -271,6 +271,7 @@ func paramsInWords(raw json.RawMessage) string {
 		K             int      `json:"k"`
 		FDR           bool     `json:"fdr"`
 		MinReports    int      `json:"min_reports"`
+		View          string   `json:"view"`
 	}
 	json.Unmarshal(raw, &p)
 	cats := "all categories"
@@ -285,7 +286,13 @@ func paramsInWords(raw json.RawMessage) string {
 	if p.FDR {
 		fdr = " with false discovery rate correction"
 	}
-	return fmt.Sprintf("H3 resolution %d hexagons; reports observed from %s to %s, weighted by harm and grading, halving every %s; %s; %s; "+
-		"sources graded %d or better, assessments %s or better; hot spots by Getis-Ord Gi* over rings of %d%s; "+
-		"cells of fewer than %d reports left out.", p.Res, p.From, p.AsOf, p.HalfLife, cats, ags, p.MinSource, p.MinAssessment, p.K, fdr, p.MinReports)
+	if p.View == Published {
+		return fmt.Sprintf("Published view: H3 resolution %d hexagons; reports counted by the week they were observed, whole weeks from %s to %s, "+
+			"weighted by harm and grading, halving every %s; %s; hot spots by Getis-Ord Gi* over the hexagons shown; "+
+			"a hexagon is shown only with at least %d reports outside its largest agency; counts perturbed by up to 2, scores shown as bands.",
+			p.Res, p.From, p.AsOf, p.HalfLife, cats, p.MinReports)
+	}
+	return fmt.Sprintf("Exact figures: H3 resolution %d hexagons; reports observed from %s to %s, weighted by harm and grading, halving every %s; %s; %s; "+
+		"sources graded %d or better, assessments %s or better; hot spots by Getis-Ord Gi* over rings of %d%s.",
+		p.Res, p.From, p.AsOf, p.HalfLife, cats, ags, p.MinSource, p.MinAssessment, p.K, fdr)
 }

@@ -18,7 +18,7 @@ type Cell struct {
 	Rank       int            `json:"rank"`
 	Score      float64        `json:"score"`
 	Reports    int            `json:"reports"`
-	Agencies   int            `json:"agencies"`
+	Agencies   int            `json:"agencies"` // 0 in published snapshots: not published
 	Categories map[string]int `json:"categories"`
 	LastSeen   string         `json:"last_seen"`
 	GiZ        *float64       `json:"gi_z,omitempty"` // not in published snapshots
@@ -97,12 +97,13 @@ func Freeze(res *hotspot.Result, params json.RawMessage, meta Meta, places *Gaze
 		}
 		cell := Cell{
 			Cell: rc.Cell.String(), Rank: rc.Rank, Score: rc.Score, Reports: rc.Reports, Agencies: rc.Agencies,
-			Categories: rc.Categories, LastSeen: rc.LastSeen.Format(time.RFC3339),
+			Categories: rc.Categories,
 			Confidence: rc.Confidence, Trend: rc.Trend, Lat: round7(center[1]), Lon: round7(center[0]),
 			Place: places.Nearest(center[1], center[0]), Ring: ring,
 		}
 		if c.View != Published {
 			cell.GiZ, cell.GiP = &rc.GiZ, &rc.GiP
+			cell.LastSeen = rc.LastSeen.Format(time.RFC3339)
 		}
 		c.Cells = append(c.Cells, cell)
 	}

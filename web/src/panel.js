@@ -70,7 +70,7 @@ function publishedCell(cell, ex) {
   return [
     el('h2', `Near ${h.place}`),
     el('p', `Hexagon ${cell}`, 'muted'),
-    el('p', `Rank ${h.rank} · score band ${score(h.score)} and over · about ${h.reports} reports from ${h.agencies} agencies`),
+    el('p', `Rank ${h.rank} · score band ${score(h.score)} and over · about ${h.reports} reports`),
     el('p', h.confidence ? `Hot spot at ${h.confidence} % confidence` : 'Not a significant hot spot'),
     el('p', 'Trend: ' + ex.trend_in_words),
     el('h3', 'Reports by category'), bars(ex.by_category, h.reports, label(categoryLabel), 0),
@@ -125,7 +125,7 @@ export function showFrozenCell(f) {
   $('panel-body').replaceChildren(
     el('h2', `Near ${p.place} (frozen)`),
     el('p', `Hexagon ${f.id}`, 'muted'),
-    el('p', `Rank ${p.rank} · score ${p.score.toFixed(2)} · ${p.reports} reports from ${p.agencies} agencies`),
+    el('p', `Rank ${p.rank} · score ${p.score.toFixed(2)} · ${p.reports} reports` + (p.agencies ? ` from ${p.agencies} agencies` : '')),
     el('p', (p.gi_z === undefined ? '' : `Gi* z = ${p.gi_z.toFixed(2)}: `) + (p.confidence ? `hot spot at ${p.confidence} % confidence` : 'not a significant hot spot')),
     el('p', `Trend: ${p.trend || 'none'} · top categories: ${p.top_categories.split('; ').filter(Boolean).map(categoryLabel).join(', ')}`),
   );
