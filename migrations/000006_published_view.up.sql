@@ -13,8 +13,9 @@ ALTER TABLE reports ADD COLUMN record_key bigint NOT NULL
 -- Those frozen before the published view existed are full.
 ALTER TABLE snapshots ADD COLUMN published boolean NOT NULL DEFAULT false;
 
--- The distinct parameter sets each published-view caller asked for, per
--- scope (a cell, the map, or snapshots) and day: the query budget.
+-- The distinct parameter sets each published-view caller (an agency)
+-- asked for, per scope (a cell, the map, or snapshots) and day: the query
+-- budget.
 CREATE TABLE published_queries (
     caller      text NOT NULL,
     day         date NOT NULL,

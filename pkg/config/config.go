@@ -101,7 +101,7 @@ func (c *Config) Variables() []Variable {
 		{"HEXWATCH_BULK_CONCURRENCY", "bulk-concurrency", "2", "bulk uploads processed at once; more wait for a slot, then get 503", HTTP, (*intValue)(&c.BulkConcurrency)},
 		{"HEXWATCH_MIN_CELL_REPORTS", "min-cell-reports", "5", "the published view (callers who may not read raw reports) shows a cell or a split only with at least this many counted reports of other agencies", HTTP, (*intValue)(&c.MinCellReports)},
 		{"HEXWATCH_PUBLISHED_MAX_RES", "published-max-res", "8", "finest H3 resolution of the published view (6 to 10)", HTTP, (*intValue)(&c.PublishedMaxRes)},
-		{"HEXWATCH_PUBLISHED_BUDGET", "published-budget", "200", "distinct parameter sets a published-view caller may ask for per cell (or for the map, or snapshots) per day; 429 beyond", HTTP, (*intValue)(&c.PublishedBudget)},
+		{"HEXWATCH_PUBLISHED_BUDGET", "published-budget", "200", "distinct parameter sets each agency may ask of the published view per cell (or for the map, or snapshots) per day; 429 beyond", HTTP, (*intValue)(&c.PublishedBudget)},
 		{"HEXWATCH_MAX_CELLS", "max-cells", "30000", "largest number of cells one hotspot answer may hold (400 beyond: narrow the request)", HTTP, (*intValue)(&c.MaxCells)},
 		{"HEXWATCH_TILE_URL", "tile-url", "https://tile.openstreetmap.org/{z}/{x}/{y}.png", "basemap tile URL template of the map, or none for a plain background", HTTP, (*stringValue)(&c.TileURL)},
 		{"HEXWATCH_TILE_ATTRIBUTION", "tile-attribution", "© OpenStreetMap contributors", "attribution shown with the basemap", HTTP, (*stringValue)(&c.TileAttribution)},

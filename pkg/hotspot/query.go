@@ -65,10 +65,11 @@ type filter struct {
 	rate       float64 // ln 2 / half-life in µs: decay is exp(-rate·age)
 	periodMic  int64
 	periods    int
-	// weekly counts a fact at the start of its week, once the week that
-	// holds asOf has begun (the published view): curWeek is that week's start.
-	weekly  bool
-	curWeek int64
+	// weekly (the published view) counts a fact at the start of its week,
+	// in the whole weeks from the week of from to the week before asOf's;
+	// asOf is then the start of asOf's week, so every day of a week gives
+	// the same answer.
+	weekly bool
 }
 
 func (e *Engine) compile(p Params) filter {
@@ -94,7 +95,8 @@ func (e *Engine) compile(p Params) filter {
 		}
 	}
 	if r := p.Release; r != nil {
-		f.weekly, f.curWeek = true, WeekStart(p.AsOf).UnixMicro()
+		f.weekly, f.from, f.asOf = true, WeekStart(p.From).UnixMicro(), WeekStart(p.AsOf).UnixMicro()
+		f.periods = max(1, int((f.asOf-f.from)/f.periodMic))
 		if i, ok := e.agencyIdx[r.Exclude]; ok {
 			if f.agencyMask == nil {
 				f.agencyMask = make([]bool, len(e.agencies))
@@ -119,7 +121,7 @@ func (f *filter) time(x *fact) int64 {
 
 func (f *filter) keep(x *fact) bool {
 	t := f.time(x)
-	return t >= f.from && t <= f.asOf && (!f.weekly || x.week < f.curWeek) && f.catMask&(1<<x.cat) != 0 &&
+	return t >= f.from && (t <= f.asOf && !f.weekly || t < f.asOf) && f.catMask&(1<<x.cat) != 0 &&
 		(f.agencyMask == nil || f.agencyMask[x.agency]) && x.source <= f.minSource && x.assess <= f.minAssess &&
 		x.idx[f.resIdx] >= 0
 }
@@ -185,7 +187,7 @@ func (e *Engine) Hotspots(p Params) *Result {
 	}
 	var pub []figures
 	if p.Release != nil {
-		pub = published(accs)
+		pub = published(accs, p.HalfLife)
 		// The published view ranks by published figures only.
 		slices.SortFunc(order, func(i, j int32) int {
 			a, b := &pub[i], &pub[j]

@@ -17,8 +17,10 @@ import (
 // Release makes a query's answer a published view: a statistical release
 // for callers who may not read raw reports. Such an answer
 //
-//   - counts a report by the Monday (Europe/London) of its week, and only
-//     once that week is over, so no time finer than a week enters it;
+//   - counts a report by the Monday (Europe/London) of its week, in the
+//     whole weeks from the week of From to the week before AsOf's, and
+//     decays scores from the start of AsOf's week: no time finer than a
+//     week enters it, and every day of a week gives the same answer;
 //   - leaves out the reports of Exclude (the caller's own agency), so that
 //     a caller can neither open a cell nor move a figure with reports of
 //     its own;
@@ -41,8 +43,10 @@ type Release struct {
 
 // The published view's menu: the only windows, half-lives and periods it
 // answers, and its ring radius.
+// The windows are whole weeks, so that both ends of a window move on the
+// same day: one set of weeks a week per window.
 var (
-	PublishedWindows   = []time.Duration{90 * day, 180 * day, 365 * day}
+	PublishedWindows   = []time.Duration{91 * day, 182 * day, 364 * day}
 	PublishedHalfLives = []time.Duration{14 * day, 28 * day, 56 * day}
 	PublishedPeriods   = []time.Duration{28 * day}
 )
@@ -115,12 +119,13 @@ func draw(key uint32, purpose uint64) int {
 // PublishedCount is the published count of a set of n reports with key.
 func PublishedCount(n int, key uint32) int { return n + draw(key, purposeCount) }
 
-// PublishedScore is the published score of a set with exact score s and
-// key: s changed by -20 % to +20 % in steps of 10 % (the rows of
-// Perturbation), then floored to the 1-2-5 ladder (…, 1, 2, 5, 10, 20,
-// …). A published 20 reads "between 20 and 50".
-func PublishedScore(s float64, key uint32) float64 {
-	return Ladder(s * (1 + 0.1*float64(draw(key, purposeScore))))
+// PublishedScore is the published score of a set with exact score s
+// (under half-life h) and key: s changed by -20 % to +20 % in steps of
+// 10 % (the rows of Perturbation, drawn afresh for each half-life, so that
+// the ratio of two half-lives' scores stays unknown), then floored to the
+// 1-2-5 ladder (…, 1, 2, 5, 10, 20, …). A published 20 reads "20 to 50".
+func PublishedScore(s float64, key uint32, h time.Duration) float64 {
+	return Ladder(s * (1 + 0.1*float64(draw(key, purposeScore^uint64(h)))))
 }
 
 // Ladder floors v > 0 to the 1-2-5 series; 0 otherwise.
@@ -196,11 +201,11 @@ type figures struct {
 }
 
 // published is the published score and count of every accumulator.
-func published(accs []acc) []figures {
+func published(accs []acc, h time.Duration) []figures {
 	out := make([]figures, len(accs))
 	for i := range accs {
 		a := &accs[i]
-		out[i] = figures{score: PublishedScore(a.score, a.key), reports: PublishedCount(a.reports, a.key)}
+		out[i] = figures{score: PublishedScore(a.score, a.key, h), reports: PublishedCount(a.reports, a.key)}
 	}
 	return out
 }
@@ -274,7 +279,6 @@ func (e *Engine) ExplainPublished(p Params, c hexgrid.Cell) (*PublishedExplanati
 
 	cats, kinds, grades := map[string]*bucket{}, map[string]*bucket{}, map[string]*bucket{}
 	ages := make([]bucket, len(ageBands))
-	periods := make([]bucket, p.periods())
 	add := func(m map[string]*bucket, name string, key uint32) {
 		b, ok := m[name]
 		if !ok {
@@ -285,6 +289,7 @@ func (e *Engine) ExplainPublished(p Params, c hexgrid.Cell) (*PublishedExplanati
 	}
 	e.mu.RLock()
 	f := e.compile(p)
+	periods := make([]bucket, f.periods)
 	for _, block := range e.window(f.from, f.asOf) {
 		for i := range block {
 			x := &block[i]
@@ -321,7 +326,7 @@ func (e *Engine) ExplainPublished(p Params, c hexgrid.Cell) (*PublishedExplanati
 		ex.ByAge = append(ex.ByAge, ordered(ages[i], b.label, ""))
 	}
 	for i, b := range periods {
-		start := p.AsOf.Add(-time.Duration(len(periods)-i) * p.Period)
+		start := time.UnixMicro(f.asOf).In(London).AddDate(0, 0, -(len(periods)-i)*int(p.Period/day))
 		ex.Periods = append(ex.Periods, ordered(b, "period "+start.Format(time.DateOnly), start.Format(time.RFC3339)))
 	}
 

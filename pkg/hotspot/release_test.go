@@ -1,6 +1,7 @@
 package hotspot
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"reflect"
@@ -197,21 +198,23 @@ func TestReleaseCountsWholePastWeeks(t *testing.T) {
 	apply(t, e, append(moved, keyed(rng, now)...)...)
 	sameCells(t, "reports moved within their weeks", before, e.Hotspots(p))
 
-	// Counts are the same on each day of a week (scores decay together).
+	// Every day of a week gives the same answer, for every window of the menu.
 	week := WeekStart(p.AsOf)
-	var first map[hexgrid.Cell]int
-	for d := range 7 {
-		q := p
-		q.AsOf = DayStart(week.Add(time.Duration(d)*day + 12*time.Hour))
-		q.From = q.AsOf.Add(-DefaultWindow)
-		counts := map[hexgrid.Cell]int{}
-		for _, c := range e.Hotspots(q).Cells {
-			counts[c.Cell] = c.Reports
-		}
-		if d == 0 {
-			first = counts
-		} else if !reflect.DeepEqual(counts, first) {
-			t.Errorf("day %d of the week: counts %v, want %v", d, counts, first)
+	for _, w := range PublishedWindows {
+		var first *Result
+		for d := range 7 {
+			q := p
+			q.AsOf = DayStart(week.Add(time.Duration(d)*day + 12*time.Hour))
+			q.From = q.AsOf.AddDate(0, 0, -int(w/day))
+			res := e.Hotspots(q)
+			if d == 0 {
+				first = res
+				if len(res.Cells) == 0 {
+					t.Fatalf("window %v: no cell shown", w)
+				}
+				continue
+			}
+			sameCells(t, fmt.Sprintf("window %v, day %d of the week", w, d), first, res)
 		}
 	}
 }

@@ -271,7 +271,7 @@ func TestAttacksOnThePublishedView(t *testing.T) {
 		f.t = t
 		report("daily as_of walk, 21 days", asOfWalk(f, "partner-key", 21, rs), asOfWalk(f, "analyst", 21, rs))
 		// Times finer than a day, and from, are not asked for at all.
-		for _, q := range []string{"as_of=" + url.QueryEscape(attackAnchor.Add(-time.Second).Format(time.RFC3339)), "from=2026-01-01", "window=91d", "half_life=3650d", "res=10", "k=3"} {
+		for _, q := range []string{"as_of=" + url.QueryEscape(attackAnchor.Add(-time.Second).Format(time.RFC3339)), "from=2026-01-01", "window=90d", "half_life=3650d", "res=10", "k=3"} {
 			if r := f.json("partner-key", http.MethodGet, "/api/v1/hotspots?"+q, nil); r.StatusCode != http.StatusBadRequest {
 				t.Errorf("%s: got %d, want 400", q, r.StatusCode)
 			}
@@ -436,7 +436,7 @@ func TestAttacksOnThePublishedView(t *testing.T) {
 					t.Fatalf("snapshot cell %s publishes z", c.ID)
 				}
 				// Every frozen cell holds 5 reports outside its largest agency.
-				from, week := hotspot.DayStart(day).Add(-365*24*time.Hour), hotspot.WeekStart(day)
+				from, week := hotspot.WeekStart(hotspot.DayStart(day).AddDate(0, 0, -364)), hotspot.WeekStart(day)
 				by := map[uuid.UUID]int{}
 				for _, r := range all {
 					w := hotspot.WeekStart(r.at)
@@ -470,15 +470,15 @@ func TestPublishedCellsAgreeWithSQL(t *testing.T) {
 	asOf := hotspot.DayStart(attackAnchor)
 	var pub, full attackFC
 	var tl tally
-	f.attackGet(&tl, "partner-key", "/api/v1/hotspots?window=180d&as_of="+attackAnchor.Format(time.DateOnly), &pub)
-	f.attackGet(&tl, "analyst", "/api/v1/hotspots?res=8&window=180d&as_of="+attackAnchor.Format(time.DateOnly), &full)
+	f.attackGet(&tl, "partner-key", "/api/v1/hotspots?window=182d&as_of="+attackAnchor.Format(time.DateOnly), &pub)
+	f.attackGet(&tl, "analyst", "/api/v1/hotspots?res=8&window=182d&as_of="+attackAnchor.Format(time.DateOnly), &full)
 	shown := map[string]attackCell{}
 	for _, c := range pub.Features {
 		shown[c.ID] = c
 	}
 	const sqlCount = `SELECT count(*) FROM reports
 		WHERE status = 'live' AND cell BETWEEN $1 AND $2 AND agency_id <> $3 AND assessment <> 'E'
-		  AND date_trunc('week', observed_at AT TIME ZONE 'Europe/London') >= $4::timestamptz AT TIME ZONE 'Europe/London'
+		  AND date_trunc('week', observed_at AT TIME ZONE 'Europe/London') >= date_trunc('week', $4::timestamptz AT TIME ZONE 'Europe/London')
 		  AND date_trunc('week', observed_at AT TIME ZONE 'Europe/London') < date_trunc('week', $5::timestamptz AT TIME ZONE 'Europe/London')`
 	checked := 0
 	for _, c := range full.Features {
@@ -486,7 +486,7 @@ func TestPublishedCellsAgreeWithSQL(t *testing.T) {
 		lo, hi := cell.StoreRange()
 		var n int
 		if err := f.db.Pool.QueryRow(context.Background(), sqlCount, int64(lo), int64(hi), f.agencyA.ID,
-			asOf.AddDate(0, 0, -180), asOf).Scan(&n); err != nil {
+			asOf.AddDate(0, 0, -182), asOf).Scan(&n); err != nil {
 			t.Fatal(err)
 		}
 		p, ok := shown[c.ID]

@@ -89,7 +89,7 @@ func publishedParams(q url.Values, p *hotspot.Params, maxRes int, now time.Time)
 	if len(p.Categories) > 1 {
 		add("categories", "the published view shows all categories or one")
 	}
-	window := menu("window", hotspot.PublishedWindows, hotspot.DefaultWindow)
+	window := menu("window", hotspot.PublishedWindows, hotspot.PublishedWindows[len(hotspot.PublishedWindows)-1])
 	p.HalfLife = menu("half_life", hotspot.PublishedHalfLives, hotspot.DefaultHalfLife)
 	p.Period = menu("period", hotspot.PublishedPeriods, hotspot.DefaultPeriod)
 
@@ -109,8 +109,10 @@ func publishedParams(q url.Values, p *hotspot.Params, maxRes int, now time.Time)
 			p.AsOf = t
 		}
 	}
+	// Calendar days: a window of whole weeks starts on as_of's weekday
+	// whatever the clocks did in between.
+	p.From = p.AsOf.In(hotspot.London).AddDate(0, 0, -int(window/(24*time.Hour))).UTC()
 	p.AsOf = p.AsOf.UTC()
-	p.From = p.AsOf.Add(-window)
 	p.K = hotspot.PublishedK
 	return errs
 }
@@ -122,10 +124,13 @@ const (
 )
 
 // spendQuery audits an aggregate request of a published-view caller with
-// its parameters and counts it against the caller's budget of distinct
-// parameter sets per scope per day: over budget, it records an
-// access_denied event and answers 429. bbox is left out of the parameter
-// set: it limits the cells returned, not what they say.
+// its parameters and counts it against the budget of the caller's agency
+// (however many keys and users it has) of distinct parameter sets per
+// scope per day: over budget, it records an access_denied event and
+// answers 429. The parameter set is what the answer depends on: bbox is
+// left out (it limits the cells returned, not what they say) and as_of
+// counts as the start of its week (every day of a week gives the same
+// answer).
 func (s *Server) spendQuery(c echo.Context, scope string, p hotspot.Params) error {
 	pr := principal(c)
 	if pr.Can(auth.ReadAllReports) {
@@ -133,10 +138,11 @@ func (s *Server) spendQuery(c echo.Context, scope string, p hotspot.Params) erro
 	}
 	params := paramsOf(p)
 	params.BBox = nil
-	canon := fmt.Sprintf("%+v", params)
-	sum := sha256.Sum256([]byte(canon))
+	canon := params
+	canon.AsOf, canon.From = hotspot.WeekStart(p.AsOf).Format(time.RFC3339), hotspot.WeekStart(p.From).Format(time.RFC3339)
+	sum := sha256.Sum256(fmt.Appendf(nil, "%+v", canon))
 	ctx := c.Request().Context()
-	ok, err := s.db.SpendQuery(ctx, callerKey(c), hotspot.DayStart(time.Now()), scope, sum[:], s.cfg.PublishedBudget)
+	ok, err := s.db.SpendQuery(ctx, "agency:"+pr.AgencyID.String(), hotspot.DayStart(time.Now()), scope, sum[:], s.cfg.PublishedBudget)
 	if err != nil {
 		return err
 	}

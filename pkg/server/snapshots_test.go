@@ -59,7 +59,7 @@ func TestSnapshotIsFrozenAndExported(t *testing.T) {
 	loadDemo(t, f, 3000)
 	r := f.json("chair", http.MethodPost, "/api/v1/snapshots", map[string]any{
 		"title": "Northern tasking group", "meeting_date": "2026-12-03", "notes": "Monthly review",
-		"parameters": map[string]any{"res": 7, "window": "180d"},
+		"parameters": map[string]any{"res": 7, "window": "182d"},
 	})
 	var meta snapshotMeta
 	if err := json.Unmarshal(r.body, &meta); err != nil || r.StatusCode != http.StatusCreated || meta.Cells == 0 {

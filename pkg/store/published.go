@@ -22,16 +22,23 @@ const spendQuerySQL = `WITH spent AS (
 
 // SpendQuery counts the parameter set hash against caller's budget of
 // distinct sets in scope on day (its date, where it is): false when the
-// budget is spent.
+// budget is spent. Concurrent spends of one caller and scope take turns,
+// so the budget is never overdrawn.
 func (db *DB) SpendQuery(ctx context.Context, caller string, day time.Time, scope string, hash []byte, budget int) (bool, error) {
 	var ok bool
-	err := db.Pool.QueryRow(ctx, spendQuerySQL, caller, day.Format(time.DateOnly), scope, hash, budget).Scan(&ok)
+	err := db.inTx(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext($1 || '|' || $2))`, caller, scope); err != nil {
+			return err
+		}
+		return tx.QueryRow(ctx, spendQuerySQL, caller, day.Format(time.DateOnly), scope, hash, budget).Scan(&ok)
+	})
 	return ok, mapErr("spend query", err)
 }
 
 // BudgetUse is how much of its budget of a scope a caller spent on a day.
 type BudgetUse struct {
 	Caller string `json:"caller"`
+	Agency string `json:"agency"`
 	Scope  string `json:"scope"`
 	Sets   int    `json:"parameter_sets"`
 }
@@ -39,8 +46,9 @@ type BudgetUse struct {
 // BudgetUses lists the callers and scopes with at least atLeast distinct
 // parameter sets on day, most first.
 func (db *DB) BudgetUses(ctx context.Context, day time.Time, atLeast int) ([]BudgetUse, error) {
-	rows, err := db.Pool.Query(ctx, `SELECT caller, scope, count(*) FROM published_queries WHERE day = $1
-		GROUP BY caller, scope HAVING count(*) >= $2 ORDER BY count(*) DESC, caller, scope LIMIT 1000`, day.Format(time.DateOnly), atLeast)
+	rows, err := db.Pool.Query(ctx, `SELECT q.caller, coalesce(a.name, ''), q.scope, count(*) FROM published_queries q
+		LEFT JOIN agencies a ON q.caller = 'agency:' || a.id::text WHERE q.day = $1
+		GROUP BY q.caller, a.name, q.scope HAVING count(*) >= $2 ORDER BY count(*) DESC, q.caller, q.scope LIMIT 1000`, day.Format(time.DateOnly), atLeast)
 	if err != nil {
 		return nil, mapErr("budget uses", err)
 	}

@@ -159,7 +159,7 @@ function applyMenu(menu) {
   const keep = (id, values) => {
     for (const o of [...$(id).options]) if (!values.includes(o.value)) o.remove();
   };
-  keep('window', menu.windows);
+  $('window').replaceChildren(...menu.windows.map((w) => new Option(`${parseInt(w, 10) / 7} weeks`, w)));
   keep('half-life', menu.half_lives);
   keep('res', ['auto', ...Array.from({ length: menu.max_res - 5 }, (_, i) => String(6 + i))]);
   if (!menu.windows.includes(state.window)) state.window = menu.windows[menu.windows.length - 1];
