@@ -187,23 +187,103 @@ func weight(r truth) float64 {
 	return cat.Weight * intel.Grading{Source: src, Assessment: r.grading[1:]}.Confidence()
 }
 
-// asOfWalk steps as_of back a day at a time and subtracts consecutive
-// answers: a cell whose count falls by one, with one category falling by
-// one, names a report's category and the day it was observed.
-func asOfWalk(f *fixture, caller string, days int, rs []truth) tally {
-	var tl tally
-	var prev attackFC
-	var prevDay time.Time
-	for d := range days {
-		day := attackAnchor.AddDate(0, 0, -d)
-		var fc attackFC
-		f.attackGet(&tl, caller, "/api/v1/hotspots?res=8&as_of="+day.Format(time.DateOnly), &fc)
-		if d > 0 {
-			tl.claimsFrom(diffClaims(prev, fc), rs, day, prevDay)
+// window is the set of reports an answer counts, as a predicate: what
+// the attacker hopes to subtract.
+type window func(truth) bool
+
+// fullWindow is the full view's set for as_of (a date: UTC midnight) and a
+// window of days.
+func fullWindow(asOf time.Time, days int) window {
+	from := asOf.Add(-time.Duration(days) * 24 * time.Hour)
+	return func(r truth) bool { return !r.at.Before(from) && !r.at.After(asOf) && r.grading[1:] != "E" }
+}
+
+// publishedWindow is the published view's set for as_of (a date) and a
+// window of days: whole weeks, Europe/London.
+func publishedWindow(asOf time.Time, days int) window {
+	day := hotspot.DayStart(asOf.Add(12 * time.Hour))
+	from, to := hotspot.WeekStart(day.AddDate(0, 0, -days)), hotspot.WeekStart(day)
+	return func(r truth) bool {
+		w := hotspot.WeekStart(r.at)
+		return !w.Before(from) && w.Before(to) && r.grading[1:] != "E"
+	}
+}
+
+// differ scores claims made by subtracting two answers: a claim recovers
+// a report when the two sets really differ, in its cell, by exactly one
+// report of another agency, of the claimed category.
+func (tl *tally) differ(cs []claim, all []truth, attacker uuid.UUID, a, b window) {
+	for _, c := range cs {
+		tl.claims++
+		var diff []truth
+		for _, r := range all {
+			if r.cell.Parent(c.cell.Resolution()) == c.cell && a(r) != b(r) {
+				diff = append(diff, r)
+			}
 		}
-		prev, prevDay = fc, day
+		if len(diff) == 1 && diff[0].agency != attacker && diff[0].category == c.category {
+			tl.recovered++
+		}
+	}
+}
+
+// walk asks for the map at each as_of and window of a sequence and
+// subtracts consecutive answers of one window: a cell whose count moves by
+// one, with one category moving by one, would isolate a report. With
+// several windows the attacker claims only what every window shows at the
+// same step (noise rarely agrees with itself); a claim recovers a report
+// when any window's two sets really differ by exactly it.
+func walk(f *fixture, caller string, asOfs []time.Time, windows []int, all []truth, published bool) tally {
+	var tl tally
+	type step struct {
+		i int
+		c claim
+	}
+	seen := map[step]int{}
+	sets := map[int][][2]window{} // by step: each window's two sets
+	for _, days := range windows {
+		var prev attackFC
+		var prevWin window
+		for i, day := range asOfs {
+			var fc attackFC
+			f.attackGet(&tl, caller, fmt.Sprintf("/api/v1/hotspots?res=8&as_of=%s&window=%dd", day.Format(time.DateOnly), days), &fc)
+			win := fullWindow(day, days)
+			if published {
+				win = publishedWindow(day, days)
+			}
+			if i > 0 {
+				for _, c := range append(diffClaims(prev, fc), diffClaims(fc, prev)...) {
+					seen[step{i, c}]++
+				}
+				sets[i] = append(sets[i], [2]window{prevWin, win})
+			}
+			prev, prevWin = fc, win
+		}
+	}
+	for st, n := range seen {
+		if n < len(windows) {
+			continue
+		}
+		before := tl.recovered
+		for _, pair := range sets[st.i] {
+			probe := tally{}
+			probe.differ([]claim{st.c}, all, f.agencyA.ID, pair[0], pair[1])
+			if probe.recovered > 0 {
+				tl.recovered = before + 1
+			}
+		}
+		tl.claims++
 	}
 	return tl
+}
+
+// days lists n days back from the anchor, every step days.
+func days(n, step int) []time.Time {
+	out := make([]time.Time, n)
+	for i := range out {
+		out[i] = attackAnchor.AddDate(0, 0, -i*step)
+	}
+	return out
 }
 
 // claim is a guess that one report of category lies in cell.
@@ -239,16 +319,6 @@ func diffClaims(later, earlier attackFC) []claim {
 	return out
 }
 
-// claimsFrom scores claims of a report observed in (from, to].
-func (tl *tally) claimsFrom(cs []claim, rs []truth, from, to time.Time) {
-	for _, c := range cs {
-		tl.claims++
-		if matches(rs, c.cell, func(r truth) bool { return r.category == c.category && r.at.After(from) && !r.at.After(to) }) > 0 {
-			tl.recovered++
-		}
-	}
-}
-
 func TestAttacksOnThePublishedView(t *testing.T) {
 	f, all := attackData(t, 6000)
 	rs := others(all, f.agencyA.ID)
@@ -269,7 +339,8 @@ func TestAttacksOnThePublishedView(t *testing.T) {
 
 	t.Run("as_of and from walks", func(t *testing.T) {
 		f.t = t
-		report("daily as_of walk, 21 days", asOfWalk(f, "partner-key", 21, rs), asOfWalk(f, "analyst", 21, rs))
+		report("daily as_of walk, 21 days", walk(f, "partner-key", days(21, 1), []int{364}, all, true), walk(f, "analyst", days(21, 1), []int{365}, all, false))
+		report("weekly walk, 3 windows, 8 weeks", walk(f, "partner-key", days(8, 7), []int{91, 182, 364}, all, true), walk(f, "analyst", days(8, 7), []int{91, 182, 364}, all, false))
 		// Times finer than a day, and from, are not asked for at all.
 		for _, q := range []string{"as_of=" + url.QueryEscape(attackAnchor.Add(-time.Second).Format(time.RFC3339)), "from=2026-01-01", "window=90d", "half_life=3650d", "res=10", "k=3"} {
 			if r := f.json("partner-key", http.MethodGet, "/api/v1/hotspots?"+q, nil); r.StatusCode != http.StatusBadRequest {
@@ -418,7 +489,7 @@ func TestAttacksOnThePublishedView(t *testing.T) {
 		// A chair freezes a week of daily snapshots; the attacker subtracts them.
 		var tl tally
 		var prev attackFC
-		var prevDay time.Time
+		var prevWin window
 		for d := range 8 {
 			day := attackAnchor.AddDate(0, 0, -d)
 			tl.requests++
@@ -453,12 +524,13 @@ func TestAttacksOnThePublishedView(t *testing.T) {
 					t.Errorf("snapshot of %s shows cell %s with %d reports outside its largest agency", day.Format(time.DateOnly), c.ID, total-largest)
 				}
 			}
+			win := publishedWindow(day, 364)
 			if d > 0 {
-				tl.claimsFrom(diffClaims(prev, fc), rs, day, prevDay)
+				tl.differ(append(diffClaims(prev, fc), diffClaims(fc, prev)...), all, f.agencyA.ID, prevWin, win)
 			}
-			prev, prevDay = fc, day
+			prev, prevWin = fc, win
 		}
-		report("daily snapshots subtracted", tl, asOfWalk(f, "analyst", 8, rs))
+		report("daily snapshots subtracted", tl, walk(f, "analyst", days(8, 1), []int{365}, all, false))
 	})
 }
 
