@@ -2,8 +2,6 @@ package server
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -11,6 +9,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -397,18 +396,32 @@ func splitList(v string) []string {
 // mayChange reports whether the caller may amend or withdraw r: its own
 // agency's, or any for an analyst.
 func mayChange(p *auth.Principal, r intel.Report) bool {
-	return p.Can(auth.ReadAllReports) || r.AgencyID == p.AgencyID
+	return r.AgencyID == p.AgencyID
+}
+
+// changeable reads the report of the path for a change: only its own
+// agency may amend or withdraw it. Another agency's reader (an analyst) is
+// refused and the refusal audited; anyone else is told it does not exist.
+func (s *Server) changeable(c echo.Context) (intel.Report, error) {
+	r, err := s.visibleReport(c)
+	if err != nil || mayChange(principal(c), r) {
+		return r, err
+	}
+	ev := s.event(c, store.ActionAccessDenied)
+	ev.ObjectType, ev.ObjectID = "report", r.ID.String()
+	ev.Detail = map[string]any{"route": c.Request().Method + " " + c.Path()}
+	if err := s.db.Audit(c.Request().Context(), ev); err != nil {
+		return r, err
+	}
+	return r, newProblem(http.StatusForbidden, "only the agency that submitted a report may amend or withdraw it")
 }
 
 // amendReport applies a JSON merge patch of the report's fields, validates
 // the result as a whole, and keeps the previous version in the audit log.
 func (s *Server) amendReport(c echo.Context) error {
-	r, err := s.visibleReport(c)
+	r, err := s.changeable(c)
 	if err != nil {
 		return err
-	}
-	if !mayChange(principal(c), r) {
-		return store.ErrNotFound
 	}
 	b, err := readJSONBody(c)
 	if err != nil {
@@ -437,9 +450,14 @@ func (s *Server) amendReport(c echo.Context) error {
 		return invalid(verr.Errors)
 	}
 	next.ID, next.AgencyID = r.ID, r.AgencyID
+	before, after := submissionOf(r), submissionOf(next)
+	content, err := json.Marshal(before)
+	if err != nil {
+		return err
+	}
 	ev := s.event(c, store.ActionAlter)
-	ev.Detail = map[string]any{"previous": previousVersion(r)}
-	out, err := s.db.AmendReport(c.Request().Context(), next, r.Seq, ev)
+	ev.Detail = map[string]any{"fields": changedFields(before, after), "previous_seq": r.Seq}
+	out, err := s.db.AmendReport(c.Request().Context(), next, store.Version{Seq: r.Seq, Status: r.Status, Content: content}, ev)
 	if err != nil {
 		return err
 	}
@@ -459,23 +477,33 @@ func submissionOf(r intel.Report) intel.Submission {
 	}
 }
 
-// previousVersion is what the audit log keeps of a report before a change:
-// every field, but the narrative only as a hash, so that an erasure later
-// leaves no narrative behind in the append-only log.
-func previousVersion(r intel.Report) map[string]any {
-	sum := sha256.Sum256([]byte(r.Narrative))
-	sub := submissionOf(r)
-	sub.Narrative = ""
-	return map[string]any{"report": sub, "seq": r.Seq, "status": r.Status, "narrative_sha256": hex.EncodeToString(sum[:])}
+// changedFields names the fields of a submission that differ between two
+// versions: what the audit log says of an amendment (never the values).
+func changedFields(before, after intel.Submission) []string {
+	var a, b map[string]json.RawMessage
+	ab, _ := json.Marshal(before)
+	bb, _ := json.Marshal(after)
+	json.Unmarshal(ab, &a)
+	json.Unmarshal(bb, &b)
+	fields := []string{}
+	for k := range b {
+		if string(a[k]) != string(b[k]) {
+			fields = append(fields, k)
+		}
+	}
+	for k := range a {
+		if _, ok := b[k]; !ok {
+			fields = append(fields, k)
+		}
+	}
+	slices.Sort(fields)
+	return fields
 }
 
 func (s *Server) withdrawReport(c echo.Context) error {
-	r, err := s.visibleReport(c)
+	r, err := s.changeable(c)
 	if err != nil {
 		return err
-	}
-	if !mayChange(principal(c), r) {
-		return store.ErrNotFound
 	}
 	out, err := s.db.WithdrawReport(c.Request().Context(), r.ID, s.event(c, store.ActionAlter))
 	if err != nil {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 
 	"github.com/hexwatch/hexwatch/pkg/ingest"
 	"github.com/hexwatch/hexwatch/pkg/store"
@@ -364,11 +365,22 @@ func TestReadingReportsIsFilteredAndAudited(t *testing.T) {
 
 func TestAmendWithdrawErase(t *testing.T) {
 	f := newFixture(t)
-	id := f.report()
 	ctx := context.Background()
+	// A report with a place, a time and a narrative found nowhere else.
+	sub := submission("erase-me-" + uuid.NewString()[:8])
+	sub["location"] = map[string]float64{"lat": 52.2123457, "lon": 0.1234567}
+	sub["observed_at"] = "2026-03-17T13:37:42.123Z"
+	sub["narrative"] = "Unique narrative " + uuid.NewString()
+	sub["category"] = "stash_location"
+	r := f.json("partner-key", http.MethodPost, "/api/v1/reports", sub)
+	var created struct{ ID string }
+	if err := json.Unmarshal(r.body, &created); err != nil || r.StatusCode != http.StatusCreated {
+		t.Fatalf("create: %d %s", r.StatusCode, r.body)
+	}
+	id := created.ID
 	before, _ := f.db.Report(ctx, uuid.MustParse(id))
 
-	r := f.json("partner", http.MethodPatch, reportPath(id), map[string]any{"category": "cuckooing", "location": map[string]float64{"lat": 52.5695, "lon": -0.2405}})
+	r = f.json("partner", http.MethodPatch, reportPath(id), map[string]any{"category": "cuckooing", "location": map[string]float64{"lat": 52.5695, "lon": -0.2405}})
 	if r.StatusCode != http.StatusOK {
 		t.Fatalf("PATCH: got %d %s", r.StatusCode, r.body)
 	}
@@ -376,9 +388,16 @@ func TestAmendWithdrawErase(t *testing.T) {
 	if after.Category != "cuckooing" || after.Seq <= before.Seq || after.Cell == before.Cell {
 		t.Fatalf("after PATCH: category %s seq %d→%d cell %s→%s", after.Category, before.Seq, after.Seq, before.Cell, after.Cell)
 	}
+	// The log says who changed which fields; the previous version is kept beside the report.
 	evs, _ := f.db.AuditEvents(ctx, store.AuditFilter{Action: store.ActionAlter, ObjectID: id, Limit: 1})
-	if detail, _ := evs[0].Detail.(json.RawMessage); len(evs) != 1 || !strings.Contains(string(detail), `"drug_supply"`) {
-		t.Fatalf("alter event: %+v, want the previous version", evs)
+	if detail, _ := json.Marshal(evs[0].Detail); len(evs) != 1 || !strings.Contains(string(detail), `"fields":["category","location"]`) ||
+		strings.Contains(string(detail), "stash_location") || strings.Contains(string(detail), "52.21") {
+		t.Fatalf("alter event: %s, want the fields changed and no content", detail)
+	}
+	var versions int
+	f.db.Pool.QueryRow(ctx, `SELECT count(*) FROM report_versions WHERE report_id = $1 AND content->>'category' = 'stash_location'`, id).Scan(&versions)
+	if versions != 1 {
+		t.Fatalf("report_versions: %d previous versions, want 1", versions)
 	}
 	if r := f.json("partner", http.MethodPatch, reportPath(id), map[string]any{"external_ref": "renamed"}); r.StatusCode != http.StatusBadRequest {
 		t.Fatalf("PATCH external_ref: got %d, want 400", r.StatusCode)
@@ -391,6 +410,12 @@ func TestAmendWithdrawErase(t *testing.T) {
 		t.Fatalf("withdraw: got %d %s", r.StatusCode, r.body)
 	}
 
+	// Before the erasure the greps below find the report's traces.
+	for _, needle := range []string{sub["narrative"].(string), "52.2123457", "2026-03-17T13:37:42.123"} {
+		if len(holding(t, f, needle)) == 0 {
+			t.Fatalf("%q is in no table before the erasure: the search below would prove nothing", needle)
+		}
+	}
 	if r := f.json("admin", http.MethodPost, reportPath(id)+"/erase", map[string]string{}); r.StatusCode != http.StatusBadRequest {
 		t.Fatalf("erase without a reason: got %d, want 400", r.StatusCode)
 	}
@@ -406,5 +431,79 @@ func TestAmendWithdrawErase(t *testing.T) {
 	}
 	if r := f.json("analyst", http.MethodGet, reportPath(id), nil); r.StatusCode != http.StatusNotFound {
 		t.Fatalf("GET erased report: got %d, want 404", r.StatusCode)
+	}
+
+	// No table, the audit log included, holds its place, time or narrative,
+	// nor its categories beside its id.
+	var geomHex string
+	f.db.Pool.QueryRow(ctx, `SELECT ST_GeomFromText('POINT(0.1234567 52.2123457)', 4326)::text`).Scan(&geomHex)
+	for _, needle := range []string{sub["narrative"].(string), "52.2123457", "0.1234567", geomHex, "2026-03-17 13:37:42.123", "2026-03-17T13:37:42.123"} {
+		if tables := holding(t, f, needle); len(tables) > 0 {
+			t.Errorf("%v still hold %q of the erased report", tables, needle)
+		}
+	}
+	for _, table := range tableNames(t, f) {
+		var n int
+		f.db.Pool.QueryRow(ctx, `SELECT count(*) FROM `+pgx.Identifier{table}.Sanitize()+` t WHERE t::text LIKE '%' || $1 || '%'
+			AND (t::text LIKE '%stash_location%' OR t::text LIKE '%cuckooing%')`, id).Scan(&n)
+		if n > 0 {
+			t.Errorf("table %s holds a category beside the erased report's id", table)
+		}
+	}
+}
+
+// tableNames lists the tables of the database.
+func tableNames(t *testing.T, f *fixture) []string {
+	t.Helper()
+	rows, err := f.db.Pool.Query(context.Background(), `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	names, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil || len(names) < 10 {
+		t.Fatalf("tables: %v %v", names, err)
+	}
+	return names
+}
+
+// holding lists the tables with a row whose text holds needle.
+func holding(t *testing.T, f *fixture, needle string) []string {
+	t.Helper()
+	var out []string
+	for _, table := range tableNames(t, f) {
+		var n int
+		if err := f.db.Pool.QueryRow(context.Background(), `SELECT count(*) FROM `+pgx.Identifier{table}.Sanitize()+` t WHERE t::text LIKE '%' || $1 || '%'`, needle).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n > 0 {
+			out = append(out, table)
+		}
+	}
+	return out
+}
+
+func TestOnlyTheSubmittingAgencyChangesAReport(t *testing.T) {
+	f := newFixture(t)
+	other := f.reportOf(f.agencyB, 3)
+	// The analyst (agency A) reads B's report but may not change it.
+	if r := f.json("analyst", http.MethodGet, reportPath(other), nil); r.StatusCode != http.StatusOK {
+		t.Fatalf("analyst GET: %d", r.StatusCode)
+	}
+	for _, m := range []string{http.MethodPatch, http.MethodDelete} {
+		r := f.json("analyst", m, reportPath(other), map[string]any{"narrative": "changed by another agency"})
+		if r.StatusCode != http.StatusForbidden {
+			t.Errorf("analyst %s of another agency's report: got %d, want 403", m, r.StatusCode)
+		}
+		if r := f.json("partner-key", m, reportPath(other), map[string]any{"narrative": "changed by another agency"}); r.StatusCode != http.StatusNotFound {
+			t.Errorf("partner %s of another agency's report: got %d, want 404", m, r.StatusCode)
+		}
+	}
+	evs, err := f.db.AuditEvents(context.Background(), store.AuditFilter{Action: store.ActionAccessDenied, ObjectID: other, Limit: 10})
+	if err != nil || len(evs) != 2 {
+		t.Fatalf("access_denied events: %d %v, want 2", len(evs), err)
+	}
+	r, _ := f.db.Report(context.Background(), uuid.MustParse(other))
+	if r.Status != "live" || strings.Contains(r.Narrative, "changed") {
+		t.Fatalf("the report changed: %+v", r)
 	}
 }

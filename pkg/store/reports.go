@@ -307,12 +307,26 @@ func (db *DB) Reports(ctx context.Context, f ReportFilter) ([]intel.Report, erro
 	return rs, mapErr("reports", err)
 }
 
+// Version is a report as it was before a change: its seq then, its
+// status, and its content as submitted (JSON).
+type Version struct {
+	Seq     int64
+	Status  string
+	Content []byte
+}
+
 // AmendReport replaces the content of a report, if it has not changed
-// since it was read (seq), and records the change with the previous version.
-func (db *DB) AmendReport(ctx context.Context, r intel.Report, seq int64, ev AuditEvent) (intel.Report, error) {
+// since it was read (prev.Seq), keeps the previous version in
+// report_versions (which erasure clears) and records the change.
+func (db *DB) AmendReport(ctx context.Context, r intel.Report, prev Version, ev AuditEvent) (intel.Report, error) {
 	var out intel.Report
+	seq := prev.Seq
 	err := db.inTx(ctx, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, seqLockSQL); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO report_versions (report_id, seq, content, status, changed_by) VALUES ($1, $2, $3, $4, $5)`,
+			r.ID, prev.Seq, prev.Content, prev.Status, ev.Actor); err != nil {
 			return err
 		}
 		tag, err := tx.Exec(ctx, `UPDATE reports SET category = $3, indicators = $4, observed_at = $5,
