@@ -39,6 +39,7 @@ func commands() []command {
 		{"import", "FILE --agency NAME [--format F] [--dry-run]", "load a CSV, NDJSON or GeoJSON file of reports, with progress", importCmd},
 		{"demo", "[--reports N] [--seed S]", "create the DEMO agencies and users (new passwords, printed) and, into an empty database, DEMO reports", demoCmd},
 		{"purge", "", "erase the reports past their review date (retention), with erasure audit events", purgeCmd},
+		{"audit", "verify", "check the audit log's hash chain; exit 1 naming the first broken event", auditCmd},
 		{"bench", "[--reports N] [--growth A,B,C] [--duration D]", "measure ingestion, hotspots, throughput, footprint and growth against their baselines", benchCmd},
 		{"loadtest", "[--duration D]", "mixed load on loopback; checks every accepted report is stored exactly once", loadtestCmd},
 		{"version", "", "print the version", versionCmd},

@@ -146,10 +146,59 @@ func TestServeRefusesNewerSchema(t *testing.T) {
 
 var servingRE = regexp.MustCompile(`serving on (http://\S+)`)
 
+// serveEnv points serve at the package database: as the service's own
+// role, migrating as the owner.
+func serveEnv(t *testing.T) []string {
+	return []string{"HEXWATCH_DATABASE_URL=" + storetest.AppURL(t), "HEXWATCH_MIGRATE_DATABASE_URL=" + storetest.URL(t)}
+}
+
+func TestServeRefusesAPrivilegedRole(t *testing.T) {
+	env := []string{"HEXWATCH_DATABASE_URL=" + storetest.URL(t)}
+	_, errOut, code := hexwatch(t, env, "serve", "--addr", "127.0.0.1:0")
+	if code == 0 || !strings.Contains(errOut, "superuser") || !strings.Contains(errOut, "hexwatch_app") || !strings.Contains(errOut, "--allow-superuser") {
+		t.Fatalf("serve as a superuser: exit %d, %q; want a refusal naming the fix", code, errOut)
+	}
+}
+
+func TestAuditVerify(t *testing.T) {
+	url := storetest.EmptyDatabase(t)
+	env := []string{"HEXWATCH_DATABASE_URL=" + url}
+	if _, errOut, code := hexwatch(t, env, "migrate", "up"); code != 0 {
+		t.Fatalf("migrate up: %s", errOut)
+	}
+	for i := range 5 {
+		if _, errOut, code := hexwatch(t, env, "agency", "add", fmt.Sprintf("Audit Verify Agency %d", i), "--kind", "police"); code != 0 {
+			t.Fatalf("agency add: %s", errOut)
+		}
+	}
+	if _, errOut, code := hexwatch(t, env, "audit", "verify"); code != 0 || !strings.Contains(errOut, "intact: 5 events") {
+		t.Fatalf("audit verify on an intact log: exit %d, %s", code, errOut)
+	}
+	// The owner (not the service) can still get past the trigger: the chain tells.
+	db, err := store.Open(context.Background(), url, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var id int64
+	if err := db.Pool.QueryRow(context.Background(), `SELECT id FROM audit_events ORDER BY chain_seq OFFSET 2 LIMIT 1`).Scan(&id); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Pool.Exec(context.Background(), `ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_update_delete;
+		UPDATE audit_events SET actor = 'someone else' WHERE id = `+strconv.FormatInt(id, 10)+`;
+		ALTER TABLE audit_events ENABLE TRIGGER audit_events_no_update_delete`); err != nil {
+		t.Fatal(err)
+	}
+	out, errOut, code := hexwatch(t, env, "audit", "verify")
+	if code != 1 || strings.TrimSpace(out) != strconv.FormatInt(id, 10) || !strings.Contains(errOut, "event "+strconv.FormatInt(id, 10)) {
+		t.Fatalf("audit verify after tampering with event %d: exit %d, stdout %q, %s", id, code, out, errOut)
+	}
+}
+
 func TestServeAndTerminate(t *testing.T) {
 	hexwatch(t, []string{"HEXWATCH_DATABASE_URL=" + storetest.URL(t)}, "agency", "add", "Shutdown Test Agency", "--kind", "police")
 	cmd := exec.Command(binary, "serve", "--addr", "127.0.0.1:0")
-	cmd.Env = append(os.Environ(), "HEXWATCH_DATABASE_URL="+storetest.URL(t))
+	cmd.Env = append(os.Environ(), serveEnv(t)...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -238,7 +287,7 @@ func runOp(t *testing.T, args ...string) string {
 func startServe(t *testing.T) (*exec.Cmd, string) {
 	t.Helper()
 	cmd := exec.Command(binary, "serve", "--addr", "127.0.0.1:0")
-	cmd.Env = append(os.Environ(), "HEXWATCH_DATABASE_URL="+storetest.URL(t), "HEXWATCH_TILE_URL=none")
+	cmd.Env = append(os.Environ(), append(serveEnv(t), "HEXWATCH_TILE_URL=none")...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)

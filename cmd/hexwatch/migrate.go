@@ -30,10 +30,11 @@ func migrateCmd(_ context.Context, env *environment, args []string) error {
 		return fmt.Errorf("%w: want up, down N or version", errUsage)
 	}
 
-	mg, err := store.NewMigrator(cfg.DatabaseURL)
+	mg, err := store.NewMigrator(cfg.MigrateURL())
 	if err != nil {
 		return err
 	}
+	mg.ForApp(cfg.DatabaseURL)
 	defer mg.Close()
 	if err := step(mg); err != nil {
 		return err

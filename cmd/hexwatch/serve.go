@@ -30,10 +30,11 @@ func serve(ctx context.Context, env *environment, args []string) error {
 		return err
 	}
 
-	mg, err := store.NewMigrator(cfg.DatabaseURL)
+	mg, err := store.NewMigrator(cfg.MigrateURL())
 	if err != nil {
 		return err
 	}
+	mg.ForApp(cfg.DatabaseURL)
 	if cfg.Migrate {
 		err = mg.Up()
 	} else {
@@ -51,6 +52,14 @@ func serve(ctx context.Context, env *environment, args []string) error {
 		return err
 	}
 	defer db.Close()
+	if err := db.CheckUnprivileged(ctx); err != nil {
+		if !cfg.AllowSuperuser {
+			return fmt.Errorf("%w: serve must connect as the %s role, which `hexwatch migrate up` creates "+
+				"(HEXWATCH_DATABASE_URL=postgres://%s@host/db, HEXWATCH_MIGRATE_DATABASE_URL=the owner's URL); "+
+				"--allow-superuser is for development only", err, store.AppRole, store.AppRole)
+		}
+		log.Warn("serving as a privileged database role: the audit log is not protected from this process", "err", err)
+	}
 
 	srv, err := server.New(cfg, db, v, log, version)
 	if err != nil {

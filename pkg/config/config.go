@@ -18,12 +18,20 @@ import (
 	"time"
 )
 
-// DefaultDatabaseURL is the local database that `make db` provisions.
-const DefaultDatabaseURL = "postgres://postgres@127.0.0.1:5432/hexwatch?sslmode=disable"
+// DefaultDatabaseURL is the local database that `make db` provisions, as
+// the service's own role (store.AppRole), which `hexwatch migrate up`
+// creates.
+const DefaultDatabaseURL = "postgres://hexwatch_app@127.0.0.1:5432/hexwatch?sslmode=disable"
+
+// DefaultOwnerURL is the same local database as the owner of its schema,
+// which migrations run as.
+const DefaultOwnerURL = "postgres://postgres@127.0.0.1:5432/hexwatch?sslmode=disable"
 
 // Config holds every setting of the hexwatch binary.
 type Config struct {
 	DatabaseURL       string
+	MigrateURLSetting string
+	AllowSuperuser    bool
 	DBMaxConns        int
 	Addr              string
 	LogLevel          slog.Level
@@ -82,6 +90,7 @@ type Variable struct {
 func (c *Config) Variables() []Variable {
 	return []Variable{
 		{"HEXWATCH_DATABASE_URL", "database-url", DefaultDatabaseURL, "PostgreSQL/PostGIS connection URL", Database, (*stringValue)(&c.DatabaseURL)},
+		{"HEXWATCH_MIGRATE_DATABASE_URL", "migrate-database-url", "", "the schema owner's URL, which migrations and the app role's grants run as; empty: HEXWATCH_DATABASE_URL, or the local owner when that is the default", Database, (*stringValue)(&c.MigrateURLSetting)},
 		{"HEXWATCH_DB_MAX_CONNS", "db-max-conns", "10", "largest number of pooled database connections", Database, (*intValue)(&c.DBMaxConns)},
 		{"HEXWATCH_LOG_LEVEL", "log-level", "info", "log level: debug, info, warn or error", Database, (*levelValue)(&c.LogLevel)},
 		{"HEXWATCH_SERVICE_AREA", "service-area", "testdata/service-area.geojson", "GeoJSON polygon of the area served: reports outside it are refused", Database, (*stringValue)(&c.ServiceArea)},
@@ -90,6 +99,7 @@ func (c *Config) Variables() []Variable {
 		{"HEXWATCH_CLOCK_SKEW", "clock-skew", "5m", "how far in the future observed_at may be", Database, (*durationValue)(&c.ClockSkew)},
 		{"HEXWATCH_ADDR", "addr", ":8080", "address the HTTP server listens on", HTTP, (*stringValue)(&c.Addr)},
 		{"HEXWATCH_MIGRATE", "migrate", "true", "apply pending migrations when the server starts", HTTP, (*boolValue)(&c.Migrate)},
+		{"HEXWATCH_ALLOW_SUPERUSER", "allow-superuser", "false", "development only: let serve connect as a superuser or table owner, a role that could rewrite the audit log", HTTP, (*boolValue)(&c.AllowSuperuser)},
 		{"HEXWATCH_BODY_LIMIT", "body-limit", "1MiB", "largest request body accepted by ordinary endpoints", HTTP, (*bytesValue)(&c.BodyLimit)},
 		{"HEXWATCH_READ_HEADER_TIMEOUT", "read-header-timeout", "5s", "time allowed to read request headers", HTTP, (*durationValue)(&c.ReadHeaderTimeout)},
 		{"HEXWATCH_READ_TIMEOUT", "read-timeout", "5m", "time allowed to read a whole request, body included", HTTP, (*durationValue)(&c.ReadTimeout)},
@@ -324,4 +334,17 @@ func (c Config) RetentionByCategory() (map[string]time.Duration, error) {
 		out[strings.TrimSpace(cat)] = d
 	}
 	return out, nil
+}
+
+// MigrateURL is the URL migrations run as: HEXWATCH_MIGRATE_DATABASE_URL,
+// else the local owner when HEXWATCH_DATABASE_URL is the default, else
+// HEXWATCH_DATABASE_URL.
+func (c Config) MigrateURL() string {
+	switch {
+	case c.MigrateURLSetting != "":
+		return c.MigrateURLSetting
+	case c.DatabaseURL == DefaultDatabaseURL:
+		return DefaultOwnerURL
+	}
+	return c.DatabaseURL
 }

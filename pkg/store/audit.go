@@ -173,3 +173,48 @@ func (db *DB) LoginRetryAfter(ctx context.Context, username, addr string, window
 	}
 	return wait, nil
 }
+
+// BrokenLink is the first event at which the audit log's hash chain breaks.
+type BrokenLink struct {
+	ID       int64
+	ChainSeq int64
+	Reason   string
+}
+
+// verifyAuditSQL recomputes every event's hash and checks its link to the
+// one before and that no event is missing from the sequence.
+const verifyAuditSQL = `SELECT id, chain_seq,
+		hash = audit_row_hash(prev_hash, e),
+		prev_hash = coalesce(lag(hash) OVER w, '\x'::bytea),
+		chain_seq = row_number() OVER w
+	FROM audit_events e WINDOW w AS (ORDER BY chain_seq) ORDER BY chain_seq`
+
+// VerifyAudit checks the audit log's hash chain. It returns the number of
+// events checked and the first broken link, or nil when the chain holds.
+func (db *DB) VerifyAudit(ctx context.Context) (int64, *BrokenLink, error) {
+	rows, err := db.Pool.Query(ctx, verifyAuditSQL)
+	if err != nil {
+		return 0, nil, mapErr("verify audit", err)
+	}
+	defer rows.Close()
+	var n int64
+	for rows.Next() {
+		var (
+			id, seq               int64
+			hashOK, linkOK, seqOK bool
+		)
+		if err := rows.Scan(&id, &seq, &hashOK, &linkOK, &seqOK); err != nil {
+			return n, nil, mapErr("verify audit", err)
+		}
+		n++
+		switch {
+		case !hashOK:
+			return n, &BrokenLink{id, seq, "its hash does not match its content: the event was changed"}, nil
+		case !linkOK:
+			return n, &BrokenLink{id, seq, "it does not chain to the event before it: an event was changed, removed or inserted"}, nil
+		case !seqOK:
+			return n, &BrokenLink{id, seq, "events before it are missing"}, nil
+		}
+	}
+	return n, nil, mapErr("verify audit", rows.Err())
+}

@@ -1,10 +1,12 @@
 package store
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
 	"strings"
+	"time"
 
 	"github.com/golang-migrate/migrate/v4"
 	_ "github.com/golang-migrate/migrate/v4/database/pgx/v5" // registers pgx5://
@@ -41,12 +43,15 @@ func latestVersion(fsys fs.FS) uint {
 	}
 }
 
-// Migrator applies the embedded migrations to one database.
+// Migrator applies the embedded migrations to one database, as the owner
+// of its schema, and keeps AppRole's grants up to date.
 type Migrator struct {
-	m *migrate.Migrate
+	m              *migrate.Migrate
+	ownerURL, apps string
 }
 
-// NewMigrator opens a migrator on the database at databaseURL (postgres://).
+// NewMigrator opens a migrator on the database at databaseURL (postgres://,
+// the schema owner's).
 func NewMigrator(databaseURL string) (*Migrator, error) {
 	src, err := iofs.New(migrations.FS, ".")
 	if err != nil {
@@ -56,8 +61,12 @@ func NewMigrator(databaseURL string) (*Migrator, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: open migrator: %w", err)
 	}
-	return &Migrator{m: m}, nil
+	return &Migrator{m: m, ownerURL: databaseURL}, nil
 }
+
+// ForApp names the URL the server will use: when it is AppRole's with a
+// password, Up gives the role that password.
+func (mg *Migrator) ForApp(appURL string) { mg.apps = appURL }
 
 // pgx5URL turns a postgres:// URL into the scheme golang-migrate's pgx/v5
 // driver registers.
@@ -115,7 +124,9 @@ func (mg *Migrator) Up() error {
 	if err := mg.m.Up(); err != nil && !errors.Is(err, migrate.ErrNoChange) {
 		return fmt.Errorf("store: migrate up: %w", err)
 	}
-	return nil
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	return grantAppRole(ctx, mg.ownerURL, mg.apps)
 }
 
 // Down reverts the newest n migrations.

@@ -68,8 +68,8 @@ func AdminURL() string {
 	return DefaultAdminURL
 }
 
-// URL returns the URL of the package's migrated database, creating it on
-// first use.
+// URL returns the URL of the package's migrated database, as its owner,
+// creating it on first use.
 func URL(t testing.TB) string {
 	t.Helper()
 	pkg.Lock()
@@ -89,10 +89,23 @@ func URL(t testing.TB) string {
 	return pkg.url
 }
 
-// DB returns a pool on the package's migrated database.
+// AppURL is URL(t) as the service's own role (store.AppRole), which
+// migrating the template created and granted.
+func AppURL(t testing.TB) string {
+	t.Helper()
+	u, err := url.Parse(URL(t))
+	if err != nil {
+		t.Fatalf("storetest: %v", err)
+	}
+	u.User = url.User(store.AppRole)
+	return u.String()
+}
+
+// DB returns a pool on the package's migrated database, connected as the
+// service's own role: tests see what the server may and may not do.
 func DB(t testing.TB) *store.DB {
 	t.Helper()
-	u := URL(t)
+	u := AppURL(t)
 	pkg.Lock()
 	defer pkg.Unlock()
 	if pkg.db == nil {
