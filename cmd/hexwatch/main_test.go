@@ -144,12 +144,15 @@ func TestServeRefusesNewerSchema(t *testing.T) {
 	}
 }
 
-var servingRE = regexp.MustCompile(`serving on (http://\S+)`)
+var (
+	servingRE = regexp.MustCompile(`serving on (http://\S+)`)
+	metricsRE = regexp.MustCompile(`metrics on (http://\S+)`)
+)
 
 // serveEnv points serve at the package database: as the service's own
 // role, migrating as the owner.
 func serveEnv(t *testing.T) []string {
-	return []string{"HEXWATCH_DATABASE_URL=" + storetest.AppURL(t), "HEXWATCH_MIGRATE_DATABASE_URL=" + storetest.URL(t)}
+	return []string{"HEXWATCH_DATABASE_URL=" + storetest.AppURL(t), "HEXWATCH_MIGRATE_DATABASE_URL=" + storetest.URL(t), "HEXWATCH_METRICS_ADDR=127.0.0.1:0"}
 }
 
 func TestServeRefusesAPrivilegedRole(t *testing.T) {
@@ -208,16 +211,24 @@ func TestServeAndTerminate(t *testing.T) {
 	}
 	defer cmd.Process.Kill()
 
-	urlc := make(chan string, 1)
+	urlc, metricsc := make(chan string, 1), make(chan string, 1)
 	go func() {
 		sc := bufio.NewScanner(stderr)
 		for sc.Scan() {
 			if m := servingRE.FindStringSubmatch(sc.Text()); m != nil {
 				urlc <- m[1]
 			}
+			if m := metricsRE.FindStringSubmatch(sc.Text()); m != nil {
+				metricsc <- m[1]
+			}
 		}
 	}()
-	var base string
+	var base, metrics string
+	select {
+	case metrics = <-metricsc:
+	case <-time.After(30 * time.Second):
+		t.Fatal("serve did not print its metrics URL")
+	}
 	select {
 	case base = <-urlc:
 	case <-time.After(30 * time.Second):
@@ -252,7 +263,7 @@ func TestServeAndTerminate(t *testing.T) {
 	line := `{"external_ref":"slow-%d","category":"drug_supply","observed_at":"` + time.Now().Add(-time.Hour).UTC().Format(time.RFC3339) +
 		`","location":{"lat":52.2,"lon":0.12},"grading":{"source":2,"assessment":"B","handling":"P"},"classification":"OFFICIAL"}` + "\n"
 	fmt.Fprintf(pw, line, 1)
-	for deadline := time.Now().Add(30 * time.Second); !strings.Contains(get(t, base+"metrics"), "hexwatch_bulk_uploads_in_progress 1"); time.Sleep(20 * time.Millisecond) {
+	for deadline := time.Now().Add(30 * time.Second); !strings.Contains(get(t, metrics), "hexwatch_bulk_uploads_in_progress 1"); time.Sleep(20 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatal("the upload did not start")
 		}

@@ -80,6 +80,11 @@ func serve(ctx context.Context, env *environment, args []string) error {
 			return err
 		}
 	}
+	if cfg.MetricsAddr != "" {
+		if err := serveMetrics(cfg.MetricsAddr, srv.Metrics(), env, log); err != nil {
+			return err
+		}
+	}
 	if cfg.PurgeEvery > 0 {
 		go purgeEvery(ctx, db, cfg.PurgeEvery, srv, log)
 	}
@@ -112,6 +117,22 @@ func displayURL(a net.Addr) string {
 		return fmt.Sprintf("http://localhost:%d/", tcp.Port)
 	}
 	return "http://" + tcp.String() + "/"
+}
+
+// serveMetrics serves /metrics alone on addr, apart from the API: the
+// metrics tell of the service's use and are for its operators.
+func serveMetrics(addr string, h http.Handler, env *environment, log *slog.Logger) error {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", h)
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("HEXWATCH_METRICS_ADDR: %w", err)
+	}
+	fmt.Fprintf(env.stderr, "metrics on http://%s/metrics\n", ln.Addr())
+	go func() {
+		log.Warn("metrics stopped", "err", (&http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}).Serve(ln))
+	}()
+	return nil
 }
 
 // servePprof serves Go's profiles on a loopback address only: they reveal

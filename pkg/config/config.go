@@ -62,6 +62,7 @@ type Config struct {
 	TileAttribution   string
 	Gazetteer         string
 	PprofAddr         string
+	MetricsAddr       string
 	RateLimit         float64
 	RateBurst         int
 }
@@ -113,9 +114,10 @@ func (c *Config) Variables() []Variable {
 		{"HEXWATCH_PUBLISHED_MAX_RES", "published-max-res", "8", "finest H3 resolution of the published view (6 to 10)", HTTP, (*intValue)(&c.PublishedMaxRes)},
 		{"HEXWATCH_PUBLISHED_BUDGET", "published-budget", "200", "distinct parameter sets each agency may ask of the published view per cell (or for the map, or snapshots) per day; 429 beyond", HTTP, (*intValue)(&c.PublishedBudget)},
 		{"HEXWATCH_MAX_CELLS", "max-cells", "30000", "largest number of cells one hotspot answer may hold (400 beyond: narrow the request)", HTTP, (*intValue)(&c.MaxCells)},
-		{"HEXWATCH_TILE_URL", "tile-url", "https://tile.openstreetmap.org/{z}/{x}/{y}.png", "basemap tile URL template of the map, or none for a plain background", HTTP, (*stringValue)(&c.TileURL)},
+		{"HEXWATCH_TILE_URL", "tile-url", "", "basemap tile URL template of the map (ideally a tile server of your own: every viewport an analyst looks at is asked of it); empty for none, the map then shows the service area and the gazetteer's places", HTTP, (*stringValue)(&c.TileURL)},
 		{"HEXWATCH_TILE_ATTRIBUTION", "tile-attribution", "© OpenStreetMap contributors", "attribution shown with the basemap", HTTP, (*stringValue)(&c.TileAttribution)},
 		{"HEXWATCH_GAZETTEER", "gazetteer", "testdata/gazetteer.csv", "CSV of named places (name,lat,lon) that snapshot exports name hexagons after", HTTP, (*stringValue)(&c.Gazetteer)},
+		{"HEXWATCH_METRICS_ADDR", "metrics-addr", "127.0.0.1:9090", "address of /metrics (Prometheus), apart from the API; empty for none", HTTP, (*stringValue)(&c.MetricsAddr)},
 		{"HEXWATCH_PPROF_ADDR", "pprof-addr", "", "if set, a loopback address (127.0.0.1:6060) serving Go's pprof profiles, for diagnosis", HTTP, (*stringValue)(&c.PprofAddr)},
 		{"HEXWATCH_RATE_LIMIT", "rate-limit", "50", "API requests per second allowed to each API key, user or (when anonymous) address; 0 for no limit", HTTP, (*floatValue)(&c.RateLimit)},
 		{"HEXWATCH_RATE_BURST", "rate-burst", "200", "requests a caller may make at once above its rate", HTTP, (*intValue)(&c.RateBurst)},

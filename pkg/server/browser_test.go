@@ -15,6 +15,7 @@ import (
 
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/log"
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
@@ -37,10 +38,11 @@ func chromiumPath(t *testing.T) string {
 // browser is a headless Chromium page that records console errors,
 // exceptions and CSP violations.
 type browser struct {
-	t      *testing.T
-	ctx    context.Context
-	mu     sync.Mutex
-	errors []string
+	t        *testing.T
+	ctx      context.Context
+	mu       sync.Mutex
+	errors   []string
+	requests []string // every URL the page asked for
 }
 
 func newBrowser(t *testing.T, width, height int) *browser {
@@ -58,6 +60,9 @@ func newBrowser(t *testing.T, width, height int) *browser {
 	// context, so that no timeout of a single action stops the browser.
 	err := chromedp.Do(ctx, chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
 		if _, err := chromedp.Call(ctx, log.Enable, cdp.Empty{}); err != nil {
+			return err
+		}
+		if _, err := chromedp.Call(ctx, network.Enable, network.EnableParams{}); err != nil {
 			return err
 		}
 		_, err := chromedp.Call(ctx, runtime.Enable, cdp.Empty{})
@@ -88,6 +93,10 @@ func (b *browser) record(ev any) {
 		if e.Entry.Level == log.EntryLevelError {
 			msg = string(e.Entry.Source) + ": " + e.Entry.Text
 		}
+	case *network.EventRequestWillBeSent:
+		b.mu.Lock()
+		b.requests = append(b.requests, e.Request.URL)
+		b.mu.Unlock()
 	}
 	if msg != "" {
 		b.mu.Lock()
@@ -161,7 +170,10 @@ func (b *browser) loaded(since string) string {
 			return v
 		}
 		if time.Now().After(deadline) {
-			b.t.Fatal("the map did not load hotspots")
+			b.mu.Lock()
+			errs := strings.Join(b.errors, "; ")
+			b.mu.Unlock()
+			b.t.Fatalf("the map did not load hotspots: status %q, errors: %s", eval[string](b, `(document.getElementById('status') || {}).textContent || ""`), errs)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
@@ -237,6 +249,10 @@ func TestMapInTheBrowser(t *testing.T) {
 		if b.count("path.service-area") != 1 {
 			t.Fatal("the service area outline is missing")
 		}
+		// With no basemap (the default) the gazetteer's places label the map.
+		if n := b.count(".place-label"); n == 0 {
+			t.Fatal("no place labels on a map without a basemap")
+		}
 		b.screenshot("desktop-analyst")
 
 		// Unticking a category re-requests without it.
@@ -274,6 +290,7 @@ func TestMapInTheBrowser(t *testing.T) {
 			chromedp.WaitVisible(chromedp.ID("panel")),
 			chromedp.WaitVisible(chromedp.CSS("#panel-body .reports li")))
 		b.screenshot("desktop-analyst-panel")
+		b.onlyAsked(base)
 		b.noErrors()
 	})
 
@@ -307,10 +324,15 @@ func TestMapInTheBrowser(t *testing.T) {
 		if !strings.Contains(result, "stored") {
 			t.Fatalf("submitting the form: %q", result)
 		}
+		// The page reloads; its published view has no data version to show
+		// (and leaves the partner's own reports out), an analyst's counts it.
 		b.loaded(loaded)
+		if v := b.dataset("version"); v != "0" || version != "0" {
+			t.Fatalf("a published page shows data version %s (was %s)", v, version)
+		}
 		after, _ := f.hotspots("analyst", asOf)
-		if after.DataVersion <= top.DataVersion || b.dataset("version") == version {
-			t.Fatalf("after submitting: data version %d → %d, page at %s (was %s)", top.DataVersion, after.DataVersion, b.dataset("version"), version)
+		if after.DataVersion <= top.DataVersion {
+			t.Fatalf("after submitting: data version %d → %d", top.DataVersion, after.DataVersion)
 		}
 		for _, ft := range after.Features {
 			if ft.ID == top.Features[0].ID && ft.Properties.Reports != top.Features[0].Properties.Reports+1 {
@@ -373,4 +395,22 @@ func TestMapInTheBrowser(t *testing.T) {
 		b.screenshot("phone-chair")
 		b.noErrors()
 	})
+}
+
+// onlyAsked fails the test if the page asked any host but base's: with the
+// default configuration the map sends no request to a third party.
+func (b *browser) onlyAsked(base string) {
+	b.t.Helper()
+	want, _ := url.Parse(base)
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if len(b.requests) == 0 {
+		b.t.Fatal("no request recorded: the check would prove nothing")
+	}
+	for _, r := range b.requests {
+		u, err := url.Parse(r)
+		if err != nil || (u.Scheme != "data" && u.Scheme != "blob" && u.Host != want.Host) {
+			b.t.Errorf("the page asked another host: %s", r)
+		}
+	}
 }

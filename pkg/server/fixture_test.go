@@ -284,3 +284,9 @@ func (f *fixture) snapshot() string {
 	}
 	return s.ID
 }
+
+// metrics is what the server's /metrics says now (served apart from the API).
+func (f *fixture) metrics() string {
+	f.t.Helper()
+	return do(f.t, f.srv.Metrics(), http.MethodGet, "/metrics", nil).Body.String()
+}

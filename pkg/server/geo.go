@@ -187,7 +187,10 @@ func finite(f float64) float64 {
 }
 
 // hotspots renders a result as a FeatureCollection with the foreign
-// members parameters, generated_at, data_version and study_cells.
+// members parameters, generated_at, data_version and study_cells. A
+// published view tells nothing of when data was written: no data_version,
+// and generated_at is the start of the week its figures are as of, so the
+// same figures are the same bytes.
 func (g *geoWriter) hotspots(res *hotspot.Result, now time.Time) ([]byte, error) {
 	b := make([]byte, 0, 256+len(res.Cells)*520)
 	b = append(b, `{"type":"FeatureCollection","parameters":`...)
@@ -197,9 +200,15 @@ func (g *geoWriter) hotspots(res *hotspot.Result, now time.Time) ([]byte, error)
 	}
 	b = append(b, pj...)
 	b = append(b, `,"generated_at":"`...)
+	if res.Params.Release != nil {
+		now = hotspot.WeekStart(res.Params.AsOf)
+	}
 	b = now.UTC().AppendFormat(b, time.RFC3339)
-	b = append(b, `","data_version":`...)
-	b = strconv.AppendInt(b, res.Version, 10)
+	b = append(b, '"')
+	if res.Params.Release == nil {
+		b = append(b, `,"data_version":`...)
+		b = strconv.AppendInt(b, res.Version, 10)
+	}
 	b = append(b, `,"study_cells":`...)
 	b = strconv.AppendInt(b, int64(res.StudyCells), 10)
 	b = append(b, `,"features":[`...)

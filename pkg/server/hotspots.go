@@ -260,15 +260,22 @@ func (s *Server) listHotspots(c echo.Context) error {
 	if err := s.spendQuery(c, scopeMap, p); err != nil {
 		return err
 	}
-	tag := etag(s.engine.Version(), p, "")
-	c.Response().Header().Set("ETag", tag)
+	key := etag(s.engine.Version(), p, "")
 	c.Response().Header().Set("Cache-Control", "private, no-cache")
 	c.Response().Header().Set(echo.HeaderVary, echo.HeaderAcceptEncoding)
-	if match := c.Request().Header.Get("If-None-Match"); match != "" && strings.Contains(match, tag) {
+	notModified := func(tag string) bool {
+		c.Response().Header().Set("ETag", tag)
+		match := c.Request().Header.Get("If-None-Match")
+		return match != "" && strings.Contains(match, tag)
+	}
+	// The full view's ETag names the data version and parameters, and is
+	// known before any work. A published view's is the hash of its bytes,
+	// which change only when its figures do: writes leave no trace in it.
+	if p.Release == nil && notModified(key) {
 		return c.NoContent(http.StatusNotModified)
 	}
-	body, ok := s.rendered.get(tag)
-	if !ok {
+	body, cached := s.rendered.get(key)
+	if !cached {
 		res := s.engine.Hotspots(p)
 		if len(res.Cells) > s.cfg.MaxCells {
 			return badRequest(fmt.Sprintf("%d cells exceed the %d one answer may hold: narrow the request (a bbox, a coarser res, fewer categories)", len(res.Cells), s.cfg.MaxCells),
@@ -277,12 +284,20 @@ func (s *Server) listHotspots(c echo.Context) error {
 		if body, err = s.geo.hotspots(res, time.Now()); err != nil {
 			return err
 		}
-		s.rendered.put(tag, body)
+		s.rendered.put(key, body)
+	}
+	if p.Release != nil {
+		sum := sha256.Sum256(body)
+		if notModified(`"` + hex.EncodeToString(sum[:16]) + `"`) {
+			return c.NoContent(http.StatusNotModified)
+		}
+	}
+	if !cached {
 		return c.Blob(http.StatusOK, mimeGeoJSON, body)
 	}
 	// Parameters asked for again are worth compressing, once.
 	if strings.Contains(c.Request().Header.Get(echo.HeaderAcceptEncoding), "gzip") {
-		if gz := s.rendered.gzipped(tag); gz != nil {
+		if gz := s.rendered.gzipped(key); gz != nil {
 			c.Response().Header().Set(echo.HeaderContentEncoding, "gzip")
 			return c.Blob(http.StatusOK, mimeGeoJSON, gz)
 		}
@@ -436,7 +451,6 @@ type publishedExplanation struct {
 	View         string             `json:"view"`
 	Cell         string             `json:"cell"`
 	Parameters   paramsJSON         `json:"parameters"`
-	DataVersion  int64              `json:"data_version"`
 	Hotspot      cellJSON           `json:"hotspot"`
 	TrendInWords string             `json:"trend_in_words"`
 	ByCategory   map[string]int     `json:"by_category"`
@@ -472,7 +486,7 @@ func (s *Server) explainPublished(c echo.Context, p hotspot.Params, cell hexgrid
 		return err
 	}
 	out := publishedExplanation{
-		View: viewPublished, Cell: cell.String(), Parameters: paramsOf(p), DataVersion: s.engine.Version(),
+		View: viewPublished, Cell: cell.String(), Parameters: paramsOf(p),
 		Hotspot: cellOf(ex.Cell, place, true), TrendInWords: trendWords[ex.Cell.Trend], ByCategory: ex.ByCategory,
 		ByAgencyKind: ex.ByAgencyKind, ByGrading: ex.ByGrading, ByAge: ex.ByAge, Periods: ex.Periods,
 		Neighbours: []publishedNbrJSON{},

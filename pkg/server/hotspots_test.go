@@ -326,6 +326,9 @@ func TestHotspotBadParameters(t *testing.T) {
 		{"?window=90d&from=2026-01-01", "window"},
 		{"?colour=red", "colour"},
 		{"?fdr=maybe", "fdr"},
+		{"?res=8;window=90d", "res"},
+		{"?window=90d&res=8&res=9", "res"},
+		{"?categories=weapons&categories=violence", "categories"},
 	} {
 		r := f.json("analyst", http.MethodGet, "/api/v1/hotspots"+tt.query, nil)
 		if r.StatusCode != http.StatusBadRequest || !strings.Contains(string(r.body), `"field":"`+tt.field+`"`) {

@@ -142,7 +142,7 @@ func TestBulkConcurrencyIsBounded(t *testing.T) {
 	}()
 	pw.Write([]byte("\n")) // the first upload holds the only slot
 	waitFor(t, "the first upload to take the slot", func() bool {
-		return strings.Contains(string(f.request(nil, http.MethodGet, "/metrics", "", nil).body), "hexwatch_bulk_uploads_in_progress 1")
+		return strings.Contains(f.metrics(), "hexwatch_bulk_uploads_in_progress 1")
 	})
 	r := f.request(f.callers["other-partner-key"], http.MethodPost, "/api/v1/reports/bulk", "application/x-ndjson", strings.NewReader("\n"))
 	if r.StatusCode != http.StatusServiceUnavailable || r.Header.Get("Retry-After") == "" {

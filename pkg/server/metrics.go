@@ -1,10 +1,10 @@
 package server
 
 import (
+	"net/http"
 	"strconv"
 	"time"
 
-	"github.com/labstack/echo/v4"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -17,7 +17,7 @@ type metrics struct {
 	reg      *prometheus.Registry
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
-	handler  echo.HandlerFunc
+	handler  http.Handler
 }
 
 // newMetrics registers the server's metrics; bulkInProgress reads the
@@ -41,7 +41,7 @@ func newMetrics(db *store.DB, bulkInProgress func() int) *metrics {
 	}, func() float64 { return float64(bulkInProgress()) })
 	m.reg.MustRegister(m.requests, m.latency, bulk, poolCollector{db},
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	m.handler = echo.WrapHandler(promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{}))
+	m.handler = promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
 	return m
 }
 

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"net/url"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -72,4 +74,38 @@ func jsonEncode(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
 	return enc.Encode(v)
+}
+
+// strictQuery refuses a query string that does not say one thing: a pair
+// separated by ';' (which would be dropped silently) or a parameter given
+// more than once (only one of which would be read). Every parameter of the
+// API takes one value; lists are comma-separated.
+func strictQuery(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		raw := c.Request().URL.RawQuery
+		if raw == "" {
+			return next(c)
+		}
+		seen := map[string]bool{}
+		for _, pair := range strings.Split(raw, "&") {
+			key, _, _ := strings.Cut(pair, "=")
+			name, err := url.QueryUnescape(key)
+			if err != nil {
+				name = key
+			}
+			switch {
+			case strings.Contains(pair, ";"):
+				return badRequest("the query string is not valid", FieldError{Field: name, Message: "';' does not separate parameters: use '&', or %3B for a ';' in a value"})
+			case err != nil:
+				return badRequest("the query string is not valid", FieldError{Field: key, Message: "not a valid percent-encoded name"})
+			case name != "" && seen[name]:
+				return badRequest("the query string is not valid", FieldError{Field: name, Message: "given more than once: give it once (lists are comma-separated)"})
+			}
+			seen[name] = true
+		}
+		if _, err := url.ParseQuery(raw); err != nil {
+			return badRequest("the query string is not valid", FieldError{Field: "query", Message: "not a valid percent-encoded query string"})
+		}
+		return next(c)
+	}
 }

@@ -275,7 +275,7 @@ func TestBulkBrokenMidwayThenResent(t *testing.T) {
 	// The server finishes with the broken request on its own time: wait
 	// until its metrics count the request as answered.
 	waitFor(t, "the broken upload to be answered", func() bool {
-		return strings.Contains(string(f.request(nil, http.MethodGet, "/metrics", "", nil).body), `route="/api/v1/reports/bulk"`)
+		return strings.Contains(f.metrics(), `route="/api/v1/reports/bulk"`)
 	})
 	stored := f.agencyReports(f.agencyA.ID)
 	if stored == 0 || stored%ingest.DefaultBatchSize != 0 {

@@ -59,7 +59,7 @@ func New(cfg config.Config, db *store.DB, v *intel.Validator, log *slog.Logger, 
 	e.HTTPErrorHandler = s.handleError
 	// No proxy is trusted: the caller's address is the connection's.
 	e.IPExtractor = echo.ExtractIPDirect()
-	e.Use(requestID, s.observe, s.securityHeaders, middleware.RecoverWithConfig(middleware.RecoverConfig{
+	e.Use(requestID, s.observe, s.securityHeaders, strictQuery, middleware.RecoverWithConfig(middleware.RecoverConfig{
 		LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
 			s.log.Error("panic", "request_id", RequestID(c), "err", err, "stack", string(stack))
 			return err
@@ -76,6 +76,11 @@ func New(cfg config.Config, db *store.DB, v *intel.Validator, log *slog.Logger, 
 	return s, nil
 }
 
+// Metrics is the Prometheus handler of the server's metrics. It is not on
+// the API's address: serve puts it on HEXWATCH_METRICS_ADDR (loopback by
+// default), since it tells of the service's use.
+func (s *Server) Metrics() http.Handler { return s.metrics.handler }
+
 // Echo exposes the router, so that tests can add routes of their own.
 func (s *Server) Echo() *echo.Echo { return s.echo }
 
@@ -86,7 +91,6 @@ func (s *Server) routes() {
 	e := s.echo
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
-	e.GET("/metrics", s.metrics.handler)
 	e.GET("/api/openapi.yaml", s.openAPI)
 	for _, r := range s.apiRoutes() {
 		var mw []echo.MiddlewareFunc

@@ -36,8 +36,6 @@ func testConfig(t *testing.T) config.Config {
 	cfg.ShutdownTimeout = 10 * time.Second
 	cfg.ServiceArea = "../../testdata/service-area.geojson"
 	cfg.Gazetteer = "../../testdata/gazetteer.csv"
-	// Tests reach no network: the map runs without a basemap.
-	cfg.TileURL = "none"
 	return cfg
 }
 
@@ -114,7 +112,10 @@ func TestProbes(t *testing.T) {
 		t.Fatalf("/api/openapi.yaml: got %d", rec.Code)
 	}
 
-	rec = do(t, s, http.MethodGet, "/metrics", nil)
+	if rec := do(t, s, http.MethodGet, "/metrics", nil); rec.Code != http.StatusNotFound {
+		t.Errorf("/metrics on the API's address: got %d, want 404", rec.Code)
+	}
+	rec = do(t, s.Metrics(), http.MethodGet, "/metrics", nil)
 	for _, want := range []string{
 		`hexwatch_http_requests_total{method="GET",route="/healthz",status="200"} 1`,
 		`hexwatch_http_request_duration_seconds_bucket{method="GET",route="/readyz"`,
@@ -185,7 +186,7 @@ func TestErrorsAreProblems(t *testing.T) {
 			}
 		})
 	}
-	if rec := do(t, s, http.MethodGet, "/metrics", nil); !strings.Contains(rec.Body.String(), `route="unmatched",status="404"`) {
+	if rec := do(t, s.Metrics(), http.MethodGet, "/metrics", nil); !strings.Contains(rec.Body.String(), `route="unmatched",status="404"`) {
 		t.Error("/metrics does not count unmatched 404s under one route")
 	}
 	for _, line := range strings.Split(strings.TrimSpace(logs.String()), "\n") {

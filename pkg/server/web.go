@@ -11,6 +11,7 @@ import (
 	"github.com/paulmach/orb/geojson"
 
 	"github.com/hexwatch/hexwatch/pkg/hotspot"
+	"github.com/hexwatch/hexwatch/pkg/snapshot"
 )
 
 // securityHeaders sets the headers every answer carries: a strict content
@@ -59,6 +60,8 @@ type mapConfig struct {
 	MinCellReports  int              `json:"min_cell_reports"`
 	// Published is the menu of the published view, for callers who get it.
 	Published *publishedMenu `json:"published,omitempty"`
+	// Places label the map when it has no basemap.
+	Places []snapshot.Place `json:"places"`
 }
 
 // publishedMenu is what the published view answers: the page offers
@@ -91,7 +94,7 @@ func (s *Server) getMapConfig(c echo.Context) error {
 		return err
 	}
 	cfg := mapConfig{TileURL: s.cfg.TileURL, TileAttribution: s.cfg.TileAttribution,
-		ServiceArea: geojson.NewFeature(s.validator.Area.Shape), MinCellReports: s.cfg.MinCellReports}
+		ServiceArea: geojson.NewFeature(s.validator.Area.Shape), MinCellReports: s.cfg.MinCellReports, Places: s.places.Places()}
 	if cfg.TileURL == "none" {
 		cfg.TileURL = ""
 	}

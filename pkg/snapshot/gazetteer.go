@@ -56,3 +56,19 @@ func (g *Gazetteer) Nearest(lat, lon float64) string {
 	}
 	return best
 }
+
+// Place is a named place of the gazetteer.
+type Place struct {
+	Name string  `json:"name"`
+	Lat  float64 `json:"lat"`
+	Lon  float64 `json:"lon"`
+}
+
+// Places lists the gazetteer's places, for labels on a map.
+func (g *Gazetteer) Places() []Place {
+	out := make([]Place, len(g.places))
+	for i, p := range g.places {
+		out[i] = Place{p.name, p.lat, p.lon}
+	}
+	return out
+}

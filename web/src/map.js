@@ -81,6 +81,7 @@ export async function startMap(caller) {
     L.tileLayer(cfg.tile_url, { attribution: cfg.tile_attribution, maxZoom: 18 }).addTo(map);
   }
   const outline = L.geoJSON(cfg.service_area, { style: { color: '#12263a', weight: 2, fill: false, className: 'service-area' }, interactive: false }).addTo(map);
+  if (!cfg.tile_url) placeLabels(cfg.places || []);
   if (state.zoom !== null) map.setView([state.lat, state.lon], state.zoom);
   else map.fitBounds(outline.getBounds());
   hexLayer = L.geoJSON(null, { style: hexStyle, onEachFeature: bindHex }).addTo(map);
@@ -103,6 +104,20 @@ export async function startMap(caller) {
   });
   writeURL();
   load();
+}
+
+// placeLabels names the gazetteer's places on a map without a basemap, so
+// that it stays legible with no tile server (and no third party) at all.
+function placeLabels(places) {
+  const layer = L.layerGroup().addTo(map);
+  for (const p of places) {
+    const name = document.createElement('span');
+    name.textContent = p.name;
+    L.marker([p.lat, p.lon], {
+      interactive: false, keyboard: false,
+      icon: L.divIcon({ className: 'place-label', html: name, iconSize: null }),
+    }).addTo(layer);
+  }
 }
 
 function setupTime(cfg) {
