@@ -125,7 +125,7 @@ func (c *Config) Variables() []Variable {
 		{"HEXWATCH_SESSION_IDLE", "session-idle", "30m", "a session unused this long ends", HTTP, (*durationValue)(&c.SessionIdle)},
 		{"HEXWATCH_SESSION_MAX", "session-max", "12h", "a session ends this long after login, however used", HTTP, (*durationValue)(&c.SessionMax)},
 		{"HEXWATCH_LOGIN_WINDOW", "login-window", "15m", "window over which failed logins are counted", HTTP, (*durationValue)(&c.LoginWindow)},
-		{"HEXWATCH_LOGIN_MAX_FAILURES", "login-max-failures", "5", "failed logins per username in the window before 429 (four times that per address)", HTTP, (*intValue)(&c.LoginMaxFailures)},
+		{"HEXWATCH_LOGIN_MAX_FAILURES", "login-max-failures", "5", "failed logins of one username in the window before each further attempt waits (1 s after the last failure, doubling with each); ten times that per address", HTTP, (*intValue)(&c.LoginMaxFailures)},
 	}
 }
 

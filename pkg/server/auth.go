@@ -164,7 +164,10 @@ func (s *Server) login(c echo.Context) error {
 		return badRequest("the login is incomplete", errs...)
 	}
 	ctx := c.Request().Context()
-	wait, err := s.db.LoginRetryAfter(ctx, req.Username, c.RealIP(), s.cfg.LoginWindow, s.cfg.LoginMaxFailures, 4*s.cfg.LoginMaxFailures)
+	// A check is reserved before the password is hashed: concurrent
+	// guesses take turns, and past the limit each waits longer.
+	attempt, wait, err := s.db.ReserveLogin(ctx, req.Username, c.RealIP(), store.LoginLimits{
+		Window: s.cfg.LoginWindow, PerUser: s.cfg.LoginMaxFailures, PerAddr: 10 * s.cfg.LoginMaxFailures, Base: time.Second})
 	if err != nil {
 		return err
 	}
@@ -189,6 +192,9 @@ func (s *Server) login(c echo.Context) error {
 			return err
 		}
 		ok = ok && !u.Disabled
+	}
+	if err := s.db.FinishLogin(ctx, attempt, ok); err != nil {
+		return err
 	}
 	if !ok {
 		ev := s.event(c, store.ActionLoginFailed)

@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -155,6 +156,50 @@ func TestFailedLoginsLookAlikeAndAreThrottled(t *testing.T) {
 	// Another user is not throttled by this one's failures.
 	if r := login(f.callers["chair"].username, password); r.StatusCode != http.StatusOK {
 		t.Fatalf("another user's login: got %d, want 200", r.StatusCode)
+	}
+	// The real user gets in after the short wait it was told.
+	r := login(p.username, "not the password")
+	wait, _ := strconv.Atoi(r.Header.Get("Retry-After"))
+	time.Sleep(time.Duration(wait) * time.Second)
+	if r := login(p.username, p.password); r.StatusCode != http.StatusOK {
+		t.Fatalf("the right password after waiting %d s: got %d %s", wait, r.StatusCode, r.body)
+	}
+}
+
+// TestConcurrentGuessesAreCheckedAtMostTheLimit sends 30 wrong passwords
+// for one user at once: at most 5 are checked (401), the rest wait (429),
+// and then the user and others at the same address still get in.
+func TestConcurrentGuessesAreCheckedAtMostTheLimit(t *testing.T) {
+	f := newFixture(t)
+	p := f.callers["analyst"]
+	login := func(username, password string) response {
+		body := strings.NewReader(`{"username":"` + username + `","password":"` + password + `"}`)
+		return f.request(nil, http.MethodPost, "/api/v1/session", "application/json", body)
+	}
+	codes := make(chan int, 30)
+	var wg sync.WaitGroup
+	for range 30 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			codes <- login(p.username, "a wrong guess of a password").StatusCode
+		}()
+	}
+	wg.Wait()
+	close(codes)
+	byCode := map[int]int{}
+	for c := range codes {
+		byCode[c]++
+	}
+	if byCode[http.StatusUnauthorized] > 5 || byCode[http.StatusUnauthorized]+byCode[http.StatusTooManyRequests] != 30 {
+		t.Fatalf("30 concurrent wrong logins: %v; want at most 5 checked (401), the rest 429", byCode)
+	}
+	if r := login(f.callers["chair"].username, password); r.StatusCode != http.StatusOK {
+		t.Fatalf("another user at the same address: got %d, want 200", r.StatusCode)
+	}
+	time.Sleep(2 * time.Second)
+	if r := login(p.username, p.password); r.StatusCode != http.StatusOK {
+		t.Fatalf("the right password after a short wait: got %d %s", r.StatusCode, r.body)
 	}
 }
 

@@ -147,32 +147,6 @@ func (db *DB) AuditEvents(ctx context.Context, f AuditFilter) ([]AuditEvent, err
 	return events, nil
 }
 
-const nthLoginFailureSQL = `SELECT at FROM audit_events
-	WHERE action = 'login_failed' AND %s = $1 AND at > now() - make_interval(secs => $2)
-	ORDER BY at DESC OFFSET $3 LIMIT 1`
-
-// LoginRetryAfter says how long a login for username from addr must wait:
-// zero unless maxPerUser failures for the username, or maxPerAddr from the
-// address, were recorded within window. The failures are read from the
-// audit log, so the throttle holds across instances and restarts.
-func (db *DB) LoginRetryAfter(ctx context.Context, username, addr string, window time.Duration, maxPerUser, maxPerAddr int) (time.Duration, error) {
-	var wait time.Duration
-	for _, c := range []struct {
-		column, value string
-		max           int
-	}{{"object_id", username, maxPerUser}, {"remote_addr", addr, maxPerAddr}} {
-		var at time.Time
-		err := db.Pool.QueryRow(ctx, fmt.Sprintf(nthLoginFailureSQL, c.column), c.value, window.Seconds(), c.max-1).Scan(&at)
-		if err == pgx.ErrNoRows {
-			continue
-		}
-		if err != nil {
-			return 0, fmt.Errorf("store: login failures: %w", err)
-		}
-		wait = max(wait, time.Until(at.Add(window)))
-	}
-	return wait, nil
-}
 
 // BrokenLink is the first event at which the audit log's hash chain breaks.
 type BrokenLink struct {
