@@ -147,7 +147,6 @@ func (db *DB) AuditEvents(ctx context.Context, f AuditFilter) ([]AuditEvent, err
 	return events, nil
 }
 
-
 // BrokenLink is the first event at which the audit log's hash chain breaks.
 type BrokenLink struct {
 	ID       int64
