@@ -54,6 +54,7 @@ type Config struct {
 	ClockSkew         time.Duration
 	BulkLimit         int64
 	BulkConcurrency   int
+	HeavyConcurrency  int
 	MinCellReports    int
 	PublishedMaxRes   int
 	PublishedBudget   int
@@ -110,6 +111,7 @@ func (c *Config) Variables() []Variable {
 		{"HEXWATCH_SHUTDOWN_TIMEOUT", "shutdown-timeout", "30s", "time in-flight requests get to finish on SIGINT/SIGTERM", HTTP, (*durationValue)(&c.ShutdownTimeout)},
 		{"HEXWATCH_BULK_LIMIT", "bulk-limit", "1GiB", "largest bulk upload accepted (413 beyond)", HTTP, (*bytesValue)(&c.BulkLimit)},
 		{"HEXWATCH_BULK_CONCURRENCY", "bulk-concurrency", "2", "bulk uploads processed at once; more wait for a slot, then get 503", HTTP, (*intValue)(&c.BulkConcurrency)},
+		{"HEXWATCH_HEAVY_CONCURRENCY", "heavy-concurrency", "4", "hotspot computations (maps, explanations, snapshots) run at once; more wait their turn, and a caller's rate limit is charged by the time its computations take", HTTP, (*intValue)(&c.HeavyConcurrency)},
 		{"HEXWATCH_MIN_CELL_REPORTS", "min-cell-reports", "5", "the published view (callers who may not read raw reports) shows a cell or a split only with at least this many counted reports of other agencies", HTTP, (*intValue)(&c.MinCellReports)},
 		{"HEXWATCH_PUBLISHED_MAX_RES", "published-max-res", "8", "finest H3 resolution of the published view (6 to 10)", HTTP, (*intValue)(&c.PublishedMaxRes)},
 		{"HEXWATCH_PUBLISHED_BUDGET", "published-budget", "200", "distinct parameter sets each agency may ask of the published view per cell (or for the map, or snapshots) per day; 429 beyond", HTTP, (*intValue)(&c.PublishedBudget)},
@@ -194,6 +196,9 @@ func (c Config) validate(scopes []Scope) error {
 		}
 		if c.PublishedBudget < 1 {
 			errs = append(errs, errors.New("HEXWATCH_PUBLISHED_BUDGET must be at least 1"))
+		}
+		if c.HeavyConcurrency < 1 {
+			errs = append(errs, errors.New("HEXWATCH_HEAVY_CONCURRENCY must be at least 1"))
 		}
 		if c.BulkConcurrency < 1 {
 			errs = append(errs, errors.New("HEXWATCH_BULK_CONCURRENCY must be at least 1"))

@@ -1,6 +1,8 @@
 package hotspot
 
 import (
+	"context"
+	"errors"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -222,7 +224,7 @@ func TestHotClusterIsSignificantAndExplained(t *testing.T) {
 		}
 	}
 	p.BBox = nil
-	ex, err := e.Explain(p, top.Cell)
+	ex, err := e.Explain(context.Background(), p, top.Cell)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -236,7 +238,26 @@ func TestHotClusterIsSignificantAndExplained(t *testing.T) {
 	if math.Abs(sum-top.Score) > 1e-9 || math.Abs(weekly-top.Score) > 1e-9 || ex.Cell.Rank != 1 || len(ex.Neighbours) != 6 {
 		t.Fatalf("explanation: category sum %v, weekly sum %v, score %v, rank %d, %d neighbours", sum, weekly, top.Score, ex.Cell.Rank, len(ex.Neighbours))
 	}
-	if _, err := e.Explain(p, top.Cell.Parent(7)); err == nil {
+	if _, err := e.Explain(context.Background(), p, top.Cell.Parent(7)); err == nil {
 		t.Fatal("Explain at another resolution: got no error")
+	}
+}
+
+func TestQueriesStopWhenTheContextEnds(t *testing.T) {
+	e := testEngine(t)
+	clustered(t, e)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	p := Params{AsOf: asOf}.Defaults(asOf)
+	if r, err := e.HotspotsContext(ctx, p); !errors.Is(err, context.Canceled) || r != nil {
+		t.Errorf("hotspots on an ended context: %v, %v", r, err)
+	}
+	top := e.Hotspots(p).Cells[0].Cell
+	if _, err := e.Explain(ctx, p, top); !errors.Is(err, context.Canceled) {
+		t.Errorf("explain on an ended context: %v", err)
+	}
+	p.Release = &Release{K: 5}
+	if _, err := e.ExplainPublished(ctx, p, top); !errors.Is(err, context.Canceled) {
+		t.Errorf("published explanation on an ended context: %v", err)
 	}
 }

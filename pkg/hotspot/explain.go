@@ -2,6 +2,7 @@ package hotspot
 
 import (
 	"cmp"
+	"context"
 	"fmt"
 	"slices"
 	"time"
@@ -63,8 +64,9 @@ var ageBands = []struct {
 	{"older", time.Duration(1<<63 - 1)},
 }
 
-// Explain returns the explanation of cell c (at p.Res) for query p.
-func (e *Engine) Explain(p Params, c hexgrid.Cell) (*Explanation, error) {
+// Explain returns the explanation of cell c (at p.Res) for query p; it
+// stops with ctx's error when ctx ends.
+func (e *Engine) Explain(ctx context.Context, p Params, c hexgrid.Cell) (*Explanation, error) {
 	if c.Resolution() != p.Res {
 		return nil, fmt.Errorf("%w: %s is not at resolution %d", ErrUnknownCell, c, p.Res)
 	}
@@ -75,7 +77,10 @@ func (e *Engine) Explain(p Params, c hexgrid.Cell) (*Explanation, error) {
 	}
 	all := p
 	all.BBox = nil
-	res := e.Hotspots(all)
+	res, err := e.HotspotsContext(ctx, all)
+	if err != nil {
+		return nil, err
+	}
 
 	ex := &Explanation{Cell: Cell{Cell: c, Categories: map[string]int{}}, ByCategory: map[string]float64{},
 		ByAgencyKind: map[string]float64{}, ByGrading: map[string]float64{}}

@@ -85,7 +85,13 @@ const (
 	MaxK   = 3
 )
 
-// periods is the number of whole trend periods in the window, at least one.
+// MaxPeriods bounds the trend periods of one query: each costs a Gi* over
+// the whole study area.
+const MaxPeriods = 120
+
+// Periods is the number of whole trend periods in the window, at least one.
+func (p Params) Periods() int { return p.periods() }
+
 func (p Params) periods() int {
 	n := int(p.AsOf.Sub(p.From) / p.Period)
 	return max(n, 1)

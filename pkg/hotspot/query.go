@@ -2,6 +2,7 @@ package hotspot
 
 import (
 	"cmp"
+	"context"
 	"math"
 	"runtime"
 	"slices"
@@ -136,13 +137,23 @@ func (f *filter) decay(t int64) float64 {
 
 // Hotspots answers a query; p must have its defaults filled in.
 func (e *Engine) Hotspots(p Params) *Result {
+	r, _ := e.HotspotsContext(context.Background(), p)
+	return r
+}
+
+// HotspotsContext is Hotspots that stops, with ctx's error, when ctx ends:
+// a client that went away leaves no work behind.
+func (e *Engine) HotspotsContext(ctx context.Context, p Params) (*Result, error) {
 	e.mu.RLock()
 	defer e.mu.RUnlock()
 	st := e.studies[p.Res-hexgrid.MinRes]
 	f := e.compile(p)
 	n := len(st.cells)
 
-	accs := e.accumulate(&f, n)
+	accs := e.accumulate(ctx, &f, n)
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	if r := p.Release; r != nil {
 		// Hidden cells take no part in any published figure: Gi*, trends
 		// and ranks are those of the shown cells alone.
@@ -177,7 +188,10 @@ func (e *Engine) Hotspots(p Params) *Result {
 		}
 		th = BHThresholds(ps)
 	}
-	trends := e.trends(accs, nb, n, f.periods)
+	trends := e.trends(ctx, accs, nb, n, f.periods)
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 
 	// Rank by score, ties by cell; sorting indexes moves less than sorting
 	// the accumulators.
@@ -234,14 +248,14 @@ func (e *Engine) Hotspots(p Params) *Result {
 		}
 		res.Cells = append(res.Cells, out)
 	}
-	return res
+	return res, nil
 }
 
 // accumulate sums the reports of every cell that has some, reading only
 // the blocks of facts the window overlaps. The facts are split between the
 // processors; the parts are merged in a fixed order, so the same query
 // gives the same sums.
-func (e *Engine) accumulate(f *filter, n int) []acc {
+func (e *Engine) accumulate(ctx context.Context, f *filter, n int) []acc {
 	blocks := e.window(f.from, f.asOf)
 	total := 0
 	for _, b := range blocks {
@@ -254,7 +268,7 @@ func (e *Engine) accumulate(f *filter, n int) []acc {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			results[p] = e.accumulateRange(f, n, share(blocks, total, p, parts))
+			results[p] = e.accumulateRange(ctx, f, n, share(blocks, total, p, parts))
 		}()
 	}
 	wg.Wait()
@@ -314,10 +328,13 @@ func share(blocks [][]fact, total, p, parts int) [][]fact {
 	return out
 }
 
-func (e *Engine) accumulateRange(f *filter, n int, blocks [][]fact) []acc {
+func (e *Engine) accumulateRange(ctx context.Context, f *filter, n int, blocks [][]fact) []acc {
 	slot := make([]int32, n)
 	var accs []acc
 	for _, b := range blocks {
+		if ctx.Err() != nil {
+			return nil
+		}
 		for i := range b {
 			x := &b[i]
 			if !f.keep(x) {
@@ -349,7 +366,7 @@ func (e *Engine) accumulateRange(f *filter, n int, blocks [][]fact) []acc {
 // trends classifies every cell with reports by its per-period Gi*; the
 // classes are in the order of accs. The periods are shared out between the
 // processors.
-func (e *Engine) trends(accs []acc, nb *neighbours, n, periods int) []string {
+func (e *Engine) trends(ctx context.Context, accs []acc, nb *neighbours, n, periods int) []string {
 	out := make([]string, len(accs))
 	if len(accs) == 0 {
 		return out
@@ -365,7 +382,7 @@ func (e *Engine) trends(accs []acc, nb *neighbours, n, periods int) []string {
 		go func() {
 			defer wg.Done()
 			x := make([]float64, n)
-			for per := w; per < periods; per += workers {
+			for per := w; per < periods && ctx.Err() == nil; per += workers {
 				var sum, sum2 float64
 				for i := range accs {
 					a := &accs[i]

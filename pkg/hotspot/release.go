@@ -1,6 +1,7 @@
 package hotspot
 
 import (
+	"context"
 	"errors"
 	"math"
 	"time"
@@ -254,8 +255,9 @@ type PublishedNeighbour struct {
 // ErrHidden means the published view does not show the cell asked for.
 var ErrHidden = errors.New("hotspot: cell not shown in the published view")
 
-// ExplainPublished explains cell c of the published query p (p.Release set).
-func (e *Engine) ExplainPublished(p Params, c hexgrid.Cell) (*PublishedExplanation, error) {
+// ExplainPublished explains cell c of the published query p (p.Release
+// set); it stops with ctx's error when ctx ends.
+func (e *Engine) ExplainPublished(ctx context.Context, p Params, c hexgrid.Cell) (*PublishedExplanation, error) {
 	if p.Release == nil {
 		return nil, errors.New("hotspot: ExplainPublished of a query without a release")
 	}
@@ -266,7 +268,10 @@ func (e *Engine) ExplainPublished(p Params, c hexgrid.Cell) (*PublishedExplanati
 	}
 	all := p
 	all.BBox = nil
-	res := e.Hotspots(all)
+	res, err := e.HotspotsContext(ctx, all)
+	if err != nil {
+		return nil, err
+	}
 	byCell := map[hexgrid.Cell]Cell{}
 	for _, rc := range res.Cells {
 		byCell[rc.Cell] = rc

@@ -1,6 +1,7 @@
 package hotspot
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -230,7 +231,7 @@ func TestExplainPublished(t *testing.T) {
 	apply(t, e, keyed(rng, append(facts, lone)...)...)
 	p := released(Release{K: 5, Exclude: agencyA.ID})
 	cam, _ := hexgrid.Of(52.2053, 0.1218, DefaultRes)
-	ex, err := e.ExplainPublished(p, cam)
+	ex, err := e.ExplainPublished(context.Background(), p, cam)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -249,7 +250,7 @@ func TestExplainPublished(t *testing.T) {
 		}
 	}
 	empty, _ := hexgrid.Of(52.4, 0.0, DefaultRes)
-	if _, err := e.ExplainPublished(p, empty); err != ErrHidden {
+	if _, err := e.ExplainPublished(context.Background(), p, empty); err != ErrHidden {
 		t.Errorf("an empty cell: got %v, want ErrHidden", err)
 	}
 	_ = uuid.Nil

@@ -41,6 +41,14 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 			}
 			p, err := s.db.KeyPrincipal(ctx, auth.HashSecret(strings.TrimSpace(key)))
 			if errors.Is(err, store.ErrNotFound) {
+				// A wrong key is charged to its address, like an anonymous
+				// caller: guessing keys is as slow as anything else.
+				if s.limits != nil {
+					if wait := s.limits.wait("ip:"+c.RealIP(), time.Now()); wait > 0 {
+						c.Response().Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
+						return newProblem(http.StatusTooManyRequests, "too many requests from this address: slow down")
+					}
+				}
 				return unauthorized("unknown or revoked API key")
 			}
 			if err != nil {

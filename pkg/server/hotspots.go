@@ -6,6 +6,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -214,6 +215,9 @@ func parseHotspotParams(q url.Values, now time.Time, retention time.Duration) (h
 	if p.AsOf.After(now.Add(24 * time.Hour)) {
 		add("as_of", "must not be in the future")
 	}
+	if n := p.Periods(); n > hotspot.MaxPeriods {
+		add("period", fmt.Sprintf("the window holds %d trend periods, at most %d may be asked for: lengthen the period or shorten the window", n, hotspot.MaxPeriods))
+	}
 	if errs != nil {
 		return p, badRequest("the hotspot parameters are not valid", errs...)
 	}
@@ -276,7 +280,13 @@ func (s *Server) listHotspots(c echo.Context) error {
 	}
 	body, cached := s.rendered.get(key)
 	if !cached {
-		res := s.engine.Hotspots(p)
+		var res *hotspot.Result
+		if err := s.compute(c, func(ctx context.Context) (err error) {
+			res, err = s.engine.HotspotsContext(ctx, p)
+			return err
+		}); err != nil {
+			return err
+		}
 		if len(res.Cells) > s.cfg.MaxCells {
 			return badRequest(fmt.Sprintf("%d cells exceed the %d one answer may hold: narrow the request (a bbox, a coarser res, fewer categories)", len(res.Cells), s.cfg.MaxCells),
 				FieldError{Field: "bbox", Message: "narrow the area, or lower res"})
@@ -413,18 +423,43 @@ func (s *Server) getHotspotCell(c echo.Context) error {
 			return badRequest("the published view answers a fixed menu of parameters",
 				FieldError{Field: "res", Message: fmt.Sprintf("the published view goes to resolution %d at most", s.cfg.PublishedMaxRes)})
 		}
-		return s.explainPublished(c, p, cell)
+		if err := s.spendQuery(c, cell.String(), p); err != nil {
+			return err
+		}
 	}
-	ex, err := s.engine.Explain(p, cell)
+	// Explanations asked for again cost nothing.
+	key := etag(s.engine.Version(), p, "explain "+cell.String())
+	body, cached := s.rendered.get(key)
+	if !cached {
+		err := s.compute(c, func(ctx context.Context) error {
+			var err error
+			if p.Release != nil {
+				body, err = s.publishedExplanation(ctx, p, cell)
+			} else {
+				body, err = s.fullExplanation(ctx, p, cell)
+			}
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		s.rendered.put(key, body)
+	}
+	return c.JSONBlob(http.StatusOK, body)
+}
+
+// fullExplanation is the JSON of a cell's explanation with exact figures.
+func (s *Server) fullExplanation(ctx context.Context, p hotspot.Params, cell hexgrid.Cell) ([]byte, error) {
+	ex, err := s.engine.Explain(ctx, p, cell)
 	if errors.Is(err, hotspot.ErrUnknownCell) {
-		return store.ErrNotFound
+		return nil, store.ErrNotFound
 	}
 	if err != nil {
-		return err
+		return nil, err
 	}
 	place, err := s.geo.place(cell)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	out := cellExplanation{
 		View: viewFull, Cell: cell.String(), Parameters: paramsOf(p), DataVersion: s.engine.Version(), Hotspot: cellOf(ex.Cell, place, false),
@@ -442,7 +477,7 @@ func (s *Server) getHotspotCell(c echo.Context) error {
 	}
 	out.Links["reports"] = "/api/v1/reports?status=live&cell=" + cell.String() + "&from=" + url.QueryEscape(p.From.Format(time.RFC3339)) +
 		"&to=" + url.QueryEscape(p.AsOf.Add(time.Second).Format(time.RFC3339))
-	return c.JSON(http.StatusOK, out)
+	return json.Marshal(out)
 }
 
 // publishedExplanation is the answer of /api/v1/hotspots/{cell} in the
@@ -469,21 +504,19 @@ type publishedNbrJSON struct {
 	Score   *float64 `json:"score,omitempty"`
 }
 
-func (s *Server) explainPublished(c echo.Context, p hotspot.Params, cell hexgrid.Cell) error {
-	if err := s.spendQuery(c, cell.String(), p); err != nil {
-		return err
-	}
-	ex, err := s.engine.ExplainPublished(p, cell)
+// publishedExplanation is the JSON of a shown cell's published explanation.
+func (s *Server) publishedExplanation(ctx context.Context, p hotspot.Params, cell hexgrid.Cell) ([]byte, error) {
+	ex, err := s.engine.ExplainPublished(ctx, p, cell)
 	if errors.Is(err, hotspot.ErrUnknownCell) || errors.Is(err, hotspot.ErrHidden) {
 		// A hidden cell does not exist for this caller.
-		return store.ErrNotFound
+		return nil, store.ErrNotFound
 	}
 	if err != nil {
-		return err
+		return nil, err
 	}
 	place, err := s.geo.place(cell)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	out := publishedExplanation{
 		View: viewPublished, Cell: cell.String(), Parameters: paramsOf(p),
@@ -498,7 +531,7 @@ func (s *Server) explainPublished(c echo.Context, p hotspot.Params, cell hexgrid
 		}
 		out.Neighbours = append(out.Neighbours, nb)
 	}
-	return c.JSON(http.StatusOK, out)
+	return json.Marshal(out)
 }
 
 // Engine is the server's hotspot engine.

@@ -326,6 +326,7 @@ func TestHotspotBadParameters(t *testing.T) {
 		{"?window=90d&from=2026-01-01", "window"},
 		{"?colour=red", "colour"},
 		{"?fdr=maybe", "fdr"},
+		{"?window=2190d&period=1d", "period"},
 		{"?res=8;window=90d", "res"},
 		{"?window=90d&res=8&res=9", "res"},
 		{"?categories=weapons&categories=violence", "categories"},

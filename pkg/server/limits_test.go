@@ -8,8 +8,12 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"runtime"
+	"runtime/debug"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -151,5 +155,107 @@ func TestBulkConcurrencyIsBounded(t *testing.T) {
 	pw.Close()
 	if status := <-first; status != http.StatusOK {
 		t.Fatalf("the first upload: got %d, want 200", status)
+	}
+}
+
+func TestWrongAPIKeysAreRateLimited(t *testing.T) {
+	f := newFixture(t)
+	cfg := testConfig(t)
+	cfg.RateLimit, cfg.RateBurst = 0.5, 3
+	s, err := server.New(cfg, f.db, testValidator(t, cfg), slog.New(slog.NewJSONHandler(io.Discard, nil)), "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.srv, f.http = s, httptestServer(t, s)
+	guess := &caller{name: "guesser", key: "hxw_not_a_key_at_all"}
+	for i := range 3 {
+		if r := f.request(guess, http.MethodGet, "/api/v1/me", "", nil); r.StatusCode != http.StatusUnauthorized {
+			t.Fatalf("wrong key %d within the burst: got %d, want 401", i+1, r.StatusCode)
+		}
+	}
+	if r := f.request(guess, http.MethodGet, "/api/v1/me", "", nil); r.StatusCode != http.StatusTooManyRequests || r.Header.Get("Retry-After") == "" {
+		t.Fatalf("wrong keys over the rate: got %d, want 429 with Retry-After", r.StatusCode)
+	}
+}
+
+// rss is the process's resident memory in bytes.
+func rss(t *testing.T) int64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			kb, _ := strconv.ParseInt(strings.Fields(v)[0], 10, 64)
+			return kb << 10
+		}
+	}
+	t.Fatal("no VmRSS")
+	return 0
+}
+
+// TestWorstCasePartnerQueriesStayBounded runs eight of the heaviest
+// queries a partner may ask at once and measures the memory they take.
+func TestWorstCasePartnerQueriesStayBounded(t *testing.T) {
+	f := newFixture(t)
+	loadDemo(t, f, 5000)
+	fc, _ := f.hotspots("partner-key", "")
+	if len(fc.Features) == 0 {
+		t.Fatal("no published cell to explain")
+	}
+	cell := fc.Features[0].ID
+	runtime.GC()
+	debug.FreeOSMemory()
+	before := rss(t)
+	peak := before
+	done := make(chan struct{})
+	sampled := make(chan struct{})
+	go func() {
+		defer close(sampled)
+		for {
+			select {
+			case <-done:
+				return
+			case <-time.After(2 * time.Millisecond):
+				peak = max(peak, rss(t))
+			}
+		}
+	}()
+	var wg sync.WaitGroup
+	codes := make(chan int, 8)
+	for i := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			hl := []string{"14d", "28d", "56d"}[i%3]
+			path := "/api/v1/hotspots/" + cell + "?window=364d&fdr=true&half_life=" + hl + "&as_of=" + time.Now().AddDate(0, 0, -i).Format(time.DateOnly)
+			if i%2 == 1 {
+				path = "/api/v1/hotspots?res=8&window=364d&fdr=true&half_life=" + hl + "&as_of=" + time.Now().AddDate(0, 0, -i).Format(time.DateOnly)
+			}
+			req, _ := http.NewRequest(http.MethodGet, f.http.URL+path, nil)
+			req.Header.Set("Authorization", "Bearer "+f.callers["partner-key"].key)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				codes <- 0
+				return
+			}
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			codes <- resp.StatusCode
+		}()
+	}
+	wg.Wait()
+	close(done)
+	<-sampled
+	close(codes)
+	for c := range codes {
+		if c != http.StatusOK {
+			t.Fatalf("a worst-case partner query: got %d", c)
+		}
+	}
+	extra := peak - before
+	t.Logf("8 concurrent worst-case partner queries: %.1f MB extra RSS at the peak", float64(extra)/(1<<20))
+	if extra > 200<<20 {
+		t.Fatalf("8 concurrent worst-case partner queries took %.0f MB extra RSS, want under 200 MB", float64(extra)/(1<<20))
 	}
 }

@@ -70,6 +70,20 @@ func callerKey(c echo.Context) string {
 }
 
 // rateLimit answers 429 with Retry-After to a caller over its rate.
+// charge takes n more tokens from key's bucket, into debt if need be: the
+// caller's next requests wait until it is paid off.
+func (l *limiter) charge(key string, n int, now time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	b, ok := l.buckets[key]
+	if !ok {
+		b = &bucket{Limiter: rate.NewLimiter(l.every, l.burst)}
+		l.buckets[key] = b
+	}
+	b.seen = now
+	b.ReserveN(now, min(n, l.burst))
+}
+
 func (s *Server) rateLimit(next echo.HandlerFunc) echo.HandlerFunc {
 	if s.limits == nil {
 		return next

@@ -32,6 +32,7 @@ type Server struct {
 	engine    *hotspot.Engine
 	places    *snapshot.Gazetteer
 	limits    *limiter
+	heavy     heavyWork
 	follow    follower
 	geo       geoWriter
 	rendered  renderCache
@@ -52,7 +53,7 @@ func New(cfg config.Config, db *store.DB, v *intel.Validator, log *slog.Logger, 
 		return nil, err
 	}
 	s := &Server{cfg: cfg, db: db, validator: v, log: log, version: version,
-		bulkSlots: make(chan struct{}, cfg.BulkConcurrency), engine: engine, places: places, geo: geoWriter{places: places}}
+		bulkSlots: make(chan struct{}, cfg.BulkConcurrency), heavy: make(heavyWork, cfg.HeavyConcurrency), engine: engine, places: places, geo: geoWriter{places: places}}
 	s.metrics = newMetrics(db, func() int { return len(s.bulkSlots) })
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -14,6 +15,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/hexwatch/hexwatch/pkg/auth"
+	"github.com/hexwatch/hexwatch/pkg/hotspot"
 	"github.com/hexwatch/hexwatch/pkg/snapshot"
 	"github.com/hexwatch/hexwatch/pkg/store"
 )
@@ -111,7 +113,13 @@ func (s *Server) createSnapshot(c echo.Context) error {
 	if err := s.Sync(c.Request().Context()); err != nil {
 		return err
 	}
-	res := s.engine.Hotspots(p)
+	var res *hotspot.Result
+	if err := s.compute(c, func(ctx context.Context) (err error) {
+		res, err = s.engine.HotspotsContext(ctx, p)
+		return err
+	}); err != nil {
+		return err
+	}
 	if len(res.Cells) > s.cfg.MaxCells {
 		return badRequest("too many cells: narrow the parameters", FieldError{Field: "parameters.res", Message: "use a coarser resolution"})
 	}

@@ -1,0 +1,41 @@
+package server
+
+import (
+	"context"
+	"math"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+)
+
+// heavyWork bounds the hotspot computations run at once, whatever their
+// callers: each is a pass over every fact of the window and a Gi* per
+// period, and several at once could exhaust memory.
+type heavyWork chan struct{}
+
+// costUnit is the engine time one rate-limit token pays for: a caller's
+// bucket is charged by what its queries cost, not by their number.
+const costUnit = 20 * time.Millisecond
+
+// compute runs f as one of the heavy computations allowed at once, waiting
+// for a turn as long as the request may, and charges the caller's rate
+// limit for the time it took.
+func (s *Server) compute(c echo.Context, f func(ctx context.Context) error) error {
+	ctx := c.Request().Context()
+	select {
+	case s.heavy <- struct{}{}:
+	case <-ctx.Done():
+		c.Response().Header().Set("Retry-After", "5")
+		return newProblem(http.StatusServiceUnavailable, "the server is busy with other hotspot queries; try again shortly")
+	}
+	start := time.Now()
+	err := f(ctx)
+	<-s.heavy
+	if s.limits != nil {
+		if extra := int(math.Floor(float64(time.Since(start)) / float64(costUnit))); extra > 0 {
+			s.limits.charge(callerKey(c), extra, time.Now())
+		}
+	}
+	return err
+}
