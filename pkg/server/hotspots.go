@@ -418,14 +418,12 @@ func (s *Server) getHotspotCell(c echo.Context) error {
 	if cell.Resolution() != p.Res {
 		return badRequest("", FieldError{Field: "res", Message: fmt.Sprintf("the cell is at resolution %d", cell.Resolution())})
 	}
-	if p.Release != nil {
-		if p.Res > s.cfg.PublishedMaxRes {
-			return badRequest("the published view answers a fixed menu of parameters",
-				FieldError{Field: "res", Message: fmt.Sprintf("the published view goes to resolution %d at most", s.cfg.PublishedMaxRes)})
-		}
-		if err := s.spendQuery(c, cell.String(), p); err != nil {
-			return err
-		}
+	if p.Release != nil && p.Res > s.cfg.PublishedMaxRes {
+		return badRequest("the published view answers a fixed menu of parameters",
+			FieldError{Field: "res", Message: fmt.Sprintf("the published view goes to resolution %d at most", s.cfg.PublishedMaxRes)})
+	}
+	if err := s.spendQuery(c, cell.String(), p); err != nil {
+		return err
 	}
 	// Explanations asked for again cost nothing.
 	key := etag(s.engine.Version(), p, "explain "+cell.String())

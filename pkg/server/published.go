@@ -131,12 +131,18 @@ const (
 // left out (it limits the cells returned, not what they say) and as_of
 // counts as the start of its week (every day of a week gives the same
 // answer).
+//
+// A reader of every report has no budget, but its aggregate queries are
+// audited all the same: every consultation is.
 func (s *Server) spendQuery(c echo.Context, scope string, p hotspot.Params) error {
 	pr := principal(c)
-	if pr.Can(auth.ReadAllReports) {
-		return nil
-	}
 	params := paramsOf(p)
+	if pr.Can(auth.ReadAllReports) {
+		ev := s.event(c, store.ActionConsult)
+		ev.ObjectType, ev.ObjectID = "hotspots", scope
+		ev.Detail = map[string]any{"route": c.Path(), "parameters": params}
+		return s.db.Audit(c.Request().Context(), ev)
+	}
 	params.BBox = nil
 	canon := params
 	canon.AsOf, canon.From = hotspot.WeekStart(p.AsOf).Format(time.RFC3339), hotspot.WeekStart(p.From).Format(time.RFC3339)
