@@ -7,9 +7,11 @@
 ALTER TABLE audit_events ADD COLUMN chain_seq bigint, ADD COLUMN prev_hash bytea, ADD COLUMN hash bytea;
 
 -- audit_row_hash is the hash of event e chained to prev: the fields in a
--- fixed order and form, whatever the session's time zone.
-CREATE FUNCTION audit_row_hash(prev bytea, e audit_events) RETURNS bytea
-LANGUAGE sql IMMUTABLE AS $$
+-- fixed order and form, whatever the session's time zone. The functions
+-- name their tables with the schema and fix their search path, so that no
+-- session's temporary table can stand in for the log.
+CREATE FUNCTION audit_row_hash(prev bytea, e public.audit_events) RETURNS bytea
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, public AS $$
     SELECT sha256(prev || convert_to(concat_ws(chr(31),
         e.chain_seq::text, e.id::text, to_char(e.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US'),
         coalesce(e.actor_user_id::text, ''), coalesce(e.actor_key_id::text, ''), e.actor,
@@ -41,15 +43,16 @@ CREATE UNIQUE INDEX audit_events_chain_idx ON audit_events (chain_seq);
 -- Each new event is chained to the last one written; writers take turns
 -- (the lock is held to the end of the writing transaction, so the next
 -- writer sees this event).
-CREATE FUNCTION audit_events_chain() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION audit_events_chain() RETURNS trigger LANGUAGE plpgsql
+SET search_path = pg_catalog, public AS $$
 DECLARE
-    last audit_events;
+    last public.audit_events;
 BEGIN
     PERFORM pg_advisory_xact_lock(7303);
-    SELECT * INTO last FROM audit_events ORDER BY chain_seq DESC LIMIT 1;
+    SELECT * INTO last FROM public.audit_events ORDER BY chain_seq DESC LIMIT 1;
     NEW.chain_seq := coalesce(last.chain_seq, 0) + 1;
     NEW.prev_hash := coalesce(last.hash, '\x'::bytea);
-    NEW.hash := audit_row_hash(NEW.prev_hash, NEW);
+    NEW.hash := public.audit_row_hash(NEW.prev_hash, NEW);
     RETURN NEW;
 END;
 $$;

@@ -11,3 +11,4 @@ CREATE TABLE login_attempts (
 );
 CREATE INDEX login_attempts_username_idx ON login_attempts (username, at);
 CREATE INDEX login_attempts_addr_idx ON login_attempts (addr, at);
+CREATE INDEX login_attempts_at_idx ON login_attempts (at);

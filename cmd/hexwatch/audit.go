@@ -22,14 +22,15 @@ func auditCmd(ctx context.Context, env *environment, args []string) error {
 		return err
 	}
 	defer db.Close()
-	n, broken, err := db.VerifyAudit(ctx)
+	head, broken, err := db.VerifyAudit(ctx)
 	if err != nil {
 		return err
 	}
 	if broken != nil {
 		fmt.Fprintln(env.stdout, broken.ID)
-		return fmt.Errorf("%w at event %d (chain position %d, %d events checked): %s", errAuditBroken, broken.ID, broken.ChainSeq, n, broken.Reason)
+		return fmt.Errorf("%w at event %d (chain position %d, %d events checked): %s", errAuditBroken, broken.ID, broken.ChainSeq, head.Events, broken.Reason)
 	}
-	fmt.Fprintf(env.stderr, "audit log intact: %d events, each chained to the one before\n", n)
+	fmt.Fprintf(env.stderr, "audit log intact: %d events, each chained to the one before; newest hash %x "+
+		"(keep it elsewhere: events cut from the end show only against it)\n", head.Events, head.Hash)
 	return nil
 }

@@ -163,6 +163,16 @@ func TestServeRefusesAPrivilegedRole(t *testing.T) {
 	}
 }
 
+// TestMigrateAsTheAppRole runs migrate up with only the app role's URL, as
+// serve does when no owner's URL is given: on a current schema it has
+// nothing to do and must not fail on the grants it cannot give.
+func TestMigrateAsTheAppRole(t *testing.T) {
+	out, errOut, code := hexwatch(t, []string{"HEXWATCH_DATABASE_URL=" + storetest.AppURL(t)}, "migrate", "up")
+	if code != 0 || strings.TrimSpace(out) != itoa(store.SchemaVersion) {
+		t.Fatalf("migrate up as %s: exit %d, %q, %s", store.AppRole, code, out, errOut)
+	}
+}
+
 func TestAuditVerify(t *testing.T) {
 	url := storetest.EmptyDatabase(t)
 	env := []string{"HEXWATCH_DATABASE_URL=" + url}

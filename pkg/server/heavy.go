@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"errors"
 	"math"
 	"net/http"
 	"time"
@@ -30,12 +31,21 @@ func (s *Server) compute(c echo.Context, f func(ctx context.Context) error) erro
 		return newProblem(http.StatusServiceUnavailable, "the server is busy with other hotspot queries; try again shortly")
 	}
 	start := time.Now()
-	err := f(ctx)
-	<-s.heavy
-	if s.limits != nil {
-		if extra := int(math.Floor(float64(time.Since(start)) / float64(costUnit))); extra > 0 {
-			s.limits.charge(callerKey(c), extra, time.Now())
+	// Deferred, so that a panic (recovered further out) gives the turn back.
+	defer func() {
+		<-s.heavy
+		if s.limits != nil {
+			if extra := int(math.Floor(float64(time.Since(start)) / float64(costUnit))); extra > 0 {
+				s.limits.charge(callerKey(c), extra, time.Now())
+			}
 		}
-	}
-	return err
+	}()
+	return f(ctx)
+}
+
+// busy reports whether err is compute's answer to a request that waited
+// its whole deadline for a turn.
+func busy(err error) bool {
+	var p *Problem
+	return errors.As(err, &p) && p.Status == http.StatusServiceUnavailable
 }

@@ -261,7 +261,8 @@ func (s *Server) listHotspots(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := s.spendQuery(c, scopeMap, p); err != nil {
+	refund, err := s.spendQuery(c, scopeMap, p)
+	if err != nil {
 		return err
 	}
 	key := etag(s.engine.Version(), p, "")
@@ -285,6 +286,9 @@ func (s *Server) listHotspots(c echo.Context) error {
 			res, err = s.engine.HotspotsContext(ctx, p)
 			return err
 		}); err != nil {
+			if busy(err) {
+				refund()
+			}
 			return err
 		}
 		if len(res.Cells) > s.cfg.MaxCells {
@@ -422,7 +426,8 @@ func (s *Server) getHotspotCell(c echo.Context) error {
 		return badRequest("the published view answers a fixed menu of parameters",
 			FieldError{Field: "res", Message: fmt.Sprintf("the published view goes to resolution %d at most", s.cfg.PublishedMaxRes)})
 	}
-	if err := s.spendQuery(c, cell.String(), p); err != nil {
+	refund, err := s.spendQuery(c, cell.String(), p)
+	if err != nil {
 		return err
 	}
 	// Explanations asked for again cost nothing.
@@ -439,6 +444,9 @@ func (s *Server) getHotspotCell(c echo.Context) error {
 			return err
 		})
 		if err != nil {
+			if busy(err) {
+				refund()
+			}
 			return err
 		}
 		s.rendered.put(key, body)

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"crypto/sha256"
 	"fmt"
 	"net/http"
@@ -134,23 +135,35 @@ const (
 //
 // A reader of every report has no budget, but its aggregate queries are
 // audited all the same: every consultation is.
-func (s *Server) spendQuery(c echo.Context, scope string, p hotspot.Params) error {
+//
+// The refund it returns gives the parameter set back, for a request that
+// is then not answered (the server was busy).
+func (s *Server) spendQuery(c echo.Context, scope string, p hotspot.Params) (refund func(), err error) {
 	pr := principal(c)
 	params := paramsOf(p)
+	refund = func() {}
 	if pr.Can(auth.ReadAllReports) {
 		ev := s.event(c, store.ActionConsult)
 		ev.ObjectType, ev.ObjectID = "hotspots", scope
 		ev.Detail = map[string]any{"route": c.Path(), "parameters": params}
-		return s.db.Audit(c.Request().Context(), ev)
+		return refund, s.db.Audit(c.Request().Context(), ev)
 	}
 	params.BBox = nil
 	canon := params
 	canon.AsOf, canon.From = hotspot.WeekStart(p.AsOf).Format(time.RFC3339), hotspot.WeekStart(p.From).Format(time.RFC3339)
 	sum := sha256.Sum256(fmt.Appendf(nil, "%+v", canon))
 	ctx := c.Request().Context()
-	ok, err := s.db.SpendQuery(ctx, "agency:"+pr.AgencyID.String(), hotspot.DayStart(time.Now()), scope, sum[:], s.cfg.PublishedBudget)
+	caller, day := "agency:"+pr.AgencyID.String(), hotspot.DayStart(time.Now())
+	ok, fresh, err := s.db.SpendQuery(ctx, caller, day, scope, sum[:], s.cfg.PublishedBudget)
 	if err != nil {
-		return err
+		return refund, err
+	}
+	if fresh {
+		refund = func() {
+			if err := s.db.RefundQuery(context.WithoutCancel(ctx), caller, day, scope, sum[:]); err != nil {
+				s.log.Warn("refund a published query", "request_id", RequestID(c), "err", err)
+			}
+		}
 	}
 	action := store.ActionConsult
 	if !ok {
@@ -160,13 +173,13 @@ func (s *Server) spendQuery(c echo.Context, scope string, p hotspot.Params) erro
 	ev.ObjectType, ev.ObjectID = "published_view", scope
 	ev.Detail = map[string]any{"route": c.Path(), "parameters": params}
 	if err := s.db.Audit(ctx, ev); err != nil {
-		return err
+		return refund, err
 	}
 	if !ok {
 		c.Response().Header().Set("Retry-After", strconv.Itoa(int(time.Until(hotspot.DayStart(time.Now()).AddDate(0, 0, 1)).Seconds())+1))
-		return newProblem(http.StatusTooManyRequests, fmt.Sprintf("the published view's budget of %d parameter sets a day for this %s is spent; it renews at midnight", s.cfg.PublishedBudget, scopeWord(scope)))
+		return refund, newProblem(http.StatusTooManyRequests, fmt.Sprintf("the published view's budget of %d parameter sets a day for this %s is spent; it renews at midnight", s.cfg.PublishedBudget, scopeWord(scope)))
 	}
-	return nil
+	return refund, nil
 }
 
 func scopeWord(scope string) string {

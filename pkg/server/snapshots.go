@@ -107,7 +107,8 @@ func (s *Server) createSnapshot(c echo.Context) error {
 	if errs != nil {
 		return badRequest("the snapshot request is not valid", errs...)
 	}
-	if err := s.spendQuery(c, scopeSnapshots, p); err != nil {
+	refund, err := s.spendQuery(c, scopeSnapshots, p)
+	if err != nil {
 		return err
 	}
 	if err := s.Sync(c.Request().Context()); err != nil {
@@ -118,6 +119,9 @@ func (s *Server) createSnapshot(c echo.Context) error {
 		res, err = s.engine.HotspotsContext(ctx, p)
 		return err
 	}); err != nil {
+		if busy(err) {
+			refund()
+		}
 		return err
 	}
 	if len(res.Cells) > s.cfg.MaxCells {

@@ -7,6 +7,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/hexwatch/hexwatch/pkg/store"
 	"github.com/hexwatch/hexwatch/pkg/store/storetest"
 )
@@ -35,6 +37,26 @@ func TestAppRoleCannotRewriteTheAuditLog(t *testing.T) {
 	}
 	if err := db.CheckUnprivileged(ctx); err != nil {
 		t.Errorf("the app role is refused: %v", err)
+	}
+	// A temporary table of the same name cannot stand in for the log in
+	// the chain: the next event still chains to the real newest one.
+	conn, err := pgx.Connect(ctx, storetest.AppURL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	for _, q := range []string{
+		`CREATE TEMP TABLE audit_events AS SELECT * FROM public.audit_events WITH NO DATA`,
+		`INSERT INTO pg_temp.audit_events (id, at, actor, action, chain_seq, prev_hash, hash) VALUES (1, now(), 'x', 'admin', 1000000, '\xbe', '\xef')`,
+		`INSERT INTO public.audit_events (actor, action) VALUES ('shadowed', 'admin')`,
+		`DROP TABLE pg_temp.audit_events`,
+	} {
+		if _, err := conn.Exec(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	if _, broken, err := db.VerifyAudit(ctx); err != nil || broken != nil {
+		t.Errorf("after a shadowing temporary table: broken %+v, %v", broken, err)
 	}
 	owner, err := store.Open(ctx, storetest.URL(t), 2)
 	if err != nil {
@@ -78,9 +100,9 @@ func TestAuditChainHoldsUnderConcurrentWriters(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	n, broken, err := db.VerifyAudit(ctx)
-	if err != nil || broken != nil || n != 200 {
-		t.Fatalf("after 200 concurrent events: %d checked, broken %+v, %v", n, broken, err)
+	head, broken, err := db.VerifyAudit(ctx)
+	if err != nil || broken != nil || head.Events != 200 || len(head.Hash) != 32 {
+		t.Fatalf("after 200 concurrent events: %+v checked, broken %+v, %v", head, broken, err)
 	}
 	for _, tc := range []struct {
 		name, sql string

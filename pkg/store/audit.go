@@ -53,7 +53,7 @@ type querier interface {
 	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
 }
 
-const insertAuditSQL = `INSERT INTO audit_events
+const insertAuditSQL = `INSERT INTO public.audit_events
 	(actor_user_id, actor_key_id, actor, agency_id, action, object_type, object_id, recipient, justification, request_id, remote_addr, detail)
 	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`
 
@@ -156,38 +156,48 @@ type BrokenLink struct {
 
 // verifyAuditSQL recomputes every event's hash and checks its link to the
 // one before and that no event is missing from the sequence.
-const verifyAuditSQL = `SELECT id, chain_seq,
-		hash = audit_row_hash(prev_hash, e),
+const verifyAuditSQL = `SELECT id, chain_seq, hash,
+		hash = public.audit_row_hash(prev_hash, e),
 		prev_hash = coalesce(lag(hash) OVER w, '\x'::bytea),
 		chain_seq = row_number() OVER w
-	FROM audit_events e WINDOW w AS (ORDER BY chain_seq) ORDER BY chain_seq`
+	FROM public.audit_events e WINDOW w AS (ORDER BY chain_seq) ORDER BY chain_seq`
 
-// VerifyAudit checks the audit log's hash chain. It returns the number of
-// events checked and the first broken link, or nil when the chain holds.
-func (db *DB) VerifyAudit(ctx context.Context) (int64, *BrokenLink, error) {
+// AuditHead is what VerifyAudit found: the events checked and the hash of
+// the newest, which an operator may record elsewhere: events cut from the
+// end of the chain show only against such a record.
+type AuditHead struct {
+	Events int64
+	Hash   []byte
+}
+
+// VerifyAudit checks the audit log's hash chain. It returns what it
+// checked and the first broken link, or nil when the chain holds.
+func (db *DB) VerifyAudit(ctx context.Context) (AuditHead, *BrokenLink, error) {
+	var head AuditHead
 	rows, err := db.Pool.Query(ctx, verifyAuditSQL)
 	if err != nil {
-		return 0, nil, mapErr("verify audit", err)
+		return head, nil, mapErr("verify audit", err)
 	}
 	defer rows.Close()
-	var n int64
 	for rows.Next() {
 		var (
 			id, seq               int64
+			hash                  []byte
 			hashOK, linkOK, seqOK bool
 		)
-		if err := rows.Scan(&id, &seq, &hashOK, &linkOK, &seqOK); err != nil {
-			return n, nil, mapErr("verify audit", err)
+		if err := rows.Scan(&id, &seq, &hash, &hashOK, &linkOK, &seqOK); err != nil {
+			return head, nil, mapErr("verify audit", err)
 		}
-		n++
+		head.Events++
+		head.Hash = hash
 		switch {
 		case !hashOK:
-			return n, &BrokenLink{id, seq, "its hash does not match its content: the event was changed"}, nil
+			return head, &BrokenLink{id, seq, "its hash does not match its content: the event was changed"}, nil
 		case !linkOK:
-			return n, &BrokenLink{id, seq, "it does not chain to the event before it: an event was changed, removed or inserted"}, nil
+			return head, &BrokenLink{id, seq, "it does not chain to the event before it: an event was changed, removed or inserted"}, nil
 		case !seqOK:
-			return n, &BrokenLink{id, seq, "events before it are missing"}, nil
+			return head, &BrokenLink{id, seq, "events before it are missing"}, nil
 		}
 	}
-	return n, nil, mapErr("verify audit", rows.Err())
+	return head, nil, mapErr("verify audit", rows.Err())
 }

@@ -46,11 +46,15 @@ func (db *DB) ReserveLogin(ctx context.Context, username, addr string, l LoginLi
 		wait time.Duration
 	)
 	err := db.inTx(ctx, func(tx pgx.Tx) error {
+		// The address's turn first, then the username's, always in that
+		// order: guesses at many usernames from one address take turns too.
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('login-addr:' || $1))`, addr); err != nil {
+			return err
+		}
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('login:' || $1))`, username); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `DELETE FROM login_attempts WHERE username = $1 AND at < now() - make_interval(secs => $2)`,
-			username, l.Window.Seconds()); err != nil {
+		if _, err := tx.Exec(ctx, `DELETE FROM login_attempts WHERE at < now() - make_interval(secs => $1)`, l.Window.Seconds()); err != nil {
 			return err
 		}
 		for _, c := range []struct {

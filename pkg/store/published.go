@@ -18,21 +18,29 @@ const spendQuerySQL = `WITH spent AS (
 		SELECT $1, $2, $3, $4 FROM spent WHERE n < $5 AND NOT coalesce(seen, false)
 		ON CONFLICT DO NOTHING RETURNING 1
 	)
-	SELECT coalesce(seen, false) OR EXISTS (SELECT 1 FROM ins) FROM spent`
+	SELECT coalesce(seen, false) OR EXISTS (SELECT 1 FROM ins), EXISTS (SELECT 1 FROM ins) FROM spent`
 
 // SpendQuery counts the parameter set hash against caller's budget of
-// distinct sets in scope on day (its date, where it is): false when the
-// budget is spent. Concurrent spends of one caller and scope take turns,
-// so the budget is never overdrawn.
-func (db *DB) SpendQuery(ctx context.Context, caller string, day time.Time, scope string, hash []byte, budget int) (bool, error) {
-	var ok bool
-	err := db.inTx(ctx, func(tx pgx.Tx) error {
+// distinct sets in scope on day (its date, where it is): ok is false when
+// the budget is spent; fresh is true when this call spent it (see
+// RefundQuery). Concurrent spends of one caller and scope take turns, so
+// the budget is never overdrawn.
+func (db *DB) SpendQuery(ctx context.Context, caller string, day time.Time, scope string, hash []byte, budget int) (ok, fresh bool, err error) {
+	err = db.inTx(ctx, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext($1 || '|' || $2))`, caller, scope); err != nil {
 			return err
 		}
-		return tx.QueryRow(ctx, spendQuerySQL, caller, day.Format(time.DateOnly), scope, hash, budget).Scan(&ok)
+		return tx.QueryRow(ctx, spendQuerySQL, caller, day.Format(time.DateOnly), scope, hash, budget).Scan(&ok, &fresh)
 	})
-	return ok, mapErr("spend query", err)
+	return ok, fresh, mapErr("spend query", err)
+}
+
+// RefundQuery gives back a parameter set spent by a request that was then
+// not answered.
+func (db *DB) RefundQuery(ctx context.Context, caller string, day time.Time, scope string, hash []byte) error {
+	_, err := db.Pool.Exec(ctx, `DELETE FROM published_queries WHERE caller = $1 AND day = $2 AND scope = $3 AND params_hash = $4`,
+		caller, day.Format(time.DateOnly), scope, hash)
+	return mapErr("refund query", err)
 }
 
 // BudgetUse is how much of its budget of a scope a caller spent on a day.
