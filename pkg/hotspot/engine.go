@@ -28,6 +28,11 @@ type Fact struct {
 	// Key is the report's record key for the cell-key perturbation of the
 	// published view.
 	Key uint32
+	// Cells hold the report at each resolution; zero ones are taken as
+	// the parents of Cell. Spread shares its weight out at the
+	// resolutions finer than its precision (see intel.Report).
+	Cells  hexgrid.Cells
+	Spread []hexgrid.Share
 }
 
 // Agency is a reporting agency, as hotspot explanations name it.
@@ -49,10 +54,19 @@ type fact struct {
 	sens   bool
 	key    uint32
 	idx    [nRes]int32 // study-cell index at each resolution, -1 outside
+	// spread, when not nil, shares the weight out at the resolutions
+	// where it has portions; the report still counts in idx.
+	spread *[nRes][]portion
 	id     uuid.UUID
 }
 
 const nRes = hexgrid.MaxRes - hexgrid.MinRes + 1
+
+// portion is a part of a report's weight in a study cell.
+type portion struct {
+	idx int32
+	w   float64
+}
 
 // study is the study area at one resolution.
 type study struct {
@@ -241,8 +255,25 @@ func (e *Engine) pack(f Fact) (fact, error) {
 	}
 	for i, st := range e.studies {
 		p.idx[i] = -1
-		if j, ok := st.index[f.Cell.Parent(st.res)]; ok {
+		c := f.Cells[i]
+		if c == 0 {
+			c = f.Cell.Parent(st.res)
+		}
+		if j, ok := st.index[c]; ok {
 			p.idx[i] = j
+		}
+	}
+	for _, sh := range f.Spread {
+		i := sh.Cell.Resolution() - hexgrid.MinRes
+		if i < 0 || i >= nRes {
+			continue
+		}
+		if p.spread == nil {
+			p.spread = new([nRes][]portion)
+		}
+		// A share outside the study area is lost, as a report outside it is.
+		if j, ok := e.studies[i].index[sh.Cell]; ok {
+			p.spread[i] = append(p.spread[i], portion{j, sh.Weight})
 		}
 	}
 	return p, nil

@@ -105,10 +105,30 @@ func (e *Engine) Explain(ctx context.Context, p Params, c hexgrid.Cell) (*Explan
 	for _, block := range e.window(f.from, f.asOf) {
 		for i := range block {
 			x := &block[i]
-			if !f.keep(x) || x.idx[f.resIdx] != target {
+			if !f.keep(x) {
 				continue
 			}
-			s := x.w * f.decay(x.at)
+			// The report's share of the cell's score, and whether the
+			// cell holds it (and so counts it).
+			held := x.idx[f.resIdx] == target
+			share := 0.0
+			if x.spread != nil && x.spread[f.resIdx] != nil {
+				for _, p := range x.spread[f.resIdx] {
+					if p.idx == target {
+						share = p.w
+					}
+				}
+			} else if held {
+				share = 1
+			}
+			if !held && share == 0 {
+				continue
+			}
+			n := 0
+			if held {
+				n = 1
+			}
+			s := x.w * f.decay(x.at) * share
 			ag := e.agencies[x.agency]
 			ex.ByCategory[intel.Categories[x.cat].Code] += s
 			ex.ByAgencyKind[ag.Kind] += s
@@ -116,13 +136,13 @@ func (e *Engine) Explain(ctx context.Context, p Params, c hexgrid.Cell) (*Explan
 			age := time.Duration(f.asOf-x.at) * time.Microsecond
 			for bi, b := range ageBands {
 				if age <= b.upTo {
-					ex.ByAge[bi].Reports++
+					ex.ByAge[bi].Reports += n
 					ex.ByAge[bi].Score += s
 					break
 				}
 			}
 			if w := weeks - 1 - int(age/(7*24*time.Hour)); w >= 0 {
-				ex.Weeks[w].Reports++
+				ex.Weeks[w].Reports += n
 				ex.Weeks[w].Score += s
 			}
 			sh, ok := shares[x.agency]
@@ -130,7 +150,7 @@ func (e *Engine) Explain(ctx context.Context, p Params, c hexgrid.Cell) (*Explan
 				sh = &AgencyShare{Agency: ag}
 				shares[x.agency] = sh
 			}
-			sh.Reports++
+			sh.Reports += n
 			sh.Score += s
 		}
 	}

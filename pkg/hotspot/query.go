@@ -226,8 +226,11 @@ func (e *Engine) HotspotsContext(ctx context.Context, p Params) (*Result, error)
 		zi := z[a.idx]
 		out := Cell{
 			Cell: c, Score: a.score, Reports: a.reports, Agencies: len(a.agencies), Categories: map[string]int{},
-			LastSeen: time.UnixMicro(a.last).UTC(), Rank: rank + 1, GiZ: zi, GiP: PValue(zi), Trend: trends[i],
-			Sensitive: a.sens,
+			Rank: rank + 1, GiZ: zi, GiP: PValue(zi), Trend: trends[i], Sensitive: a.sens,
+		}
+		if a.reports > 0 {
+			// A cell may hold only shares of reports placed in its neighbours.
+			out.LastSeen = time.UnixMicro(a.last).UTC()
 		}
 		if p.FDR {
 			out.Confidence = fdrConfidence(zi, out.GiP, th)
@@ -331,6 +334,13 @@ func share(blocks [][]fact, total, p, parts int) [][]fact {
 func (e *Engine) accumulateRange(ctx context.Context, f *filter, n int, blocks [][]fact) []acc {
 	slot := make([]int32, n)
 	var accs []acc
+	at := func(ci int32) *acc {
+		if slot[ci] == 0 {
+			accs = append(accs, acc{idx: ci, periods: make([]float64, f.periods)})
+			slot[ci] = int32(len(accs))
+		}
+		return &accs[slot[ci]-1]
+	}
 	for _, b := range blocks {
 		if ctx.Err() != nil {
 			return nil
@@ -341,13 +351,27 @@ func (e *Engine) accumulateRange(ctx context.Context, f *filter, n int, blocks [
 				continue
 			}
 			ci := x.idx[f.resIdx]
-			if slot[ci] == 0 {
-				accs = append(accs, acc{idx: ci, periods: make([]float64, f.periods)})
-				slot[ci] = int32(len(accs))
-			}
-			a := &accs[slot[ci]-1]
 			t := f.time(x)
-			a.score += x.w * f.decay(t)
+			per := f.periods - 1 - int((f.asOf-t)/f.periodMic)
+			// The score goes where the report's precision puts it; the
+			// report counts in the cell that holds its point.
+			if x.spread != nil && x.spread[f.resIdx] != nil {
+				s := x.w * f.decay(t)
+				for _, p := range x.spread[f.resIdx] {
+					a := at(p.idx)
+					a.score += s * p.w
+					if per >= 0 {
+						a.periods[per] += x.w * p.w
+					}
+				}
+			} else {
+				a := at(ci)
+				a.score += x.w * f.decay(t)
+				if per >= 0 {
+					a.periods[per] += x.w
+				}
+			}
+			a := at(ci)
 			a.reports++
 			a.cats[x.cat]++
 			a.key += x.key
@@ -355,9 +379,6 @@ func (e *Engine) accumulateRange(ctx context.Context, f *filter, n int, blocks [
 			a.countAgency(x.agency, 1)
 			a.last = max(a.last, t)
 			a.sens = a.sens || x.sens
-			if per := f.periods - 1 - int((f.asOf-t)/f.periodMic); per >= 0 {
-				a.periods[per] += x.w
-			}
 		}
 	}
 	return accs

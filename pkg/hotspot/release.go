@@ -162,22 +162,34 @@ func (b *bucket) add(key uint32) {
 	b.key += key
 }
 
+// SplitStep is what published splits are rounded to: a split (a category,
+// a grading, a period…) is a small count, and two releases a week apart
+// must not show one report entering it.
+const SplitStep = 5
+
+// PublishedSplit is the published count of a split of n reports with key:
+// perturbed, then rounded to the nearest SplitStep (at least SplitStep).
+func PublishedSplit(n int, key uint32) int {
+	v := (PublishedCount(n, key) + SplitStep/2) / SplitStep * SplitStep
+	return max(v, SplitStep)
+}
+
 // publishSplits is the published form of named buckets: each bucket of at
-// least k reports with its perturbed count; the others merged into Other,
-// shown when they hold k reports together.
+// least k reports with its published split count; the others merged into
+// Other, shown when they hold k reports together.
 func publishSplits(bs map[string]*bucket, k int) map[string]int {
 	out := map[string]int{}
 	var other bucket
 	for name, b := range bs {
 		if b.n >= k {
-			out[name] = PublishedCount(b.n, b.key)
+			out[name] = PublishedSplit(b.n, b.key)
 		} else {
 			other.n += b.n
 			other.key += b.key
 		}
 	}
 	if other.n >= k {
-		out[Other] = PublishedCount(other.n, other.key)
+		out[Other] = PublishedSplit(other.n, other.key)
 	}
 	return out
 }
@@ -322,7 +334,7 @@ func (e *Engine) ExplainPublished(ctx context.Context, p Params, c hexgrid.Cell)
 	ordered := func(b bucket, label, start string) Count {
 		out := Count{Label: label, Start: start}
 		if b.n >= k {
-			n := PublishedCount(b.n, b.key)
+			n := PublishedSplit(b.n, b.key)
 			out.Reports = &n
 		}
 		return out

@@ -238,8 +238,13 @@ func TestExplainPublished(t *testing.T) {
 	if _, ok := ex.ByCategory["weapons"]; ok {
 		t.Errorf("a category of one report is shown: %v", ex.ByCategory)
 	}
-	if n := ex.ByCategory["drug_supply"]; n < 28 || n > 32 {
-		t.Errorf("drug_supply: got %d, want 30 ± 2", n)
+	if n := ex.ByCategory["drug_supply"]; n != 30 {
+		t.Errorf("drug_supply: got %d, want 30 (30 ± 2, rounded to 5)", n)
+	}
+	for _, c := range append(ex.ByAge, ex.Periods...) {
+		if c.Reports != nil && *c.Reports%SplitStep != 0 {
+			t.Errorf("%s: %d reports, not rounded to %d", c.Label, *c.Reports, SplitStep)
+		}
 	}
 	if _, ok := ex.ByGrading["1A"]; ok {
 		t.Errorf("a grading of one report is shown: %v", ex.ByGrading)

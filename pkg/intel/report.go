@@ -47,8 +47,15 @@ type Report struct {
 	ReviewAt       time.Time
 	Seq            int64
 	Cell           hexgrid.Cell
-	CreatedAt      time.Time
-	UpdatedAt      time.Time
+	// Cells hold the report at each hotspot resolution (LatLngToCell at
+	// each; Cell is the finest). It counts in these.
+	Cells hexgrid.Cells
+	// Spread shares its weight out over the cells its precision disk
+	// overlaps, at the resolutions whose cells are smaller than its
+	// precision (hexgrid.Spreads); the cell's resolution says which.
+	Spread    []hexgrid.Share
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // Submission is a report as a partner sends it, before validation.
@@ -95,6 +102,8 @@ type Validator struct {
 	// Skew is how far in the future observed_at may be, for clocks that differ.
 	Skew time.Duration
 	Now  func() time.Time
+	// Spreader, when set, keeps the cells it meets between reports.
+	Spreader *hexgrid.Spreader
 }
 
 // Validate checks s and returns the report it describes (without id,
@@ -151,11 +160,6 @@ func (v *Validator) Validate(s Submission) (Report, *ValidationError) {
 			add("location", msg)
 		} else {
 			r.Location = p
-			cell, err := hexgrid.Of(p.Lat, p.Lon, hexgrid.StoreRes)
-			if err != nil {
-				add("location", "no H3 cell for this point")
-			}
-			r.Cell = cell
 		}
 	}
 
@@ -185,11 +189,38 @@ func (v *Validator) Validate(s Submission) (Report, *ValidationError) {
 		}
 	}
 
+	if errs == nil {
+		if err := v.Place(&r); err != nil {
+			add("location", "no H3 cells for this point")
+		}
+	}
 	if errs != nil {
 		slices.SortStableFunc(errs, func(a, b FieldError) int { return strings.Compare(a.Field, b.Field) })
 		return Report{}, &ValidationError{errs}
 	}
 	return r, nil
+}
+
+// Place sets the cells that hold r at every hotspot resolution and the
+// spread of its weight at those finer than its precision.
+func (v *Validator) Place(r *Report) error {
+	cells, err := hexgrid.Containing(r.Location.Lat, r.Location.Lon)
+	if err != nil {
+		return err
+	}
+	r.Cells, r.Cell, r.Spread = cells, cells.At(hexgrid.MaxRes), nil
+	sp := v.Spreader
+	if sp == nil {
+		sp = &hexgrid.Spreader{}
+	}
+	for res := hexgrid.MinRes; res <= hexgrid.MaxRes; res++ {
+		shares, err := sp.Spread(r.Location.Lat, r.Location.Lon, r.PrecisionM, res)
+		if err != nil {
+			return err
+		}
+		r.Spread = append(r.Spread, shares...)
+	}
+	return nil
 }
 
 // RetentionOf is the retention period of a category.

@@ -28,7 +28,7 @@ import (
 // truth is a stored report, as the attacker would like to know it.
 type truth struct {
 	agency   uuid.UUID
-	cell     hexgrid.Cell // at the store resolution
+	cells    hexgrid.Cells // the cells that hold it, resolution 6 to 10
 	at       time.Time
 	category string
 	grading  string
@@ -49,7 +49,7 @@ func attackData(t *testing.T, n int) (*fixture, []truth) {
 	// A new server loads the keys afresh.
 	f.srv = newServer(t, f.db, f.logs)
 	f.http = httptestServer(t, f.srv)
-	rows, err := f.db.Pool.Query(ctx, `SELECT agency_id, cell, observed_at, category, source::text || assessment
+	rows, err := f.db.Pool.Query(ctx, `SELECT agency_id, cells, observed_at, category, source::text || assessment
 		FROM reports WHERE status = 'live' AND agency_id = ANY($1)`, []uuid.UUID{f.agencyA.ID, f.agencyB.ID})
 	if err != nil {
 		t.Fatal(err)
@@ -58,11 +58,13 @@ func attackData(t *testing.T, n int) (*fixture, []truth) {
 	var out []truth
 	for rows.Next() {
 		var r truth
-		var cell int64
-		if err := rows.Scan(&r.agency, &cell, &r.at, &r.category, &r.grading); err != nil {
+		var cells []int64
+		if err := rows.Scan(&r.agency, &cells, &r.at, &r.category, &r.grading); err != nil {
 			t.Fatal(err)
 		}
-		r.cell = hexgrid.Cell(cell)
+		for i, c := range cells {
+			r.cells[i] = hexgrid.Cell(c)
+		}
 		out = append(out, r)
 	}
 	return f, out
@@ -96,7 +98,7 @@ func others(all []truth, attacker uuid.UUID) []truth {
 func matches(rs []truth, c hexgrid.Cell, keep func(truth) bool) int {
 	n := 0
 	for _, r := range rs {
-		if r.cell.Parent(c.Resolution()) == c && keep(r) {
+		if r.cells.At(c.Resolution()) == c && keep(r) {
 			n++
 		}
 	}
@@ -217,7 +219,7 @@ func (tl *tally) differ(cs []claim, all []truth, attacker uuid.UUID, a, b window
 		tl.claims++
 		var diff []truth
 		for _, r := range all {
-			if r.cell.Parent(c.cell.Resolution()) == c.cell && a(r) != b(r) {
+			if r.cells.At(c.cell.Resolution()) == c.cell && a(r) != b(r) {
 				diff = append(diff, r)
 			}
 		}
@@ -362,7 +364,7 @@ func TestAttacksOnThePublishedView(t *testing.T) {
 		counts := map[hexgrid.Cell]int{}
 		for _, r := range rs {
 			if r.at.Before(week) && r.at.After(week.AddDate(0, 0, -300)) {
-				counts[r.cell.Parent(8)]++
+				counts[r.cells.At(8)]++
 			}
 		}
 		var targets []hexgrid.Cell
@@ -511,7 +513,7 @@ func TestAttacksOnThePublishedView(t *testing.T) {
 				by := map[uuid.UUID]int{}
 				for _, r := range all {
 					w := hotspot.WeekStart(r.at)
-					if r.cell.Parent(8) == cell && w.Before(week) && !w.Before(from) && r.grading[1:] != "E" {
+					if r.cells.At(8) == cell && w.Before(week) && !w.Before(from) && r.grading[1:] != "E" {
 						by[r.agency]++
 					}
 				}
@@ -549,15 +551,14 @@ func TestPublishedCellsAgreeWithSQL(t *testing.T) {
 		shown[c.ID] = c
 	}
 	const sqlCount = `SELECT count(*) FROM reports
-		WHERE status = 'live' AND cell BETWEEN $1 AND $2 AND agency_id <> $3 AND assessment <> 'E'
+		WHERE status = 'live' AND cells[$1 - 5] = $2 AND agency_id <> $3 AND assessment <> 'E'
 		  AND date_trunc('week', observed_at AT TIME ZONE 'Europe/London') >= date_trunc('week', $4::timestamptz AT TIME ZONE 'Europe/London')
 		  AND date_trunc('week', observed_at AT TIME ZONE 'Europe/London') < date_trunc('week', $5::timestamptz AT TIME ZONE 'Europe/London')`
 	checked := 0
 	for _, c := range full.Features {
 		cell, _ := hexgrid.Parse(c.ID)
-		lo, hi := cell.StoreRange()
 		var n int
-		if err := f.db.Pool.QueryRow(context.Background(), sqlCount, int64(lo), int64(hi), f.agencyA.ID,
+		if err := f.db.Pool.QueryRow(context.Background(), sqlCount, cell.Resolution(), int64(cell), f.agencyA.ID,
 			asOf.AddDate(0, 0, -182), asOf).Scan(&n); err != nil {
 			t.Fatal(err)
 		}

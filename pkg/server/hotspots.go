@@ -108,7 +108,7 @@ func (s *Server) apply(ctx context.Context, changes []store.ReportChange) error 
 		}
 		out[i] = hotspot.Change{Live: ch.Live, Fact: hotspot.Fact{
 			ID: ch.ID, Cell: ch.Cell, ObservedAt: ch.ObservedAt, Category: ch.Category, AgencyID: ch.AgencyID, Grading: ch.Grading,
-			Sensitive: ch.Sensitive, Key: ch.Key,
+			Sensitive: ch.Sensitive, Key: ch.Key, Cells: ch.Cells, Spread: ch.Spread,
 		}}
 		version = max(version, ch.Seq)
 	}

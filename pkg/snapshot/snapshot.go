@@ -103,7 +103,9 @@ func Freeze(res *hotspot.Result, params json.RawMessage, meta Meta, places *Gaze
 		}
 		if c.View != Published {
 			cell.GiZ, cell.GiP = &rc.GiZ, &rc.GiP
-			cell.LastSeen = rc.LastSeen.Format(time.RFC3339)
+			if !rc.LastSeen.IsZero() {
+				cell.LastSeen = rc.LastSeen.Format(time.RFC3339)
+			}
 		}
 		c.Cells = append(c.Cells, cell)
 	}

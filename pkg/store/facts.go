@@ -30,24 +30,37 @@ type ReportChange struct {
 	Sensitive  bool
 	// Key is the report's record key for the cell-key method.
 	Key uint32
+	// Cells and Spread place the report (see intel.Report).
+	Cells  hexgrid.Cells
+	Spread []hexgrid.Share
 }
 
 // ReportChanges returns up to limit changes after seq, in seq order, and
 // whether more may follow.
 func (db *DB) ReportChanges(ctx context.Context, after int64, limit int) ([]ReportChange, bool, error) {
 	rows, err := db.Pool.Query(ctx, `SELECT seq, id, status = 'live', cell, observed_at, category, agency_id, source, assessment,
-		classification = 'OFFICIAL-SENSITIVE', record_key FROM reports WHERE seq > $1 ORDER BY seq LIMIT $2`, after, limit)
+		classification = 'OFFICIAL-SENSITIVE', record_key,
+		coalesce(cells, '{}'), spread_cells, spread_weights FROM reports WHERE seq > $1 ORDER BY seq LIMIT $2`, after, limit)
 	if err != nil {
 		return nil, false, mapErr("report changes", err)
 	}
 	var (
-		ch   ReportChange
-		cell int64
-		key  int64
-		out  []ReportChange
+		ch             ReportChange
+		cell           int64
+		key            int64
+		cells, spreadC []int64
+		spreadW        []float64
+		out            []ReportChange
 	)
-	_, err = pgx.ForEachRow(rows, []any{&ch.Seq, &ch.ID, &ch.Live, &cell, &ch.ObservedAt, &ch.Category, &ch.AgencyID, &ch.Grading.Source, &ch.Grading.Assessment, &ch.Sensitive, &key}, func() error {
+	_, err = pgx.ForEachRow(rows, []any{&ch.Seq, &ch.ID, &ch.Live, &cell, &ch.ObservedAt, &ch.Category, &ch.AgencyID, &ch.Grading.Source, &ch.Grading.Assessment, &ch.Sensitive, &key, &cells, &spreadC, &spreadW}, func() error {
 		ch.Cell, ch.Key = hexgrid.Cell(cell), uint32(key)
+		ch.Cells = hexgrid.Cells{}
+		if len(cells) == hexgrid.Levels {
+			for i, c := range cells {
+				ch.Cells[i] = hexgrid.Cell(c)
+			}
+		}
+		ch.Spread = sharesOf(spreadC, spreadW)
 		out = append(out, ch)
 		return nil
 	})

@@ -11,6 +11,7 @@ import (
 	"github.com/golang-migrate/migrate/v4"
 	_ "github.com/golang-migrate/migrate/v4/database/pgx/v5" // registers pgx5://
 	"github.com/golang-migrate/migrate/v4/source/iofs"
+	"github.com/jackc/pgx/v5"
 
 	"github.com/hexwatch/hexwatch/migrations"
 )
@@ -124,9 +125,20 @@ func (mg *Migrator) Up() error {
 	if err := mg.m.Up(); err != nil && !errors.Is(err, migrate.ErrNoChange) {
 		return fmt.Errorf("store: migrate up: %w", err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Hour)
 	defer cancel()
-	return grantAppRole(ctx, mg.ownerURL, mg.apps)
+	if err := grantAppRole(ctx, mg.ownerURL, mg.apps); err != nil {
+		return err
+	}
+	conn, err := pgx.Connect(ctx, mg.ownerURL)
+	if err != nil {
+		return fmt.Errorf("store: place reports: %w", err)
+	}
+	defer conn.Close(context.Background())
+	if _, err := backfillCells(ctx, conn); err != nil {
+		return fmt.Errorf("store: place reports: %w", err)
+	}
+	return nil
 }
 
 // Down reverts the newest n migrations.

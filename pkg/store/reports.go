@@ -37,15 +37,18 @@ const createStageSQL = `CREATE TEMP TABLE IF NOT EXISTS report_stage (
 	ord int, id uuid, agency_id uuid, external_ref text, category text, indicators text[], observed_at timestamptz,
 	lon double precision, lat double precision, precision_m double precision, source smallint, assessment text,
 	handling text, conditions text, classification text, narrative text, review_at timestamptz, cell bigint,
-	content_hash bytea) ON COMMIT DELETE ROWS`
+	content_hash bytea, cells bigint[], spread_cells bigint[], spread_weights double precision[]) ON COMMIT DELETE ROWS`
 
 var stageColumns = []string{"ord", "id", "agency_id", "external_ref", "category", "indicators", "observed_at", "lon", "lat",
-	"precision_m", "source", "assessment", "handling", "conditions", "classification", "narrative", "review_at", "cell", "content_hash"}
+	"precision_m", "source", "assessment", "handling", "conditions", "classification", "narrative", "review_at", "cell", "content_hash",
+	"cells", "spread_cells", "spread_weights"}
 
 const insertStagedSQL = `INSERT INTO reports (id, agency_id, external_ref, category, indicators, observed_at, geom,
-	precision_m, source, assessment, handling, conditions, classification, narrative, review_at, cell, content_hash)
+	precision_m, source, assessment, handling, conditions, classification, narrative, review_at, cell, content_hash,
+	cells, spread_cells, spread_weights)
 	SELECT id, agency_id, external_ref, category, indicators, observed_at, ST_SetSRID(ST_MakePoint(lon, lat), 4326),
-	precision_m, source, assessment, handling, conditions, classification, narrative, review_at, cell, content_hash
+	precision_m, source, assessment, handling, conditions, classification, narrative, review_at, cell, content_hash,
+	cells, spread_cells, spread_weights
 	FROM report_stage ORDER BY ord
 	ON CONFLICT (agency_id, external_ref) DO NOTHING`
 
@@ -75,7 +78,8 @@ const existingRefsSQL = `SELECT r.agency_id, r.external_ref, r.id, r.content_has
 	JOIN unnest($1::uuid[], $2::text[]) AS b(agency_id, external_ref) USING (agency_id, external_ref)`
 
 var reportColumns = []string{"id", "agency_id", "external_ref", "category", "indicators", "observed_at", "geom", "precision_m",
-	"source", "assessment", "handling", "conditions", "classification", "narrative", "review_at", "cell", "content_hash"}
+	"source", "assessment", "handling", "conditions", "classification", "narrative", "review_at", "cell", "content_hash",
+	"cells", "spread_cells", "spread_weights"}
 
 type refKey struct {
 	agency uuid.UUID
@@ -167,7 +171,7 @@ func insertDirect(ctx context.Context, tx pgx.Tx, rs []intel.Report, out []Outco
 		}
 		return []any{r.ID, r.AgencyID, r.ExternalRef, r.Category, r.Indicators, r.ObservedAt, geom, r.PrecisionM,
 			r.Grading.Source, r.Grading.Assessment, r.Grading.Handling, r.Grading.Conditions, r.Classification, r.Narrative,
-			r.ReviewAt, int64(r.Cell), have[refKey{r.AgencyID, r.ExternalRef}].hash}, nil
+			r.ReviewAt, int64(r.Cell), have[refKey{r.AgencyID, r.ExternalRef}].hash, cellsOf(r.Cells), spreadCells(r.Spread), spreadWeights(r.Spread)}, nil
 	}))
 	if err != nil {
 		var pgErr *pgconn.PgError
@@ -193,7 +197,7 @@ func insertStaged(ctx context.Context, tx pgx.Tx, rs []intel.Report, out []Outco
 		r := &rs[i]
 		return []any{i, r.ID, r.AgencyID, r.ExternalRef, r.Category, r.Indicators, r.ObservedAt, r.Location.Lon, r.Location.Lat,
 			r.PrecisionM, r.Grading.Source, r.Grading.Assessment, r.Grading.Handling, r.Grading.Conditions, r.Classification,
-			r.Narrative, r.ReviewAt, int64(r.Cell), r.ContentHash()}, nil
+			r.Narrative, r.ReviewAt, int64(r.Cell), r.ContentHash(), cellsOf(r.Cells), spreadCells(r.Spread), spreadWeights(r.Spread)}, nil
 	}))
 	if err != nil {
 		return nil, err
@@ -257,7 +261,9 @@ type ReportFilter struct {
 	From, To   time.Time
 	// BBox is west, south, east, north in degrees.
 	BBox *[4]float64
-	// Cell selects reports inside an H3 cell of any resolution up to the stored one.
+	// Cell selects the reports a hotspot cell counts: those its cell holds
+	// (at resolutions 6 to 10; at coarser ones, those whose finest cell
+	// descends from it).
 	Cell hexgrid.Cell
 	// ReviewBefore selects reports due for review before it.
 	ReviewBefore time.Time
@@ -288,7 +294,16 @@ func (db *DB) Reports(ctx context.Context, f ReportFilter) ([]intel.Report, erro
 	if f.BBox != nil {
 		add("geom && ST_MakeEnvelope(?, ?, ?, ?, 4326)", f.BBox[0], f.BBox[1], f.BBox[2], f.BBox[3])
 	}
-	if f.Cell != 0 {
+	if res := f.Cell.Resolution(); f.Cell != 0 && res >= hexgrid.MinRes && res <= hexgrid.MaxRes {
+		// The cell's bounds find the candidates by index; the stored cells decide.
+		poly, err := f.Cell.Polygon()
+		if err != nil {
+			return nil, fmt.Errorf("store: reports: %w", err)
+		}
+		b := poly.Bound()
+		add("geom && ST_MakeEnvelope(?, ?, ?, ?, 4326)", b.Min[0], b.Min[1], b.Max[0], b.Max[1])
+		add("cells[?] = ?", res-hexgrid.MinRes+1, int64(f.Cell))
+	} else if f.Cell != 0 {
 		lo, hi := f.Cell.StoreRange()
 		add("cell BETWEEN ? AND ?", int64(lo), int64(hi))
 	}
@@ -332,11 +347,11 @@ func (db *DB) AmendReport(ctx context.Context, r intel.Report, prev Version, ev 
 		tag, err := tx.Exec(ctx, `UPDATE reports SET category = $3, indicators = $4, observed_at = $5,
 			geom = ST_SetSRID(ST_MakePoint($6, $7), 4326), precision_m = $8, source = $9, assessment = $10, handling = $11,
 			conditions = $12, classification = $13, narrative = $14, review_at = $15, cell = $16, content_hash = $17,
-			seq = nextval('report_seq'), updated_at = now()
+			cells = $18, spread_cells = $19, spread_weights = $20, seq = nextval('report_seq'), updated_at = now()
 			WHERE id = $1 AND seq = $2`,
 			r.ID, seq, r.Category, r.Indicators, r.ObservedAt, r.Location.Lon, r.Location.Lat, r.PrecisionM, r.Grading.Source,
 			r.Grading.Assessment, r.Grading.Handling, r.Grading.Conditions, r.Classification, r.Narrative, r.ReviewAt,
-			int64(r.Cell), r.ContentHash())
+			int64(r.Cell), r.ContentHash(), cellsOf(r.Cells), spreadCells(r.Spread), spreadWeights(r.Spread))
 		if err != nil {
 			return err
 		}
@@ -407,4 +422,49 @@ func (db *DB) ReportCount(ctx context.Context) (int64, error) {
 	var n int64
 	err := db.Pool.QueryRow(ctx, `SELECT count(*) FROM reports`).Scan(&n)
 	return n, mapErr("count reports", err)
+}
+
+// cellsOf is a report's cells as stored: resolution 6 first.
+func cellsOf(cs hexgrid.Cells) []int64 {
+	out := make([]int64, len(cs))
+	for i, c := range cs {
+		out[i] = int64(c)
+	}
+	return out
+}
+
+// spreadCells and spreadWeights are a report's spread as stored: two
+// arrays of the same length, NULL when it has none.
+func spreadCells(sh []hexgrid.Share) []int64 {
+	if len(sh) == 0 {
+		return nil
+	}
+	out := make([]int64, len(sh))
+	for i, s := range sh {
+		out[i] = int64(s.Cell)
+	}
+	return out
+}
+
+func spreadWeights(sh []hexgrid.Share) []float64 {
+	if len(sh) == 0 {
+		return nil
+	}
+	out := make([]float64, len(sh))
+	for i, s := range sh {
+		out[i] = s.Weight
+	}
+	return out
+}
+
+// sharesOf reads a stored spread back.
+func sharesOf(cells []int64, weights []float64) []hexgrid.Share {
+	if len(cells) == 0 || len(cells) != len(weights) {
+		return nil
+	}
+	out := make([]hexgrid.Share, len(cells))
+	for i := range cells {
+		out[i] = hexgrid.Share{Cell: hexgrid.Cell(cells[i]), Weight: weights[i]}
+	}
+	return out
 }

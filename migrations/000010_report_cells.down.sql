@@ -1,0 +1,1 @@
+ALTER TABLE reports DROP COLUMN cells, DROP COLUMN spread_cells, DROP COLUMN spread_weights;

@@ -1,0 +1,261 @@
+package hexgrid
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"sync"
+
+	"github.com/paulmach/orb"
+	"github.com/uber/h3-go/v4"
+)
+
+// Levels is the number of resolutions hotspots are computed at.
+const Levels = MaxRes - MinRes + 1
+
+// Cells are the cells holding one point at each resolution, MinRes first.
+type Cells [Levels]Cell
+
+// At is the cell at resolution res.
+func (cs Cells) At(res int) Cell { return cs[res-MinRes] }
+
+// Containing returns the cell holding (lat, lon) at every resolution from
+// MinRes to MaxRes: LatLngToCell at each, since an H3 parent does not
+// contain all of its children's area.
+func Containing(lat, lon float64) (Cells, error) {
+	var cs Cells
+	for i := range cs {
+		c, err := Of(lat, lon, MinRes+i)
+		if err != nil {
+			return cs, err
+		}
+		cs[i] = c
+	}
+	return cs, nil
+}
+
+// Share is part of a report's weight in one cell.
+type Share struct {
+	Cell   Cell
+	Weight float64
+}
+
+// DiskVertices is the number of vertices of the polygon that stands for a
+// precision disk.
+const DiskVertices = 32
+
+// metresPerDegree is the length of a degree of latitude (and of longitude
+// at the equator) on the mean earth sphere H3 uses.
+const metresPerDegree = 6371007.180918475 * math.Pi / 180
+
+// Disk is the polygon that stands for the disk of radius r metres around
+// (lat, lon): DiskVertices points on the circle, in lon/lat degrees (a
+// degree of longitude scaled by the cosine of the latitude), counter-
+// clockwise, closed.
+func Disk(lat, lon, r float64) orb.Ring {
+	dLat := r / metresPerDegree
+	dLon := dLat / math.Cos(lat*math.Pi/180)
+	ring := make(orb.Ring, DiskVertices+1)
+	for i := range DiskVertices {
+		a := 2 * math.Pi * float64(i) / DiskVertices
+		ring[i] = orb.Point{lon + dLon*math.Cos(a), lat + dLat*math.Sin(a)}
+	}
+	ring[DiskVertices] = ring[0]
+	return ring
+}
+
+// Spreads reports whether a position known to r metres is spread at res:
+// when the cells' average edge is shorter than r, placing it in one cell
+// would claim a precision it does not have.
+func Spreads(r float64, res int) bool {
+	return res >= MinRes && res <= MaxRes && r > edges[res-MinRes]
+}
+
+// edges are the average edge lengths of H3 cells, in metres, at MinRes to MaxRes.
+var edges = func() [Levels]float64 {
+	var out [Levels]float64
+	for i := range out {
+		e, err := h3.HexagonEdgeLengthAvgM(MinRes + i)
+		if err != nil {
+			panic(err)
+		}
+		out[i] = e
+	}
+	return out
+}()
+
+// Spreader computes spreads, keeping the boundaries and neighbours of the
+// cells it meets (reports cluster: the same cells come back). It is safe
+// for concurrent use; the zero value is ready.
+type Spreader struct {
+	mu    sync.RWMutex
+	cells map[Cell]*cellGeom
+}
+
+// spreaderCells bounds the cells a Spreader keeps (about 200 bytes each).
+const spreaderCells = 200000
+
+type cellGeom struct {
+	ring   orb.Ring // open: first vertex not repeated
+	nb     []Cell
+	centre orb.Point // mean of the vertices
+	area   float64
+}
+
+func (s *Spreader) geom(c Cell) (*cellGeom, error) {
+	s.mu.RLock()
+	g, ok := s.cells[c]
+	s.mu.RUnlock()
+	if ok {
+		return g, nil
+	}
+	poly, err := c.Polygon()
+	if err != nil {
+		return nil, err
+	}
+	nb, err := c.Disk(1)
+	if err != nil {
+		return nil, err
+	}
+	g = &cellGeom{ring: poly[0][:len(poly[0])-1], nb: nb}
+	for _, p := range g.ring {
+		g.centre[0] += p[0] / float64(len(g.ring))
+		g.centre[1] += p[1] / float64(len(g.ring))
+	}
+	g.area = area(g.ring)
+	s.mu.Lock()
+	if s.cells == nil || len(s.cells) >= spreaderCells {
+		s.cells = map[Cell]*cellGeom{}
+	}
+	s.cells[c] = g
+	s.mu.Unlock()
+	return g, nil
+}
+
+// Spread is the disk of radius r metres around (lat, lon) shared out over
+// the cells at res it overlaps, each in proportion to the area of overlap
+// (areas in the plane of Disk), in cell order; nil when Spreads is false.
+// The weights sum to 1 up to rounding.
+func (s *Spreader) Spread(lat, lon, r float64, res int) ([]Share, error) {
+	if !Spreads(r, res) {
+		return nil, nil
+	}
+	disk := Disk(lat, lon, r)[:DiskVertices]
+	total := area(disk)
+	start, err := Of(lat, lon, res)
+	if err != nil {
+		return nil, err
+	}
+	// In the plane where the disk is a circle: x scaled by cos(lat).
+	scale := math.Cos(lat * math.Pi / 180)
+	rDeg := r / metresPerDegree
+	inner := rDeg * math.Cos(math.Pi/DiskVertices) // the polygon's inscribed circle
+	dist2 := func(p orb.Point) float64 {
+		dx, dy := (p[0]-lon)*scale, p[1]-lat
+		return dx*dx + dy*dy
+	}
+	// Flood out from the containing cell through the cells that overlap.
+	var (
+		out     []Share
+		seen    = []Cell{start}
+		queue   = []Cell{start}
+		scratch [2]orb.Ring
+	)
+	for len(queue) > 0 {
+		c := queue[0]
+		queue = queue[1:]
+		g, err := s.geom(c)
+		if err != nil {
+			return nil, fmt.Errorf("hexgrid: spread: %w", err)
+		}
+		// Cells wholly inside the polygon need no clipping; cells wholly
+		// outside its circumscribed circle none either.
+		var far, reach float64
+		centre := g.centre
+		dc := math.Sqrt(dist2(centre))
+		for _, p := range g.ring {
+			far = max(far, dist2(p))
+			dx, dy := (p[0]-centre[0])*scale, p[1]-centre[1]
+			reach = max(reach, dx*dx+dy*dy)
+		}
+		var a float64
+		switch {
+		case far <= inner*inner:
+			a = g.area
+		case dc-math.Sqrt(reach) > rDeg:
+			a = 0
+		default:
+			a = area(clip(disk, g.ring, &scratch))
+		}
+		if a <= 0 {
+			continue
+		}
+		out = append(out, Share{c, a / total})
+		for _, nb := range g.nb {
+			if !slices.Contains(seen, nb) {
+				seen = append(seen, nb)
+				queue = append(queue, nb)
+			}
+		}
+	}
+	slices.SortFunc(out, func(a, b Share) int {
+		switch {
+		case a.Cell < b.Cell:
+			return -1
+		case a.Cell > b.Cell:
+			return 1
+		}
+		return 0
+	})
+	return out, nil
+}
+
+// clip is the part of the convex polygon subject inside the convex,
+// counter-clockwise polygon by (Sutherland–Hodgman); both open rings. It
+// works in the two scratch rings.
+func clip(subject, by orb.Ring, scratch *[2]orb.Ring) orb.Ring {
+	out := subject
+	for i := range by {
+		a, b := by[i], by[(i+1)%len(by)]
+		in := out
+		out = scratch[i%2][:0]
+		for j := range in {
+			p, q := in[j], in[(j+1)%len(in)]
+			pin, qin := side(a, b, p) >= 0, side(a, b, q) >= 0
+			if pin {
+				out = append(out, p)
+			}
+			if pin != qin {
+				out = append(out, cross(a, b, p, q))
+			}
+		}
+		scratch[i%2] = out
+		if len(out) == 0 {
+			return nil
+		}
+	}
+	return out
+}
+
+// side is positive when p lies left of the line a→b.
+func side(a, b, p orb.Point) float64 {
+	return (b[0]-a[0])*(p[1]-a[1]) - (b[1]-a[1])*(p[0]-a[0])
+}
+
+// cross is where the segment p→q meets the line a→b.
+func cross(a, b, p, q orb.Point) orb.Point {
+	sp, sq := side(a, b, p), side(a, b, q)
+	t := sp / (sp - sq)
+	return orb.Point{p[0] + t*(q[0]-p[0]), p[1] + t*(q[1]-p[1])}
+}
+
+// area is the area of an open ring in degrees squared: only ratios of
+// areas are used, which the plane's scale does not change.
+func area(r orb.Ring) float64 {
+	var s float64
+	for i := range r {
+		p, q := r[i], r[(i+1)%len(r)]
+		s += p[0]*q[1] - q[0]*p[1]
+	}
+	return math.Abs(s) / 2
+}
