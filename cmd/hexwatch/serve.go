@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/hexwatch/hexwatch/pkg/config"
+	"github.com/hexwatch/hexwatch/pkg/hexgrid"
 	"github.com/hexwatch/hexwatch/pkg/intel"
 	"github.com/hexwatch/hexwatch/pkg/server"
 	"github.com/hexwatch/hexwatch/pkg/store"
@@ -107,7 +108,8 @@ func newValidator(cfg config.Config) (*intel.Validator, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &intel.Validator{Area: area, Retention: cfg.Retention, ByCategory: byCategory, Skew: cfg.ClockSkew, Now: time.Now}, nil
+	return &intel.Validator{Area: area, Retention: cfg.Retention, ByCategory: byCategory, Skew: cfg.ClockSkew, Now: time.Now,
+		Spreader: &hexgrid.Spreader{}}, nil
 }
 
 // displayURL is the address a person on this machine can open.

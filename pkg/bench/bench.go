@@ -421,11 +421,16 @@ func (r *run) latency(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		if len(scores) != len(fs) {
+		// SQL also scores shares that fall outside the study area, which
+		// the engine leaves out, as it leaves out reports outside it.
+		if len(scores) < len(fs) {
 			return fmt.Errorf("bench: hotspots?%s: %d cells, SQL %d", q.Encode(), len(fs), len(scores))
 		}
 		for _, f := range fs {
-			want := scores[f.ID]
+			want, ok := scores[f.ID]
+			if !ok {
+				return fmt.Errorf("bench: hotspots?%s: cell %s has no SQL score", q.Encode(), f.ID)
+			}
 			worst = max(worst, math.Abs(f.Properties.Score-want)/want)
 		}
 		sqlTimes, ours = append(sqlTimes, d), append(ours, all[i])
@@ -448,8 +453,9 @@ var weightSQL = func() string {
 	return b.String()
 }()
 
-// sqlScores computes the scores of a request in PostgreSQL: H3 parents by
-// bit arithmetic on the stored cell, decay by power().
+// sqlScores computes the scores of a request in PostgreSQL from the stored
+// placement: a report's weight in the cell that holds it at res, or in the
+// cells of its spread there; decay by power().
 func (r *run) sqlScores(ctx context.Context, q url.Values) (map[string]float64, time.Duration, error) {
 	res, _ := strconv.Atoi(q.Get("res"))
 	asOf, _ := time.Parse(time.RFC3339, q.Get("as_of"))
@@ -459,18 +465,18 @@ func (r *run) sqlScores(ctx context.Context, q url.Values) (map[string]float64, 
 	if c := q.Get("categories"); c != "" {
 		cats = strings.Split(c, ",")
 	}
-	keep := int64(^(uint64(15) << 52) & (1<<63 - 1))
-	or := uint64(res) << 52
-	for d := res + 1; d <= 15; d++ {
-		or |= 7 << ((15 - d) * 3)
-	}
-	sql := `SELECT (cell & $1) | $2, sum(w * power(2, -extract(epoch FROM ($3::timestamptz - observed_at)) / $4))
-		FROM (SELECT cell, observed_at, ` + weightSQL + ` AS w FROM reports
-		      WHERE status = 'live' AND observed_at >= $5 AND observed_at <= $3 AND assessment <> 'E'
-		        AND ($6::text[] IS NULL OR category = ANY($6))) s
+	sql := `WITH base AS (SELECT cells, spread_cells, spread_weights, observed_at, ` + weightSQL + ` AS w FROM reports
+		      WHERE status = 'live' AND observed_at >= $4 AND observed_at <= $2 AND assessment <> 'E'
+		        AND ($5::text[] IS NULL OR category = ANY($5)))
+		SELECT c, sum(w * share * power(2, -extract(epoch FROM ($2::timestamptz - observed_at)) / $3)) FROM (
+			SELECT cells[$1::int - 5] AS c, 1.0 AS share, observed_at, w FROM base
+			WHERE NOT EXISTS (SELECT 1 FROM unnest(spread_cells) sc WHERE (sc >> 52) & 15 = $1)
+			UNION ALL
+			SELECT u.sc, u.sw, observed_at, w FROM base, unnest(spread_cells, spread_weights) AS u(sc, sw)
+			WHERE (u.sc >> 52) & 15 = $1) s
 		GROUP BY 1`
 	start := time.Now()
-	rows, err := r.db.Pool.Query(ctx, sql, keep, int64(or), asOf, float64(halfLife*86400), asOf.Add(-time.Duration(window)*24*time.Hour), cats)
+	rows, err := r.db.Pool.Query(ctx, sql, res, asOf, float64(halfLife*86400), asOf.Add(-time.Duration(window)*24*time.Hour), cats)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -610,7 +616,15 @@ var servingRE = regexp.MustCompile(`serving on (http://\S+)`)
 func startServer(ctx context.Context, opt Options) (*server, error) {
 	cmd := exec.Command(opt.Binary, "serve", "--addr", "127.0.0.1:0", "--migrate=false", "--log-level", "warn")
 	cmd.Env = append(os.Environ(), opt.Env...)
-	cmd.Env = append(cmd.Env, "HEXWATCH_DATABASE_URL="+opt.DatabaseURL, "HEXWATCH_TILE_URL=none")
+	// The server runs as it would in production: as the app role, which
+	// migrating (as the owner, opt.DatabaseURL) created.
+	appURL, err := url.Parse(opt.DatabaseURL)
+	if err != nil {
+		return nil, fmt.Errorf("bench: %w", err)
+	}
+	appURL.User = url.User(store.AppRole)
+	cmd.Env = append(cmd.Env, "HEXWATCH_DATABASE_URL="+appURL.String(), "HEXWATCH_MIGRATE_DATABASE_URL="+opt.DatabaseURL,
+		"HEXWATCH_TILE_URL=none", "HEXWATCH_METRICS_ADDR=127.0.0.1:0")
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		return nil, err

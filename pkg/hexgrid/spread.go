@@ -42,7 +42,7 @@ type Share struct {
 
 // DiskVertices is the number of vertices of the polygon that stands for a
 // precision disk.
-const DiskVertices = 32
+const DiskVertices = 16
 
 // metresPerDegree is the length of a degree of latitude (and of longitude
 // at the equator) on the mean earth sphere H3 uses.
@@ -140,12 +140,34 @@ func (s *Spreader) Spread(lat, lon, r float64, res int) ([]Share, error) {
 	if !Spreads(r, res) {
 		return nil, nil
 	}
-	disk := Disk(lat, lon, r)[:DiskVertices]
-	total := area(disk)
 	start, err := Of(lat, lon, res)
 	if err != nil {
 		return nil, err
 	}
+	return s.spreadFrom(start, lat, lon, r)
+}
+
+// SpreadAll is Spread at every resolution where the disk spreads, given
+// the cells that hold the point (Containing).
+func (s *Spreader) SpreadAll(cells Cells, lat, lon, r float64) ([]Share, error) {
+	var out []Share
+	for i, c := range cells {
+		if !Spreads(r, MinRes+i) {
+			continue
+		}
+		shares, err := s.spreadFrom(c, lat, lon, r)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, shares...)
+	}
+	return out, nil
+}
+
+// spreadFrom floods the disk out from start, the cell holding its centre.
+func (s *Spreader) spreadFrom(start Cell, lat, lon, r float64) ([]Share, error) {
+	disk := Disk(lat, lon, r)[:DiskVertices]
+	total := area(disk)
 	// In the plane where the disk is a circle: x scaled by cos(lat).
 	scale := math.Cos(lat * math.Pi / 180)
 	rDeg := r / metresPerDegree
@@ -157,10 +179,11 @@ func (s *Spreader) Spread(lat, lon, r float64, res int) ([]Share, error) {
 	// Flood out from the containing cell through the cells that overlap.
 	var (
 		out     []Share
-		seen    = []Cell{start}
+		seen    cellSet
 		queue   = []Cell{start}
 		scratch [2]orb.Ring
 	)
+	seen.add(start)
 	for len(queue) > 0 {
 		c := queue[0]
 		queue = queue[1:]
@@ -192,8 +215,7 @@ func (s *Spreader) Spread(lat, lon, r float64, res int) ([]Share, error) {
 		}
 		out = append(out, Share{c, a / total})
 		for _, nb := range g.nb {
-			if !slices.Contains(seen, nb) {
-				seen = append(seen, nb)
+			if seen.add(nb) {
 				queue = append(queue, nb)
 			}
 		}
@@ -208,6 +230,37 @@ func (s *Spreader) Spread(lat, lon, r float64, res int) ([]Share, error) {
 		return 0
 	})
 	return out, nil
+}
+
+// cellSet is a small open-addressed set of cells, growing as needed: the
+// flood of one spread meets tens to a few thousand cells.
+type cellSet struct {
+	slots []Cell
+	n     int
+}
+
+// add adds c and reports whether it was new.
+func (s *cellSet) add(c Cell) bool {
+	if 2*(s.n+1) > len(s.slots) {
+		old := s.slots
+		s.slots, s.n = make([]Cell, max(64, 2*len(old))), 0
+		for _, o := range old {
+			if o != 0 {
+				s.add(o)
+			}
+		}
+	}
+	mask := uint64(len(s.slots) - 1)
+	for i := (uint64(c) * 0x9e3779b97f4a7c15) >> 32 & mask; ; i = (i + 1) & mask {
+		switch s.slots[i] {
+		case c:
+			return false
+		case 0:
+			s.slots[i] = c
+			s.n++
+			return true
+		}
+	}
 }
 
 // clip is the part of the convex polygon subject inside the convex,

@@ -56,7 +56,7 @@ type fact struct {
 	idx    [nRes]int32 // study-cell index at each resolution, -1 outside
 	// spread, when not nil, shares the weight out at the resolutions
 	// where it has portions; the report still counts in idx.
-	spread *[nRes][]portion
+	spread *spreadSet
 	id     uuid.UUID
 }
 
@@ -66,6 +66,26 @@ const nRes = hexgrid.MaxRes - hexgrid.MinRes + 1
 type portion struct {
 	idx int32
 	w   float64
+}
+
+// spreadSet is a report's portions at every resolution, in one slice:
+// those at resolution index i are p[off[i]:off[i+1]].
+type spreadSet struct {
+	off [nRes + 1]uint16
+	p   []portion
+}
+
+// at is the portions at resolution index i; none where the report is
+// not spread.
+func (s *spreadSet) at(i int) []portion { return s.p[s.off[i]:s.off[i+1]] }
+
+// spreadAt is the fact's portions at resolution index i, or nil when its
+// weight goes whole to the cell that holds it.
+func (x *fact) spreadAt(i int) []portion {
+	if x.spread == nil || x.spread.off[i] == x.spread.off[i+1] {
+		return nil
+	}
+	return x.spread.at(i)
 }
 
 // study is the study area at one resolution.
@@ -263,17 +283,27 @@ func (e *Engine) pack(f Fact) (fact, error) {
 			p.idx[i] = j
 		}
 	}
-	for _, sh := range f.Spread {
-		i := sh.Cell.Resolution() - hexgrid.MinRes
-		if i < 0 || i >= nRes {
-			continue
+	if len(f.Spread) > 0 {
+		var byRes [nRes][]portion
+		n := 0
+		for _, sh := range f.Spread {
+			i := sh.Cell.Resolution() - hexgrid.MinRes
+			if i < 0 || i >= nRes {
+				continue
+			}
+			// A share outside the study area is lost, as a report outside it is.
+			if j, ok := e.studies[i].index[sh.Cell]; ok {
+				byRes[i] = append(byRes[i], portion{j, sh.Weight})
+				n++
+			}
 		}
-		if p.spread == nil {
-			p.spread = new([nRes][]portion)
-		}
-		// A share outside the study area is lost, as a report outside it is.
-		if j, ok := e.studies[i].index[sh.Cell]; ok {
-			p.spread[i] = append(p.spread[i], portion{j, sh.Weight})
+		if n > 0 && n <= math.MaxUint16 {
+			s := &spreadSet{p: make([]portion, 0, n)}
+			for i, ps := range byRes {
+				s.p = append(s.p, ps...)
+				s.off[i+1] = uint16(len(s.p))
+			}
+			p.spread = s
 		}
 	}
 	return p, nil

@@ -112,8 +112,8 @@ func (e *Engine) Explain(ctx context.Context, p Params, c hexgrid.Cell) (*Explan
 			// cell holds it (and so counts it).
 			held := x.idx[f.resIdx] == target
 			share := 0.0
-			if x.spread != nil && x.spread[f.resIdx] != nil {
-				for _, p := range x.spread[f.resIdx] {
+			if ps := x.spreadAt(f.resIdx); ps != nil {
+				for _, p := range ps {
 					if p.idx == target {
 						share = p.w
 					}

@@ -355,9 +355,9 @@ func (e *Engine) accumulateRange(ctx context.Context, f *filter, n int, blocks [
 			per := f.periods - 1 - int((f.asOf-t)/f.periodMic)
 			// The score goes where the report's precision puts it; the
 			// report counts in the cell that holds its point.
-			if x.spread != nil && x.spread[f.resIdx] != nil {
+			if ps := x.spreadAt(f.resIdx); ps != nil {
 				s := x.w * f.decay(t)
-				for _, p := range x.spread[f.resIdx] {
+				for _, p := range ps {
 					a := at(p.idx)
 					a.score += s * p.w
 					if per >= 0 {

@@ -208,18 +208,15 @@ func (v *Validator) Place(r *Report) error {
 	if err != nil {
 		return err
 	}
-	r.Cells, r.Cell, r.Spread = cells, cells.At(hexgrid.MaxRes), nil
 	sp := v.Spreader
 	if sp == nil {
 		sp = &hexgrid.Spreader{}
 	}
-	for res := hexgrid.MinRes; res <= hexgrid.MaxRes; res++ {
-		shares, err := sp.Spread(r.Location.Lat, r.Location.Lon, r.PrecisionM, res)
-		if err != nil {
-			return err
-		}
-		r.Spread = append(r.Spread, shares...)
+	spread, err := sp.SpreadAll(cells, r.Location.Lat, r.Location.Lon, r.PrecisionM)
+	if err != nil {
+		return err
 	}
+	r.Cells, r.Cell, r.Spread = cells, cells.At(hexgrid.MaxRes), spread
 	return nil
 }
 

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -146,7 +147,7 @@ func (s *Server) spendQuery(c echo.Context, scope string, p hotspot.Params) (ref
 		ev := s.event(c, store.ActionConsult)
 		ev.ObjectType, ev.ObjectID = "hotspots", scope
 		ev.Detail = map[string]any{"route": c.Path(), "parameters": params}
-		return refund, s.db.Audit(c.Request().Context(), ev)
+		return refund, s.consults.add(c.Request().Context(), ev)
 	}
 	params.BBox = nil
 	canon := params
@@ -154,9 +155,14 @@ func (s *Server) spendQuery(c echo.Context, scope string, p hotspot.Params) (ref
 	sum := sha256.Sum256(fmt.Appendf(nil, "%+v", canon))
 	ctx := c.Request().Context()
 	caller, day := "agency:"+pr.AgencyID.String(), hotspot.DayStart(time.Now())
-	ok, fresh, err := s.db.SpendQuery(ctx, caller, day, scope, sum[:], s.cfg.PublishedBudget)
-	if err != nil {
-		return refund, err
+	ok, fresh := true, false
+	if !s.spent.has(caller, day, scope, sum) {
+		if ok, fresh, err = s.db.SpendQuery(ctx, caller, day, scope, sum[:], s.cfg.PublishedBudget); err != nil {
+			return refund, err
+		}
+		if ok && !fresh {
+			s.spent.add(caller, day, scope, sum)
+		}
 	}
 	if fresh {
 		refund = func() {
@@ -172,7 +178,11 @@ func (s *Server) spendQuery(c echo.Context, scope string, p hotspot.Params) (ref
 	ev := s.event(c, action)
 	ev.ObjectType, ev.ObjectID = "published_view", scope
 	ev.Detail = map[string]any{"route": c.Path(), "parameters": params}
-	if err := s.db.Audit(ctx, ev); err != nil {
+	write := s.consults.add
+	if !ok {
+		write = s.db.Audit // a refusal is recorded before it is answered
+	}
+	if err := write(ctx, ev); err != nil {
 		return refund, err
 	}
 	if !ok {
@@ -219,4 +229,32 @@ func (s *Server) getDisclosureReport(c echo.Context) error {
 		out.QuickWithdrawal = []store.QuickWithdrawal{}
 	}
 	return c.JSON(http.StatusOK, out)
+}
+
+// spentSets remembers, for the day, the parameter sets this instance saw
+// already spent, so that a repeated query costs no database round trip.
+// A set it has not seen goes to the database, which is the authority.
+type spentSets struct {
+	mu  sync.Mutex
+	day time.Time
+	set map[string]bool
+}
+
+func spentKey(caller, scope string, sum [32]byte) string {
+	return caller + "|" + scope + "|" + string(sum[:])
+}
+
+func (s *spentSets) has(caller string, day time.Time, scope string, sum [32]byte) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.day.Equal(day) && s.set[spentKey(caller, scope, sum)]
+}
+
+func (s *spentSets) add(caller string, day time.Time, scope string, sum [32]byte) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.day.Equal(day) || len(s.set) > 100000 {
+		s.day, s.set = day, map[string]bool{}
+	}
+	s.set[spentKey(caller, scope, sum)] = true
 }

@@ -109,6 +109,7 @@ func TestPublishedQueryBudget(t *testing.T) {
 		t.Errorf("another agency: got %d", r.StatusCode)
 	}
 	ctx := context.Background()
+	f.srv.FlushAudit()
 	denied, err := f.db.AuditEvents(ctx, store.AuditFilter{Action: store.ActionAccessDenied, ObjectType: "published_view", Limit: 10})
 	if err != nil || len(denied) != 1 || denied[0].ObjectID != "map" {
 		t.Fatalf("access_denied events: %v %+v", err, denied)

@@ -40,6 +40,8 @@ type Server struct {
 	echo      *echo.Echo
 	metrics   *metrics
 	version   string
+	consults  *auditQueue
+	spent     spentSets
 }
 
 // New builds the HTTP handler tree of hexwatch.
@@ -55,6 +57,7 @@ func New(cfg config.Config, db *store.DB, v *intel.Validator, log *slog.Logger, 
 	s := &Server{cfg: cfg, db: db, validator: v, log: log, version: version,
 		bulkSlots: make(chan struct{}, cfg.BulkConcurrency), heavy: make(heavyWork, cfg.HeavyConcurrency), engine: engine, places: places, geo: geoWriter{places: places}}
 	s.metrics = newMetrics(db, func() int { return len(s.bulkSlots) })
+	s.consults = newAuditQueue(db, log)
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
@@ -81,6 +84,9 @@ func New(cfg config.Config, db *store.DB, v *intel.Validator, log *slog.Logger, 
 // the API's address: serve puts it on HEXWATCH_METRICS_ADDR (loopback by
 // default), since it tells of the service's use.
 func (s *Server) Metrics() http.Handler { return s.metrics.handler }
+
+// FlushAudit writes the consult events still queued.
+func (s *Server) FlushAudit() { s.consults.Flush() }
 
 // Echo exposes the router, so that tests can add routes of their own.
 func (s *Server) Echo() *echo.Echo { return s.echo }
@@ -203,6 +209,7 @@ func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
 	defer cancel()
 	err := srv.Shutdown(shutdownCtx)
+	s.consults.Flush()
 	if serveErr := <-errc; !errors.Is(serveErr, http.ErrServerClosed) {
 		err = errors.Join(err, serveErr)
 	}

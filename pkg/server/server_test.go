@@ -18,6 +18,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/hexwatch/hexwatch/pkg/config"
+	"github.com/hexwatch/hexwatch/pkg/hexgrid"
 	"github.com/hexwatch/hexwatch/pkg/intel"
 	"github.com/hexwatch/hexwatch/pkg/server"
 	"github.com/hexwatch/hexwatch/pkg/store"
@@ -49,7 +50,7 @@ func testValidator(t *testing.T, cfg config.Config) *intel.Validator {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &intel.Validator{Area: area, Retention: cfg.Retention, ByCategory: byCategory, Skew: cfg.ClockSkew, Now: time.Now}
+	return &intel.Validator{Area: area, Retention: cfg.Retention, ByCategory: byCategory, Skew: cfg.ClockSkew, Now: time.Now, Spreader: &hexgrid.Spreader{}}
 }
 
 func newServer(t *testing.T, db *store.DB, logs io.Writer) *server.Server {

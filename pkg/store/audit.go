@@ -81,6 +81,19 @@ func (db *DB) Audit(ctx context.Context, ev AuditEvent) error {
 	return writeAudit(ctx, db.Pool, ev)
 }
 
+// AuditMany records events that go with no change (consultations), in
+// one transaction.
+func (db *DB) AuditMany(ctx context.Context, evs []AuditEvent) error {
+	return mapErr("audit", db.inTx(ctx, func(tx pgx.Tx) error {
+		for _, ev := range evs {
+			if err := writeAudit(ctx, tx, ev); err != nil {
+				return err
+			}
+		}
+		return nil
+	}))
+}
+
 // AuditFilter selects audit events; zero fields select everything.
 type AuditFilter struct {
 	Action     string
