@@ -3,7 +3,6 @@ package server
 import (
 	"context"
 	"log/slog"
-	"sync"
 	"time"
 
 	"github.com/hexwatch/hexwatch/pkg/store"
@@ -18,8 +17,7 @@ type auditQueue struct {
 	db   *store.DB
 	log  *slog.Logger
 	ch   chan store.AuditEvent
-	mu   sync.Mutex // held while a batch is written, so Flush waits for it
-	kick chan chan struct{}
+	kick chan chan struct{} // Flush's request, answered once all is written
 }
 
 const (

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/hexwatch/hexwatch/pkg/hotspot"
 )
 
 // heavyWork bounds the hotspot computations run at once, whatever their
@@ -48,4 +50,18 @@ func (s *Server) compute(c echo.Context, f func(ctx context.Context) error) erro
 func busy(err error) bool {
 	var p *Problem
 	return errors.As(err, &p) && p.Status == http.StatusServiceUnavailable
+}
+
+// computeHotspots answers p as one of the heavy computations, refunding
+// the published budget spent on it when the server was too busy.
+func (s *Server) computeHotspots(c echo.Context, p hotspot.Params, refund func()) (*hotspot.Result, error) {
+	var res *hotspot.Result
+	err := s.compute(c, func(ctx context.Context) (err error) {
+		res, err = s.engine.HotspotsContext(ctx, p)
+		return err
+	})
+	if busy(err) {
+		refund()
+	}
+	return res, err
 }

@@ -281,14 +281,8 @@ func (s *Server) listHotspots(c echo.Context) error {
 	}
 	body, cached := s.rendered.get(key)
 	if !cached {
-		var res *hotspot.Result
-		if err := s.compute(c, func(ctx context.Context) (err error) {
-			res, err = s.engine.HotspotsContext(ctx, p)
-			return err
-		}); err != nil {
-			if busy(err) {
-				refund()
-			}
+		res, err := s.computeHotspots(c, p, refund)
+		if err != nil {
 			return err
 		}
 		if len(res.Cells) > s.cfg.MaxCells {

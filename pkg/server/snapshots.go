@@ -1,7 +1,6 @@
 package server
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -15,7 +14,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/hexwatch/hexwatch/pkg/auth"
-	"github.com/hexwatch/hexwatch/pkg/hotspot"
 	"github.com/hexwatch/hexwatch/pkg/snapshot"
 	"github.com/hexwatch/hexwatch/pkg/store"
 )
@@ -114,14 +112,8 @@ func (s *Server) createSnapshot(c echo.Context) error {
 	if err := s.Sync(c.Request().Context()); err != nil {
 		return err
 	}
-	var res *hotspot.Result
-	if err := s.compute(c, func(ctx context.Context) (err error) {
-		res, err = s.engine.HotspotsContext(ctx, p)
-		return err
-	}); err != nil {
-		if busy(err) {
-			refund()
-		}
+	res, err := s.computeHotspots(c, p, refund)
+	if err != nil {
 		return err
 	}
 	if len(res.Cells) > s.cfg.MaxCells {
