@@ -71,6 +71,19 @@ func Spreads(r float64, res int) bool {
 	return res >= MinRes && res <= MaxRes && r > edges[res-MinRes]
 }
 
+// MaxSpreadRatio bounds a spread: where the precision is more than this
+// many times the cells' average edge (its disk would cover about a
+// thousand cells or more), the report says nothing about cells that small,
+// and its weight is left out at that resolution (Scoreless).
+const MaxSpreadRatio = 28
+
+// Scoreless reports whether a position known to r metres is too vague to
+// score at res: its weight goes to no cell there (it still counts whole in
+// the cell that holds it).
+func Scoreless(r float64, res int) bool {
+	return res >= MinRes && res <= MaxRes && r > MaxSpreadRatio*edges[res-MinRes]
+}
+
 // edges are the average edge lengths of H3 cells, in metres, at MinRes to MaxRes.
 var edges = func() [Levels]float64 {
 	var out [Levels]float64
@@ -135,7 +148,8 @@ func (s *Spreader) geom(c Cell) (*cellGeom, error) {
 // Spread is the disk of radius r metres around (lat, lon) shared out over
 // the cells at res it overlaps, each in proportion to the area of overlap
 // (areas in the plane of Disk), in cell order; nil when Spreads is false.
-// The weights sum to 1 up to rounding.
+// The weights sum to 1 up to rounding. When Scoreless, it is the holding
+// cell with weight 0: the report scores nowhere at res.
 func (s *Spreader) Spread(lat, lon, r float64, res int) ([]Share, error) {
 	if !Spreads(r, res) {
 		return nil, nil
@@ -143,6 +157,9 @@ func (s *Spreader) Spread(lat, lon, r float64, res int) ([]Share, error) {
 	start, err := Of(lat, lon, res)
 	if err != nil {
 		return nil, err
+	}
+	if Scoreless(r, res) {
+		return []Share{{start, 0}}, nil
 	}
 	return s.spreadFrom(start, lat, lon, r)
 }
@@ -153,6 +170,10 @@ func (s *Spreader) SpreadAll(cells Cells, lat, lon, r float64) ([]Share, error) 
 	var out []Share
 	for i, c := range cells {
 		if !Spreads(r, MinRes+i) {
+			continue
+		}
+		if Scoreless(r, MinRes+i) {
+			out = append(out, Share{c, 0})
 			continue
 		}
 		shares, err := s.spreadFrom(c, lat, lon, r)

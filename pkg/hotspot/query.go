@@ -354,8 +354,10 @@ func (e *Engine) accumulateRange(ctx context.Context, f *filter, n int, blocks [
 			t := f.time(x)
 			per := f.periods - 1 - int((f.asOf-t)/f.periodMic)
 			// The score goes where the report's precision puts it; the
-			// report counts in the cell that holds its point.
-			if ps := x.spreadAt(f.resIdx); ps != nil {
+			// report counts in the cell that holds its point. The published
+			// view keeps both in the holding cell: a share of a hidden
+			// cell's report would otherwise move a shown neighbour's score.
+			if ps := x.spreadAt(f.resIdx); ps != nil && !f.weekly {
 				s := x.w * f.decay(t)
 				for _, p := range ps {
 					a := at(p.idx)

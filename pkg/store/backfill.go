@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -24,7 +23,10 @@ func backfillCells(ctx context.Context, conn *pgx.Conn) (int, error) {
 		total int
 	)
 	for {
-		rows, err := conn.Query(ctx, `SELECT id, ST_Y(geom), ST_X(geom), precision_m FROM reports WHERE cells IS NULL LIMIT $1`, backfillBatch)
+		// A report that cannot be placed gets no cells (an empty array):
+		// the engine then falls back to the parents of its finest cell.
+		rows, err := conn.Query(ctx, `SELECT id, ST_Y(geom), ST_X(geom), precision_m FROM reports
+			WHERE cells IS NULL OR (cardinality(cells) <> 0 AND cardinality(cells) <> 5) LIMIT $1`, backfillBatch)
 		if err != nil {
 			return total, err
 		}
@@ -37,10 +39,11 @@ func backfillCells(ctx context.Context, conn *pgx.Conn) (int, error) {
 		)
 		_, err = pgx.ForEachRow(rows, []any{&id, &lat, &lon, &precision}, func() error {
 			r := intel.Report{Location: intel.Point{Lat: lat, Lon: lon}, PrecisionM: precision}
-			if err := (&intel.Validator{Spreader: &sp}).Place(&r); err != nil {
-				return fmt.Errorf("report %s: %w", id, err)
-			}
 			ids = append(ids, id)
+			if err := (&intel.Validator{Spreader: &sp}).Place(&r); err != nil {
+				cells, spreadC, spreadW = append(cells, []int64{}), append(spreadC, nil), append(spreadW, nil)
+				return nil
+			}
 			cells = append(cells, cellsOf(r.Cells))
 			spreadC, spreadW = append(spreadC, spreadCells(r.Spread)), append(spreadW, spreadWeights(r.Spread))
 			return nil
