@@ -4,7 +4,7 @@ BIN      := bin/hexwatch
 VERSION  := $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS  := -X main.version=$(VERSION)
 GO       ?= go
-FUZZTIME ?= 5s
+FUZZTIME ?= 10s
 
 .DEFAULT_GOAL := help
 .PHONY: help run db web build test bench loadtest lint migrate-new clean
