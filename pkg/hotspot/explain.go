@@ -162,19 +162,28 @@ func (e *Engine) Explain(ctx context.Context, p Params, c hexgrid.Cell) (*Explan
 		return cmp.Or(cmp.Compare(b.Score, a.Score), cmp.Compare(a.Agency.Name, b.Agency.Name))
 	})
 
-	disk, err := c.Disk(p.K)
+	ring, err := st.ring(c, p.K)
 	if err != nil {
 		return nil, err
 	}
-	for _, d := range disk {
-		if d == c {
-			continue
-		}
-		if _, in := st.index[d]; !in {
-			continue
-		}
+	for _, d := range ring {
 		nc := byCell[d]
 		ex.Neighbours = append(ex.Neighbours, Neighbour{Cell: d, Reports: nc.Reports, Score: nc.Score})
 	}
 	return ex, nil
+}
+
+// ring is the study cells within k rings of c, c left out.
+func (st *study) ring(c hexgrid.Cell, k int) ([]hexgrid.Cell, error) {
+	disk, err := c.Disk(k)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]hexgrid.Cell, 0, len(disk))
+	for _, d := range disk {
+		if _, in := st.index[d]; in && d != c {
+			out = append(out, d)
+		}
+	}
+	return out, nil
 }

@@ -347,14 +347,11 @@ func (e *Engine) ExplainPublished(ctx context.Context, p Params, c hexgrid.Cell)
 		ex.Periods = append(ex.Periods, ordered(b, "period "+start.Format(time.DateOnly), start.Format(time.RFC3339)))
 	}
 
-	disk, err := c.Disk(p.K)
+	ring, err := st.ring(c, p.K)
 	if err != nil {
 		return nil, err
 	}
-	for _, d := range disk {
-		if _, in := st.index[d]; !in || d == c {
-			continue
-		}
+	for _, d := range ring {
 		nc, ok := byCell[d]
 		ex.Neighbours = append(ex.Neighbours, PublishedNeighbour{Cell: d, Shown: ok, Reports: nc.Reports, Score: nc.Score})
 	}
