@@ -3,6 +3,7 @@
 -- cell is not always the one that holds it), and its weight is spread over
 -- the cells its precision disk overlaps at resolutions whose cells are
 -- smaller than its precision (spread_cells, spread_weights: a cell's
--- resolution is in its index). `hexwatch migrate up` fills both for the
+-- resolution is in its index; weights are single precision, as the engine
+-- holds them). `hexwatch migrate up` fills both for the
 -- reports stored before, from their points.
-ALTER TABLE reports ADD COLUMN cells bigint[], ADD COLUMN spread_cells bigint[], ADD COLUMN spread_weights double precision[];
+ALTER TABLE reports ADD COLUMN cells bigint[], ADD COLUMN spread_cells bigint[], ADD COLUMN spread_weights real[];

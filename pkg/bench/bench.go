@@ -472,7 +472,7 @@ func (r *run) sqlScores(ctx context.Context, q url.Values) (map[string]float64, 
 			SELECT cells[$1::int - 5] AS c, 1.0 AS share, observed_at, w FROM base
 			WHERE NOT EXISTS (SELECT 1 FROM unnest(spread_cells) sc WHERE (sc >> 52) & 15 = $1)
 			UNION ALL
-			SELECT u.sc, u.sw, observed_at, w FROM base, unnest(spread_cells, spread_weights) AS u(sc, sw)
+			SELECT u.sc, u.sw::float8, observed_at, w FROM base, unnest(spread_cells, spread_weights) AS u(sc, sw)
 			WHERE (u.sc >> 52) & 15 = $1) s
 		GROUP BY 1`
 	start := time.Now()

@@ -34,7 +34,8 @@ func Containing(lat, lon float64) (Cells, error) {
 	return cs, nil
 }
 
-// Share is part of a report's weight in one cell.
+// Share is part of a report's weight in one cell. Weights are rounded to
+// single precision, as they are stored and held.
 type Share struct {
 	Cell   Cell
 	Weight float64
@@ -234,7 +235,7 @@ func (s *Spreader) spreadFrom(start Cell, lat, lon, r float64) ([]Share, error) 
 		if a <= 0 {
 			continue
 		}
-		out = append(out, Share{c, a / total})
+		out = append(out, Share{c, float64(float32(a / total))})
 		for _, nb := range g.nb {
 			if seen.add(nb) {
 				queue = append(queue, nb)

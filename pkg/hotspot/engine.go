@@ -62,10 +62,11 @@ type fact struct {
 
 const nRes = hexgrid.MaxRes - hexgrid.MinRes + 1
 
-// portion is a part of a report's weight in a study cell.
+// portion is a part of a report's weight in a study cell (8 bytes: the
+// weight is single precision, as stored).
 type portion struct {
 	idx int32
-	w   float64
+	w   float32
 }
 
 // spreadSet is a report's portions at every resolution, in one slice:
@@ -293,7 +294,7 @@ func (e *Engine) pack(f Fact) (fact, error) {
 			}
 			// A share outside the study area is lost, as a report outside it is.
 			if j, ok := e.studies[i].index[sh.Cell]; ok {
-				byRes[i] = append(byRes[i], portion{j, sh.Weight})
+				byRes[i] = append(byRes[i], portion{j, float32(sh.Weight)})
 				n++
 			}
 		}

@@ -115,7 +115,7 @@ func (e *Engine) Explain(ctx context.Context, p Params, c hexgrid.Cell) (*Explan
 			if ps := x.spreadAt(f.resIdx); ps != nil {
 				for _, p := range ps {
 					if p.idx == target {
-						share = p.w
+						share = float64(p.w)
 					}
 				}
 			} else if held {

@@ -361,9 +361,10 @@ func (e *Engine) accumulateRange(ctx context.Context, f *filter, n int, blocks [
 				s := x.w * f.decay(t)
 				for _, p := range ps {
 					a := at(p.idx)
-					a.score += s * p.w
+					w := float64(p.w)
+					a.score += s * w
 					if per >= 0 {
-						a.periods[per] += x.w * p.w
+						a.periods[per] += x.w * w
 					}
 				}
 			} else {

@@ -54,9 +54,14 @@ const password = "a long enough password"
 // share the package's database.
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
+	return newFixtureOn(t, storetest.DB(t))
+}
+
+// newFixtureOn is newFixture on the database db.
+func newFixtureOn(t *testing.T, db *store.DB) *fixture {
+	t.Helper()
 	suffix := "-" + uuid.NewString()[:8]
 
-	db := storetest.DB(t)
 	logs := &syncBuffer{}
 	srv := newServer(t, db, logs)
 	f := &fixture{t: t, db: db, srv: srv, http: httptest.NewServer(srv), logs: logs, callers: map[string]*caller{},

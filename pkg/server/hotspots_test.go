@@ -97,7 +97,7 @@ const sqlScore = `SELECT coalesce(sum(w * share * power(2, -extract(epoch FROM (
 		count(*) FILTER (WHERE held)
 	FROM (SELECT observed_at, cells[$2 - 5] = $1 AS held,
 		CASE WHEN EXISTS (SELECT 1 FROM unnest(spread_cells) sc WHERE (sc >> 52) & 15 = $2)
-			THEN coalesce((SELECT sum(sw) FROM unnest(spread_cells, spread_weights) AS u(sc, sw) WHERE sc = $1), 0)
+			THEN coalesce((SELECT sum(sw::float8) FROM unnest(spread_cells, spread_weights) AS u(sc, sw) WHERE sc = $1), 0)
 			WHEN cells[$2 - 5] = $1 THEN 1.0 ELSE 0 END AS share,
 		CASE category WHEN 'child_exploitation' THEN 10 WHEN 'violence' THEN 9 WHEN 'cuckooing' THEN 8 WHEN 'weapons' THEN 7
 			WHEN 'missing_found' THEN 6 WHEN 'grooming_association' THEN 6 WHEN 'stash_location' THEN 6 WHEN 'drug_supply' THEN 5

@@ -33,7 +33,7 @@ func backfillCells(ctx context.Context, conn *pgx.Conn) (int, error) {
 		var (
 			ids                 []uuid.UUID
 			cells, spreadC      [][]int64
-			spreadW             [][]float64
+			spreadW             [][]float32
 			id                  uuid.UUID
 			lat, lon, precision float64
 		)
@@ -56,7 +56,7 @@ func backfillCells(ctx context.Context, conn *pgx.Conn) (int, error) {
 				return err
 			}
 			if _, err := tx.Exec(ctx, `CREATE TEMP TABLE report_placing (id uuid, cells bigint[], spread_cells bigint[],
-				spread_weights double precision[]) ON COMMIT DROP`); err != nil {
+				spread_weights real[]) ON COMMIT DROP`); err != nil {
 				return err
 			}
 			if _, err := tx.CopyFrom(ctx, pgx.Identifier{"report_placing"}, []string{"id", "cells", "spread_cells", "spread_weights"},

@@ -49,7 +49,7 @@ func (db *DB) ReportChanges(ctx context.Context, after int64, limit int) ([]Repo
 		cell           int64
 		key            int64
 		cells, spreadC []int64
-		spreadW        []float64
+		spreadW        []float32
 		out            []ReportChange
 	)
 	_, err = pgx.ForEachRow(rows, []any{&ch.Seq, &ch.ID, &ch.Live, &cell, &ch.ObservedAt, &ch.Category, &ch.AgencyID, &ch.Grading.Source, &ch.Grading.Assessment, &ch.Sensitive, &key, &cells, &spreadC, &spreadW}, func() error {

@@ -37,7 +37,7 @@ const createStageSQL = `CREATE TEMP TABLE IF NOT EXISTS report_stage (
 	ord int, id uuid, agency_id uuid, external_ref text, category text, indicators text[], observed_at timestamptz,
 	lon double precision, lat double precision, precision_m double precision, source smallint, assessment text,
 	handling text, conditions text, classification text, narrative text, review_at timestamptz, cell bigint,
-	content_hash bytea, cells bigint[], spread_cells bigint[], spread_weights double precision[]) ON COMMIT DELETE ROWS`
+	content_hash bytea, cells bigint[], spread_cells bigint[], spread_weights real[]) ON COMMIT DELETE ROWS`
 
 var stageColumns = []string{"ord", "id", "agency_id", "external_ref", "category", "indicators", "observed_at", "lon", "lat",
 	"precision_m", "source", "assessment", "handling", "conditions", "classification", "narrative", "review_at", "cell", "content_hash",
@@ -446,25 +446,25 @@ func spreadCells(sh []hexgrid.Share) []int64 {
 	return out
 }
 
-func spreadWeights(sh []hexgrid.Share) []float64 {
+func spreadWeights(sh []hexgrid.Share) []float32 {
 	if len(sh) == 0 {
 		return nil
 	}
-	out := make([]float64, len(sh))
+	out := make([]float32, len(sh))
 	for i, s := range sh {
-		out[i] = s.Weight
+		out[i] = float32(s.Weight)
 	}
 	return out
 }
 
 // sharesOf reads a stored spread back.
-func sharesOf(cells []int64, weights []float64) []hexgrid.Share {
+func sharesOf(cells []int64, weights []float32) []hexgrid.Share {
 	if len(cells) == 0 || len(cells) != len(weights) {
 		return nil
 	}
 	out := make([]hexgrid.Share, len(cells))
 	for i := range cells {
-		out[i] = hexgrid.Share{Cell: hexgrid.Cell(cells[i]), Weight: weights[i]}
+		out[i] = hexgrid.Share{Cell: hexgrid.Cell(cells[i]), Weight: float64(weights[i])}
 	}
 	return out
 }

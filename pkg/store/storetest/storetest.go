@@ -118,6 +118,36 @@ func DB(t testing.TB) *store.DB {
 	return pkg.db
 }
 
+// OwnDB is a migrated database for this test alone (cloned from the
+// template), as the service's own role; it is dropped when the test ends.
+// A test whose figures must not depend on what other tests stored uses it.
+func OwnDB(t testing.TB) *store.DB {
+	t.Helper()
+	URL(t) // builds the template if need be
+	name := "hexwatch_test_" + randomSuffix()
+	err := withAdmin(func(ctx context.Context, conn *pgx.Conn) error {
+		_, err := conn.Exec(ctx, fmt.Sprintf("CREATE DATABASE %s TEMPLATE %s",
+			pgx.Identifier{name}.Sanitize(), pgx.Identifier{"hexwatch_template_" + migrationsHash()}.Sanitize()))
+		return err
+	})
+	if err != nil {
+		t.Fatalf("storetest: own database: %v", err)
+	}
+	u, _ := url.Parse(withDatabase(AdminURL(), name))
+	u.User = url.User(store.AppRole)
+	db, err := store.Open(context.Background(), u.String(), 10)
+	if err != nil {
+		t.Fatalf("storetest: %v", err)
+	}
+	t.Cleanup(func() {
+		db.Close()
+		if err := dropDatabase(name); err != nil {
+			t.Errorf("storetest: %v", err)
+		}
+	})
+	return db
+}
+
 // EmptyDatabase creates an unmigrated database for this test alone and
 // returns its URL; it is dropped when the test ends.
 func EmptyDatabase(t testing.TB) string {
