@@ -67,27 +67,13 @@ var ageBands = []struct {
 // Explain returns the explanation of cell c (at p.Res) for query p; it
 // stops with ctx's error when ctx ends.
 func (e *Engine) Explain(ctx context.Context, p Params, c hexgrid.Cell) (*Explanation, error) {
-	if c.Resolution() != p.Res {
-		return nil, fmt.Errorf("%w: %s is not at resolution %d", ErrUnknownCell, c, p.Res)
-	}
-	st := e.studies[p.Res-hexgrid.MinRes]
-	target, ok := st.index[c]
-	if !ok {
-		return nil, ErrUnknownCell
-	}
-	all := p
-	all.BBox = nil
-	res, err := e.HotspotsContext(ctx, all)
+	st, target, byCell, err := e.around(ctx, p, c)
 	if err != nil {
 		return nil, err
 	}
 
 	ex := &Explanation{Cell: Cell{Cell: c, Categories: map[string]int{}}, ByCategory: map[string]float64{},
 		ByAgencyKind: map[string]float64{}, ByGrading: map[string]float64{}}
-	byCell := map[hexgrid.Cell]Cell{}
-	for _, rc := range res.Cells {
-		byCell[rc.Cell] = rc
-	}
 	if rc, ok := byCell[c]; ok {
 		ex.Cell = rc
 	}
@@ -171,6 +157,30 @@ func (e *Engine) Explain(ctx context.Context, p Params, c hexgrid.Cell) (*Explan
 		ex.Neighbours = append(ex.Neighbours, Neighbour{Cell: d, Reports: nc.Reports, Score: nc.Score})
 	}
 	return ex, nil
+}
+
+// around is what explaining cell c of query p starts from: the study at
+// p.Res, c's index in it, and the answer to p over the whole area by cell.
+func (e *Engine) around(ctx context.Context, p Params, c hexgrid.Cell) (*study, int32, map[hexgrid.Cell]Cell, error) {
+	if c.Resolution() != p.Res {
+		return nil, 0, nil, fmt.Errorf("%w: %s is not at resolution %d", ErrUnknownCell, c, p.Res)
+	}
+	st := e.studies[p.Res-hexgrid.MinRes]
+	target, ok := st.index[c]
+	if !ok {
+		return nil, 0, nil, ErrUnknownCell
+	}
+	all := p
+	all.BBox = nil
+	res, err := e.HotspotsContext(ctx, all)
+	if err != nil {
+		return nil, 0, nil, err
+	}
+	byCell := make(map[hexgrid.Cell]Cell, len(res.Cells))
+	for _, rc := range res.Cells {
+		byCell[rc.Cell] = rc
+	}
+	return st, target, byCell, nil
 }
 
 // ring is the study cells within k rings of c, c left out.

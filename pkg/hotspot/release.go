@@ -273,20 +273,9 @@ func (e *Engine) ExplainPublished(ctx context.Context, p Params, c hexgrid.Cell)
 	if p.Release == nil {
 		return nil, errors.New("hotspot: ExplainPublished of a query without a release")
 	}
-	st := e.studies[p.Res-hexgrid.MinRes]
-	target, ok := st.index[c]
-	if !ok || c.Resolution() != p.Res {
-		return nil, ErrUnknownCell
-	}
-	all := p
-	all.BBox = nil
-	res, err := e.HotspotsContext(ctx, all)
+	st, target, byCell, err := e.around(ctx, p, c)
 	if err != nil {
 		return nil, err
-	}
-	byCell := map[hexgrid.Cell]Cell{}
-	for _, rc := range res.Cells {
-		byCell[rc.Cell] = rc
 	}
 	rc, shown := byCell[c]
 	if !shown {

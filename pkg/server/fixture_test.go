@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -15,6 +16,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/hexwatch/hexwatch/pkg/auth"
+	"github.com/hexwatch/hexwatch/pkg/config"
 	"github.com/hexwatch/hexwatch/pkg/hexgrid"
 	"github.com/hexwatch/hexwatch/pkg/intel"
 	"github.com/hexwatch/hexwatch/pkg/server"
@@ -294,4 +296,17 @@ func (f *fixture) snapshot() string {
 func (f *fixture) metrics() string {
 	f.t.Helper()
 	return do(f.t, f.srv.Metrics(), http.MethodGet, "/metrics", nil).Body.String()
+}
+
+// reconfigure replaces the fixture's server with one whose settings change
+// applies to (the database, agencies and callers stay).
+func (f *fixture) reconfigure(change func(*config.Config)) {
+	f.t.Helper()
+	cfg := testConfig(f.t)
+	change(&cfg)
+	s, err := server.New(cfg, f.db, testValidator(f.t, cfg), slog.New(slog.NewJSONHandler(io.Discard, nil)), "test")
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	f.srv, f.http = s, httptestServer(f.t, s)
 }

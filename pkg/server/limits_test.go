@@ -17,19 +17,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hexwatch/hexwatch/pkg/config"
 	"github.com/hexwatch/hexwatch/pkg/server"
 	"github.com/hexwatch/hexwatch/pkg/store/storetest"
 )
 
 func TestRateLimitPerCaller(t *testing.T) {
 	f := newFixture(t)
-	cfg := testConfig(t)
-	cfg.RateLimit, cfg.RateBurst = 0.5, 3
-	s, err := server.New(cfg, f.db, testValidator(t, cfg), slog.New(slog.NewJSONHandler(io.Discard, nil)), "test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.srv, f.http = s, httptestServer(t, s)
+	f.reconfigure(func(cfg *config.Config) { cfg.RateLimit, cfg.RateBurst = 0.5, 3 })
 	for i := range 3 {
 		if r := f.json("partner-key", http.MethodGet, "/api/v1/me", nil); r.StatusCode != http.StatusOK {
 			t.Fatalf("request %d within the burst: got %d", i+1, r.StatusCode)
@@ -123,13 +118,7 @@ func TestSecurityHeadersAndNoCORS(t *testing.T) {
 // turned away with 503 rather than piling up.
 func TestBulkConcurrencyIsBounded(t *testing.T) {
 	f := newFixture(t)
-	cfg := testConfig(t)
-	cfg.BulkConcurrency = 1
-	s, err := server.New(cfg, f.db, testValidator(t, cfg), slog.New(slog.NewJSONHandler(io.Discard, nil)), "test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.srv, f.http = s, httptestServer(t, s)
+	f.reconfigure(func(cfg *config.Config) { cfg.BulkConcurrency = 1 })
 	pr, pw := io.Pipe()
 	req, _ := http.NewRequest(http.MethodPost, f.http.URL+"/api/v1/reports/bulk", pr)
 	req.Header.Set("Content-Type", "application/x-ndjson")
@@ -160,13 +149,7 @@ func TestBulkConcurrencyIsBounded(t *testing.T) {
 
 func TestWrongAPIKeysAreRateLimited(t *testing.T) {
 	f := newFixture(t)
-	cfg := testConfig(t)
-	cfg.RateLimit, cfg.RateBurst = 0.5, 3
-	s, err := server.New(cfg, f.db, testValidator(t, cfg), slog.New(slog.NewJSONHandler(io.Discard, nil)), "test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.srv, f.http = s, httptestServer(t, s)
+	f.reconfigure(func(cfg *config.Config) { cfg.RateLimit, cfg.RateBurst = 0.5, 3 })
 	guess := &caller{name: "guesser", key: "hxw_not_a_key_at_all"}
 	for i := range 3 {
 		if r := f.request(guess, http.MethodGet, "/api/v1/me", "", nil); r.StatusCode != http.StatusUnauthorized {

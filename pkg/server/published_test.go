@@ -3,8 +3,6 @@ package server_test
 import (
 	"context"
 	"encoding/json"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -12,8 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hexwatch/hexwatch/pkg/config"
 	"github.com/hexwatch/hexwatch/pkg/hotspot"
-	"github.com/hexwatch/hexwatch/pkg/server"
 	"github.com/hexwatch/hexwatch/pkg/store"
 )
 
@@ -70,13 +68,7 @@ func TestPublishedMenu(t *testing.T) {
 
 func TestPublishedQueryBudget(t *testing.T) {
 	f := newFixture(t)
-	cfg := testConfig(t)
-	cfg.PublishedBudget = 3
-	s, err := server.New(cfg, f.db, testValidator(t, cfg), slog.New(slog.NewJSONHandler(io.Discard, nil)), "test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.srv, f.http = s, httptestServer(t, s)
+	f.reconfigure(func(cfg *config.Config) { cfg.PublishedBudget = 3 })
 	monday := hotspot.WeekStart(time.Now().AddDate(0, 0, -14))
 	ask := func(caller, q string) response {
 		t.Helper()
