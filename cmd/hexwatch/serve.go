@@ -115,7 +115,13 @@ func newValidator(cfg config.Config) (*intel.Validator, error) {
 // displayURL is the address a person on this machine can open.
 func displayURL(a net.Addr) string {
 	tcp, ok := a.(*net.TCPAddr)
-	if !ok || tcp.IP.IsUnspecified() {
+	switch {
+	case !ok || tcp == nil:
+		if a == nil {
+			return "http://localhost/"
+		}
+		return "http://" + a.String() + "/"
+	case tcp.IP == nil || tcp.IP.IsUnspecified():
 		return fmt.Sprintf("http://localhost:%d/", tcp.Port)
 	}
 	return "http://" + tcp.String() + "/"

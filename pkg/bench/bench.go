@@ -30,8 +30,6 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
-	"github.com/paulmach/orb"
-	"github.com/paulmach/orb/encoding/ewkb"
 
 	"github.com/hexwatch/hexwatch/pkg/auth"
 	"github.com/hexwatch/hexwatch/pkg/demo"
@@ -133,8 +131,11 @@ func (r *run) setup(ctx context.Context) error {
 	gen := demo.New(7, r.opt.Reports, 1, time.Now(), r.opt.Validator.Area)
 	for {
 		d, err := gen.Next()
-		if err != nil {
+		if errors.Is(err, io.EOF) {
 			break
+		}
+		if err != nil {
+			return fmt.Errorf("bench: generating reports: %w", err)
 		}
 		rep, verr := r.opt.Validator.Validate(d.Sub)
 		if verr != nil {
@@ -264,26 +265,15 @@ func (r *run) ingest(ctx context.Context) error {
 // columns and indexes: the physical floor of writing them.
 func (r *run) copyBaseline(ctx context.Context) error {
 	r.logf("bare COPY of the same %d rows", len(r.reports))
-	if _, err := r.db.Pool.Exec(ctx, `DROP TABLE IF EXISTS bench_copy; CREATE TABLE bench_copy (LIKE reports INCLUDING ALL)`); err != nil {
+	rs := slices.Clone(r.reports)
+	for i := range rs {
+		rs[i].ID = uuid.Must(uuid.NewV7())
+	}
+	took, err := r.db.CopyBaseline(ctx, rs, 2000)
+	if err != nil {
 		return err
 	}
-	defer r.db.Pool.Exec(context.Background(), `DROP TABLE IF EXISTS bench_copy`)
-	cols := []string{"id", "agency_id", "external_ref", "category", "indicators", "observed_at", "geom", "precision_m",
-		"source", "assessment", "handling", "conditions", "classification", "narrative", "review_at", "cell", "content_hash"}
-	rows := make([][]any, len(r.reports))
-	for i, rep := range r.reports {
-		geom, _ := ewkb.Marshal(orb.Point{rep.Location.Lon, rep.Location.Lat}, 4326)
-		rows[i] = []any{uuid.Must(uuid.NewV7()), rep.AgencyID, rep.ExternalRef, rep.Category, rep.Indicators, rep.ObservedAt, geom,
-			rep.PrecisionM, rep.Grading.Source, rep.Grading.Assessment, rep.Grading.Handling, rep.Grading.Conditions,
-			rep.Classification, rep.Narrative, rep.ReviewAt, int64(rep.Cell), rep.ContentHash()}
-	}
-	start := time.Now()
-	for i := 0; i < len(rows); i += 2000 {
-		if _, err := r.db.Pool.CopyFrom(ctx, pgx.Identifier{"bench_copy"}, cols, pgx.CopyFromRows(rows[i:min(i+2000, len(rows))])); err != nil {
-			return err
-		}
-	}
-	copyRate := float64(len(rows)) / time.Since(start).Seconds()
+	copyRate := float64(len(rs)) / took.Seconds()
 	r.add("Ingest, NDJSON through POST /api/v1/reports/bulk", fmt.Sprintf("%.0f rows/s", r.ndjsonRate),
 		fmt.Sprintf("%.0f %% of bare COPY", 100*r.ndjsonRate/copyRate))
 	r.add("Ingest, CSV through POST /api/v1/reports/bulk", fmt.Sprintf("%.0f rows/s", r.csvRate),
@@ -611,6 +601,9 @@ type server struct {
 	ready time.Duration
 }
 
+// readyDeadline bounds the wait for a started server to be ready.
+const readyDeadline = 5 * time.Minute
+
 var servingRE = regexp.MustCompile(`serving on (http://\S+)`)
 
 func startServer(ctx context.Context, opt Options) (*server, error) {
@@ -646,6 +639,9 @@ func startServer(ctx context.Context, opt Options) (*server, error) {
 		cmd.Process.Kill()
 		return nil, errors.New("bench: the server did not start")
 	}
+	// Start-up loads every report; a server not ready within the deadline
+	// is a failed run, not a hang.
+	deadline := time.Now().Add(readyDeadline)
 	for {
 		resp, err := http.Get(s.base + "readyz")
 		if err == nil {
@@ -653,6 +649,10 @@ func startServer(ctx context.Context, opt Options) (*server, error) {
 			if resp.StatusCode == http.StatusOK {
 				break
 			}
+		}
+		if time.Now().After(deadline) {
+			s.stop()
+			return nil, fmt.Errorf("bench: the server was not ready within %s", readyDeadline)
 		}
 		time.Sleep(10 * time.Millisecond)
 	}

@@ -2,8 +2,10 @@ package bench
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -88,8 +90,19 @@ func LoadTest(ctx context.Context, opt Options) (LoadResult, error) {
 		}
 		return resp, b
 	}
+	// genErr is the first failure to make a report or its body: the run
+	// goes on with what it has and fails at the end.
+	var genErr error
+	fail := func(err error) {
+		mu.Lock()
+		genErr = cmp.Or(genErr, err)
+		mu.Unlock()
+	}
 	submission := func(rep demo.Report) []byte {
-		b, _ := json.Marshal(rep.Sub)
+		b, err := json.Marshal(rep.Sub)
+		if err != nil {
+			fail(fmt.Errorf("loadtest: encoding a report: %w", err))
+		}
 		return b
 	}
 	gen := func(n int) []demo.Report {
@@ -97,7 +110,11 @@ func LoadTest(ctx context.Context, opt Options) (LoadResult, error) {
 		out := make([]demo.Report, 0, n)
 		for {
 			r, err := g.Next()
+			if errors.Is(err, io.EOF) {
+				return out
+			}
 			if err != nil {
+				fail(fmt.Errorf("loadtest: generating reports: %w", err))
 				return out
 			}
 			r.Sub.ExternalRef = fmt.Sprintf("load-%d-%s", seq.Add(1), r.Sub.ExternalRef)
@@ -118,7 +135,11 @@ func LoadTest(ctx context.Context, opt Options) (LoadResult, error) {
 				for time.Now().Before(deadline) {
 					switch kind {
 					case "post":
-						rep := gen(1)[0]
+						reps := gen(1)
+						if len(reps) == 0 {
+							return
+						}
+						rep := reps[0]
 						body := submission(rep)
 						for range 1 + rng.IntN(2) { // sometimes resent, as after a timeout
 							if resp, _ := do(http.MethodPost, "api/v1/reports", "application/json", body, keys[auth.Partner]); resp != nil && resp.StatusCode < 300 {
@@ -158,6 +179,9 @@ func LoadTest(ctx context.Context, opt Options) (LoadResult, error) {
 	}
 	mu.Lock()
 	defer mu.Unlock()
+	if genErr != nil {
+		return res, genErr
+	}
 	var refs []string
 	for r := range accepted {
 		refs = append(refs, r)

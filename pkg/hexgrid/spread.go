@@ -1,6 +1,7 @@
 package hexgrid
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"slices"
@@ -65,6 +66,17 @@ func Disk(lat, lon, r float64) orb.Ring {
 	return ring
 }
 
+// diskNormals are the outward unit normals of the edges of a Disk, in the
+// plane where it is a circle (longitude scaled by the cosine of the
+// latitude): edge i runs from vertex i to vertex i+1.
+var diskNormals = func() (out [DiskVertices][2]float64) {
+	for i := range out {
+		a := 2 * math.Pi * (float64(i) + 0.5) / DiskVertices
+		out[i] = [2]float64{math.Cos(a), math.Sin(a)}
+	}
+	return out
+}()
+
 // Spreads reports whether a position known to r metres is spread at res:
 // when the cells' average edge is shorter than r, placing it in one cell
 // would claim a precision it does not have.
@@ -110,12 +122,13 @@ type Spreader struct {
 const spreaderCells = 200000
 
 type cellGeom struct {
-	ring   orb.Ring // open: first vertex not repeated
-	nb     []Cell
+	ring   orb.Ring  // open: first vertex not repeated
 	centre orb.Point // mean of the vertices
 	area   float64
+	nb     []Cell // the neighbours, found when first needed
 }
 
+// geom is c's boundary, from the cache or from H3.
 func (s *Spreader) geom(c Cell) (*cellGeom, error) {
 	s.mu.RLock()
 	g, ok := s.cells[c]
@@ -123,28 +136,56 @@ func (s *Spreader) geom(c Cell) (*cellGeom, error) {
 	if ok {
 		return g, nil
 	}
-	poly, err := c.Polygon()
+	b, err := h3.Cell(c).Boundary()
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("hexgrid: boundary of %s: %w", c, err)
+	}
+	g = &cellGeom{ring: make(orb.Ring, len(b))}
+	for i, ll := range b {
+		g.ring[i] = orb.Point{ll.Lng, ll.Lat}
+		g.centre[0] += ll.Lng / float64(len(b))
+		g.centre[1] += ll.Lat / float64(len(b))
+	}
+	g.area = area(g.ring)
+	s.keep(c, g)
+	return g, nil
+}
+
+// neighbours are c's neighbours (g is c's geom), found once.
+func (s *Spreader) neighbours(c Cell, g *cellGeom) ([]Cell, error) {
+	s.mu.RLock()
+	nb := g.nb
+	s.mu.RUnlock()
+	if nb != nil {
+		return nb, nil
 	}
 	nb, err := c.Disk(1)
 	if err != nil {
 		return nil, err
 	}
-	g = &cellGeom{ring: poly[0][:len(poly[0])-1], nb: nb}
-	for _, p := range g.ring {
-		g.centre[0] += p[0] / float64(len(g.ring))
-		g.centre[1] += p[1] / float64(len(g.ring))
-	}
-	g.area = area(g.ring)
 	s.mu.Lock()
+	g.nb = nb
+	s.mu.Unlock()
+	return nb, nil
+}
+
+func (s *Spreader) keep(c Cell, g *cellGeom) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	if s.cells == nil || len(s.cells) >= spreaderCells {
-		s.cells = map[Cell]*cellGeom{}
+		s.cells = make(map[Cell]*cellGeom, spreaderCells)
 	}
 	s.cells[c] = g
-	s.mu.Unlock()
-	return g, nil
 }
+
+// work is the scratch space of one spread, reused through a pool.
+type work struct {
+	queue   []Cell
+	seen    cellSet
+	scratch [2]orb.Ring
+}
+
+var works = sync.Pool{New: func() any { return new(work) }}
 
 // Spread is the disk of radius r metres around (lat, lon) shared out over
 // the cells at res it overlaps, each in proportion to the area of overlap
@@ -199,13 +240,12 @@ func (s *Spreader) spreadFrom(start Cell, lat, lon, r float64) ([]Share, error) 
 		return dx*dx + dy*dy
 	}
 	// Flood out from the containing cell through the cells that overlap.
-	var (
-		out     []Share
-		seen    cellSet
-		queue   = []Cell{start}
-		scratch [2]orb.Ring
-	)
-	seen.add(start)
+	w := works.Get().(*work)
+	defer works.Put(w)
+	w.seen.reset()
+	w.seen.add(start)
+	queue := append(w.queue[:0], start)
+	var out []Share
 	for len(queue) > 0 {
 		c := queue[0]
 		queue = queue[1:]
@@ -230,27 +270,34 @@ func (s *Spreader) spreadFrom(start Cell, lat, lon, r float64) ([]Share, error) 
 		case dc-math.Sqrt(reach) > rDeg:
 			a = 0
 		default:
-			a = area(clip(disk, g.ring, &scratch))
+			// Only the disk's edges whose line passes within reach of the
+			// cell's centre can cut it.
+			rho := math.Sqrt(reach)
+			hx, hy := (centre[0]-lon)*scale, centre[1]-lat
+			var cut uint32
+			for i, n := range diskNormals {
+				if hx*n[0]+hy*n[1]+rho >= inner*(1-1e-9) {
+					cut |= 1 << i
+				}
+			}
+			a = area(clip(g.ring, disk, cut, &w.scratch))
 		}
 		if a <= 0 {
 			continue
 		}
 		out = append(out, Share{c, float64(float32(a / total))})
-		for _, nb := range g.nb {
-			if seen.add(nb) {
-				queue = append(queue, nb)
+		nb, err := s.neighbours(c, g)
+		if err != nil {
+			return nil, fmt.Errorf("hexgrid: spread: %w", err)
+		}
+		for _, n := range nb {
+			if w.seen.add(n) {
+				queue = append(queue, n)
 			}
 		}
 	}
-	slices.SortFunc(out, func(a, b Share) int {
-		switch {
-		case a.Cell < b.Cell:
-			return -1
-		case a.Cell > b.Cell:
-			return 1
-		}
-		return 0
-	})
+	w.queue = queue[:0]
+	slices.SortFunc(out, func(a, b Share) int { return cmp.Compare(a.Cell, b.Cell) })
 	return out, nil
 }
 
@@ -259,6 +306,12 @@ func (s *Spreader) spreadFrom(start Cell, lat, lon, r float64) ([]Share, error) 
 type cellSet struct {
 	slots []Cell
 	n     int
+}
+
+// reset empties the set, keeping its room.
+func (s *cellSet) reset() {
+	clear(s.slots)
+	s.n = 0
 }
 
 // add adds c and reports whether it was new.
@@ -286,14 +339,31 @@ func (s *cellSet) add(c Cell) bool {
 }
 
 // clip is the part of the convex polygon subject inside the convex,
-// counter-clockwise polygon by (Sutherland–Hodgman); both open rings. It
-// works in the two scratch rings.
-func clip(subject, by orb.Ring, scratch *[2]orb.Ring) orb.Ring {
+// counter-clockwise polygon by (Sutherland–Hodgman); both open rings. Only
+// the edges of by whose bit is set in cut (edge i runs from vertex i) are
+// tried: the caller knows the others leave subject whole. It works in the
+// two scratch rings; an edge that leaves the whole of what remains inside
+// costs a test per vertex and no copy.
+func clip(subject, by orb.Ring, cut uint32, scratch *[2]orb.Ring) orb.Ring {
 	out := subject
+	k := 0
 	for i := range by {
+		if cut&(1<<i) == 0 {
+			continue
+		}
 		a, b := by[i], by[(i+1)%len(by)]
+		inside := true
+		for _, p := range out {
+			if side(a, b, p) < 0 {
+				inside = false
+				break
+			}
+		}
+		if inside {
+			continue
+		}
 		in := out
-		out = scratch[i%2][:0]
+		out = scratch[k%2][:0]
 		for j := range in {
 			p, q := in[j], in[(j+1)%len(in)]
 			pin, qin := side(a, b, p) >= 0, side(a, b, q) >= 0
@@ -304,7 +374,8 @@ func clip(subject, by orb.Ring, scratch *[2]orb.Ring) orb.Ring {
 				out = append(out, cross(a, b, p, q))
 			}
 		}
-		scratch[i%2] = out
+		scratch[k%2] = out
+		k++
 		if len(out) == 0 {
 			return nil
 		}

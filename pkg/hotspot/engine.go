@@ -54,9 +54,11 @@ type fact struct {
 	sens   bool
 	key    uint32
 	idx    [nRes]int32 // study-cell index at each resolution, -1 outside
-	// spread, when not nil, shares the weight out at the resolutions
-	// where it has portions; the report still counts in idx.
-	spread *spreadSet
+	// spread, when not 0, is 1 + the index in Engine.spreads of the
+	// portions that share the weight out at the resolutions where it has
+	// them; the report still counts in idx. A fact holds no pointer, so
+	// the collector never scans the blocks of facts.
+	spread uint32
 	id     uuid.UUID
 }
 
@@ -69,24 +71,74 @@ type portion struct {
 	w   float32
 }
 
-// spreadSet is a report's portions at every resolution, in one slice:
-// those at resolution index i are p[off[i]:off[i+1]].
+// spreadSet is where a fact's portions lie in Engine.portions: those at
+// resolution index i are portions[base+off[i] : base+off[i+1]].
 type spreadSet struct {
-	off [nRes + 1]uint16
-	p   []portion
+	base uint32
+	off  [nRes + 1]uint16
 }
 
-// at is the portions at resolution index i; none where the report is
-// not spread.
-func (s *spreadSet) at(i int) []portion { return s.p[s.off[i]:s.off[i+1]] }
-
-// spreadAt is the fact's portions at resolution index i, or nil when its
+// spreadAt is fact x's portions at resolution index i, or nil when its
 // weight goes whole to the cell that holds it.
-func (x *fact) spreadAt(i int) []portion {
-	if x.spread == nil || x.spread.off[i] == x.spread.off[i+1] {
+func (e *Engine) spreadAt(x *fact, i int) []portion {
+	if x.spread == 0 {
 		return nil
 	}
-	return x.spread.at(i)
+	s := &e.spreads[x.spread-1]
+	if s.off[i] == s.off[i+1] {
+		return nil
+	}
+	return e.portions[s.base+uint32(s.off[i]) : s.base+uint32(s.off[i+1])]
+}
+
+// addSpread keeps the portions of one fact, by resolution index, and
+// returns its fact.spread.
+func (e *Engine) addSpread(byRes *[nRes][]portion) uint32 {
+	s := spreadSet{base: uint32(len(e.portions))}
+	for i, ps := range byRes {
+		e.portions = append(e.portions, ps...)
+		s.off[i+1] = uint16(len(e.portions) - int(s.base))
+	}
+	if n := len(e.freeSets); n > 0 {
+		k := e.freeSets[n-1]
+		e.freeSets = e.freeSets[:n-1]
+		e.spreads[k-1] = s
+		return k
+	}
+	e.spreads = append(e.spreads, s)
+	return uint32(len(e.spreads))
+}
+
+// dropSpread lets a fact's portions go; compactSpreads takes their room
+// back.
+func (e *Engine) dropSpread(k uint32) {
+	if k == 0 {
+		return
+	}
+	e.dropped += int(e.spreads[k-1].off[nRes])
+	e.spreads[k-1] = spreadSet{}
+	e.freeSets = append(e.freeSets, k)
+}
+
+// compactSpreads copies the portions of the facts held into a new slice,
+// once more than half are dropped ones; only between changes, when every
+// spread kept belongs to a fact held.
+func (e *Engine) compactSpreads() {
+	if e.dropped <= 1<<16 || 2*e.dropped <= len(e.portions) {
+		return
+	}
+	out := make([]portion, 0, len(e.portions)-e.dropped)
+	for _, b := range e.blocks {
+		for i := range b {
+			if k := b[i].spread; k != 0 {
+				s := &e.spreads[k-1]
+				n := uint32(s.off[nRes])
+				out = append(out, e.portions[s.base:s.base+n]...)
+				s.base = uint32(len(out)) - n
+			}
+		}
+	}
+	e.portions, e.dropped = out, 0
 }
 
 // study is the study area at one resolution.
@@ -131,6 +183,13 @@ type Engine struct {
 	agencyIdx map[uuid.UUID]uint16
 	version   int64
 	nbMu      sync.Mutex
+	// spreads and portions hold the facts' spreads (fact.spread);
+	// freeSets are the indexes of spreads dropped, dropped the number of
+	// portions no fact uses.
+	spreads  []spreadSet
+	portions []portion
+	freeSets []uint32
+	dropped  int
 }
 
 // ErrUnknownCell means a cell outside the study area was asked for.
@@ -202,6 +261,7 @@ func (e *Engine) Apply(changes []Change, agencies []Agency, version int64) error
 		}
 		switch {
 		case held && at.block == blockOf(f.at):
+			e.dropSpread(e.blocks[at.block][at.i].spread)
 			e.blocks[at.block][at.i] = f
 		case held:
 			e.remove(at)
@@ -210,6 +270,7 @@ func (e *Engine) Apply(changes []Change, agencies []Agency, version int64) error
 			e.insert(f)
 		}
 	}
+	e.compactSpreads()
 	e.version = max(e.version, version)
 	return nil
 }
@@ -229,6 +290,7 @@ func (e *Engine) remove(at place) {
 	b := e.blocks[at.block]
 	last := int32(len(b) - 1)
 	delete(e.pos, b[at.i].id)
+	e.dropSpread(b[at.i].spread)
 	if at.i != last {
 		b[at.i] = b[last]
 		e.pos[b[at.i].id] = at
@@ -298,13 +360,8 @@ func (e *Engine) pack(f Fact) (fact, error) {
 				n++
 			}
 		}
-		if n > 0 && n <= math.MaxUint16 {
-			s := &spreadSet{p: make([]portion, 0, n)}
-			for i, ps := range byRes {
-				s.p = append(s.p, ps...)
-				s.off[i+1] = uint16(len(s.p))
-			}
-			p.spread = s
+		if n > 0 && n <= math.MaxUint16 && len(e.portions)+n <= math.MaxUint32 {
+			p.spread = e.addSpread(&byRes)
 		}
 	}
 	return p, nil

@@ -98,7 +98,7 @@ func (e *Engine) Explain(ctx context.Context, p Params, c hexgrid.Cell) (*Explan
 			// cell holds it (and so counts it).
 			held := x.idx[f.resIdx] == target
 			share := 0.0
-			if ps := x.spreadAt(f.resIdx); ps != nil {
+			if ps := e.spreadAt(x, f.resIdx); ps != nil {
 				for _, p := range ps {
 					if p.idx == target {
 						share = float64(p.w)

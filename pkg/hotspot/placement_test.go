@@ -130,3 +130,47 @@ func TestEngineGiStarIsTheReference(t *testing.T) {
 		t.Logf("res %d: %d cells of %d, worst difference %.1e", res, len(got.Cells), n, worst)
 	}
 }
+
+// TestSpreadsSurviveCompaction withdraws most of a set of vague reports,
+// so that the engine compacts the portions of their spreads, and checks
+// that the reports kept score as they do in an engine that never held
+// the others.
+func TestSpreadsSurviveCompaction(t *testing.T) {
+	rng := rand.New(rand.NewPCG(15, 15))
+	var all []Fact
+	for range 400 {
+		all = append(all, placed(t, 52.15+rng.Float64()*0.3, -0.2+rng.Float64()*0.4, 1000, rng.Float64()*100, agencyA))
+	}
+	e := testEngine(t)
+	apply(t, e, all...)
+	held := len(e.portions)
+	var gone []Change
+	for _, f := range all[100:] {
+		gone = append(gone, Change{Fact: f})
+	}
+	// An amendment in place keeps its block and replaces its spread.
+	moved := placed(t, 52.2, 0.1, 1000, 1, agencyA)
+	moved.ID, moved.ObservedAt = all[0].ID, all[0].ObservedAt
+	gone = append(gone, Change{Fact: moved, Live: true})
+	if err := e.Apply(gone, nil, 2); err != nil {
+		t.Fatal(err)
+	}
+	if e.dropped != 0 || len(e.portions) >= held/2 {
+		t.Fatalf("not compacted: %d portions of %d held, %d dropped", len(e.portions), held, e.dropped)
+	}
+	kept := testEngine(t)
+	apply(t, kept, append([]Fact{moved}, all[1:100]...)...)
+	for res := hexgrid.MinRes; res <= hexgrid.MaxRes; res++ {
+		p := Params{Res: res, AsOf: asOf}.Defaults(asOf)
+		got, want := e.Hotspots(p), kept.Hotspots(p)
+		if len(got.Cells) != len(want.Cells) {
+			t.Fatalf("res %d: %d cells, want %d", res, len(got.Cells), len(want.Cells))
+		}
+		for i := range got.Cells {
+			g, w := got.Cells[i], want.Cells[i]
+			if g.Cell != w.Cell || math.Abs(g.Score-w.Score) > 1e-12*w.Score || g.Reports != w.Reports {
+				t.Fatalf("res %d: cell %s score %v reports %d, want %s %v %d", res, g.Cell, g.Score, g.Reports, w.Cell, w.Score, w.Reports)
+			}
+		}
+	}
+}

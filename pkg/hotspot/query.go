@@ -357,7 +357,7 @@ func (e *Engine) accumulateRange(ctx context.Context, f *filter, n int, blocks [
 			// report counts in the cell that holds its point. The published
 			// view keeps both in the holding cell: a share of a hidden
 			// cell's report would otherwise move a shown neighbour's score.
-			if ps := x.spreadAt(f.resIdx); ps != nil && !f.weekly {
+			if ps := e.spreadAt(x, f.resIdx); ps != nil && !f.weekly {
 				s := x.w * f.decay(t)
 				for _, p := range ps {
 					a := at(p.idx)
