@@ -67,11 +67,8 @@ func serve(ctx context.Context, env *environment, args []string) error {
 		return err
 	}
 	start := time.Now()
-	if err := srv.Sync(ctx); err != nil {
+	if err := srv.Load(ctx); err != nil {
 		return fmt.Errorf("load the hotspot engine: %w", err)
-	}
-	if err := srv.Warm(); err != nil {
-		return fmt.Errorf("warm the hotspot engine: %w", err)
 	}
 	// Loading leaves garbage behind: give it back before serving.
 	debug.FreeOSMemory()
@@ -87,7 +84,7 @@ func serve(ctx context.Context, env *environment, args []string) error {
 		}
 	}
 	if cfg.PurgeEvery > 0 {
-		go purgeEvery(ctx, db, cfg.PurgeEvery, srv, log)
+		go purgeEvery(ctx, db, cfg.PurgeEvery, log)
 	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
@@ -165,7 +162,7 @@ func servePprof(addr string, log *slog.Logger) error {
 }
 
 // purgeEvery erases the reports past their review date, every period.
-func purgeEvery(ctx context.Context, db *store.DB, every time.Duration, srv *server.Server, log *slog.Logger) {
+func purgeEvery(ctx context.Context, db *store.DB, every time.Duration, log *slog.Logger) {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
@@ -175,9 +172,6 @@ func purgeEvery(ctx context.Context, db *store.DB, every time.Duration, srv *ser
 		case <-t.C:
 		}
 		n, err := purge(ctx, db, store.AuditEvent{Actor: "hexwatch retention job"})
-		if n > 0 {
-			srv.Changed()
-		}
 		log.Info("retention purge", "erased", n, "err", err)
 	}
 }

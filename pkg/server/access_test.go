@@ -14,6 +14,7 @@ import (
 
 	"github.com/hexwatch/hexwatch/pkg/auth"
 	"github.com/hexwatch/hexwatch/pkg/store"
+	"github.com/hexwatch/hexwatch/pkg/store/storetest"
 )
 
 // callerNames are the callers every route is tried with.
@@ -210,5 +211,48 @@ func TestAccessMatrix(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// TestEveryReportWriteIsSeenByTheNextAnswer calls every route of the
+// access table that writes reports, as a caller allowed to, and checks
+// that the next hotspot answer holds the change: the data version moves
+// with no call to tell the engine, and although the engine would not
+// otherwise look at the database again for an hour.
+func TestEveryReportWriteIsSeenByTheNextAnswer(t *testing.T) {
+	f := newFixtureOn(t, storetest.OwnDB(t))
+	f.srv.Engine().Every = time.Hour
+	version := func() int64 {
+		fc, r := f.hotspots("analyst", "?res=10")
+		if r.StatusCode != http.StatusOK {
+			t.Fatalf("hotspots: %d %s", r.StatusCode, r.body)
+		}
+		return fc.DataVersion
+	}
+	writes := 0
+	for _, a := range access {
+		method, path, _ := strings.Cut(a.route, " ")
+		if method == http.MethodGet || !strings.HasPrefix(path, "/api/v1/reports") {
+			continue
+		}
+		writes++
+		p, body := a.call(f)
+		before := version()
+		caller := a.allowed[0]
+		var resp response
+		if raw, ok := body.(rawBody); ok {
+			resp = f.request(f.callers[caller], method, p, raw.contentType, strings.NewReader(raw.data))
+		} else {
+			resp = f.json(caller, method, p, body)
+		}
+		if resp.StatusCode != a.ok {
+			t.Fatalf("%s as %s: got %d, want %d (%s)", a.route, caller, resp.StatusCode, a.ok, resp.body)
+		}
+		if after := version(); after <= before {
+			t.Errorf("%s: the next answer has data version %d, as before it", a.route, after)
+		}
+	}
+	if writes < 6 {
+		t.Fatalf("only %d writing routes found", writes)
 	}
 }

@@ -266,7 +266,6 @@ func (f *fixture) reportOf(ag store.Agency, daysAgo int) string {
 	if _, err := f.db.InsertReports(context.Background(), []intel.Report{r}, store.AuditEvent{Action: store.ActionCollect, Actor: "test"}); err != nil {
 		f.t.Fatal(err)
 	}
-	f.srv.Changed()
 	return r.ID.String()
 }
 

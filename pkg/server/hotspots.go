@@ -15,10 +15,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
 	"github.com/paulmach/orb"
 
@@ -26,94 +24,9 @@ import (
 	"github.com/hexwatch/hexwatch/pkg/hexgrid"
 	"github.com/hexwatch/hexwatch/pkg/hotspot"
 	"github.com/hexwatch/hexwatch/pkg/intel"
+	"github.com/hexwatch/hexwatch/pkg/live"
 	"github.com/hexwatch/hexwatch/pkg/store"
 )
-
-// follower keeps the hotspot engine in step with the reports table by
-// reading the changes after the engine's data version. A request syncs
-// when this instance wrote since the last sync (read-your-writes) or when
-// the last sync is older than syncEvery (writes of other instances).
-type follower struct {
-	mu    sync.Mutex
-	last  time.Time
-	dirty atomic.Bool
-}
-
-const (
-	syncEvery = 250 * time.Millisecond
-	syncPage  = 100000
-)
-
-// Changed tells the server that reports changed, so that its next hotspot
-// answer reads the changes first: handlers call it after every write, and
-// so may anything else that writes reports through the same database.
-func (s *Server) Changed() { s.follow.dirty.Store(true) }
-
-// Sync brings the engine up to date with the database.
-func (s *Server) Sync(ctx context.Context) error {
-	f := &s.follow
-	if !f.dirty.Load() && time.Since(s.lastSync()) < syncEvery {
-		return nil
-	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if !f.dirty.Load() && time.Since(f.last) < syncEvery {
-		return nil
-	}
-	f.dirty.Store(false)
-	start := time.Now()
-	for {
-		changes, more, err := s.db.ReportChanges(ctx, s.engine.Version(), syncPage)
-		if err != nil {
-			f.dirty.Store(true)
-			return err
-		}
-		if len(changes) == 0 {
-			break
-		}
-		if err := s.apply(ctx, changes); err != nil {
-			return err
-		}
-		if !more {
-			break
-		}
-	}
-	f.last = start
-	return nil
-}
-
-func (s *Server) lastSync() time.Time {
-	s.follow.mu.Lock()
-	defer s.follow.mu.Unlock()
-	return s.follow.last
-}
-
-func (s *Server) apply(ctx context.Context, changes []store.ReportChange) error {
-	known := map[uuid.UUID]bool{}
-	for _, a := range s.engine.Agencies() {
-		known[a.ID] = true
-	}
-	var agencies []hotspot.Agency
-	version := int64(0)
-	out := make([]hotspot.Change, len(changes))
-	for i, ch := range changes {
-		if ch.Live && !known[ch.AgencyID] && agencies == nil {
-			as, err := s.db.Agencies(ctx)
-			if err != nil {
-				return err
-			}
-			for _, a := range as {
-				agencies = append(agencies, hotspot.Agency{ID: a.ID, Name: a.Name, Kind: a.Kind})
-			}
-		}
-		out[i] = hotspot.Change{Live: ch.Live, Fact: hotspot.Fact{
-			ID: ch.ID, Cell: ch.Cell, ObservedAt: ch.ObservedAt, Category: ch.Category, AgencyID: ch.AgencyID, Grading: ch.Grading,
-			Sensitive: ch.Sensitive, Key: ch.Key, Cells: ch.Cells, Spread: ch.Spread,
-		}}
-		version = max(version, ch.Seq)
-	}
-	return s.engine.Apply(out, agencies, version)
-}
 
 // hotspotParams are the query parameters /api/v1/hotspots takes.
 var hotspotParams = []string{"res", "as_of", "from", "window", "half_life", "categories", "agencies",
@@ -239,7 +152,7 @@ func (s *Server) hotspotQuery(c echo.Context) (hotspot.Params, error) {
 		}
 		p.Release = r
 	}
-	return p, s.Sync(c.Request().Context())
+	return p, s.engine.Sync(c.Request().Context())
 }
 
 // etag names a result by the data version and every parameter used.
@@ -535,7 +448,7 @@ func (s *Server) publishedExplanation(ctx context.Context, p hotspot.Params, cel
 }
 
 // Engine is the server's hotspot engine.
-func (s *Server) Engine() *hotspot.Engine { return s.engine }
+func (s *Server) Engine() *live.Engine { return s.engine }
 
 // gzipped returns the cached answer of k compressed, compressing it on the
 // first call; nil when k is no longer cached.
@@ -568,12 +481,14 @@ func (rc *renderCache) gzipped(k string) []byte {
 	return buf.Bytes()
 }
 
-// Warm prepares what the first hotspot answers would otherwise pay for:
-// the default neighbourhoods of every resolution and the boundaries and
-// places of the cells of resolutions 6 to 9 (those of 10 are rendered as
-// they are asked for).
-func (s *Server) Warm() error {
-	s.engine.Warm(hotspot.DefaultK)
+// Load loads the hotspot engine and prepares what the first hotspot
+// answers would otherwise pay for: the default neighbourhoods of every
+// resolution and the boundaries and places of the cells of resolutions 6
+// to 9 (those of 10 are rendered as they are asked for).
+func (s *Server) Load(ctx context.Context) error {
+	if err := s.engine.Load(ctx); err != nil {
+		return err
+	}
 	for res := hotspot.MinRes; res < hotspot.MaxRes; res++ {
 		for _, c := range s.engine.StudyArea(res) {
 			if _, err := s.geo.cell(c); err != nil {

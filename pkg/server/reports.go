@@ -86,7 +86,6 @@ func (s *Server) createReport(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	s.Changed()
 	o := outcomes[0]
 	if o.Status == store.Conflict {
 		return newProblem(http.StatusConflict, "your agency already sent a report with this external_ref and other content; amend it with PATCH "+reportPath(o.ID),
@@ -145,7 +144,6 @@ func (s *Server) bulkReports(c echo.Context) error {
 		return fileProblem(err, nil)
 	}
 	sum, err := ingest.Run(ctx, s.db, s.validator, principal(c).AgencyID, rr, s.event(c, store.ActionCollect), ingest.Options{DryRun: dryRun})
-	s.Changed()
 	if err != nil {
 		return fileProblem(err, &sum)
 	}
@@ -461,7 +459,6 @@ func (s *Server) amendReport(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	s.Changed()
 	return s.writeGeoJSON(c, http.StatusOK, s.reportFeature(c, out))
 }
 
@@ -509,7 +506,6 @@ func (s *Server) withdrawReport(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	s.Changed()
 	return s.writeGeoJSON(c, http.StatusOK, s.reportFeature(c, out))
 }
 
@@ -536,6 +532,5 @@ func (s *Server) eraseReport(c echo.Context) error {
 	if err := s.db.EraseReport(c.Request().Context(), id, ev); err != nil {
 		return err
 	}
-	s.Changed()
 	return c.NoContent(http.StatusNoContent)
 }

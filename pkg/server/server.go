@@ -16,8 +16,8 @@ import (
 
 	"github.com/hexwatch/hexwatch/pkg/auth"
 	"github.com/hexwatch/hexwatch/pkg/config"
-	"github.com/hexwatch/hexwatch/pkg/hotspot"
 	"github.com/hexwatch/hexwatch/pkg/intel"
+	"github.com/hexwatch/hexwatch/pkg/live"
 	"github.com/hexwatch/hexwatch/pkg/snapshot"
 	"github.com/hexwatch/hexwatch/pkg/store"
 )
@@ -29,11 +29,10 @@ type Server struct {
 	validator *intel.Validator
 	// bulkSlots bounds the bulk uploads processed at once.
 	bulkSlots chan struct{}
-	engine    *hotspot.Engine
+	engine    *live.Engine
 	places    *snapshot.Gazetteer
 	limits    *limiter
 	heavy     heavyWork
-	follow    follower
 	geo       geoWriter
 	rendered  renderCache
 	log       *slog.Logger
@@ -46,7 +45,7 @@ type Server struct {
 
 // New builds the HTTP handler tree of hexwatch.
 func New(cfg config.Config, db *store.DB, v *intel.Validator, log *slog.Logger, version string) (*Server, error) {
-	engine, err := hotspot.New(v.Area.Shape)
+	engine, err := live.New(v.Area.Shape, db)
 	if err != nil {
 		return nil, err
 	}

@@ -109,7 +109,7 @@ func (s *Server) createSnapshot(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := s.Sync(c.Request().Context()); err != nil {
+	if err := s.engine.Sync(c.Request().Context()); err != nil {
 		return err
 	}
 	res, err := s.computeHotspots(c, p, refund)

@@ -90,7 +90,7 @@ func durationList(ds []time.Duration) []string {
 }
 
 func (s *Server) getMapConfig(c echo.Context) error {
-	if err := s.Sync(c.Request().Context()); err != nil {
+	if err := s.engine.Sync(c.Request().Context()); err != nil {
 		return err
 	}
 	cfg := mapConfig{TileURL: s.cfg.TileURL, TileAttribution: s.cfg.TileAttribution,

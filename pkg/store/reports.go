@@ -135,7 +135,7 @@ type stored struct {
 
 func (db *DB) insertReports(ctx context.Context, rs []intel.Report, ev AuditEvent, staged bool) ([]Outcome, error) {
 	out := make([]Outcome, len(rs))
-	err := db.inTx(ctx, func(tx pgx.Tx) error {
+	err := db.reportsTx(ctx, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, seqLockSQL); err != nil {
 			return err
 		}
@@ -373,7 +373,7 @@ type Version struct {
 func (db *DB) AmendReport(ctx context.Context, r intel.Report, prev Version, ev AuditEvent) (intel.Report, error) {
 	var out intel.Report
 	seq := prev.Seq
-	err := db.inTx(ctx, func(tx pgx.Tx) error {
+	err := db.reportsTx(ctx, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, seqLockSQL); err != nil {
 			return err
 		}
@@ -407,7 +407,7 @@ func (db *DB) AmendReport(ctx context.Context, r intel.Report, prev Version, ev 
 // WithdrawReport takes a report out of every score, keeping it.
 func (db *DB) WithdrawReport(ctx context.Context, id uuid.UUID, ev AuditEvent) (intel.Report, error) {
 	var out intel.Report
-	err := db.inTx(ctx, func(tx pgx.Tx) error {
+	err := db.reportsTx(ctx, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, seqLockSQL); err != nil {
 			return err
 		}
@@ -430,7 +430,7 @@ func (db *DB) WithdrawReport(ctx context.Context, id uuid.UUID, ev AuditEvent) (
 // any of its content: only its id remains, in the audit log and for
 // followers of seq.
 func (db *DB) EraseReport(ctx context.Context, id uuid.UUID, ev AuditEvent) error {
-	err := db.inTx(ctx, func(tx pgx.Tx) error {
+	err := db.reportsTx(ctx, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, seqLockSQL); err != nil {
 			return err
 		}

@@ -14,7 +14,7 @@ import (
 // date, with its reason, and audits it as an alteration.
 func (db *DB) RetainReport(ctx context.Context, id uuid.UUID, reason string, reviewAt time.Time, ev AuditEvent) (intel.Report, error) {
 	var out intel.Report
-	err := db.inTx(ctx, func(tx pgx.Tx) error {
+	err := db.reportsTx(ctx, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, seqLockSQL); err != nil {
 			return err
 		}

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync/atomic"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -20,6 +21,20 @@ var ErrSchemaBehind = errors.New("database schema is behind this binary")
 // DB is the connection pool and every query hexwatch runs.
 type DB struct {
 	Pool *pgxpool.Pool
+	// reportWrites counts the writes of reports made through this DB.
+	reportWrites atomic.Uint64
+}
+
+// ReportWrites counts the writes of reports (stored, amended, withdrawn,
+// retained, erased) made through this DB, committed or not: a reader
+// that saw it move knows it must read the changes again.
+func (db *DB) ReportWrites() uint64 { return db.reportWrites.Load() }
+
+// reportsTx is inTx for a transaction that writes reports: ReportWrites
+// moves when it ends.
+func (db *DB) reportsTx(ctx context.Context, f func(pgx.Tx) error) error {
+	defer db.reportWrites.Add(1)
+	return db.inTx(ctx, f)
 }
 
 // Open connects a pool to databaseURL. It does not wait for the database:

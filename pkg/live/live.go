@@ -1,0 +1,125 @@
+// Package live keeps a hotspot engine in step with the reports table: it
+// loads the engine, follows the change sequence (seq) and syncs before an
+// answer whenever reports may have changed.
+package live
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/paulmach/orb"
+
+	"github.com/hexwatch/hexwatch/pkg/hotspot"
+	"github.com/hexwatch/hexwatch/pkg/store"
+)
+
+// Engine is a hotspot engine that follows a database. Sync before an
+// answer reads the changes when this process wrote reports through the
+// database since the last sync (read-your-writes: every write through
+// store.DB moves its ReportWrites) or when the last sync is older than
+// Every (writes of other processes).
+type Engine struct {
+	*hotspot.Engine
+	db *store.DB
+	// Every is how stale an answer may be to writes of other processes.
+	Every time.Duration
+
+	mu   sync.Mutex    // held by a sync
+	last atomic.Int64  // when the last sync began, ns since the epoch
+	seen atomic.Uint64 // db.ReportWrites() when the last sync began
+}
+
+// DefaultEvery is Engine.Every unless set.
+const DefaultEvery = 250 * time.Millisecond
+
+// page is the number of changes read at a time.
+const page = 100000
+
+// New builds an engine over the study area covering area, empty until
+// its first Sync.
+func New(area orb.MultiPolygon, db *store.DB) (*Engine, error) {
+	e, err := hotspot.New(area)
+	if err != nil {
+		return nil, err
+	}
+	return &Engine{Engine: e, db: db, Every: DefaultEvery}, nil
+}
+
+// Load reads every report and builds the default neighbourhoods, so that
+// no query pays for them.
+func (e *Engine) Load(ctx context.Context) error {
+	if err := e.sync(ctx, true); err != nil {
+		return err
+	}
+	e.Warm(hotspot.DefaultK)
+	return nil
+}
+
+// Sync brings the engine up to date with the database when reports may
+// have changed since it last did.
+func (e *Engine) Sync(ctx context.Context) error { return e.sync(ctx, false) }
+
+func (e *Engine) stale() bool {
+	return e.db.ReportWrites() != e.seen.Load() || time.Since(time.Unix(0, e.last.Load())) >= e.Every
+}
+
+func (e *Engine) sync(ctx context.Context, always bool) error {
+	if !always && !e.stale() {
+		return nil
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	// Another request may have synced while this one waited.
+	if !always && !e.stale() {
+		return nil
+	}
+	// Writes that end from here on are read by the next sync.
+	seen, start := e.db.ReportWrites(), time.Now()
+	for {
+		changes, more, err := e.db.ReportChanges(ctx, e.Version(), page)
+		if err != nil {
+			return err
+		}
+		if len(changes) > 0 {
+			if err := e.apply(ctx, changes); err != nil {
+				return err
+			}
+		}
+		if !more {
+			break
+		}
+	}
+	e.seen.Store(seen)
+	e.last.Store(start.UnixNano())
+	return nil
+}
+
+func (e *Engine) apply(ctx context.Context, changes []store.ReportChange) error {
+	known := map[uuid.UUID]bool{}
+	for _, a := range e.Agencies() {
+		known[a.ID] = true
+	}
+	var agencies []hotspot.Agency
+	version := int64(0)
+	out := make([]hotspot.Change, len(changes))
+	for i, ch := range changes {
+		if ch.Live && !known[ch.AgencyID] && agencies == nil {
+			as, err := e.db.Agencies(ctx)
+			if err != nil {
+				return err
+			}
+			for _, a := range as {
+				agencies = append(agencies, hotspot.Agency{ID: a.ID, Name: a.Name, Kind: a.Kind})
+			}
+		}
+		out[i] = hotspot.Change{Live: ch.Live, Fact: hotspot.Fact{
+			ID: ch.ID, Cell: ch.Cell, ObservedAt: ch.ObservedAt, Category: ch.Category, AgencyID: ch.AgencyID, Grading: ch.Grading,
+			Sensitive: ch.Sensitive, Key: ch.Key, Cells: ch.Cells, Spread: ch.Spread,
+		}}
+		version = max(version, ch.Seq)
+	}
+	return e.Engine.Apply(out, agencies, version)
+}
