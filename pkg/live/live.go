@@ -36,7 +36,7 @@ type Engine struct {
 const DefaultEvery = 250 * time.Millisecond
 
 // page is the number of changes read at a time.
-const page = 100000
+const page = 20000
 
 // New builds an engine over the study area covering area, empty until
 // its first Sync.
@@ -78,22 +78,52 @@ func (e *Engine) sync(ctx context.Context, always bool) error {
 	}
 	// Writes that end from here on are read by the next sync.
 	seen, start := e.db.ReportWrites(), time.Now()
-	for {
-		changes, more, err := e.db.ReportChanges(ctx, e.Version(), page)
-		if err != nil {
-			return err
-		}
-		if len(changes) > 0 {
-			if err := e.apply(ctx, changes); err != nil {
-				return err
-			}
-		}
-		if !more {
-			break
-		}
+	if err := e.follow(ctx); err != nil {
+		return err
 	}
 	e.seen.Store(seen)
 	e.last.Store(start.UnixNano())
+	return nil
+}
+
+// follow applies the changes after the engine's version, reading the
+// next page while it applies one (a load reads every report).
+func (e *Engine) follow(ctx context.Context) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	type result struct {
+		changes []store.ReportChange
+		err     error
+	}
+	pages := make(chan result, 1)
+	go func() {
+		defer close(pages)
+		after := e.Version()
+		for {
+			changes, more, err := e.db.ReportChanges(ctx, after, page)
+			select {
+			case pages <- result{changes, err}:
+			case <-ctx.Done():
+				return
+			}
+			if err != nil || !more {
+				return
+			}
+			for _, ch := range changes {
+				after = max(after, ch.Seq)
+			}
+		}
+	}()
+	for p := range pages {
+		if p.err != nil {
+			return p.err
+		}
+		if len(p.changes) > 0 {
+			if err := e.apply(ctx, p.changes); err != nil {
+				return err
+			}
+		}
+	}
 	return nil
 }
 

@@ -1,8 +1,6 @@
 package server
 
 import (
-	"bytes"
-	"compress/gzip"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -14,7 +12,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -226,46 +223,6 @@ func (s *Server) listHotspots(c echo.Context) error {
 	return c.Blob(http.StatusOK, mimeGeoJSON, body)
 }
 
-// renderCache keeps recent rendered answers by ETag, so that repeated
-// parameters cost no computation. It holds at most renderCacheBytes.
-type renderCache struct {
-	mu    sync.Mutex
-	items map[string][]byte
-	gz    map[string][]byte
-	order []string
-	size  int
-}
-
-const renderCacheBytes = 32 << 20
-
-func (rc *renderCache) get(k string) ([]byte, bool) {
-	rc.mu.Lock()
-	defer rc.mu.Unlock()
-	b, ok := rc.items[k]
-	return b, ok
-}
-
-func (rc *renderCache) put(k string, b []byte) {
-	rc.mu.Lock()
-	defer rc.mu.Unlock()
-	if rc.items == nil {
-		rc.items = map[string][]byte{}
-	}
-	if _, ok := rc.items[k]; ok || len(b) > renderCacheBytes {
-		return
-	}
-	for rc.size+len(b) > renderCacheBytes {
-		old := rc.order[0]
-		rc.size -= len(rc.items[old]) + len(rc.gz[old])
-		delete(rc.items, old)
-		delete(rc.gz, old)
-		rc.order = rc.order[1:]
-	}
-	rc.items[k] = b
-	rc.order = append(rc.order, k)
-	rc.size += len(b)
-}
-
 // cellExplanation is the JSON answer of /api/v1/hotspots/{cell}.
 type cellExplanation struct {
 	View         string             `json:"view"`
@@ -449,37 +406,6 @@ func (s *Server) publishedExplanation(ctx context.Context, p hotspot.Params, cel
 
 // Engine is the server's hotspot engine.
 func (s *Server) Engine() *live.Engine { return s.engine }
-
-// gzipped returns the cached answer of k compressed, compressing it on the
-// first call; nil when k is no longer cached.
-func (rc *renderCache) gzipped(k string) []byte {
-	rc.mu.Lock()
-	if gz, ok := rc.gz[k]; ok {
-		rc.mu.Unlock()
-		return gz
-	}
-	plain, ok := rc.items[k]
-	rc.mu.Unlock()
-	if !ok {
-		return nil
-	}
-	var buf bytes.Buffer
-	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
-	zw.Write(plain)
-	zw.Close()
-	rc.mu.Lock()
-	defer rc.mu.Unlock()
-	if _, still := rc.items[k]; still {
-		if rc.gz == nil {
-			rc.gz = map[string][]byte{}
-		}
-		if _, done := rc.gz[k]; !done {
-			rc.gz[k] = buf.Bytes()
-			rc.size += buf.Len()
-		}
-	}
-	return buf.Bytes()
-}
 
 // Load loads the hotspot engine and prepares what the first hotspot
 // answers would otherwise pay for: the default neighbourhoods of every

@@ -34,7 +34,7 @@ type Server struct {
 	limits    *limiter
 	heavy     heavyWork
 	geo       geoWriter
-	rendered  renderCache
+	rendered  *renderCache
 	log       *slog.Logger
 	echo      *echo.Echo
 	metrics   *metrics
@@ -54,7 +54,7 @@ func New(cfg config.Config, db *store.DB, v *intel.Validator, log *slog.Logger, 
 		return nil, err
 	}
 	s := &Server{cfg: cfg, db: db, validator: v, log: log, version: version,
-		bulkSlots: make(chan struct{}, cfg.BulkConcurrency), heavy: make(heavyWork, cfg.HeavyConcurrency), engine: engine, places: places, geo: geoWriter{places: places}}
+		bulkSlots: make(chan struct{}, cfg.BulkConcurrency), heavy: make(heavyWork, cfg.HeavyConcurrency), engine: engine, rendered: newRenderCache(renderCacheBytes), places: places, geo: geoWriter{places: places}}
 	s.metrics = newMetrics(db, func() int { return len(s.bulkSlots) })
 	s.consults = newAuditQueue(db, log)
 	e := echo.New()
