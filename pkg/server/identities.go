@@ -3,30 +3,13 @@ package server
 import (
 	"errors"
 	"net/http"
-	"net/url"
-	"strconv"
 	"strings"
-	"time"
 
-	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
 
 	"github.com/hexwatch/hexwatch/pkg/auth"
 	"github.com/hexwatch/hexwatch/pkg/store"
 )
-
-// list wraps a collection so that JSON answers are always objects.
-type list[T any] struct {
-	Items      []T    `json:"items"`
-	NextCursor string `json:"next_cursor,omitempty"`
-}
-
-func newList[T any](items []T) list[T] {
-	if items == nil {
-		items = []T{}
-	}
-	return list[T]{Items: items}
-}
 
 func (s *Server) listAgencies(c echo.Context) error {
 	as, err := s.db.Agencies(c.Request().Context())
@@ -263,96 +246,4 @@ func (s *Server) revokeKey(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusOK, k)
-}
-
-const (
-	defaultPage = 100
-	maxPage     = 1000
-)
-
-func (s *Server) listAudit(c echo.Context) error {
-	q := c.QueryParams()
-	f := store.AuditFilter{
-		Action: q.Get("action"), Actor: q.Get("actor"), ObjectType: q.Get("object_type"), ObjectID: q.Get("object_id"),
-	}
-	var errs []FieldError
-	if v := q.Get("agency_id"); v != "" {
-		id, err := uuid.Parse(v)
-		if err != nil {
-			errs = append(errs, FieldError{Field: "agency_id", Message: "must be a UUID"})
-		}
-		f.AgencyID = &id
-	}
-	errs = append(errs, timeParams(q, map[string]*time.Time{"from": &f.From, "to": &f.To})...)
-	if v := q.Get("cursor"); v != "" {
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil || n < 1 {
-			errs = append(errs, FieldError{Field: "cursor", Message: "must be a next_cursor of an earlier page"})
-		}
-		f.Before = n
-	}
-	var fe *FieldError
-	if f.Limit, fe = pageLimit(q.Get("limit")); fe != nil {
-		errs = append(errs, *fe)
-	}
-	if errs != nil {
-		return badRequest("the audit query is not valid", errs...)
-	}
-	evs, err := s.db.AuditEvents(c.Request().Context(), f)
-	if err != nil {
-		return err
-	}
-	l := newList(evs)
-	if len(evs) == f.Limit {
-		l.NextCursor = strconv.FormatInt(evs[len(evs)-1].ID, 10)
-	}
-	return c.JSON(http.StatusOK, l)
-}
-
-// parseTime reads a date (2026-01-31, midnight UTC) or an RFC 3339 time
-// with offset given as field.
-func parseTime(field, v string) (time.Time, *FieldError) {
-	if t, err := time.Parse(time.RFC3339, v); err == nil {
-		return t, nil
-	}
-	if d, err := time.Parse(time.DateOnly, v); err == nil {
-		return d, nil
-	}
-	return time.Time{}, &FieldError{Field: field, Message: "must be a date (2026-01-31) or an RFC 3339 time with offset (2026-01-31T09:00:00Z)"}
-}
-
-// timeParams reads optional time parameters of q into their destinations.
-func timeParams(q url.Values, dst map[string]*time.Time) []FieldError {
-	var errs []FieldError
-	for name, d := range dst {
-		if v := q.Get(name); v != "" {
-			t, fe := parseTime(name, v)
-			if fe != nil {
-				errs = append(errs, *fe)
-			}
-			*d = t
-		}
-	}
-	return errs
-}
-
-// pageLimit reads the limit parameter of a list: defaultPage when absent.
-func pageLimit(v string) (int, *FieldError) {
-	if v == "" {
-		return defaultPage, nil
-	}
-	n, err := strconv.Atoi(v)
-	if err != nil || n < 1 || n > maxPage {
-		return defaultPage, &FieldError{Field: "limit", Message: "must be 1 to " + strconv.Itoa(maxPage)}
-	}
-	return n, nil
-}
-
-// pathUUID reads a UUID path parameter; a malformed one is simply not found.
-func pathUUID(c echo.Context, name string) (uuid.UUID, error) {
-	id, err := uuid.Parse(c.Param(name))
-	if err != nil {
-		return id, newProblem(http.StatusNotFound, "")
-	}
-	return id, nil
 }

@@ -200,37 +200,6 @@ func scopeWord(scope string) string {
 	return "cell"
 }
 
-// disclosureReport is what GET /api/v1/disclosure tells an administrator:
-// the callers near their budget today, and reports created and withdrawn
-// within a day (own reports placed to probe cells, then removed).
-type disclosureReport struct {
-	Day             string                  `json:"day"`
-	Budget          int                     `json:"budget"`
-	NearBudget      []store.BudgetUse       `json:"near_budget"`
-	QuickWithdrawal []store.QuickWithdrawal `json:"quick_withdrawals"`
-}
-
-func (s *Server) getDisclosureReport(c echo.Context) error {
-	ctx := c.Request().Context()
-	day := hotspot.DayStart(time.Now())
-	uses, err := s.db.BudgetUses(ctx, day, (s.cfg.PublishedBudget*8+9)/10)
-	if err != nil {
-		return err
-	}
-	quick, err := s.db.QuickWithdrawals(ctx, time.Now().Add(-30*24*time.Hour), 24*time.Hour)
-	if err != nil {
-		return err
-	}
-	out := disclosureReport{Day: day.Format(time.DateOnly), Budget: s.cfg.PublishedBudget, NearBudget: uses, QuickWithdrawal: quick}
-	if out.NearBudget == nil {
-		out.NearBudget = []store.BudgetUse{}
-	}
-	if out.QuickWithdrawal == nil {
-		out.QuickWithdrawal = []store.QuickWithdrawal{}
-	}
-	return c.JSON(http.StatusOK, out)
-}
-
 // spentSets remembers, for the day, the parameter sets this instance saw
 // already spent, so that a repeated query costs no database round trip.
 // A set it has not seen goes to the database, which is the authority.

@@ -1,16 +1,10 @@
 package server
 
 import (
-	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
-	"mime"
 	"net/http"
-	"net/url"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -21,48 +15,11 @@ import (
 
 	"github.com/hexwatch/hexwatch/pkg/auth"
 	"github.com/hexwatch/hexwatch/pkg/hexgrid"
-	"github.com/hexwatch/hexwatch/pkg/ingest"
 	"github.com/hexwatch/hexwatch/pkg/intel"
 	"github.com/hexwatch/hexwatch/pkg/store"
 )
 
 const mimeGeoJSON = "application/geo+json"
-
-func (s *Server) getTaxonomy(c echo.Context) error {
-	return c.JSON(http.StatusOK, map[string]any{
-		"categories":      intel.Categories,
-		"indicators":      intel.Indicators,
-		"classifications": intel.Classifications,
-		"grading": map[string]any{
-			"source":     map[string]string{"1": "reliable", "2": "untested", "3": "not reliable"},
-			"assessment": map[string]string{"A": "known directly", "B": "known indirectly, corroborated", "C": "known indirectly", "D": "not known", "E": "suspected false"},
-			"handling":   map[string]string{"P": "lawful sharing permitted", "C": "conditions apply (state them)"},
-		},
-		"csv_columns": intel.CSVColumns,
-	})
-}
-
-// invalid is the 400 of a report that failed validation.
-func invalid(errs []intel.FieldError) *Problem {
-	return badRequest("the report is not valid: see errors", errs...)
-}
-
-// readBody reads a bounded JSON body of one report.
-func readJSONBody(c echo.Context) ([]byte, error) {
-	mt, _, err := mime.ParseMediaType(c.Request().Header.Get(echo.HeaderContentType))
-	if err != nil || mt != echo.MIMEApplicationJSON {
-		return nil, newProblem(http.StatusUnsupportedMediaType, "send the report as application/json")
-	}
-	b, err := io.ReadAll(c.Request().Body)
-	var he *echo.HTTPError
-	if errors.As(err, &he) {
-		return nil, err
-	}
-	if err != nil {
-		return nil, badRequest("the body could not be read")
-	}
-	return b, nil
-}
 
 // createReport stores one report. A resubmission of the same content under
 // the same external_ref is a safe retry (200, the stored report); other
@@ -105,85 +62,6 @@ func (s *Server) createReport(c echo.Context) error {
 
 func reportPath(id uuid.UUID) string { return "/api/v1/reports/" + id.String() }
 
-// bulkFormats maps the media types of bulk uploads to their readers.
-var bulkFormats = map[string]func(io.Reader) (intel.RowReader, error){
-	"application/x-ndjson": func(r io.Reader) (intel.RowReader, error) { return intel.NewNDJSONReader(r), nil },
-	"application/ndjson":   func(r io.Reader) (intel.RowReader, error) { return intel.NewNDJSONReader(r), nil },
-	"text/csv":             intel.NewCSVReader,
-	mimeGeoJSON:            func(r io.Reader) (intel.RowReader, error) { return intel.NewGeoJSONReader(r), nil },
-}
-
-// bulkReports streams an upload into the store batch by batch and answers
-// with what became of every row.
-func (s *Server) bulkReports(c echo.Context) error {
-	mt, _, _ := mime.ParseMediaType(c.Request().Header.Get(echo.HeaderContentType))
-	open, ok := bulkFormats[mt]
-	if !ok {
-		return newProblem(http.StatusUnsupportedMediaType, "send application/x-ndjson, text/csv or application/geo+json")
-	}
-	dryRun := false
-	if v := c.QueryParam("dry_run"); v != "" {
-		var err error
-		if dryRun, err = strconv.ParseBool(v); err != nil {
-			return badRequest("", intel.FieldError{Field: "dry_run", Message: "must be true or false"})
-		}
-	}
-	ctx := c.Request().Context()
-	select {
-	case s.bulkSlots <- struct{}{}:
-		defer func() { <-s.bulkSlots }()
-	case <-time.After(10 * time.Second):
-		c.Response().Header().Set("Retry-After", "30")
-		return newProblem(http.StatusServiceUnavailable, "too many bulk uploads in progress; retry later")
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-
-	rr, err := open(c.Request().Body)
-	if err != nil {
-		return fileProblem(err, nil)
-	}
-	sum, err := ingest.Run(ctx, s.db, s.validator, principal(c).AgencyID, rr, s.event(c, store.ActionCollect), ingest.Options{DryRun: dryRun})
-	if err != nil {
-		return fileProblem(err, &sum)
-	}
-	return c.JSON(http.StatusOK, sum)
-}
-
-// fileProblem explains why an upload stopped; sum, if any, says how far it got.
-func fileProblem(err error, sum *ingest.Summary) error {
-	var (
-		fe *intel.FileError
-		he *echo.HTTPError
-		p  *Problem
-	)
-	switch {
-	case errors.As(err, &fe):
-		p = badRequest("the upload cannot be read: "+fe.Message, intel.FieldError{Field: fe.Field, Message: fe.Message})
-	case errors.As(err, &he):
-		return err // 413 from the body limit
-	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
-		return err
-	default:
-		return &storageError{err: err, sum: sum}
-	}
-	if sum != nil {
-		p.Detail += fmt.Sprintf(" (rows before it: %d created, %d duplicate, %d conflict, %d rejected; batches already stored stay, and sending the fixed file again completes it)",
-			sum.Created, sum.Duplicate, sum.Conflict, sum.Rejected)
-	}
-	return p
-}
-
-// storageError is a database failure in the middle of an upload: 503, and
-// the client may resend the whole file.
-type storageError struct {
-	err error
-	sum *ingest.Summary
-}
-
-func (e *storageError) Error() string { return "bulk upload: " + e.err.Error() }
-func (e *storageError) Unwrap() error { return e.err }
-
 // reportView is whether the caller may see a report at all, and its narrative.
 func (s *Server) reportView(c echo.Context, r intel.Report) (visible, narrative bool) {
 	p := principal(c)
@@ -213,13 +91,6 @@ func (s *Server) reportFeature(c echo.Context, r intel.Report) *geojson.Feature 
 	}
 	f.Properties = props
 	return f
-}
-
-func nonNil(s []string) []string {
-	if s == nil {
-		return []string{}
-	}
-	return s
 }
 
 func (s *Server) writeGeoJSON(c echo.Context, status int, v any) error {
@@ -257,9 +128,6 @@ func (s *Server) getReport(c echo.Context) error {
 	}
 	return s.writeGeoJSON(c, http.StatusOK, s.reportFeature(c, r))
 }
-
-// maxBBoxArea bounds a bbox filter, in square degrees: the service area is about 1.
-const maxBBoxArea = 25
 
 func (s *Server) listReports(c echo.Context) error {
 	q := c.QueryParams()
@@ -328,67 +196,6 @@ func (s *Server) listReports(c echo.Context) error {
 		out.NextCursor = rs[len(rs)-1].ID.String()
 	}
 	return s.writeGeoJSON(c, http.StatusOK, out)
-}
-
-// parseBBox reads west,south,east,north in degrees.
-func parseBBox(v string) ([4]float64, string) {
-	var b [4]float64
-	parts := strings.Split(v, ",")
-	if len(parts) != 4 {
-		return b, "must be west,south,east,north in degrees"
-	}
-	for i, p := range parts {
-		f, err := strconv.ParseFloat(strings.TrimSpace(p), 64)
-		if err != nil || f != f || f > 180 || f < -180 {
-			return b, "must be four finite numbers: west,south,east,north in degrees"
-		}
-		b[i] = f
-	}
-	switch {
-	case b[1] < -90 || b[3] > 90:
-		return b, "latitudes must be within -90 to 90"
-	case b[0] >= b[2] || b[1] >= b[3]:
-		return b, "is inverted or empty: west must be less than east, south less than north"
-	case (b[2]-b[0])*(b[3]-b[1]) > maxBBoxArea:
-		return b, fmt.Sprintf("covers more than %d square degrees: narrow it", maxBBoxArea)
-	}
-	return b, ""
-}
-
-// categoryList reads the comma-separated category codes of parameter
-// name, telling add about unknown ones.
-func categoryList(q url.Values, name string, add func(field, msg string)) []string {
-	cats := splitList(q.Get(name))
-	for _, c := range cats {
-		if _, ok := intel.CategoryByCode(c); !ok {
-			add(name, fmt.Sprintf("unknown category %q", c))
-		}
-	}
-	return cats
-}
-
-// agencyList reads the comma-separated agency ids of parameter name,
-// telling add when one is not an id.
-func agencyList(q url.Values, name string, add func(field, msg string)) []uuid.UUID {
-	var ids []uuid.UUID
-	for _, a := range splitList(q.Get(name)) {
-		id, err := uuid.Parse(a)
-		if err != nil {
-			add(name, "must be agency ids, comma-separated")
-		}
-		ids = append(ids, id)
-	}
-	return ids
-}
-
-func splitList(v string) []string {
-	var out []string
-	for _, s := range strings.Split(v, ",") {
-		if s = strings.TrimSpace(s); s != "" {
-			out = append(out, s)
-		}
-	}
-	return out
 }
 
 // mayChange reports whether the caller may amend or withdraw r: its own

@@ -46,14 +46,15 @@ func (s *Server) readyz(c echo.Context) error {
 	return newProblem(http.StatusServiceUnavailable, reason)
 }
 
-func (s *Server) openAPI(c echo.Context) error {
-	return c.Blob(http.StatusOK, "application/yaml", api.OpenAPI)
-}
-
 var (
 	pageHandler   = http.FileServerFS(web.Static)
 	assetsHandler = http.StripPrefix("/assets/", http.FileServerFS(web.Assets))
 )
+
+// openAPI serves the API contract.
+func (s *Server) openAPI(c echo.Context) error {
+	return c.Blob(http.StatusOK, "application/yaml", api.OpenAPI)
+}
 
 // page serves the page shell; the application decides what to show.
 func (s *Server) page(c echo.Context) error {
