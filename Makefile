@@ -7,7 +7,7 @@ GO       ?= go
 FUZZTIME ?= 10s
 
 .DEFAULT_GOAL := help
-.PHONY: help run db web build test bench loadtest lint migrate-new clean
+.PHONY: help run db web build check test bench loadtest lint migrate-new clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -25,6 +25,9 @@ web: ## install the front end's npm packages and bundle it into web/dist
 
 build: ## build bin/hexwatch with the version injected
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/hexwatch
+
+check: lint ## the fast loop: lint and the tests that need no database or browser (go test -short), in well under a minute
+	$(GO) test -short -count=1 ./...
 
 test: web lint ## lint, then run every test against a real PostGIS and headless Chromium
 	@if [ -z "$$HEXWATCH_TEST_DATABASE_URL" ]; then HEXWATCH_DATABASE_URL= .ci/db.sh; fi

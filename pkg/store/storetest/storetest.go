@@ -60,6 +60,16 @@ func Run(m *testing.M) int {
 	return code
 }
 
+// SkipShort skips a test that needs PostgreSQL in short mode (go test
+// -short, as make check runs): the fast loop runs only what needs neither
+// a database nor a browser.
+func SkipShort(t testing.TB) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("needs PostgreSQL with PostGIS: make test runs it")
+	}
+}
+
 // AdminURL is the URL of the test server's maintenance database.
 func AdminURL() string {
 	if u := os.Getenv("HEXWATCH_TEST_DATABASE_URL"); u != "" {
@@ -72,6 +82,7 @@ func AdminURL() string {
 // creating it on first use.
 func URL(t testing.TB) string {
 	t.Helper()
+	SkipShort(t)
 	pkg.Lock()
 	defer pkg.Unlock()
 	if !pkg.running {
@@ -152,6 +163,7 @@ func OwnDB(t testing.TB) *store.DB {
 // returns its URL; it is dropped when the test ends.
 func EmptyDatabase(t testing.TB) string {
 	t.Helper()
+	SkipShort(t)
 	name := "hexwatch_test_" + randomSuffix()
 	err := withAdmin(func(ctx context.Context, conn *pgx.Conn) error {
 		_, err := conn.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize())

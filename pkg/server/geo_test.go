@@ -1,0 +1,81 @@
+package server
+
+import (
+	"encoding/json"
+	"math"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/hexwatch/hexwatch/pkg/hexgrid"
+	"github.com/hexwatch/hexwatch/pkg/hotspot"
+	"github.com/hexwatch/hexwatch/pkg/snapshot"
+)
+
+// TestGeoWriterMatchesEncodingJSON renders a result by hand, as the map's
+// hot path does, and checks it against encoding/json's rendering of the
+// same cells, in the full view and in the published one.
+func TestGeoWriterMatchesEncodingJSON(t *testing.T) {
+	places, err := snapshot.LoadGazetteer("../../testdata/gazetteer.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := &geoWriter{places: places}
+	a, _ := hexgrid.Of(52.2053, 0.1218, 8)
+	b, _ := hexgrid.Of(52.5695, -0.2405, 8)
+	asOf := time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
+	res := &hotspot.Result{
+		Params: hotspot.Params{Res: 8, AsOf: asOf}.Defaults(asOf), StudyCells: 6243, Version: 42,
+		Cells: []hotspot.Cell{
+			{Cell: a, Score: 12.5, Reports: 7, Agencies: 3, Categories: map[string]int{"drug_supply": 5, "weapons": 2},
+				LastSeen: asOf.Add(-time.Hour), Rank: 1, GiZ: 3.2, GiP: 0.0014, Confidence: 99, Trend: "rising"},
+			{Cell: b, Score: 1e-7, Reports: 1, Agencies: 1, Rank: 2, GiZ: math.NaN(), GiP: math.Inf(1), Trend: "new"},
+		},
+	}
+	now := asOf.Add(time.Minute)
+	for _, view := range []string{viewFull, viewPublished} {
+		if view == viewPublished {
+			res.Params.Release = &hotspot.Release{K: 5}
+		}
+		got, err := g.hotspots(res, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var fc map[string]any
+		if err := json.Unmarshal(got, &fc); err != nil {
+			t.Fatalf("%s: not JSON: %v\n%s", view, err, got)
+		}
+		feats := fc["features"].([]any)
+		if len(feats) != 2 {
+			t.Fatalf("%s: %d features", view, len(feats))
+		}
+		for i, c := range res.Cells {
+			place, err := g.place(c.Cell)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := roundTrip(t, cellOf(c, place, view == viewPublished))
+			if props := feats[i].(map[string]any)["properties"]; !reflect.DeepEqual(props, want) {
+				t.Errorf("%s, cell %d:\n got %v\nwant %v", view, i, props, want)
+			}
+		}
+		_, hasVersion := fc["data_version"]
+		if hasVersion == (view == viewPublished) {
+			t.Errorf("%s: data_version present: %v", view, hasVersion)
+		}
+	}
+}
+
+// roundTrip is v as encoding/json writes it and reads it back.
+func roundTrip(t *testing.T, v any) any {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out any
+	if err := json.Unmarshal(b, &out); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
