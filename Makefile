@@ -7,7 +7,7 @@ GO       ?= go
 FUZZTIME ?= 10s
 
 .DEFAULT_GOAL := help
-.PHONY: help run db web build check test bench loadtest lint migrate-new clean
+.PHONY: help run db tools web build check test bench loadtest lint migrate-new clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -20,6 +20,9 @@ run: db web build ## provision PostGIS, migrate, create DEMO users (printed) and
 db: ## install/start PostGIS when missing and create the hexwatch database
 	@.ci/db.sh
 
+tools: ## install the programs the tests drive when missing (Chromium, GDAL, poppler)
+	@.ci/tools.sh
+
 web: ## install the front end's npm packages and bundle it into web/dist
 	cd web && npm ci --no-audit --no-fund && npm run build
 
@@ -29,7 +32,7 @@ build: ## build bin/hexwatch with the version injected
 check: lint ## the fast loop: lint and the tests that need no database or browser (go test -short), in well under a minute
 	$(GO) test -short -count=1 ./...
 
-test: web lint ## lint, then run every test against a real PostGIS and headless Chromium
+test: tools web lint ## set up what is missing, lint, then run every test against a real PostGIS and headless Chromium
 	@if [ -z "$$HEXWATCH_TEST_DATABASE_URL" ]; then HEXWATCH_DATABASE_URL= .ci/db.sh; fi
 	$(GO) test -race -count=1 ./...
 	@for f in FuzzCSVReader FuzzNDJSONReader FuzzGeoJSONReader FuzzValidate; do \

@@ -37,6 +37,13 @@ psql_admin() { psql -h "$HOST" -p "$PORT" -U postgres -d postgres -v ON_ERROR_ST
 
 newest_major() { ls /usr/lib/postgresql 2>/dev/null | sort -n | tail -n 1; }
 
+# A cluster of the machine's that is stopped is started first.
+if ! reachable && [ "$(id -u)" -eq 0 ] && command -v pg_lsclusters >/dev/null; then
+  pg_lsclusters -h | while read -r v name port _; do
+    [ "$port" = "$PORT" ] && pg_ctlcluster --skip-systemctl-redirect "$v" "$name" start 2>/dev/null || true
+  done
+fi
+
 if ! reachable; then
   if [ -z "$(newest_major)" ] || [ ! -x "/usr/lib/postgresql/$(newest_major)/bin/initdb" ]; then
     install postgresql
