@@ -7,6 +7,8 @@ COPY web/ ./
 RUN npm run build
 
 FROM golang:1.26-bookworm AS build
+# The toolchain the Makefile builds with, from the Go module proxy.
+ENV GOTOOLCHAIN=go1.27.3
 WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download

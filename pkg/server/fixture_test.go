@@ -303,7 +303,7 @@ func (f *fixture) reconfigure(change func(*config.Config)) {
 	f.t.Helper()
 	cfg := testConfig(f.t)
 	change(&cfg)
-	s, err := server.New(cfg, f.db, testValidator(f.t, cfg), slog.New(slog.NewJSONHandler(io.Discard, nil)), "test")
+	s, err := server.New(cfg, f.db, testValidator(f.t, cfg), slog.New(slog.NewJSONHandler(f.logs, nil)), "test")
 	if err != nil {
 		f.t.Fatal(err)
 	}

@@ -3,6 +3,7 @@ package server_test
 import (
 	"context"
 	"crypto/tls"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -240,5 +241,37 @@ func TestWorstCasePartnerQueriesStayBounded(t *testing.T) {
 	t.Logf("8 concurrent worst-case partner queries: %.1f MB extra RSS at the peak", float64(extra)/(1<<20))
 	if extra > 200<<20 {
 		t.Fatalf("8 concurrent worst-case partner queries took %.0f MB extra RSS, want under 200 MB", float64(extra)/(1<<20))
+	}
+}
+
+// TestForwardingHeadersAreNotTrusted sends every request of a caller over
+// its rate with a different X-Forwarded-For and X-Real-IP: no header a
+// client writes changes the address the server limits, logs and audits.
+func TestForwardingHeadersAreNotTrusted(t *testing.T) {
+	f := newFixture(t)
+	f.reconfigure(func(cfg *config.Config) { cfg.RateLimit, cfg.RateBurst = 0.5, 3 })
+	var last int
+	for i := range 4 {
+		req, err := http.NewRequest(http.MethodGet, f.http.URL+"/api/v1/me", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Authorization", "Bearer hxw_not_a_key_at_all")
+		spoofed := fmt.Sprintf("203.0.113.%d", 10+i)
+		req.Header.Set("X-Forwarded-For", spoofed)
+		req.Header.Set("X-Real-IP", spoofed)
+		req.Header.Set("Forwarded", "for="+spoofed)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		last = resp.StatusCode
+	}
+	if last != http.StatusTooManyRequests {
+		t.Fatalf("the fourth request from one connection address, with a new forwarding header: got %d, want 429", last)
+	}
+	if strings.Contains(f.logs.String(), "203.0.113.") {
+		t.Fatal("a client-supplied forwarding address reached the logs")
 	}
 }
