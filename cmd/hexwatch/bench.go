@@ -48,9 +48,20 @@ func benchCmd(ctx context.Context, env *environment, args []string) error {
 		return err
 	}
 	md := res.Markdown(opt)
-	env.stdout.Write(md)
+	if _, err := env.stdout.Write(md); err != nil {
+		return err
+	}
 	if *out != "-" {
-		return os.WriteFile(*out, md, 0o644)
+		if err := os.WriteFile(*out, md, 0o644); err != nil {
+			return err
+		}
+	}
+	if failed := res.Failed(); len(failed) > 0 {
+		var names []string
+		for _, row := range failed {
+			names = append(names, fmt.Sprintf("%s (%s: missed %s)", row.Measure, row.Figure, strings.Join(row.Missed, ", ")))
+		}
+		return fmt.Errorf("%d figures missed their targets: %s", len(failed), strings.Join(names, "; "))
 	}
 	return nil
 }

@@ -1,0 +1,48 @@
+package bench
+
+import (
+	"fmt"
+	"strconv"
+)
+
+// Target is a bound a figure of the benchmark must keep.
+type Target struct {
+	// AtMost bounds the figure from above; otherwise from below.
+	AtMost bool
+	Value  float64
+	Unit   string
+}
+
+func (t Target) String() string {
+	op := "≥"
+	if t.AtMost {
+		op = "≤"
+	}
+	v := strconv.FormatFloat(t.Value, 'g', -1, 64)
+	if t.Value >= 1000 && t.Value == float64(int64(t.Value)) {
+		v = fmt.Sprintf("%d,%03d", int64(t.Value)/1000, int64(t.Value)%1000)
+	}
+	if t.Unit == "" {
+		return op + " " + v
+	}
+	return op + " " + v + " " + t.Unit
+}
+
+// met reports whether v keeps the bound.
+func (t Target) met(v float64) bool {
+	if t.AtMost {
+		return v <= t.Value
+	}
+	return v >= t.Value
+}
+
+// Targets are every bound make bench checks, by the figure they bound:
+// the one place they are written.
+var Targets = map[string]Target{
+	"start":          {AtMost: true, Value: 10, Unit: "s"},
+	"rss":            {AtMost: true, Value: 400, Unit: "MB"},
+	"whole-area-p95": {AtMost: true, Value: 50, Unit: "ms"},
+	"sql-difference": {AtMost: true, Value: 1e-9},
+	"throughput":     {Value: 2000, Unit: "requests/s"},
+	"failed":         {AtMost: true, Value: 0, Unit: "requests"},
+}
