@@ -17,6 +17,8 @@ import (
 
 	"github.com/hexwatch/hexwatch/pkg/auth"
 	"github.com/hexwatch/hexwatch/pkg/config"
+	"github.com/hexwatch/hexwatch/pkg/identity"
+	"github.com/hexwatch/hexwatch/pkg/intel"
 	"github.com/hexwatch/hexwatch/pkg/store"
 )
 
@@ -143,12 +145,9 @@ func agencyCommands() []opCommand {
 				if err := wantArgs(pos, 1, "one agency NAME"); err != nil {
 					return err
 				}
-				a, err := op.db.CreateAgency(ctx, pos[0], kind, op.event(store.ActionAdmin))
-				if errors.Is(err, store.ErrConflict) {
-					return fmt.Errorf("an agency named %q exists", pos[0])
-				}
+				a, err := identity.AddAgency(ctx, op.db, pos[0], kind, op.event(store.ActionAdmin))
 				if err != nil {
-					return err
+					return refused(err)
 				}
 				fmt.Fprintln(op.env.stdout, a.ID)
 				return nil
@@ -177,24 +176,17 @@ func userCommands() []opCommand {
 				if err := wantArgs(pos, 1, "one USERNAME"); err != nil {
 					return err
 				}
-				if msg := auth.ValidateUsername(pos[0]); msg != "" {
-					return fmt.Errorf("%w: username %s", errUsage, msg)
-				}
-				a, err := op.db.AgencyByName(ctx, agency)
-				if err != nil {
-					return fmt.Errorf("no agency named %q", agency)
-				}
-				hash, err := op.password()
+				pw, err := op.password()
 				if err != nil {
 					return err
 				}
-				u, err := op.db.CreateUser(ctx, store.NewUser{Username: pos[0], PasswordHash: hash, Role: auth.Role(role), AgencyID: a.ID},
+				u, generated, err := identity.AddUser(ctx, op.db, identity.NewUser{Username: pos[0], Password: pw, Role: auth.Role(role), Agency: agency},
 					op.event(store.ActionAdmin))
-				if errors.Is(err, store.ErrConflict) {
-					return fmt.Errorf("a user named %q exists", pos[0])
-				}
 				if err != nil {
-					return err
+					return refused(err)
+				}
+				if generated != "" {
+					fmt.Fprintln(op.env.stdout, generated)
 				}
 				fmt.Fprintf(op.env.stderr, "created user %s (%s)\n", u.Username, u.ID)
 				return nil
@@ -202,9 +194,20 @@ func userCommands() []opCommand {
 		{"passwd", "USERNAME", "set a user's password from stdin, or a generated one that is printed", nil,
 			func(ctx context.Context, op *operator, pos []string) error {
 				return op.changeUser(ctx, pos, func(ch *store.UserChange) error {
-					hash, err := op.password()
+					pw, err := op.password()
+					if err != nil {
+						return err
+					}
+					if pw == "" {
+						pw = auth.NewPassword()
+						fmt.Fprintln(op.env.stdout, pw)
+					}
+					hash, err := identity.HashNewPassword(pw)
+					if err != nil {
+						return refused(err)
+					}
 					ch.PasswordHash = &hash
-					return err
+					return nil
 				})
 			}},
 		{"disable", "USERNAME", "disable a user and end their sessions", nil,
@@ -250,8 +253,11 @@ func (op *operator) changeUser(ctx context.Context, pos []string, change func(*s
 		return err
 	}
 	u, err := op.db.UserByName(ctx, pos[0])
-	if err != nil {
+	if errors.Is(err, store.ErrNotFound) {
 		return fmt.Errorf("no user named %q", pos[0])
+	}
+	if err != nil {
+		return err
 	}
 	var ch store.UserChange
 	if err := change(&ch); err != nil {
@@ -261,24 +267,30 @@ func (op *operator) changeUser(ctx context.Context, pos []string, change func(*s
 	return err
 }
 
-// password reads a new password from stdin when one is piped in, or
-// generates one and prints it on stdout; it returns the hash.
+// password reads a new password from standard input when one is piped
+// in (the usage of user add and user passwd says so); "" when none is.
 func (op *operator) password() (string, error) {
-	pw := ""
-	if st, err := os.Stdin.Stat(); err == nil && st.Mode()&os.ModeCharDevice == 0 {
-		line, err := bufio.NewReader(io.LimitReader(os.Stdin, 4096)).ReadString('\n')
-		if err != nil && !errors.Is(err, io.EOF) {
-			return "", err
+	if f, ok := op.env.stdin.(*os.File); ok {
+		if st, err := f.Stat(); err != nil || st.Mode()&os.ModeCharDevice != 0 {
+			return "", nil
 		}
-		pw = strings.TrimRight(line, "\r\n")
 	}
-	if pw == "" {
-		pw = auth.NewPassword()
-		fmt.Fprintln(op.env.stdout, pw)
-	} else if msg := auth.ValidatePassword(pw); msg != "" {
-		return "", fmt.Errorf("%w: password %s", errUsage, msg)
+	line, err := bufio.NewReader(io.LimitReader(op.env.stdin, 4096)).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return "", err
 	}
-	return auth.HashPassword(pw)
+	return strings.TrimRight(line, "\r\n"), nil
+}
+
+// refused is an identity action's error as the command line says it: what
+// was wrong with the arguments as a usage error, anything else (a
+// database outage) as it is.
+func refused(err error) error {
+	var fes intel.FieldErrors
+	if errors.As(err, &fes) {
+		return fmt.Errorf("%w: %v", errUsage, fes)
+	}
+	return err
 }
 
 func keyCommands() []opCommand {
@@ -293,18 +305,13 @@ func keyCommands() []opCommand {
 				if err := wantArgs(pos, 0, "no arguments besides flags"); err != nil {
 					return err
 				}
-				a, err := op.db.AgencyByName(ctx, agency)
+				k, key, err := identity.IssueKey(ctx, op.db, identity.NewKey{Agency: agency, Role: auth.Role(role), Label: label, CreatedBy: op.actor},
+					op.event(store.ActionKeyCreated))
 				if err != nil {
-					return fmt.Errorf("no agency named %q", agency)
-				}
-				key, prefix := auth.NewAPIKey()
-				k, err := op.db.CreateAPIKey(ctx, store.NewAPIKey{Hash: auth.HashSecret(key), Prefix: prefix, Label: label,
-					AgencyID: a.ID, Role: auth.Role(role), CreatedBy: op.actor}, op.event(store.ActionKeyCreated))
-				if err != nil {
-					return err
+					return refused(err)
 				}
 				fmt.Fprintln(op.env.stdout, key)
-				fmt.Fprintf(op.env.stderr, "created key %s (%s) for %s; it is shown only now\n", k.Prefix, k.ID, a.Name)
+				fmt.Fprintf(op.env.stderr, "created key %s (%s) for %s; it is shown only now\n", k.Prefix, k.ID, agency)
 				return nil
 			}},
 		{"revoke", "ID", "revoke an API key for good", nil,

@@ -75,7 +75,22 @@ func TestOperatorCommands(t *testing.T) {
 		t.Fatalf("key revoke audit: got %+v, %v", evs, err)
 	}
 
+	// Names are trimmed and bounded as the API does it.
+	run("", "agency", "add", "  Padded Agency  ", "--kind", "housing")
+	if a, err := db.AgencyByName(ctx, "Padded Agency"); err != nil || a.Name != "Padded Agency" {
+		t.Fatalf("agency add kept the spaces: %+v, %v", a, err)
+	}
+	if _, errOut, code := hexwatch(t, env, "key", "create", "--agency", "No Such Agency", "--role", "partner"); code != 2 || !strings.Contains(errOut, `no agency named "No Such Agency"`) {
+		t.Errorf("key create for a missing agency: exit %d, %s", code, errOut)
+	}
+	// A database that does not answer is an outage, not a missing agency.
+	down := []string{"HEXWATCH_DATABASE_URL=postgres://postgres@127.0.0.1:1/hexwatch?sslmode=disable&connect_timeout=2"}
+	if _, errOut, code := hexwatch(t, down, "key", "create", "--agency", "Fenland Youth Club", "--role", "partner"); code != 1 || strings.Contains(errOut, "no agency") {
+		t.Errorf("key create with the database down: exit %d, %s", code, errOut)
+	}
+
 	for _, args := range [][]string{
+		{"agency", "add", strings.Repeat("n", 201), "--kind", "housing"},
 		{"agency", "add", "No Kind"},
 		{"agency", "add", "Bad", "--kind", "army"},
 		{"user", "add", "x", "--role", "god", "--agency", "Fenland Youth Club"},

@@ -9,6 +9,7 @@ import (
 
 	"github.com/hexwatch/hexwatch/pkg/auth"
 	"github.com/hexwatch/hexwatch/pkg/demo"
+	"github.com/hexwatch/hexwatch/pkg/identity"
 	"github.com/hexwatch/hexwatch/pkg/ingest"
 	"github.com/hexwatch/hexwatch/pkg/intel"
 	"github.com/hexwatch/hexwatch/pkg/store"
@@ -122,32 +123,29 @@ func add(a, b ingest.Summary) ingest.Summary {
 // each demo user a fresh password, printed on stdout.
 func (op *operator) demoIdentities(ctx context.Context) error {
 	for _, a := range demoAgencies {
-		_, err := op.db.CreateAgency(ctx, a.name, a.kind, op.event(store.ActionAdmin))
+		_, err := identity.AddAgency(ctx, op.db, a.name, a.kind, op.event(store.ActionAdmin))
 		if err != nil && !errors.Is(err, store.ErrConflict) {
 			return err
 		}
 	}
 	fmt.Fprintln(op.env.stderr, "DEMO users (synthetic demonstration accounts; never use them with real intelligence):")
 	for _, u := range demoUsers {
-		pw := auth.NewPassword()
-		hash, err := auth.HashPassword(pw)
-		if err != nil {
-			return err
-		}
 		existing, err := op.db.UserByName(ctx, u.username)
+		var pw string
 		switch {
 		case errors.Is(err, store.ErrNotFound):
-			a, err := op.db.AgencyByName(ctx, u.agency)
-			if err != nil {
-				return err
-			}
-			_, err = op.db.CreateUser(ctx, store.NewUser{Username: u.username, PasswordHash: hash, Role: u.role, AgencyID: a.ID}, op.event(store.ActionAdmin))
+			_, pw, err = identity.AddUser(ctx, op.db, identity.NewUser{Username: u.username, Role: u.role, Agency: u.agency}, op.event(store.ActionAdmin))
 			if err != nil {
 				return err
 			}
 		case err != nil:
 			return err
 		default:
+			pw = auth.NewPassword()
+			hash, err := identity.HashNewPassword(pw)
+			if err != nil {
+				return err
+			}
 			if _, err := op.db.UpdateUser(ctx, existing.ID, store.UserChange{PasswordHash: &hash}, op.event(store.ActionAdmin)); err != nil {
 				return err
 			}

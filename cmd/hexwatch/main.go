@@ -25,7 +25,10 @@ type command struct {
 
 // environment is what a subcommand may use of the process: no globals.
 type environment struct {
-	getenv         func(string) string
+	getenv func(string) string
+	// stdin is read only by the commands whose usage says so (a new
+	// user's password).
+	stdin          io.Reader
 	stdout, stderr io.Writer
 }
 
@@ -49,7 +52,7 @@ func commands() []command {
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	os.Exit(run(ctx, &environment{os.Getenv, os.Stdout, os.Stderr}, os.Args[1:]))
+	os.Exit(run(ctx, &environment{os.Getenv, os.Stdin, os.Stdout, os.Stderr}, os.Args[1:]))
 }
 
 func run(ctx context.Context, env *environment, args []string) int {

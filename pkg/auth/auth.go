@@ -41,8 +41,11 @@ const (
 	ViewReference Permission = "reference:view"
 	// SubmitReports: post reports for the caller's own agency.
 	SubmitReports Permission = "reports:submit"
-	// ReadOwnReports: read, amend and withdraw the own agency's reports.
+	// ReadOwnReports: read the own agency's reports.
 	ReadOwnReports Permission = "reports:own"
+	// ChangeOwnReports: amend and withdraw the own agency's reports (only
+	// the agency that submitted a report may change it).
+	ChangeOwnReports Permission = "reports:change-own"
 	// ReadAllReports: read every agency's raw reports, narrative included.
 	ReadAllReports Permission = "reports:all"
 	// ViewHotspots: see hotspots; without ReadAllReports, small cells are suppressed.
@@ -62,8 +65,8 @@ const (
 // Matrix is the permission matrix: the one place that says what each role
 // may do. README.md shows it; every route names the permission it needs.
 var Matrix = map[Role][]Permission{
-	Partner: {ViewReference, SubmitReports, ReadOwnReports, ViewHotspots},
-	Analyst: {ViewReference, ReadOwnReports, ReadAllReports, ViewHotspots, CreateSnapshots, ExportSnapshots},
+	Partner: {ViewReference, SubmitReports, ReadOwnReports, ChangeOwnReports, ViewHotspots},
+	Analyst: {ViewReference, ReadOwnReports, ChangeOwnReports, ReadAllReports, ViewHotspots, CreateSnapshots, ExportSnapshots},
 	Chair:   {ViewReference, ViewHotspots, CreateSnapshots, ExportSnapshots},
 	Admin:   {ViewReference, ManageIdentities, ReadAudit, EraseData},
 }

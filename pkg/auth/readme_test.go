@@ -13,7 +13,7 @@ func TestREADMEShowsTheMatrix(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	row := regexp.MustCompile("(?m)^\\| `([a-z:]+)`[^|]*\\|(.*)\\|$")
+	row := regexp.MustCompile("(?m)^\\| `([a-z:-]+)`[^|]*\\|(.*)\\|$")
 	seen := map[Permission]bool{}
 	for _, m := range row.FindAllStringSubmatch(string(readme), -1) {
 		perm := Permission(m[1])

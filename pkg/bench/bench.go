@@ -34,6 +34,7 @@ import (
 	"github.com/hexwatch/hexwatch/pkg/auth"
 	"github.com/hexwatch/hexwatch/pkg/demo"
 	"github.com/hexwatch/hexwatch/pkg/hexgrid"
+	"github.com/hexwatch/hexwatch/pkg/identity"
 	"github.com/hexwatch/hexwatch/pkg/ingest"
 	"github.com/hexwatch/hexwatch/pkg/intel"
 	"github.com/hexwatch/hexwatch/pkg/store"
@@ -162,18 +163,16 @@ func Run(ctx context.Context, opt Options) (*Result, error) {
 func (r *run) setup(ctx context.Context) error {
 	ev := store.AuditEvent{Action: store.ActionAdmin, Actor: "bench"}
 	var err error
-	if r.agency, err = r.db.CreateAgency(ctx, "BENCH Partner", "police", ev); err != nil {
+	if r.agency, err = identity.AddAgency(ctx, r.db, "BENCH Partner", "police", ev); err != nil {
 		return err
 	}
 	for _, k := range []struct {
 		role auth.Role
 		dst  *string
 	}{{auth.Partner, &r.partner}, {auth.Analyst, &r.analyst}} {
-		key, prefix := auth.NewAPIKey()
-		if _, err := r.db.CreateAPIKey(ctx, store.NewAPIKey{Hash: auth.HashSecret(key), Prefix: prefix, AgencyID: r.agency.ID, Role: k.role, CreatedBy: "bench"}, ev); err != nil {
+		if _, *k.dst, err = identity.IssueKey(ctx, r.db, identity.NewKey{Agency: r.agency.Name, Role: k.role, CreatedBy: "bench"}, ev); err != nil {
 			return err
 		}
-		*k.dst = key
 	}
 	r.logf("generating %d synthetic reports", r.opt.Reports)
 	gen := demo.New(7, r.opt.Reports, 1, time.Now(), r.opt.Validator.Area)

@@ -18,6 +18,7 @@ import (
 
 	"github.com/hexwatch/hexwatch/pkg/auth"
 	"github.com/hexwatch/hexwatch/pkg/demo"
+	"github.com/hexwatch/hexwatch/pkg/identity"
 	"github.com/hexwatch/hexwatch/pkg/store"
 )
 
@@ -39,17 +40,15 @@ func LoadTest(ctx context.Context, opt Options) (LoadResult, error) {
 	}
 	defer db.Close()
 	ev := store.AuditEvent{Action: store.ActionAdmin, Actor: "loadtest"}
-	agency, err := db.CreateAgency(ctx, "LOADTEST "+uuid.NewString()[:8], "police", ev)
+	agency, err := identity.AddAgency(ctx, db, "LOADTEST "+uuid.NewString()[:8], "police", ev)
 	if err != nil {
 		return res, err
 	}
 	keys := map[auth.Role]string{}
 	for _, role := range []auth.Role{auth.Partner, auth.Analyst} {
-		key, prefix := auth.NewAPIKey()
-		if _, err := db.CreateAPIKey(ctx, store.NewAPIKey{Hash: auth.HashSecret(key), Prefix: prefix, AgencyID: agency.ID, Role: role, CreatedBy: "loadtest"}, ev); err != nil {
+		if _, keys[role], err = identity.IssueKey(ctx, db, identity.NewKey{Agency: agency.Name, Role: role, CreatedBy: "loadtest"}, ev); err != nil {
 			return res, err
 		}
-		keys[role] = key
 	}
 	srv, err := startServer(ctx, opt)
 	if err != nil {

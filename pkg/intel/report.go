@@ -77,6 +77,18 @@ type FieldError struct {
 	Message string `json:"message"`
 }
 
+// FieldErrors are the mistakes of a request, field by field: as an error,
+// the API answers it with 400 and every one of them.
+type FieldErrors []FieldError
+
+func (fe FieldErrors) Error() string {
+	parts := make([]string, len(fe))
+	for i, e := range fe {
+		parts[i] = e.Field + ": " + e.Message
+	}
+	return strings.Join(parts, "; ")
+}
+
 // ValidationError is a report refused, with every reason.
 type ValidationError struct {
 	Errors []FieldError

@@ -3,11 +3,12 @@ package server
 import (
 	"errors"
 	"net/http"
-	"strings"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/hexwatch/hexwatch/pkg/auth"
+	"github.com/hexwatch/hexwatch/pkg/identity"
+	"github.com/hexwatch/hexwatch/pkg/intel"
 	"github.com/hexwatch/hexwatch/pkg/store"
 )
 
@@ -29,46 +30,12 @@ func (s *Server) createAgency(c echo.Context) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	req.Name = strings.TrimSpace(req.Name)
-	var errs []FieldError
-	if req.Name == "" || len(req.Name) > 200 {
-		errs = append(errs, FieldError{Field: "name", Message: "required, at most 200 characters"})
-	}
-	if !auth.ValidAgencyKind(req.Kind) {
-		errs = append(errs, FieldError{Field: "kind", Message: "must be one of " + strings.Join(auth.AgencyKinds, ", ")})
-	}
-	if errs != nil {
-		return badRequest("the agency is not valid", errs...)
-	}
-	a, err := s.db.CreateAgency(c.Request().Context(), req.Name, req.Kind, s.event(c, store.ActionAdmin))
-	if errors.Is(err, store.ErrConflict) {
-		return newProblem(http.StatusConflict, "an agency of that name exists", FieldError{Field: "name", Message: "already taken"})
-	}
+	a, err := identity.AddAgency(c.Request().Context(), s.db, req.Name, req.Kind, s.event(c, store.ActionAdmin))
 	if err != nil {
 		return err
 	}
 	c.Response().Header().Set(echo.HeaderLocation, "/api/v1/agencies/"+a.ID.String())
 	return c.JSON(http.StatusCreated, a)
-}
-
-// agencyField resolves an agency named in a request, as a field error when
-// there is none of that name.
-func (s *Server) agencyField(c echo.Context, name string) (store.Agency, *FieldError, error) {
-	if strings.TrimSpace(name) == "" {
-		return store.Agency{}, &FieldError{Field: "agency", Message: "required: the name of an agency"}, nil
-	}
-	a, err := s.db.AgencyByName(c.Request().Context(), name)
-	if errors.Is(err, store.ErrNotFound) {
-		return a, &FieldError{Field: "agency", Message: "no agency of that name"}, nil
-	}
-	return a, nil, err
-}
-
-func roleField(r auth.Role) *FieldError {
-	if r.Valid() {
-		return nil
-	}
-	return &FieldError{Field: "role", Message: "must be partner, analyst, chair or admin"}
 }
 
 func (s *Server) listUsers(c echo.Context) error {
@@ -97,39 +64,8 @@ func (s *Server) createUser(c echo.Context) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	var errs []FieldError
-	if msg := auth.ValidateUsername(req.Username); msg != "" {
-		errs = append(errs, FieldError{Field: "username", Message: msg})
-	}
-	generated := ""
-	if req.Password == "" {
-		generated = auth.NewPassword()
-		req.Password = generated
-	} else if msg := auth.ValidatePassword(req.Password); msg != "" {
-		errs = append(errs, FieldError{Field: "password", Message: msg})
-	}
-	if fe := roleField(req.Role); fe != nil {
-		errs = append(errs, *fe)
-	}
-	agency, fe, err := s.agencyField(c, req.Agency)
-	if err != nil {
-		return err
-	}
-	if fe != nil {
-		errs = append(errs, *fe)
-	}
-	if errs != nil {
-		return badRequest("the user is not valid", errs...)
-	}
-	hash, err := auth.HashPassword(req.Password)
-	if err != nil {
-		return err
-	}
-	u, err := s.db.CreateUser(c.Request().Context(),
-		store.NewUser{Username: req.Username, PasswordHash: hash, Role: req.Role, AgencyID: agency.ID}, s.event(c, store.ActionAdmin))
-	if errors.Is(err, store.ErrConflict) {
-		return newProblem(http.StatusConflict, "a user of that name exists", FieldError{Field: "username", Message: "already taken"})
-	}
+	u, generated, err := identity.AddUser(c.Request().Context(), s.db,
+		identity.NewUser{Username: req.Username, Password: req.Password, Role: req.Role, Agency: req.Agency}, s.event(c, store.ActionAdmin))
 	if err != nil {
 		return err
 	}
@@ -153,22 +89,21 @@ func (s *Server) updateUser(c echo.Context) error {
 		return err
 	}
 	var (
-		errs []FieldError
+		errs intel.FieldErrors
 		ch   = store.UserChange{Role: req.Role, Disabled: req.Disabled}
 	)
-	if req.Role != nil {
-		if fe := roleField(*req.Role); fe != nil {
-			errs = append(errs, *fe)
-		}
+	if req.Role != nil && !req.Role.Valid() {
+		errs = append(errs, FieldError{Field: "role", Message: "must be partner, analyst, chair or admin"})
 	}
 	if req.Password != nil {
-		if msg := auth.ValidatePassword(*req.Password); msg != "" {
-			errs = append(errs, FieldError{Field: "password", Message: msg})
-		} else {
-			hash, err := auth.HashPassword(*req.Password)
-			if err != nil {
-				return err
-			}
+		hash, err := identity.HashNewPassword(*req.Password)
+		var fes intel.FieldErrors
+		switch {
+		case errors.As(err, &fes):
+			errs = append(errs, fes...)
+		case err != nil:
+			return err
+		default:
 			ch.PasswordHash = &hash
 		}
 	}
@@ -207,33 +142,13 @@ func (s *Server) createKey(c echo.Context) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	var errs []FieldError
-	if fe := roleField(req.Role); fe != nil {
-		errs = append(errs, *fe)
-	}
-	if len(req.Label) > 200 {
-		errs = append(errs, FieldError{Field: "label", Message: "at most 200 characters"})
-	}
-	agency, fe, err := s.agencyField(c, req.Agency)
-	if err != nil {
-		return err
-	}
-	if fe != nil {
-		errs = append(errs, *fe)
-	}
-	if errs != nil {
-		return badRequest("the key request is not valid", errs...)
-	}
-	key, prefix := auth.NewAPIKey()
-	k, err := s.db.CreateAPIKey(c.Request().Context(), store.NewAPIKey{
-		Hash: auth.HashSecret(key), Prefix: prefix, Label: req.Label, AgencyID: agency.ID, Role: req.Role,
-		CreatedBy: principal(c).Name,
-	}, s.event(c, store.ActionKeyCreated))
+	k, secret, err := identity.IssueKey(c.Request().Context(), s.db,
+		identity.NewKey{Agency: req.Agency, Role: req.Role, Label: req.Label, CreatedBy: principal(c).Name}, s.event(c, store.ActionKeyCreated))
 	if err != nil {
 		return err
 	}
 	c.Response().Header().Set(echo.HeaderLocation, "/api/v1/keys/"+k.ID.String())
-	return c.JSON(http.StatusCreated, keyCreated{k, key})
+	return c.JSON(http.StatusCreated, keyCreated{k, secret})
 }
 
 func (s *Server) revokeKey(c echo.Context) error {

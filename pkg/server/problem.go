@@ -7,6 +7,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/hexwatch/hexwatch/pkg/identity"
 	"github.com/hexwatch/hexwatch/pkg/intel"
 	"github.com/hexwatch/hexwatch/pkg/store"
 )
@@ -68,12 +69,18 @@ func (s *Server) handleError(err error, c echo.Context) {
 
 func (s *Server) problemFor(err error, c echo.Context) *Problem {
 	var (
-		p  *Problem
-		he *echo.HTTPError
+		p     *Problem
+		he    *echo.HTTPError
+		fes   intel.FieldErrors
+		taken *identity.Taken
 	)
 	switch {
 	case errors.As(err, &p):
 		return p
+	case errors.As(err, &fes):
+		return badRequest("the request is not valid", fes...)
+	case errors.As(err, &taken):
+		return newProblem(http.StatusConflict, taken.Message, taken.FieldError)
 	case errors.As(err, new(*storageError)):
 		s.log.Error("bulk upload stopped", "request_id", RequestID(c), "err", err)
 		c.Response().Header().Set("Retry-After", "30")

@@ -120,7 +120,7 @@ func (s *Server) routes() {
 // route is one API endpoint and the permission it needs.
 type route struct {
 	method, path string
-	// perm is what the caller must hold; "" admits any authenticated caller.
+	// perm is what the caller must hold; none admits any authenticated caller.
 	perm auth.Permission
 	// public routes admit anonymous callers.
 	public  bool
@@ -131,42 +131,42 @@ type route struct {
 func (s *Server) apiRoutes() []route {
 	const v1 = "/api/v1"
 	return []route{
-		{http.MethodPost, v1 + "/session", "", true, s.login},
-		{http.MethodDelete, v1 + "/session", "", false, s.logout},
-		{http.MethodGet, v1 + "/me", "", false, s.getMe},
+		{method: http.MethodPost, path: v1 + "/session", public: true, handler: s.login},
+		{method: http.MethodDelete, path: v1 + "/session", handler: s.logout},
+		{method: http.MethodGet, path: v1 + "/me", handler: s.getMe},
 
-		{http.MethodGet, v1 + "/agencies", auth.ViewReference, false, s.listAgencies},
-		{http.MethodPost, v1 + "/agencies", auth.ManageIdentities, false, s.createAgency},
-		{http.MethodGet, v1 + "/users", auth.ManageIdentities, false, s.listUsers},
-		{http.MethodPost, v1 + "/users", auth.ManageIdentities, false, s.createUser},
-		{http.MethodPatch, v1 + "/users/:id", auth.ManageIdentities, false, s.updateUser},
-		{http.MethodGet, v1 + "/keys", auth.ManageIdentities, false, s.listKeys},
-		{http.MethodPost, v1 + "/keys", auth.ManageIdentities, false, s.createKey},
-		{http.MethodDelete, v1 + "/keys/:id", auth.ManageIdentities, false, s.revokeKey},
-		{http.MethodGet, v1 + "/audit", auth.ReadAudit, false, s.listAudit},
-		{http.MethodGet, v1 + "/disclosure", auth.ReadAudit, false, s.getDisclosureReport},
+		{method: http.MethodGet, path: v1 + "/agencies", perm: auth.ViewReference, handler: s.listAgencies},
+		{method: http.MethodPost, path: v1 + "/agencies", perm: auth.ManageIdentities, handler: s.createAgency},
+		{method: http.MethodGet, path: v1 + "/users", perm: auth.ManageIdentities, handler: s.listUsers},
+		{method: http.MethodPost, path: v1 + "/users", perm: auth.ManageIdentities, handler: s.createUser},
+		{method: http.MethodPatch, path: v1 + "/users/:id", perm: auth.ManageIdentities, handler: s.updateUser},
+		{method: http.MethodGet, path: v1 + "/keys", perm: auth.ManageIdentities, handler: s.listKeys},
+		{method: http.MethodPost, path: v1 + "/keys", perm: auth.ManageIdentities, handler: s.createKey},
+		{method: http.MethodDelete, path: v1 + "/keys/:id", perm: auth.ManageIdentities, handler: s.revokeKey},
+		{method: http.MethodGet, path: v1 + "/audit", perm: auth.ReadAudit, handler: s.listAudit},
+		{method: http.MethodGet, path: v1 + "/disclosure", perm: auth.ReadAudit, handler: s.getDisclosureReport},
 
-		{http.MethodGet, v1 + "/taxonomy", auth.ViewReference, false, s.getTaxonomy},
-		{http.MethodPost, v1 + "/reports", auth.SubmitReports, false, s.createReport},
-		{http.MethodPost, bulkPath, auth.SubmitReports, false, s.bulkReports},
-		{http.MethodGet, v1 + "/reports", auth.ReadOwnReports, false, s.listReports},
-		{http.MethodGet, v1 + "/reports/:id", auth.ReadOwnReports, false, s.getReport},
-		{http.MethodPatch, v1 + "/reports/:id", auth.ReadOwnReports, false, s.amendReport},
-		{http.MethodDelete, v1 + "/reports/:id", auth.ReadOwnReports, false, s.withdrawReport},
-		{http.MethodPost, v1 + "/reports/:id/erase", auth.EraseData, false, s.eraseReport},
-		{http.MethodPost, v1 + "/reports/:id/retain", auth.EraseData, false, s.retainReport},
-		{http.MethodGet, v1 + "/review", auth.EraseData, false, s.listReview},
+		{method: http.MethodGet, path: v1 + "/taxonomy", perm: auth.ViewReference, handler: s.getTaxonomy},
+		{method: http.MethodPost, path: v1 + "/reports", perm: auth.SubmitReports, handler: s.createReport},
+		{method: http.MethodPost, path: bulkPath, perm: auth.SubmitReports, handler: s.bulkReports},
+		{method: http.MethodGet, path: v1 + "/reports", perm: auth.ReadOwnReports, handler: s.listReports},
+		{method: http.MethodGet, path: v1 + "/reports/:id", perm: auth.ReadOwnReports, handler: s.getReport},
+		{method: http.MethodPatch, path: v1 + "/reports/:id", perm: auth.ChangeOwnReports, handler: s.amendReport},
+		{method: http.MethodDelete, path: v1 + "/reports/:id", perm: auth.ChangeOwnReports, handler: s.withdrawReport},
+		{method: http.MethodPost, path: v1 + "/reports/:id/erase", perm: auth.EraseData, handler: s.eraseReport},
+		{method: http.MethodPost, path: v1 + "/reports/:id/retain", perm: auth.EraseData, handler: s.retainReport},
+		{method: http.MethodGet, path: v1 + "/review", perm: auth.EraseData, handler: s.listReview},
 
-		{http.MethodGet, v1 + "/map-config", auth.ViewReference, false, s.getMapConfig},
-		{http.MethodGet, v1 + "/hotspots", auth.ViewHotspots, false, s.listHotspots},
-		{http.MethodGet, v1 + "/hotspots/:cell", auth.ViewHotspots, false, s.getHotspotCell},
+		{method: http.MethodGet, path: v1 + "/map-config", perm: auth.ViewReference, handler: s.getMapConfig},
+		{method: http.MethodGet, path: v1 + "/hotspots", perm: auth.ViewHotspots, handler: s.listHotspots},
+		{method: http.MethodGet, path: v1 + "/hotspots/:cell", perm: auth.ViewHotspots, handler: s.getHotspotCell},
 
-		{http.MethodPost, v1 + "/snapshots", auth.CreateSnapshots, false, s.createSnapshot},
-		{http.MethodGet, v1 + "/snapshots", auth.ExportSnapshots, false, s.listSnapshots},
-		{http.MethodGet, v1 + "/snapshots/:id", auth.ExportSnapshots, false, s.getSnapshot},
-		{http.MethodGet, v1 + "/snapshots/:id/changes", auth.ExportSnapshots, false, s.snapshotChanges},
-		{http.MethodGet, v1 + "/snapshots/:id/:export", auth.ExportSnapshots, false, s.exportSnapshot},
-		{http.MethodDelete, v1 + "/snapshots/:id", auth.EraseData, false, s.deleteSnapshot},
+		{method: http.MethodPost, path: v1 + "/snapshots", perm: auth.CreateSnapshots, handler: s.createSnapshot},
+		{method: http.MethodGet, path: v1 + "/snapshots", perm: auth.ExportSnapshots, handler: s.listSnapshots},
+		{method: http.MethodGet, path: v1 + "/snapshots/:id", perm: auth.ExportSnapshots, handler: s.getSnapshot},
+		{method: http.MethodGet, path: v1 + "/snapshots/:id/changes", perm: auth.ExportSnapshots, handler: s.snapshotChanges},
+		{method: http.MethodGet, path: v1 + "/snapshots/:id/:export", perm: auth.ExportSnapshots, handler: s.exportSnapshot},
+		{method: http.MethodDelete, path: v1 + "/snapshots/:id", perm: auth.EraseData, handler: s.deleteSnapshot},
 	}
 }
 
