@@ -59,9 +59,12 @@ loadtest: db build ## a minute of mixed load on loopback; fails if an accepted r
 vulncheck: ## fail on a known vulnerability the code reaches that .ci/vulncheck-allow.txt does not name (offline database, cached)
 	@db=$$(.ci/vulndb.sh $(VULNDB_VERSION)) && $(GO) tool govulncheck -db "file://$$db" -format json ./... | $(GO) run ./cmd/vulncheck .ci/vulncheck-allow.txt
 
-lint: ## go vet, staticcheck (pinned in go.mod) and gofmt
+lint: ## go vet, staticcheck and errcheck (pinned in go.mod), no ignored JSON error, and gofmt
 	$(GO) vet ./...
 	$(GO) tool staticcheck ./...
+	$(GO) tool errcheck -ignoretests -exclude .ci/errcheck-exclude.txt ./...
+	@out=$$(grep -rnE '(_|, _) :?= json\.(Marshal|Unmarshal)' --include='*.go' --exclude='*_test.go' cmd pkg); \
+	 if [ -n "$$out" ]; then echo "a JSON error is ignored:"; echo "$$out"; exit 1; fi
 	@out=$$("$$($(GO) env GOROOT)/bin/gofmt" -l .); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 
 migrate-new: ## add migrations/NNNNNN_$(NAME).{up,down}.sql

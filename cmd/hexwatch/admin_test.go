@@ -126,7 +126,7 @@ func TestDemo(t *testing.T) {
 		}
 	}
 	var n int
-	storetest.DB(t).Pool.QueryRow(context.Background(), `SELECT count(*) FROM reports WHERE narrative LIKE '[DEMO]%'`).Scan(&n)
+	storetest.SQL(t, storetest.DB(t)).QueryRow(context.Background(), `SELECT count(*) FROM reports WHERE narrative LIKE '[DEMO]%'`).Scan(&n)
 	if n != 500 {
 		t.Fatalf("after two runs with the same seed: %d DEMO reports, want 500", n)
 	}

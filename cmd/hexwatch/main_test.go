@@ -133,7 +133,7 @@ func TestServeRefusesNewerSchema(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	if _, err := db.Pool.Exec(context.Background(), `UPDATE schema_migrations SET version = version + 1`); err != nil {
+	if _, err := storetest.SQL(t, db).Exec(context.Background(), `UPDATE schema_migrations SET version = version + 1`); err != nil {
 		t.Fatal(err)
 	}
 	for _, args := range [][]string{{"serve", "--addr", "127.0.0.1:0"}, {"serve", "--addr", "127.0.0.1:0", "--migrate=false"}} {
@@ -194,10 +194,10 @@ func TestAuditVerify(t *testing.T) {
 	}
 	defer db.Close()
 	var id int64
-	if err := db.Pool.QueryRow(context.Background(), `SELECT id FROM audit_events ORDER BY chain_seq OFFSET 2 LIMIT 1`).Scan(&id); err != nil {
+	if err := storetest.SQL(t, db).QueryRow(context.Background(), `SELECT id FROM audit_events ORDER BY chain_seq OFFSET 2 LIMIT 1`).Scan(&id); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.Pool.Exec(context.Background(), `ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_update_delete;
+	if _, err := storetest.SQL(t, db).Exec(context.Background(), `ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_update_delete;
 		UPDATE audit_events SET actor = 'someone else' WHERE id = `+strconv.FormatInt(id, 10)+`;
 		ALTER TABLE audit_events ENABLE TRIGGER audit_events_no_update_delete`); err != nil {
 		t.Fatal(err)
@@ -349,7 +349,7 @@ func TestKilledDuringUpload(t *testing.T) {
 	db := storetest.DB(t)
 	count := func() int {
 		var n int
-		db.Pool.QueryRow(context.Background(), `SELECT count(*) FROM reports WHERE external_ref LIKE 'kill-%'`).Scan(&n)
+		storetest.SQL(t, db).QueryRow(context.Background(), `SELECT count(*) FROM reports WHERE external_ref LIKE 'kill-%'`).Scan(&n)
 		return n
 	}
 	upload := func(base string, body io.Reader) (*http.Response, error) {

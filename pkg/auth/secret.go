@@ -71,7 +71,7 @@ func VerifyPassword(hash, password string) (bool, error) {
 var dummyHash, _ = HashPassword("hexwatch timing equaliser")
 
 // BurnPasswordCheck spends the time of one password verification.
-func BurnPasswordCheck(password string) { VerifyPassword(dummyHash, password) }
+func BurnPasswordCheck(password string) { _, _ = VerifyPassword(dummyHash, password) }
 
 // KeyPrefix starts every API key, so that leaked keys are easy to spot.
 const KeyPrefix = "hxw_"

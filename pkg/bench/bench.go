@@ -29,11 +29,9 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
 
 	"github.com/hexwatch/hexwatch/pkg/auth"
 	"github.com/hexwatch/hexwatch/pkg/demo"
-	"github.com/hexwatch/hexwatch/pkg/hexgrid"
 	"github.com/hexwatch/hexwatch/pkg/identity"
 	"github.com/hexwatch/hexwatch/pkg/ingest"
 	"github.com/hexwatch/hexwatch/pkg/intel"
@@ -334,7 +332,7 @@ func (r *run) start(ctx context.Context) error {
 	r.srv.stop()
 	// Measure the steady state, not PostgreSQL's autovacuum after a big load.
 	r.logf("VACUUM ANALYZE reports")
-	if _, err := r.db.Pool.Exec(ctx, `VACUUM ANALYZE reports`); err != nil {
+	if err := r.db.Analyze(ctx); err != nil {
 		return err
 	}
 	var err error
@@ -484,20 +482,8 @@ func (r *run) latency(ctx context.Context) error {
 	return nil
 }
 
-var weightSQL = func() string {
-	var b strings.Builder
-	b.WriteString("CASE category")
-	for _, c := range intel.Categories {
-		fmt.Fprintf(&b, " WHEN '%s' THEN %g", c.Code, c.Weight)
-	}
-	b.WriteString(" END * CASE source WHEN 1 THEN 1.0 WHEN 2 THEN 0.7 ELSE 0.4 END")
-	b.WriteString(" * CASE assessment WHEN 'A' THEN 1.0 WHEN 'B' THEN 0.85 WHEN 'C' THEN 0.6 WHEN 'D' THEN 0.4 ELSE 0 END")
-	return b.String()
-}()
-
-// sqlScores computes the scores of a request in PostgreSQL from the stored
-// placement: a report's weight in the cell that holds it at res, or in the
-// cells of its spread there; decay by power().
+// sqlScores computes the scores of a request in PostgreSQL
+// (store.ReferenceScores), keyed by cell, and the time it took.
 func (r *run) sqlScores(ctx context.Context, q url.Values) (map[string]float64, time.Duration, error) {
 	res, _ := strconv.Atoi(q.Get("res"))
 	asOf, _ := time.Parse(time.RFC3339, q.Get("as_of"))
@@ -507,31 +493,18 @@ func (r *run) sqlScores(ctx context.Context, q url.Values) (map[string]float64, 
 	if c := q.Get("categories"); c != "" {
 		cats = strings.Split(c, ",")
 	}
-	sql := `WITH base AS (SELECT cells, spread_cells, spread_weights, observed_at, ` + weightSQL + ` AS w FROM reports
-		      WHERE status = 'live' AND observed_at >= $4 AND observed_at <= $2 AND assessment <> 'E'
-		        AND ($5::text[] IS NULL OR category = ANY($5)))
-		SELECT c, sum(w * share * power(2, -extract(epoch FROM ($2::timestamptz - observed_at)) / $3)) FROM (
-			SELECT cells[$1::int - 5] AS c, 1.0 AS share, observed_at, w FROM base
-			WHERE NOT EXISTS (SELECT 1 FROM unnest(spread_cells) sc WHERE (sc >> 52) & 15 = $1)
-			UNION ALL
-			SELECT u.sc, u.sw::float8, observed_at, w FROM base, unnest(spread_cells, spread_weights) AS u(sc, sw)
-			WHERE (u.sc >> 52) & 15 = $1) s
-		GROUP BY 1`
+	day := 24 * time.Hour
 	start := time.Now()
-	rows, err := r.db.Pool.Query(ctx, sql, res, asOf, float64(halfLife*86400), asOf.Add(-time.Duration(window)*24*time.Hour), cats)
+	scores, err := r.db.ReferenceScores(ctx, store.ReferenceQuery{Res: res, AsOf: asOf, From: asOf.Add(-time.Duration(window) * day),
+		HalfLife: time.Duration(halfLife) * day, Categories: cats})
 	if err != nil {
 		return nil, 0, err
 	}
-	out := map[string]float64{}
-	var (
-		cell  int64
-		score float64
-	)
-	_, err = pgx.ForEachRow(rows, []any{&cell, &score}, func() error {
-		out[hexgrid.Cell(cell).String()] = score
-		return nil
-	})
-	return out, time.Since(start), err
+	out := make(map[string]float64, len(scores))
+	for c, v := range scores {
+		out[c.String()] = v
+	}
+	return out, time.Since(start), nil
 }
 
 // ---- throughput ----
@@ -751,8 +724,7 @@ func machine(ctx context.Context, db *store.DB) string {
 			mem = fmt.Sprintf(", %.0f GiB", kb/1024/1024)
 		}
 	}
-	var pg string
-	db.Pool.QueryRow(ctx, `SELECT current_setting('server_version')`).Scan(&pg)
+	pg, _ := db.ServerVersion(ctx)
 	return fmt.Sprintf("%s, %d cores%s; %s; PostgreSQL %s", cpu, runtime.NumCPU(), mem, runtime.Version(), pg)
 }
 

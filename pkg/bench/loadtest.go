@@ -172,10 +172,6 @@ func LoadTest(ctx context.Context, opt Options) (LoadResult, error) {
 	wg.Wait()
 	res.Duration = time.Since(start)
 	res.Requests, res.Failed, res.Accepted = int(requests.Load()), int(failed.Load()), len(accepted)
-	err = db.Pool.QueryRow(ctx, `SELECT count(*), count(DISTINCT external_ref) FROM reports WHERE agency_id = $1`, agency.ID).Scan(&res.Stored, &res.Distinct)
-	if err != nil {
-		return res, err
-	}
 	mu.Lock()
 	defer mu.Unlock()
 	if genErr != nil {
@@ -186,7 +182,8 @@ func LoadTest(ctx context.Context, opt Options) (LoadResult, error) {
 		refs = append(refs, r)
 	}
 	var found int
-	if err := db.Pool.QueryRow(ctx, `SELECT count(*) FROM reports WHERE agency_id = $1 AND external_ref = ANY($2)`, agency.ID, refs).Scan(&found); err != nil {
+	res.Stored, res.Distinct, found, err = db.StoredRefs(ctx, agency.ID, refs)
+	if err != nil {
 		return res, err
 	}
 	if found != len(refs) || res.Stored != res.Distinct || res.Stored != len(refs) {

@@ -133,7 +133,10 @@ func (g *Generator) Next() (Report, error) {
 	if r.Float64() < 0.3 {
 		class = "OFFICIAL-SENSITIVE"
 	}
-	loc, _ := json.Marshal(intel.Point{Lat: lat, Lon: lon})
+	loc, err := json.Marshal(intel.Point{Lat: lat, Lon: lon})
+	if err != nil {
+		return Report{}, fmt.Errorf("demo: location: %w", err)
+	}
 	return Report{
 		Agency: r.IntN(g.agencies),
 		Sub: intel.Submission{

@@ -1,5 +1,7 @@
 package intel
 
+import "strconv"
+
 // Grading is the UK 3x5x2 evaluation of a report.
 type Grading struct {
 	// Source is the source evaluation: 1 reliable, 2 untested, 3 not reliable.
@@ -13,15 +15,49 @@ type Grading struct {
 	Conditions string `json:"conditions,omitempty"`
 }
 
+// Grade is one value of a part of the grading: its code, what it means
+// and, for the source and the assessment, its weight in q.
+type Grade struct {
+	Code   string
+	Label  string
+	Weight float64
+}
+
+// The grades: the one place they are written. The taxonomy endpoint, the
+// validation messages, q and the benchmark's SQL all read them.
 var (
-	sourceWeight     = map[int]float64{1: 1.0, 2: 0.7, 3: 0.4}
-	assessmentWeight = map[string]float64{"A": 1.0, "B": 0.85, "C": 0.6, "D": 0.4, "E": 0}
+	Sources     = []Grade{{"1", "reliable", 1.0}, {"2", "untested", 0.7}, {"3", "not reliable", 0.4}}
+	Assessments = []Grade{{"A", "known directly", 1.0}, {"B", "known indirectly, corroborated", 0.85},
+		{"C", "known indirectly", 0.6}, {"D", "not known", 0.4}, {"E", "suspected false", 0}}
+	Handlings = []Grade{{"P", "lawful sharing permitted", 0}, {"C", "conditions apply (state them)", 0}}
 )
+
+var (
+	sourceWeight     = weights(Sources)
+	assessmentWeight = weights(Assessments)
+)
+
+func weights(gs []Grade) map[string]float64 {
+	m := map[string]float64{}
+	for _, g := range gs {
+		m[g.Code] = g.Weight
+	}
+	return m
+}
+
+// Labels maps the codes of grades to what they mean.
+func Labels(gs []Grade) map[string]string {
+	m := map[string]string{}
+	for _, g := range gs {
+		m[g.Code] = g.Label
+	}
+	return m
+}
 
 // Confidence is q = source × assessment: how much the report counts in a
 // score. An E assessment (suspected false) never scores.
 func (g Grading) Confidence() float64 {
-	return sourceWeight[g.Source] * assessmentWeight[g.Assessment]
+	return sourceWeight[strconv.Itoa(g.Source)] * assessmentWeight[g.Assessment]
 }
 
 // AssessmentRank orders assessments: A is 1, E is 5, anything else 0.
@@ -34,7 +70,7 @@ func AssessmentRank(a string) int {
 
 func (g Grading) validate() []FieldError {
 	var errs []FieldError
-	if _, ok := sourceWeight[g.Source]; !ok {
+	if _, ok := sourceWeight[strconv.Itoa(g.Source)]; !ok {
 		errs = append(errs, FieldError{"grading.source", "must be 1 (reliable), 2 (untested) or 3 (not reliable)"})
 	}
 	if _, ok := assessmentWeight[g.Assessment]; !ok {

@@ -277,7 +277,7 @@ func (v *Validator) inArea(p Point, grid Grid) string {
 // same content is recognised as a safe retry and different content under
 // the same external_ref as a conflict.
 func (r *Report) ContentHash() []byte {
-	canon, _ := json.Marshal(struct {
+	canon, err := json.Marshal(struct {
 		Ref, Cat, Class, Narr string
 		Ind                   []string
 		At                    string
@@ -289,6 +289,10 @@ func (r *Report) ContentHash() []byte {
 		strconv.FormatFloat(r.Location.Lat, 'f', 7, 64), strconv.FormatFloat(r.Location.Lon, 'f', 7, 64),
 		strconv.FormatFloat(r.PrecisionM, 'f', -1, 64), r.Grading,
 	})
+	if err != nil {
+		// Strings and integers only: encoding them cannot fail.
+		panic("intel: content hash: " + err.Error())
+	}
 	h := sha256.Sum256(canon)
 	return h[:]
 }

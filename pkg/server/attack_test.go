@@ -43,13 +43,13 @@ func attackData(t *testing.T, n int) (*fixture, []truth) {
 	f := newFixtureOn(t, storetest.OwnDB(t))
 	loadDemoAt(t, f, n, attackAnchor)
 	ctx := context.Background()
-	if _, err := f.db.Pool.Exec(ctx, `UPDATE reports SET record_key = ('x' || substr(md5(external_ref), 1, 8))::bit(32)::bigint`); err != nil {
+	if _, err := f.sql().Exec(ctx, `UPDATE reports SET record_key = ('x' || substr(md5(external_ref), 1, 8))::bit(32)::bigint`); err != nil {
 		t.Fatal(err)
 	}
 	// A new server loads the keys afresh.
 	f.srv = newServer(t, f.db, f.logs)
 	f.http = httptestServer(t, f.srv)
-	rows, err := f.db.Pool.Query(ctx, `SELECT agency_id, cells, observed_at, category, source::text || assessment
+	rows, err := f.sql().Query(ctx, `SELECT agency_id, cells, observed_at, category, source::text || assessment
 		FROM reports WHERE status = 'live'`)
 	if err != nil {
 		t.Fatal(err)
@@ -562,7 +562,7 @@ func TestPublishedCellsAgreeWithSQL(t *testing.T) {
 	for _, c := range full.Features {
 		cell, _ := hexgrid.Parse(c.ID)
 		var n int
-		if err := f.db.Pool.QueryRow(context.Background(), sqlCount, cell.Resolution(), int64(cell), f.agencyA.ID,
+		if err := f.sql().QueryRow(context.Background(), sqlCount, cell.Resolution(), int64(cell), f.agencyA.ID,
 			asOf.AddDate(0, 0, -182), asOf).Scan(&n); err != nil {
 			t.Fatal(err)
 		}

@@ -13,7 +13,7 @@ func (f *fixture) counts() [3]int {
 	f.t.Helper()
 	var c [3]int
 	for i, table := range []string{"reports", "snapshots", "agencies"} {
-		if err := f.db.Pool.QueryRow(context.Background(), "SELECT count(*) FROM "+table).Scan(&c[i]); err != nil {
+		if err := f.sql().QueryRow(context.Background(), "SELECT count(*) FROM "+table).Scan(&c[i]); err != nil {
 			f.t.Fatal(err)
 		}
 	}

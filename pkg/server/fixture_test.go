@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/hexwatch/hexwatch/pkg/auth"
 	"github.com/hexwatch/hexwatch/pkg/config"
@@ -48,6 +49,10 @@ type caller struct {
 	cookie   string
 	csrf     string
 }
+
+// sql is a connection pool of the test's own on the fixture's database,
+// for what the store does not offer.
+func (f *fixture) sql() *pgxpool.Pool { return storetest.SQL(f.t, f.db) }
 
 // password is shared by the fixture's users.
 const password = "a long enough password"

@@ -54,7 +54,10 @@ func TestGeoWriterMatchesEncodingJSON(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			want := roundTrip(t, cellOf(c, place, view == viewPublished))
+			var want any
+			if err := roundTrip(cellOf(c, place, view == viewPublished), &want); err != nil {
+				t.Fatal(err)
+			}
 			if props := feats[i].(map[string]any)["properties"]; !reflect.DeepEqual(props, want) {
 				t.Errorf("%s, cell %d:\n got %v\nwant %v", view, i, props, want)
 			}
@@ -64,18 +67,4 @@ func TestGeoWriterMatchesEncodingJSON(t *testing.T) {
 			t.Errorf("%s: data_version present: %v", view, hasVersion)
 		}
 	}
-}
-
-// roundTrip is v as encoding/json writes it and reads it back.
-func roundTrip(t *testing.T, v any) any {
-	t.Helper()
-	b, err := json.Marshal(v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out any
-	if err := json.Unmarshal(b, &out); err != nil {
-		t.Fatal(err)
-	}
-	return out
 }

@@ -156,7 +156,7 @@ func TestHotspotScoresEqualSQL(t *testing.T) {
 				}
 				var score float64
 				var n int
-				err = f.db.Pool.QueryRow(context.Background(), sqlScore, int64(cell), cell.Resolution(), asOf, from, hl.Seconds(), cats, tt.minSource, tt.minAssess).Scan(&score, &n)
+				err = f.sql().QueryRow(context.Background(), sqlScore, int64(cell), cell.Resolution(), asOf, from, hl.Seconds(), cats, tt.minSource, tt.minAssess).Scan(&score, &n)
 				if err != nil {
 					t.Fatal(err)
 				}

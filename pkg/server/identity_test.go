@@ -114,7 +114,7 @@ func TestSessionExpiry(t *testing.T) {
 			if r := f.json("partner", http.MethodGet, "/api/v1/me", nil); r.StatusCode != http.StatusOK {
 				t.Fatalf("/me: got %d", r.StatusCode)
 			}
-			if _, err := f.db.Pool.Exec(ctx, tt.sql, auth.HashSecret(c.cookie)); err != nil {
+			if _, err := f.sql().Exec(ctx, tt.sql, auth.HashSecret(c.cookie)); err != nil {
 				t.Fatal(err)
 			}
 			if r := f.json("partner", http.MethodGet, "/api/v1/me", nil); r.StatusCode != http.StatusUnauthorized {

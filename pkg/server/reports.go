@@ -2,6 +2,7 @@ package server
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -236,16 +237,24 @@ func (s *Server) amendReport(c echo.Context) error {
 	if err := json.Unmarshal(b, &patch); err != nil {
 		return invalid([]intel.FieldError{intel.ExplainJSON(err)})
 	}
-	current, _ := json.Marshal(submissionOf(r))
+	before, err := submissionOf(r)
+	if err != nil {
+		return err
+	}
 	var merged map[string]json.RawMessage
-	json.Unmarshal(current, &merged)
+	if err := roundTrip(before, &merged); err != nil {
+		return err
+	}
 	for k, v := range patch {
 		if k == "external_ref" && string(v) != string(merged[k]) {
 			return invalid([]intel.FieldError{{Field: "external_ref", Message: "cannot be changed: it is your system's id for this report"}})
 		}
 		merged[k] = v
 	}
-	mb, _ := json.Marshal(merged)
+	mb, err := json.Marshal(merged)
+	if err != nil {
+		return err
+	}
 	sub, errs := intel.DecodeSubmission(mb)
 	if errs != nil {
 		return invalid(errs)
@@ -255,13 +264,20 @@ func (s *Server) amendReport(c echo.Context) error {
 		return invalid(verr.Errors)
 	}
 	next.ID, next.AgencyID = r.ID, r.AgencyID
-	before, after := submissionOf(r), submissionOf(next)
+	after, err := submissionOf(next)
+	if err != nil {
+		return err
+	}
 	content, err := json.Marshal(before)
 	if err != nil {
 		return err
 	}
+	fields, err := changedFields(before, after)
+	if err != nil {
+		return err
+	}
 	ev := s.event(c, store.ActionAlter)
-	ev.Detail = map[string]any{"fields": changedFields(before, after), "previous_seq": r.Seq}
+	ev.Detail = map[string]any{"fields": fields, "previous_seq": r.Seq}
 	out, err := s.db.AmendReport(c.Request().Context(), next, store.Version{Seq: r.Seq, Status: r.Status, Content: content}, ev)
 	if err != nil {
 		return err
@@ -270,25 +286,36 @@ func (s *Server) amendReport(c echo.Context) error {
 }
 
 // submissionOf is a stored report in the form it was submitted.
-func submissionOf(r intel.Report) intel.Submission {
-	loc, _ := json.Marshal(r.Location)
+func submissionOf(r intel.Report) (intel.Submission, error) {
+	loc, err := json.Marshal(r.Location)
+	if err != nil {
+		return intel.Submission{}, err
+	}
 	prec := r.PrecisionM
 	g := r.Grading
 	return intel.Submission{
 		ExternalRef: r.ExternalRef, Category: r.Category, Indicators: r.Indicators,
 		ObservedAt: r.ObservedAt.Format(time.RFC3339Nano), Location: loc, PrecisionM: &prec, Grading: &g,
 		Classification: r.Classification, Narrative: r.Narrative,
+	}, nil
+}
+
+// roundTrip decodes v's JSON into dst.
+func roundTrip(v, dst any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
 	}
+	return json.Unmarshal(b, dst)
 }
 
 // changedFields names the fields of a submission that differ between two
 // versions: what the audit log says of an amendment (never the values).
-func changedFields(before, after intel.Submission) []string {
+func changedFields(before, after intel.Submission) ([]string, error) {
 	var a, b map[string]json.RawMessage
-	ab, _ := json.Marshal(before)
-	bb, _ := json.Marshal(after)
-	json.Unmarshal(ab, &a)
-	json.Unmarshal(bb, &b)
+	if err := errors.Join(roundTrip(before, &a), roundTrip(after, &b)); err != nil {
+		return nil, err
+	}
 	fields := []string{}
 	for k := range b {
 		if string(a[k]) != string(b[k]) {
@@ -301,7 +328,7 @@ func changedFields(before, after intel.Submission) []string {
 		}
 	}
 	slices.Sort(fields)
-	return fields
+	return fields, nil
 }
 
 func (s *Server) withdrawReport(c echo.Context) error {

@@ -32,7 +32,7 @@ func decodeSummary(t *testing.T, r response) ingest.Summary {
 func (f *fixture) agencyReports(agency uuid.UUID) int {
 	f.t.Helper()
 	var n int
-	if err := f.db.Pool.QueryRow(context.Background(), `SELECT count(*) FROM reports WHERE agency_id = $1`, agency).Scan(&n); err != nil {
+	if err := f.sql().QueryRow(context.Background(), `SELECT count(*) FROM reports WHERE agency_id = $1`, agency).Scan(&n); err != nil {
 		f.t.Fatal(err)
 	}
 	return n
@@ -81,7 +81,7 @@ func TestCreateReportStoresWhatWasSent(t *testing.T) {
 	json.Unmarshal(r.body, &feat)
 	// PostGIS computes the same point from the same easting and northing.
 	var lon, lat float64
-	err := f.db.Pool.QueryRow(context.Background(),
+	err := f.sql().QueryRow(context.Background(),
 		`SELECT ST_X(g), ST_Y(g) FROM (SELECT ST_Transform(ST_SetSRID(ST_MakePoint(544895, 258431), 27700), 4326) g) s`).Scan(&lon, &lat)
 	if err != nil {
 		t.Fatal(err)
@@ -395,7 +395,7 @@ func TestAmendWithdrawErase(t *testing.T) {
 		t.Fatalf("alter event: %s, want the fields changed and no content", detail)
 	}
 	var versions int
-	f.db.Pool.QueryRow(ctx, `SELECT count(*) FROM report_versions WHERE report_id = $1 AND content->>'category' = 'stash_location'`, id).Scan(&versions)
+	f.sql().QueryRow(ctx, `SELECT count(*) FROM report_versions WHERE report_id = $1 AND content->>'category' = 'stash_location'`, id).Scan(&versions)
 	if versions != 1 {
 		t.Fatalf("report_versions: %d previous versions, want 1", versions)
 	}
@@ -436,7 +436,7 @@ func TestAmendWithdrawErase(t *testing.T) {
 	// No table, the audit log included, holds its place, time or narrative,
 	// nor its categories beside its id.
 	var geomHex string
-	f.db.Pool.QueryRow(ctx, `SELECT ST_GeomFromText('POINT(0.1234567 52.2123457)', 4326)::text`).Scan(&geomHex)
+	f.sql().QueryRow(ctx, `SELECT ST_GeomFromText('POINT(0.1234567 52.2123457)', 4326)::text`).Scan(&geomHex)
 	for _, needle := range []string{sub["narrative"].(string), "52.2123457", "0.1234567", geomHex, "2026-03-17 13:37:42.123", "2026-03-17T13:37:42.123"} {
 		if tables := holding(t, f, needle); len(tables) > 0 {
 			t.Errorf("%v still hold %q of the erased report", tables, needle)
@@ -444,7 +444,7 @@ func TestAmendWithdrawErase(t *testing.T) {
 	}
 	for _, table := range tableNames(t, f) {
 		var n int
-		f.db.Pool.QueryRow(ctx, `SELECT count(*) FROM `+pgx.Identifier{table}.Sanitize()+` t WHERE t::text LIKE '%' || $1 || '%'
+		f.sql().QueryRow(ctx, `SELECT count(*) FROM `+pgx.Identifier{table}.Sanitize()+` t WHERE t::text LIKE '%' || $1 || '%'
 			AND (t::text LIKE '%stash_location%' OR t::text LIKE '%cuckooing%')`, id).Scan(&n)
 		if n > 0 {
 			t.Errorf("table %s holds a category beside the erased report's id", table)
@@ -455,7 +455,7 @@ func TestAmendWithdrawErase(t *testing.T) {
 // tableNames lists the tables of the database.
 func tableNames(t *testing.T, f *fixture) []string {
 	t.Helper()
-	rows, err := f.db.Pool.Query(context.Background(), `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'`)
+	rows, err := f.sql().Query(context.Background(), `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'`)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -472,7 +472,7 @@ func holding(t *testing.T, f *fixture, needle string) []string {
 	var out []string
 	for _, table := range tableNames(t, f) {
 		var n int
-		if err := f.db.Pool.QueryRow(context.Background(), `SELECT count(*) FROM `+pgx.Identifier{table}.Sanitize()+` t WHERE t::text LIKE '%' || $1 || '%'`, needle).Scan(&n); err != nil {
+		if err := f.sql().QueryRow(context.Background(), `SELECT count(*) FROM `+pgx.Identifier{table}.Sanitize()+` t WHERE t::text LIKE '%' || $1 || '%'`, needle).Scan(&n); err != nil {
 			t.Fatal(err)
 		}
 		if n > 0 {

@@ -19,7 +19,7 @@ func TestRetentionReviewRetainAndPurge(t *testing.T) {
 	due, kept := f.report(), f.report()
 	// Both reports reached their review date yesterday.
 	for _, id := range []string{due, kept} {
-		if _, err := f.db.Pool.Exec(ctx, `UPDATE reports SET review_at = now() - interval '1 day' WHERE id = $1`, id); err != nil {
+		if _, err := f.sql().Exec(ctx, `UPDATE reports SET review_at = now() - interval '1 day' WHERE id = $1`, id); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -44,7 +44,7 @@ func TestRetentionReviewRetainAndPurge(t *testing.T) {
 		t.Fatalf("retain without reason, in the past: %d", r.StatusCode)
 	}
 	var decisions int
-	f.db.Pool.QueryRow(ctx, `SELECT count(*) FROM retention_decisions WHERE report_id = $1 AND reason = 'linked to an open case'`, kept).Scan(&decisions)
+	f.sql().QueryRow(ctx, `SELECT count(*) FROM retention_decisions WHERE report_id = $1 AND reason = 'linked to an open case'`, kept).Scan(&decisions)
 	if decisions != 1 {
 		t.Fatalf("%d retention decisions recorded, want 1", decisions)
 	}

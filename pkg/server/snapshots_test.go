@@ -99,8 +99,8 @@ func TestSnapshotIsFrozenAndExported(t *testing.T) {
 		t.Error("the briefing's text changed after new data arrived")
 	}
 	var n int
-	f.db.Pool.QueryRow(context.Background(), `SELECT count(*) FROM snapshots WHERE id = $1`, meta.ID).Scan(&n)
-	if _, err := f.db.Pool.Exec(context.Background(), `UPDATE snapshots SET title = 'changed' WHERE id = $1`, meta.ID); err == nil || n != 1 {
+	f.sql().QueryRow(context.Background(), `SELECT count(*) FROM snapshots WHERE id = $1`, meta.ID).Scan(&n)
+	if _, err := f.sql().Exec(context.Background(), `UPDATE snapshots SET title = 'changed' WHERE id = $1`, meta.ID); err == nil || n != 1 {
 		t.Fatal("the database let a snapshot change")
 	}
 

@@ -13,9 +13,9 @@ func (s *Server) getTaxonomy(c echo.Context) error {
 		"indicators":      intel.Indicators,
 		"classifications": intel.Classifications,
 		"grading": map[string]any{
-			"source":     map[string]string{"1": "reliable", "2": "untested", "3": "not reliable"},
-			"assessment": map[string]string{"A": "known directly", "B": "known indirectly, corroborated", "C": "known indirectly", "D": "not known", "E": "suspected false"},
-			"handling":   map[string]string{"P": "lawful sharing permitted", "C": "conditions apply (state them)"},
+			"source":     intel.Labels(intel.Sources),
+			"assessment": intel.Labels(intel.Assessments),
+			"handling":   intel.Labels(intel.Handlings),
 		},
 		"csv_columns": intel.CSVColumns,
 	})

@@ -99,6 +99,9 @@ func PDF(b Briefing) ([]byte, error) {
 			d.text("go", 9, fmt.Sprintf("%s: %s (%s), score %.1f, was %.1f, change %+.1f", ch.Status, ch.Place, ch.Cell, ch.Score, ch.Previous, ch.Delta))
 		}
 	}
+	if d.err != nil {
+		return nil, fmt.Errorf("snapshot: briefing: %w", d.err)
+	}
 	return pdf.GetBytesPdf(), nil
 }
 
@@ -114,6 +117,15 @@ type doc struct {
 	pdf *gopdf.GoPdf
 	b   Briefing
 	y   float64
+	// err is the first error of a drawing call: the briefing fails with it.
+	err error
+}
+
+// check keeps the first error of a drawing call.
+func (d *doc) check(err error) {
+	if d.err == nil {
+		d.err = err
+	}
 }
 
 func (d *doc) page() {
@@ -123,11 +135,11 @@ func (d *doc) page() {
 		d.pdf.SetStrokeColor(176, 0, 32)
 		d.pdf.SetLineWidth(1.2)
 		d.pdf.RectFromUpperLeftWithStyle(margin, y, pageW-2*margin, 18, "D")
-		d.pdf.SetFont("gobold", "", 11)
+		d.check(d.pdf.SetFont("gobold", "", 11))
 		d.pdf.SetTextColor(176, 0, 32)
 		w, _ := d.pdf.MeasureTextWidth(d.b.Content.Classification)
 		d.pdf.SetXY((pageW-w)/2, y+13)
-		d.pdf.Text(d.b.Content.Classification)
+		d.check(d.pdf.Text(d.b.Content.Classification))
 	}
 	d.pdf.SetTextColor(0, 0, 0)
 	d.y = 44
@@ -135,14 +147,14 @@ func (d *doc) page() {
 
 // text writes a paragraph, wrapping at the margins and turning the page.
 func (d *doc) text(font string, size float64, s string) {
-	d.pdf.SetFont(font, "", size)
+	d.check(d.pdf.SetFont(font, "", size))
 	for _, line := range d.wrap(s, pageW-2*margin) {
 		if d.y+size > pageH-44 {
 			d.page()
-			d.pdf.SetFont(font, "", size)
+			d.check(d.pdf.SetFont(font, "", size))
 		}
 		d.pdf.SetXY(margin, d.y)
-		d.pdf.Text(line)
+		d.check(d.pdf.Text(line))
 		d.y += size * 1.35
 	}
 }
@@ -167,14 +179,14 @@ func (d *doc) row(font string, widths []float64, cells ...string) {
 	if d.y+12 > pageH-44 {
 		d.page()
 	}
-	d.pdf.SetFont(font, "", 8.5)
+	d.check(d.pdf.SetFont(font, "", 8.5))
 	x := margin
 	for i, c := range cells {
 		for tw, _ := d.pdf.MeasureTextWidth(c); tw > widths[i]-4 && len(c) > 1; tw, _ = d.pdf.MeasureTextWidth(c) {
 			c = c[:len(c)-2] + "…"
 		}
 		d.pdf.SetXY(x, d.y)
-		d.pdf.Text(c)
+		d.check(d.pdf.Text(c))
 		x += widths[i]
 	}
 	d.y += 12
@@ -228,11 +240,11 @@ func (d *doc) drawMap(h float64) {
 			d.pdf.Line(a.X, a.Y, b.X, b.Y)
 		}
 	}
-	d.pdf.SetFont("gobold", "", 7)
+	d.check(d.pdf.SetFont("gobold", "", 7))
 	for _, c := range d.b.Content.Cells[:min(10, len(d.b.Content.Cells))] {
 		p := at([2]float64{c.Lon, c.Lat})
 		d.pdf.SetXY(p.X+3, p.Y-3)
-		d.pdf.Text(fmt.Sprint(c.Rank))
+		d.check(d.pdf.Text(fmt.Sprint(c.Rank)))
 	}
 	d.y = top + h
 }
@@ -273,7 +285,9 @@ func paramsInWords(raw json.RawMessage) string {
 		MinReports    int      `json:"min_reports"`
 		View          string   `json:"view"`
 	}
-	json.Unmarshal(raw, &p)
+	if err := json.Unmarshal(raw, &p); err != nil {
+		return "parameters unreadable: " + err.Error()
+	}
 	cats := "all categories"
 	if len(p.Categories) > 0 {
 		cats = "categories " + strings.Join(p.Categories, ", ")

@@ -113,7 +113,7 @@ func (db *DB) CheckUnprivileged(ctx context.Context) error {
 		super, owner, write bool
 		owns                int
 	)
-	err := db.Pool.QueryRow(ctx, `SELECT current_user, r.rolsuper,
+	err := db.pool.QueryRow(ctx, `SELECT current_user, r.rolsuper,
 		(SELECT count(*) FROM pg_class c WHERE c.relowner = r.oid AND c.relnamespace = 'public'::regnamespace),
 		pg_has_role((SELECT relowner FROM pg_class WHERE oid = 'public.audit_events'::regclass), 'MEMBER'),
 		has_table_privilege('public.audit_events', 'UPDATE') OR has_table_privilege('public.audit_events', 'DELETE')

@@ -31,7 +31,7 @@ func TestAppRoleCannotRewriteTheAuditLog(t *testing.T) {
 		`CREATE TABLE sneaky (id int)`,
 		`UPDATE schema_migrations SET version = 1`,
 	} {
-		if _, err := db.Pool.Exec(ctx, q); err == nil {
+		if _, err := storetest.SQL(t, db).Exec(ctx, q); err == nil {
 			t.Errorf("the app role may %s", q)
 		}
 	}
@@ -111,10 +111,10 @@ func TestAuditChainHoldsUnderConcurrentWriters(t *testing.T) {
 		{"removed", `DELETE FROM audit_events WHERE chain_seq = 120`, 121},
 		{"changed", `UPDATE audit_events SET detail = '{"n": 99}' WHERE chain_seq = 50`, 50},
 	} {
-		if _, err := db.Pool.Exec(ctx, `ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_update_delete`); err != nil {
+		if _, err := storetest.SQL(t, db).Exec(ctx, `ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_update_delete`); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := db.Pool.Exec(ctx, tc.sql); err != nil {
+		if _, err := storetest.SQL(t, db).Exec(ctx, tc.sql); err != nil {
 			t.Fatal(err)
 		}
 		_, broken, err := db.VerifyAudit(ctx)

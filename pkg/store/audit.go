@@ -78,7 +78,7 @@ func writeAudit(ctx context.Context, q querier, ev AuditEvent) error {
 // Audit records an event that accompanies no change of data, such as a
 // failed login or a refused request.
 func (db *DB) Audit(ctx context.Context, ev AuditEvent) error {
-	return writeAudit(ctx, db.Pool, ev)
+	return writeAudit(ctx, db.pool, ev)
 }
 
 // AuditMany records events that go with no change (consultations), in
@@ -138,7 +138,7 @@ func (db *DB) AuditEvents(ctx context.Context, f AuditFilter) ([]AuditEvent, err
 	sql, args := w.query(`SELECT id, at, actor_user_id, actor_key_id, actor, agency_id, action, object_type, object_id,
 		recipient, justification, request_id, remote_addr, detail FROM audit_events`, "id DESC", f.Limit)
 
-	rows, err := db.Pool.Query(ctx, sql, args...)
+	rows, err := db.pool.Query(ctx, sql, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: audit events: %w", err)
 	}
@@ -187,7 +187,7 @@ type AuditHead struct {
 // checked and the first broken link, or nil when the chain holds.
 func (db *DB) VerifyAudit(ctx context.Context) (AuditHead, *BrokenLink, error) {
 	var head AuditHead
-	rows, err := db.Pool.Query(ctx, verifyAuditSQL)
+	rows, err := db.pool.Query(ctx, verifyAuditSQL)
 	if err != nil {
 		return head, nil, mapErr("verify audit", err)
 	}

@@ -20,7 +20,7 @@ func TestAuditLogIsAppendOnly(t *testing.T) {
 		`DELETE FROM audit_events`,
 		`TRUNCATE audit_events`,
 	} {
-		if _, err := db.Pool.Exec(ctx, sql); err == nil {
+		if _, err := storetest.SQL(t, db).Exec(ctx, sql); err == nil {
 			t.Errorf("%s: the database accepted it", sql)
 		}
 	}

@@ -38,7 +38,7 @@ type ReportChange struct {
 // ReportChanges returns up to limit changes after seq, in seq order, and
 // whether more may follow.
 func (db *DB) ReportChanges(ctx context.Context, after int64, limit int) ([]ReportChange, bool, error) {
-	rows, err := db.Pool.Query(ctx, `SELECT seq, id, status = 'live', cell, observed_at, category, agency_id, source, assessment,
+	rows, err := db.pool.Query(ctx, `SELECT seq, id, status = 'live', cell, observed_at, category, agency_id, source, assessment,
 		classification = 'OFFICIAL-SENSITIVE', record_key,
 		coalesce(cells, '{}'), spread_cells, spread_weights FROM reports WHERE seq > $1 ORDER BY seq LIMIT $2`, after, limit)
 	if err != nil {
@@ -73,7 +73,7 @@ func (db *DB) ReportChanges(ctx context.Context, after int64, limit int) ([]Repo
 		upTo = out[len(out)-1].Seq
 	}
 	// Erasures up to the last change read: they follow the rows they erase.
-	rows, err = db.Pool.Query(ctx, `SELECT seq, id FROM report_erasures WHERE seq > $1 AND seq <= $2 ORDER BY seq`, after, upTo)
+	rows, err = db.pool.Query(ctx, `SELECT seq, id FROM report_erasures WHERE seq > $1 AND seq <= $2 ORDER BY seq`, after, upTo)
 	if err != nil {
 		return nil, false, mapErr("report erasures", err)
 	}

@@ -65,7 +65,7 @@ func one[T any](ctx context.Context, q querier, sql string, scan pgx.RowToFunc[T
 
 // inTx runs f in a transaction, committed when f returns nil.
 func (db *DB) inTx(ctx context.Context, f func(pgx.Tx) error) error {
-	return pgx.BeginFunc(ctx, db.Pool, f)
+	return pgx.BeginFunc(ctx, db.pool, f)
 }
 
 // mapErr turns pgx's errors into the store's sentinels.
@@ -100,7 +100,7 @@ func (db *DB) CreateAgency(ctx context.Context, name, kind string, ev AuditEvent
 
 // Agencies lists every agency by name.
 func (db *DB) Agencies(ctx context.Context) ([]Agency, error) {
-	rows, err := db.Pool.Query(ctx, `SELECT id, name, kind, created_at FROM agencies ORDER BY lower(name)`)
+	rows, err := db.pool.Query(ctx, `SELECT id, name, kind, created_at FROM agencies ORDER BY lower(name)`)
 	if err != nil {
 		return nil, mapErr("agencies", err)
 	}
@@ -110,7 +110,7 @@ func (db *DB) Agencies(ctx context.Context) ([]Agency, error) {
 
 // AgencyByName finds an agency by its name, ignoring case.
 func (db *DB) AgencyByName(ctx context.Context, name string) (Agency, error) {
-	a, err := one(ctx, db.Pool, `SELECT id, name, kind, created_at FROM agencies WHERE lower(name) = lower($1)`, pgx.RowToStructByPos[Agency], name)
+	a, err := one(ctx, db.pool, `SELECT id, name, kind, created_at FROM agencies WHERE lower(name) = lower($1)`, pgx.RowToStructByPos[Agency], name)
 	return a, mapErr("agency "+name, err)
 }
 
@@ -153,7 +153,7 @@ func (db *DB) CreateUser(ctx context.Context, nu NewUser, ev AuditEvent) (User, 
 
 // Users lists every user by username.
 func (db *DB) Users(ctx context.Context) ([]User, error) {
-	rows, err := db.Pool.Query(ctx, selectUserSQL+` ORDER BY u.username`)
+	rows, err := db.pool.Query(ctx, selectUserSQL+` ORDER BY u.username`)
 	if err != nil {
 		return nil, mapErr("users", err)
 	}
@@ -199,14 +199,14 @@ func (db *DB) UpdateUser(ctx context.Context, id uuid.UUID, ch UserChange, ev Au
 
 // UserByName finds a user by username.
 func (db *DB) UserByName(ctx context.Context, username string) (User, error) {
-	u, err := one(ctx, db.Pool, selectUserSQL+` WHERE u.username = $1`, scanUser, username)
+	u, err := one(ctx, db.pool, selectUserSQL+` WHERE u.username = $1`, scanUser, username)
 	return u, mapErr("user "+username, err)
 }
 
 // PasswordHash returns the stored password hash of a user.
 func (db *DB) PasswordHash(ctx context.Context, userID uuid.UUID) (string, error) {
 	var h string
-	err := db.Pool.QueryRow(ctx, `SELECT password_hash FROM users WHERE id = $1`, userID).Scan(&h)
+	err := db.pool.QueryRow(ctx, `SELECT password_hash FROM users WHERE id = $1`, userID).Scan(&h)
 	return h, mapErr("password hash", err)
 }
 
@@ -256,7 +256,7 @@ func (db *DB) SessionPrincipal(ctx context.Context, tokenHash []byte, idle time.
 		p        auth.Principal
 		lastSeen time.Time
 	)
-	err := db.Pool.QueryRow(ctx, `SELECT u.id, u.username, u.role, a.id, a.name, s.csrf_token, s.last_seen_at
+	err := db.pool.QueryRow(ctx, `SELECT u.id, u.username, u.role, a.id, a.name, s.csrf_token, s.last_seen_at
 		FROM sessions s JOIN users u ON u.id = s.user_id JOIN agencies a ON a.id = u.agency_id
 		WHERE s.token_hash = $1 AND s.expires_at > now() AND s.last_seen_at > now() - make_interval(secs => $2)
 		  AND NOT u.disabled`, tokenHash, idle.Seconds()).
@@ -265,7 +265,7 @@ func (db *DB) SessionPrincipal(ctx context.Context, tokenHash []byte, idle time.
 		return p, mapErr("session", err)
 	}
 	if time.Since(lastSeen) > touchEvery {
-		if _, err := db.Pool.Exec(ctx, `UPDATE sessions SET last_seen_at = now() WHERE token_hash = $1`, tokenHash); err != nil {
+		if _, err := db.pool.Exec(ctx, `UPDATE sessions SET last_seen_at = now() WHERE token_hash = $1`, tokenHash); err != nil {
 			return p, mapErr("touch session", err)
 		}
 	}
@@ -314,7 +314,7 @@ func (db *DB) CreateAPIKey(ctx context.Context, nk NewAPIKey, ev AuditEvent) (AP
 
 // APIKeys lists every key, newest first.
 func (db *DB) APIKeys(ctx context.Context) ([]APIKey, error) {
-	rows, err := db.Pool.Query(ctx, selectKeySQL+` ORDER BY k.created_at DESC`)
+	rows, err := db.pool.Query(ctx, selectKeySQL+` ORDER BY k.created_at DESC`)
 	if err != nil {
 		return nil, mapErr("API keys", err)
 	}
@@ -347,7 +347,7 @@ func (db *DB) KeyPrincipal(ctx context.Context, keyHash []byte) (auth.Principal,
 		prefix   string
 		lastUsed *time.Time
 	)
-	err := db.Pool.QueryRow(ctx, `SELECT k.id, k.prefix, k.role, a.id, a.name, k.last_used_at
+	err := db.pool.QueryRow(ctx, `SELECT k.id, k.prefix, k.role, a.id, a.name, k.last_used_at
 		FROM api_keys k JOIN agencies a ON a.id = k.agency_id
 		WHERE k.key_hash = $1 AND k.revoked_at IS NULL`, keyHash).
 		Scan(&p.KeyID, &prefix, &p.Role, &p.AgencyID, &p.AgencyName, &lastUsed)
@@ -356,7 +356,7 @@ func (db *DB) KeyPrincipal(ctx context.Context, keyHash []byte) (auth.Principal,
 	}
 	p.Name = "key:" + prefix
 	if lastUsed == nil || time.Since(*lastUsed) > touchEvery {
-		if _, err := db.Pool.Exec(ctx, `UPDATE api_keys SET last_used_at = now() WHERE id = $1`, p.KeyID); err != nil {
+		if _, err := db.pool.Exec(ctx, `UPDATE api_keys SET last_used_at = now() WHERE id = $1`, p.KeyID); err != nil {
 			return p, mapErr("touch API key", err)
 		}
 	}

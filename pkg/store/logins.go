@@ -84,6 +84,6 @@ func (db *DB) FinishLogin(ctx context.Context, id int64, ok bool) error {
 	if ok {
 		outcome = "ok"
 	}
-	_, err := db.Pool.Exec(ctx, `UPDATE login_attempts SET outcome = $2 WHERE id = $1`, id, outcome)
+	_, err := db.pool.Exec(ctx, `UPDATE login_attempts SET outcome = $2 WHERE id = $1`, id, outcome)
 	return mapErr("finish login", err)
 }

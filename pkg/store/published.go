@@ -38,7 +38,7 @@ func (db *DB) SpendQuery(ctx context.Context, caller string, day time.Time, scop
 // RefundQuery gives back a parameter set spent by a request that was then
 // not answered.
 func (db *DB) RefundQuery(ctx context.Context, caller string, day time.Time, scope string, hash []byte) error {
-	_, err := db.Pool.Exec(ctx, `DELETE FROM published_queries WHERE caller = $1 AND day = $2 AND scope = $3 AND params_hash = $4`,
+	_, err := db.pool.Exec(ctx, `DELETE FROM published_queries WHERE caller = $1 AND day = $2 AND scope = $3 AND params_hash = $4`,
 		caller, day.Format(time.DateOnly), scope, hash)
 	return mapErr("refund query", err)
 }
@@ -54,7 +54,7 @@ type BudgetUse struct {
 // BudgetUses lists the callers and scopes with at least atLeast distinct
 // parameter sets on day, most first.
 func (db *DB) BudgetUses(ctx context.Context, day time.Time, atLeast int) ([]BudgetUse, error) {
-	rows, err := db.Pool.Query(ctx, `SELECT q.caller, coalesce(a.name, ''), q.scope, count(*) FROM published_queries q
+	rows, err := db.pool.Query(ctx, `SELECT q.caller, coalesce(a.name, ''), q.scope, count(*) FROM published_queries q
 		LEFT JOIN agencies a ON q.caller = 'agency:' || a.id::text WHERE q.day = $1
 		GROUP BY q.caller, a.name, q.scope HAVING count(*) >= $2 ORDER BY count(*) DESC, q.caller, q.scope LIMIT 1000`, day.Format(time.DateOnly), atLeast)
 	if err != nil {
@@ -76,7 +76,7 @@ type QuickWithdrawal struct {
 // QuickWithdrawals lists the reports stored since since and withdrawn
 // within within of being stored, newest first.
 func (db *DB) QuickWithdrawals(ctx context.Context, since time.Time, within time.Duration) ([]QuickWithdrawal, error) {
-	rows, err := db.Pool.Query(ctx, `SELECT r.id, r.agency_id, a.name, r.created_at, r.updated_at
+	rows, err := db.pool.Query(ctx, `SELECT r.id, r.agency_id, a.name, r.created_at, r.updated_at
 		FROM reports r JOIN agencies a ON a.id = r.agency_id
 		WHERE r.status = 'withdrawn' AND r.created_at >= $1 AND r.updated_at - r.created_at <= $2
 		ORDER BY r.updated_at DESC LIMIT 1000`, since, within)

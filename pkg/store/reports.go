@@ -102,10 +102,10 @@ func pgUUID(id uuid.UUID) pgtype.UUID { return pgtype.UUID{Bytes: id, Valid: tru
 // in batches of batch, and drops it: the physical floor of storing them.
 // It returns the time the copies took.
 func (db *DB) CopyBaseline(ctx context.Context, rs []intel.Report, batch int) (time.Duration, error) {
-	if _, err := db.Pool.Exec(ctx, `DROP TABLE IF EXISTS bench_copy; CREATE TABLE bench_copy (LIKE reports INCLUDING ALL)`); err != nil {
+	if _, err := db.pool.Exec(ctx, `DROP TABLE IF EXISTS bench_copy; CREATE TABLE bench_copy (LIKE reports INCLUDING ALL)`); err != nil {
 		return 0, err
 	}
-	defer db.Pool.Exec(context.Background(), `DROP TABLE IF EXISTS bench_copy`)
+	defer func() { _, _ = db.pool.Exec(context.Background(), `DROP TABLE IF EXISTS bench_copy`) }()
 	rows := make([][]any, len(rs))
 	for i := range rs {
 		row, err := reportRow(&rs[i], rs[i].ContentHash())
@@ -116,7 +116,7 @@ func (db *DB) CopyBaseline(ctx context.Context, rs []intel.Report, batch int) (t
 	}
 	start := time.Now()
 	for i := 0; i < len(rows); i += batch {
-		if _, err := db.Pool.CopyFrom(ctx, pgx.Identifier{"bench_copy"}, reportColumns, pgx.CopyFromRows(rows[i:min(i+batch, len(rows))])); err != nil {
+		if _, err := db.pool.CopyFrom(ctx, pgx.Identifier{"bench_copy"}, reportColumns, pgx.CopyFromRows(rows[i:min(i+batch, len(rows))])); err != nil {
 			return 0, err
 		}
 	}
@@ -286,7 +286,7 @@ func scanReport(row pgx.CollectableRow) (intel.Report, error) {
 
 // Report returns one report.
 func (db *DB) Report(ctx context.Context, id uuid.UUID) (intel.Report, error) {
-	r, err := one(ctx, db.Pool, selectReportSQL+` WHERE id = $1`, scanReport, id)
+	r, err := one(ctx, db.pool, selectReportSQL+` WHERE id = $1`, scanReport, id)
 	return r, mapErr("report", err)
 }
 
@@ -351,7 +351,7 @@ func (db *DB) Reports(ctx context.Context, f ReportFilter) ([]intel.Report, erro
 		add("id > ?", f.After)
 	}
 	sql, args := w.query(selectReportSQL, "id", f.Limit)
-	rows, err := db.Pool.Query(ctx, sql, args...)
+	rows, err := db.pool.Query(ctx, sql, args...)
 	if err != nil {
 		return nil, mapErr("reports", err)
 	}
@@ -457,7 +457,7 @@ func reportTx(ctx context.Context, tx pgx.Tx, id uuid.UUID) (intel.Report, error
 // ReportCount is the number of stored reports.
 func (db *DB) ReportCount(ctx context.Context) (int64, error) {
 	var n int64
-	err := db.Pool.QueryRow(ctx, `SELECT count(*) FROM reports`).Scan(&n)
+	err := db.pool.QueryRow(ctx, `SELECT count(*) FROM reports`).Scan(&n)
 	return n, mapErr("count reports", err)
 }
 

@@ -46,7 +46,7 @@ const PurgeReason = "review date passed without a decision to retain"
 // before now, each with an erase audit event that holds no content. It
 // returns how many it erased.
 func (db *DB) PurgeDue(ctx context.Context, now time.Time, limit int, ev AuditEvent) (int, error) {
-	rows, err := db.Pool.Query(ctx, `SELECT id FROM reports WHERE review_at < $1 ORDER BY review_at LIMIT $2`, now, limit)
+	rows, err := db.pool.Query(ctx, `SELECT id FROM reports WHERE review_at < $1 ORDER BY review_at LIMIT $2`, now, limit)
 	if err != nil {
 		return 0, mapErr("due reports", err)
 	}

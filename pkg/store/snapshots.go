@@ -56,7 +56,7 @@ func (db *DB) CreateSnapshot(ctx context.Context, s Snapshot, ev AuditEvent) err
 // Snapshot returns one snapshot with its content.
 func (db *DB) Snapshot(ctx context.Context, id uuid.UUID) (Snapshot, error) {
 	var content []byte
-	rows, err := db.Pool.Query(ctx, `SELECT `+snapshotColumns+`, content FROM snapshots WHERE id = $1`, id)
+	rows, err := db.pool.Query(ctx, `SELECT `+snapshotColumns+`, content FROM snapshots WHERE id = $1`, id)
 	if err != nil {
 		return Snapshot{}, mapErr("snapshot", err)
 	}
@@ -76,7 +76,7 @@ func (db *DB) Snapshots(ctx context.Context, before time.Time, beforeID uuid.UUI
 	if before.IsZero() {
 		before = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
 	}
-	rows, err := db.Pool.Query(ctx, `SELECT `+snapshotColumns+` FROM snapshots
+	rows, err := db.pool.Query(ctx, `SELECT `+snapshotColumns+` FROM snapshots
 		WHERE (created_at, id) < ($1, $2) AND (published OR NOT $4) ORDER BY created_at DESC, id DESC LIMIT $3`, before, beforeID, limit, publishedOnly)
 	if err != nil {
 		return nil, mapErr("snapshots", err)
@@ -89,7 +89,7 @@ func (db *DB) Snapshots(ctx context.Context, before time.Time, beforeID uuid.UUI
 // resolution and of the same view: hexagons of other sizes, and exact
 // figures with published ones, do not compare.
 func (db *DB) PreviousSnapshot(ctx context.Context, s Snapshot) (Snapshot, error) {
-	rows, err := db.Pool.Query(ctx, `SELECT id FROM snapshots WHERE (created_at, id) < ($1, $2) AND res = $3 AND published = $4
+	rows, err := db.pool.Query(ctx, `SELECT id FROM snapshots WHERE (created_at, id) < ($1, $2) AND res = $3 AND published = $4
 		ORDER BY created_at DESC, id DESC LIMIT 1`, s.CreatedAt, s.ID, s.Res, s.Published)
 	if err != nil {
 		return Snapshot{}, mapErr("previous snapshot", err)

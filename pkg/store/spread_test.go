@@ -49,7 +49,7 @@ func TestSpreadMatchesPostGISAreas(t *testing.T) {
 				polys[i] = wkt.MarshalString(poly)
 				sum += s.Weight
 			}
-			rows, err := db.Pool.Query(ctx, `SELECT ST_Area(ST_Intersection(d, ST_GeomFromText(w))) / ST_Area(d)
+			rows, err := storetest.SQL(t, db).Query(ctx, `SELECT ST_Area(ST_Intersection(d, ST_GeomFromText(w))) / ST_Area(d)
 				FROM (SELECT ST_GeomFromText($1) AS d) x, unnest($2::text[]) WITH ORDINALITY AS u(w, i) ORDER BY i`,
 				wkt.MarshalString(orb.Polygon{disk}), polys)
 			if err != nil {
@@ -118,8 +118,8 @@ func TestMigrateUpPlacesEarlierReports(t *testing.T) {
 		t.Fatal(err)
 	}
 	var before int64
-	db.Pool.QueryRow(ctx, `SELECT max(seq) FROM reports`).Scan(&before)
-	if _, err := db.Pool.Exec(ctx, `UPDATE reports SET cells = NULL, spread_cells = NULL, spread_weights = NULL`); err != nil {
+	storetest.SQL(t, db).QueryRow(ctx, `SELECT max(seq) FROM reports`).Scan(&before)
+	if _, err := storetest.SQL(t, db).Exec(ctx, `UPDATE reports SET cells = NULL, spread_cells = NULL, spread_weights = NULL`); err != nil {
 		t.Fatal(err)
 	}
 	if err := mg.Up(); err != nil {

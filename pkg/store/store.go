@@ -20,7 +20,7 @@ var ErrSchemaBehind = errors.New("database schema is behind this binary")
 
 // DB is the connection pool and every query hexwatch runs.
 type DB struct {
-	Pool *pgxpool.Pool
+	pool *pgxpool.Pool
 	// reportWrites counts the writes of reports made through this DB.
 	reportWrites atomic.Uint64
 }
@@ -49,11 +49,18 @@ func Open(ctx context.Context, databaseURL string, maxConns int) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: open pool: %w", err)
 	}
-	return &DB{Pool: pool}, nil
+	return &DB{pool: pool}, nil
 }
 
+// ConnString is the URL the pool connects with, for a tool or a test that
+// needs a connection of its own.
+func (db *DB) ConnString() string { return db.pool.Config().ConnString() }
+
+// PoolStat is what the pool holds and waits for now.
+func (db *DB) PoolStat() *pgxpool.Stat { return db.pool.Stat() }
+
 // Close closes every connection of the pool.
-func (db *DB) Close() { db.Pool.Close() }
+func (db *DB) Close() { db.pool.Close() }
 
 const schemaVersionSQL = `SELECT version, dirty FROM schema_migrations LIMIT 1`
 
@@ -64,7 +71,7 @@ func (db *DB) Ready(ctx context.Context) (uint, error) {
 		v     int64
 		dirty bool
 	)
-	err := db.Pool.QueryRow(ctx, schemaVersionSQL).Scan(&v, &dirty)
+	err := db.pool.QueryRow(ctx, schemaVersionSQL).Scan(&v, &dirty)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return 0, fmt.Errorf("%w: no migration applied, want version %d", ErrSchemaBehind, SchemaVersion)
 	}

@@ -36,7 +36,7 @@ func TestMigrateUpDownUp(t *testing.T) {
 		}
 		defer db.Close()
 		var n int
-		if err := db.Pool.QueryRow(context.Background(),
+		if err := storetest.SQL(t, db).QueryRow(context.Background(),
 			`SELECT count(*) FROM pg_extension WHERE extname = 'postgis'`).Scan(&n); err != nil {
 			t.Fatal(err)
 		}
@@ -82,7 +82,7 @@ func TestMigrateRefusesNewerSchema(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	if _, err := db.Pool.Exec(context.Background(), `UPDATE schema_migrations SET version = version + 1`); err != nil {
+	if _, err := storetest.SQL(t, db).Exec(context.Background(), `UPDATE schema_migrations SET version = version + 1`); err != nil {
 		t.Fatal(err)
 	}
 	if err := mg.Up(); !errors.Is(err, store.ErrSchemaTooNew) {

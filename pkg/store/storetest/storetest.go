@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/hexwatch/hexwatch/migrations"
 	"github.com/hexwatch/hexwatch/pkg/store"
@@ -43,10 +44,36 @@ var pkg struct {
 	err     error
 }
 
+// pools are the pools SQL opened, by connection string.
+var pools sync.Map
+
+// SQL is a pool of the test's own on the database of db, as the same role,
+// for the statements no store method offers (a test reading or breaking
+// what the store would not). Pools are closed when the package's tests end.
+func SQL(t testing.TB, db *store.DB) *pgxpool.Pool {
+	t.Helper()
+	if p, ok := pools.Load(db.ConnString()); ok {
+		return p.(*pgxpool.Pool)
+	}
+	p, err := pgxpool.New(context.Background(), db.ConnString())
+	if err != nil {
+		t.Fatalf("storetest: %v", err)
+	}
+	if old, loaded := pools.LoadOrStore(db.ConnString(), p); loaded {
+		p.Close()
+		return old.(*pgxpool.Pool)
+	}
+	return p
+}
+
 // Run runs the package's tests and drops its database afterwards.
 func Run(m *testing.M) int {
 	pkg.running = true
 	code := m.Run()
+	pools.Range(func(_, p any) bool {
+		p.(*pgxpool.Pool).Close()
+		return true
+	})
 	pkg.Lock()
 	defer pkg.Unlock()
 	if pkg.db != nil {
@@ -190,7 +217,7 @@ func cloneTemplate() (string, error) {
 		if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock(7301)"); err != nil {
 			return err
 		}
-		defer conn.Exec(context.Background(), "SELECT pg_advisory_unlock(7301)")
+		defer func() { _, _ = conn.Exec(context.Background(), "SELECT pg_advisory_unlock(7301)") }()
 		var ready bool
 		err := conn.QueryRow(ctx, `SELECT coalesce(shobj_description(oid, 'pg_database') = 'ready', false)
 			FROM pg_database WHERE datname = $1`, tmpl).Scan(&ready)
