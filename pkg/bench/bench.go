@@ -221,13 +221,9 @@ func writeCSV(path string, reps []intel.Report) error {
 		return err
 	}
 	w := csv.NewWriter(f)
-	w.Write([]string{"external_ref", "category", "indicators", "observed_at", "lat", "lon", "precision_m", "source", "assessment", "handling", "conditions", "classification", "narrative"})
+	w.Write(intel.CSVColumns)
 	for _, rep := range reps {
-		g := rep.Grading
-		w.Write([]string{rep.ExternalRef, rep.Category, strings.Join(rep.Indicators, ";"), rep.ObservedAt.Format(time.RFC3339),
-			strconv.FormatFloat(rep.Location.Lat, 'f', -1, 64), strconv.FormatFloat(rep.Location.Lon, 'f', -1, 64),
-			strconv.FormatFloat(rep.PrecisionM, 'f', -1, 64), strconv.Itoa(g.Source), g.Assessment, g.Handling, g.Conditions,
-			rep.Classification, rep.Narrative})
+		w.Write(intel.CSVRecord(rep))
 	}
 	w.Flush()
 	return errors.Join(w.Error(), f.Close())

@@ -10,6 +10,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 )
 
@@ -107,6 +108,22 @@ var bom = []byte("\uFEFF")
 // in any order and case. Give lat and lon, or easting and northing.
 var CSVColumns = []string{"external_ref", "category", "indicators", "observed_at", "lat", "lon", "easting", "northing",
 	"precision_m", "source", "assessment", "handling", "conditions", "classification", "narrative"}
+
+// CSVRecord is report r as a row of CSVColumns, its position as lat and
+// lon: what a partner system's export of it would hold.
+func CSVRecord(r Report) []string {
+	g := r.Grading
+	f := func(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
+	v := map[string]string{"external_ref": r.ExternalRef, "category": r.Category, "indicators": strings.Join(r.Indicators, ";"),
+		"observed_at": r.ObservedAt.Format(time.RFC3339), "lat": f(r.Location.Lat), "lon": f(r.Location.Lon),
+		"precision_m": f(r.PrecisionM), "source": strconv.Itoa(g.Source), "assessment": g.Assessment, "handling": g.Handling,
+		"conditions": g.Conditions, "classification": r.Classification, "narrative": r.Narrative}
+	out := make([]string, len(CSVColumns))
+	for i, c := range CSVColumns {
+		out[i] = v[c]
+	}
+	return out
+}
 
 var csvRequired = []string{"external_ref", "category", "observed_at", "source", "assessment", "handling", "classification"}
 
