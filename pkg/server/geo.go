@@ -119,18 +119,11 @@ const (
 	viewFull      = "full"
 )
 
-func duration(d time.Duration) string {
-	if d%(24*time.Hour) == 0 {
-		return strconv.Itoa(int(d/(24*time.Hour))) + "d"
-	}
-	return d.String()
-}
-
 func paramsOf(p hotspot.Params) paramsJSON {
 	out := paramsJSON{
-		Res: p.Res, AsOf: p.AsOf.Format(time.RFC3339), From: p.From.Format(time.RFC3339), HalfLife: duration(p.HalfLife),
+		Res: p.Res, AsOf: p.AsOf.Format(time.RFC3339), From: p.From.Format(time.RFC3339), HalfLife: hotspot.DurationText(p.HalfLife),
 		Categories: nonNil(p.Categories), Agencies: p.Agencies, MinSource: p.MinSource, MinAssessment: p.MinAssessment,
-		K: p.K, FDR: p.FDR, Period: duration(p.Period), View: viewFull,
+		K: p.K, FDR: p.FDR, Period: hotspot.DurationText(p.Period), View: viewFull,
 	}
 	if p.Release != nil {
 		out.View, out.MinReports = viewPublished, p.Release.K

@@ -9,142 +9,29 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"slices"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
-	"github.com/paulmach/orb"
 
-	"github.com/hexwatch/hexwatch/pkg/config"
 	"github.com/hexwatch/hexwatch/pkg/hexgrid"
 	"github.com/hexwatch/hexwatch/pkg/hotspot"
-	"github.com/hexwatch/hexwatch/pkg/intel"
 	"github.com/hexwatch/hexwatch/pkg/live"
 	"github.com/hexwatch/hexwatch/pkg/store"
 )
-
-// hotspotParams are the query parameters /api/v1/hotspots takes.
-var hotspotParams = []string{"res", "as_of", "from", "window", "half_life", "categories", "agencies",
-	"min_source", "min_assessment", "k", "bbox", "fdr", "period"}
-
-// parseHotspotParams reads and checks every parameter, naming each bad one.
-func parseHotspotParams(q url.Values, now time.Time, retention time.Duration) (hotspot.Params, error) {
-	var (
-		p    hotspot.Params
-		errs []FieldError
-	)
-	add := func(field, msg string) { errs = append(errs, FieldError{Field: field, Message: msg}) }
-	for k := range q {
-		if !slices.Contains(hotspotParams, k) {
-			add(k, "unknown parameter; the parameters are "+strings.Join(hotspotParams, ", "))
-		}
-	}
-	intParam := func(name string, lo, hi int) int {
-		v := q.Get(name)
-		if v == "" {
-			return 0
-		}
-		n, err := strconv.Atoi(v)
-		if err != nil || n < lo || n > hi {
-			add(name, fmt.Sprintf("must be a whole number from %d to %d", lo, hi))
-		}
-		return n
-	}
-	timeParam := func(name string) time.Time {
-		v := q.Get(name)
-		if v == "" {
-			return time.Time{}
-		}
-		t, fe := parseTime(name, v)
-		if fe != nil {
-			errs = append(errs, *fe)
-		}
-		return t
-	}
-	durParam := func(name string, lo, hi time.Duration) time.Duration {
-		v := q.Get(name)
-		if v == "" {
-			return 0
-		}
-		d, err := config.ParseDuration(v)
-		if err != nil || d < lo || d > hi {
-			add(name, fmt.Sprintf("must be a duration from %s to %s, such as 28d or 72h", lo, hi))
-		}
-		return d
-	}
-	p.Res = intParam("res", hotspot.MinRes, hotspot.MaxRes)
-	p.K = intParam("k", 1, hotspot.MaxK)
-	p.MinSource = intParam("min_source", 1, 3)
-	p.AsOf, p.From = timeParam("as_of"), timeParam("from")
-	window := durParam("window", 24*time.Hour, retention)
-	p.HalfLife = durParam("half_life", time.Hour, 3650*24*time.Hour)
-	p.Period = durParam("period", 24*time.Hour, 365*24*time.Hour)
-	if v := q.Get("min_assessment"); v != "" {
-		if r := intel.AssessmentRank(v); r < 1 || r > 4 {
-			add("min_assessment", "must be A, B, C or D (E never scores)")
-		}
-		p.MinAssessment = v
-	}
-	p.Categories = categoryList(q, "categories", add)
-	p.Agencies = agencyList(q, "agencies", add)
-	if v := q.Get("bbox"); v != "" {
-		b, msg := parseBBox(v)
-		if msg != "" {
-			add("bbox", msg)
-		}
-		p.BBox = &orb.Bound{Min: orb.Point{b[0], b[1]}, Max: orb.Point{b[2], b[3]}}
-	}
-	if v := q.Get("fdr"); v != "" {
-		var err error
-		if p.FDR, err = strconv.ParseBool(v); err != nil {
-			add("fdr", "must be true or false")
-		}
-	}
-	if errs != nil {
-		return p, badRequest("the hotspot parameters are not valid", errs...)
-	}
-	if p.AsOf.IsZero() {
-		// Whole minutes, so that repeated requests share an ETag.
-		p.AsOf = now.UTC().Truncate(time.Minute)
-	}
-	switch {
-	case window != 0 && !p.From.IsZero():
-		add("window", "give from or window, not both")
-	case window != 0:
-		p.From = p.AsOf.Add(-window)
-	}
-	p = p.Defaults(now)
-	switch {
-	case !p.From.Before(p.AsOf):
-		add("from", "must be before as_of")
-	case p.AsOf.Sub(p.From) > retention:
-		add("from", "the window may not be longer than the retention period")
-	}
-	if p.AsOf.After(now.Add(24 * time.Hour)) {
-		add("as_of", "must not be in the future")
-	}
-	if n := p.Periods(); n > hotspot.MaxPeriods {
-		add("period", fmt.Sprintf("the window holds %d trend periods, at most %d may be asked for: lengthen the period or shorten the window", n, hotspot.MaxPeriods))
-	}
-	if errs != nil {
-		return p, badRequest("the hotspot parameters are not valid", errs...)
-	}
-	return p, nil
-}
 
 // hotspotQuery parses the request's parameters, makes the answer the
 // published view for a caller who may not read raw reports, and brings
 // the engine up to date.
 func (s *Server) hotspotQuery(c echo.Context) (hotspot.Params, error) {
 	now := time.Now()
-	p, err := parseHotspotParams(c.QueryParams(), now, s.cfg.Retention)
-	if err != nil {
-		return p, err
+	v := queryValues(c.QueryParams())
+	p, errs := hotspot.Parse(v, now, s.cfg.Retention)
+	if errs != nil {
+		return p, badRequest("the hotspot parameters are not valid", errs...)
 	}
 	if r := s.release(principal(c)); r != nil {
-		if errs := publishedParams(c.QueryParams(), &p, s.cfg.PublishedMaxRes, now); errs != nil {
+		if errs := hotspot.ParsePublished(v, &p, s.cfg.PublishedMaxRes, now); errs != nil {
 			return p, badRequest("the published view answers a fixed menu of parameters", errs...)
 		}
 		p.Release = r

@@ -38,10 +38,49 @@ type mapConfig struct {
 	DataFirst       *string          `json:"data_first"`
 	DataLast        *string          `json:"data_last"`
 	MinCellReports  int              `json:"min_cell_reports"`
+	// Query is what a hotspot query may ask for and what it gets unasked.
+	Query queryRules `json:"query"`
 	// Published is the menu of the published view, for callers who get it.
 	Published *publishedMenu `json:"published,omitempty"`
 	// Places label the map when it has no basemap.
 	Places []snapshot.Place `json:"places"`
+}
+
+// queryRules are the defaults and limits of hotspot parameters, as
+// package hotspot states them: the page repeats none of them.
+type queryRules struct {
+	Defaults struct {
+		Res           int    `json:"res"`
+		Window        string `json:"window"`
+		HalfLife      string `json:"half_life"`
+		Period        string `json:"period"`
+		K             int    `json:"k"`
+		MinSource     int    `json:"min_source"`
+		MinAssessment string `json:"min_assessment"`
+	} `json:"defaults"`
+	Limits struct {
+		MinRes      int       `json:"min_res"`
+		MaxRes      int       `json:"max_res"`
+		MaxK        int       `json:"max_k"`
+		HalfLife    [2]string `json:"half_life"`
+		Period      [2]string `json:"period"`
+		Window      [2]string `json:"window"`
+		MaxPeriods  int       `json:"max_periods"`
+		MaxBBoxArea int       `json:"max_bbox_area"`
+	} `json:"limits"`
+}
+
+func (s *Server) queryRules() queryRules {
+	var q queryRules
+	d := hotspot.Params{}.Defaults(time.Time{})
+	q.Defaults.Res, q.Defaults.Window, q.Defaults.HalfLife = d.Res, hotspot.DurationText(hotspot.DefaultWindow), hotspot.DurationText(d.HalfLife)
+	q.Defaults.Period, q.Defaults.K, q.Defaults.MinSource, q.Defaults.MinAssessment = hotspot.DurationText(d.Period), d.K, d.MinSource, d.MinAssessment
+	l := &q.Limits
+	l.MinRes, l.MaxRes, l.MaxK, l.MaxPeriods, l.MaxBBoxArea = hotspot.MinRes, hotspot.MaxRes, hotspot.MaxK, hotspot.MaxPeriods, hotspot.MaxBBoxArea
+	l.HalfLife = [2]string{hotspot.DurationText(hotspot.MinHalfLife), hotspot.DurationText(hotspot.MaxHalfLife)}
+	l.Period = [2]string{hotspot.DurationText(hotspot.MinPeriod), hotspot.DurationText(hotspot.MaxPeriod)}
+	l.Window = [2]string{hotspot.DurationText(hotspot.MinWindow), hotspot.DurationText(s.cfg.Retention)}
+	return q
 }
 
 // publishedMenu is what the published view answers: the page offers
@@ -64,7 +103,7 @@ type publishedMenu struct {
 func durationList(ds []time.Duration) []string {
 	out := make([]string, len(ds))
 	for i, d := range ds {
-		out[i] = duration(d)
+		out[i] = hotspot.DurationText(d)
 	}
 	return out
 }
@@ -74,7 +113,8 @@ func (s *Server) getMapConfig(c echo.Context) error {
 		return err
 	}
 	cfg := mapConfig{TileURL: s.cfg.TileURL, TileAttribution: s.cfg.TileAttribution,
-		ServiceArea: geojson.NewFeature(s.validator.Area.Shape), MinCellReports: s.cfg.MinCellReports, Places: s.places.Places()}
+		ServiceArea: geojson.NewFeature(s.validator.Area.Shape), MinCellReports: s.cfg.MinCellReports, Places: s.places.Places(),
+		Query: s.queryRules()}
 	if cfg.TileURL == "none" {
 		cfg.TileURL = ""
 	}

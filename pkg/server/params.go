@@ -2,16 +2,15 @@ package server
 
 import (
 	"errors"
-	"fmt"
 	"io"
 	"mime"
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/hexwatch/hexwatch/pkg/hotspot"
 	"github.com/hexwatch/hexwatch/pkg/intel"
 	"github.com/labstack/echo/v4"
 )
@@ -46,68 +45,6 @@ func nonNil(s []string) []string {
 }
 
 // maxBBoxArea bounds a bbox filter, in square degrees: the service area is about 1.
-const maxBBoxArea = 25
-
-// parseBBox reads west,south,east,north in degrees.
-func parseBBox(v string) ([4]float64, string) {
-	var b [4]float64
-	parts := strings.Split(v, ",")
-	if len(parts) != 4 {
-		return b, "must be west,south,east,north in degrees"
-	}
-	for i, p := range parts {
-		f, err := strconv.ParseFloat(strings.TrimSpace(p), 64)
-		if err != nil || f != f || f > 180 || f < -180 {
-			return b, "must be four finite numbers: west,south,east,north in degrees"
-		}
-		b[i] = f
-	}
-	switch {
-	case b[1] < -90 || b[3] > 90:
-		return b, "latitudes must be within -90 to 90"
-	case b[0] >= b[2] || b[1] >= b[3]:
-		return b, "is inverted or empty: west must be less than east, south less than north"
-	case (b[2]-b[0])*(b[3]-b[1]) > maxBBoxArea:
-		return b, fmt.Sprintf("covers more than %d square degrees: narrow it", maxBBoxArea)
-	}
-	return b, ""
-}
-
-// categoryList reads the comma-separated category codes of parameter
-// name, telling add about unknown ones.
-func categoryList(q url.Values, name string, add func(field, msg string)) []string {
-	cats := splitList(q.Get(name))
-	for _, c := range cats {
-		if _, ok := intel.CategoryByCode(c); !ok {
-			add(name, fmt.Sprintf("unknown category %q", c))
-		}
-	}
-	return cats
-}
-
-// agencyList reads the comma-separated agency ids of parameter name,
-// telling add when one is not an id.
-func agencyList(q url.Values, name string, add func(field, msg string)) []uuid.UUID {
-	var ids []uuid.UUID
-	for _, a := range splitList(q.Get(name)) {
-		id, err := uuid.Parse(a)
-		if err != nil {
-			add(name, "must be agency ids, comma-separated")
-		}
-		ids = append(ids, id)
-	}
-	return ids
-}
-
-func splitList(v string) []string {
-	var out []string
-	for _, s := range strings.Split(v, ",") {
-		if s = strings.TrimSpace(s); s != "" {
-			out = append(out, s)
-		}
-	}
-	return out
-}
 
 // list wraps a collection so that JSON answers are always objects.
 type list[T any] struct {
@@ -125,13 +62,21 @@ func newList[T any](items []T) list[T] {
 // parseTime reads a date (2026-01-31, midnight UTC) or an RFC 3339 time
 // with offset given as field.
 func parseTime(field, v string) (time.Time, *FieldError) {
-	if t, err := time.Parse(time.RFC3339, v); err == nil {
-		return t, nil
+	t, msg := hotspot.ParseTime(v)
+	if msg != "" {
+		return t, &FieldError{Field: field, Message: msg}
 	}
-	if d, err := time.Parse(time.DateOnly, v); err == nil {
-		return d, nil
+	return t, nil
+}
+
+// queryValues are a query string's parameters, one value each (strictQuery
+// refuses a repeated one).
+func queryValues(q url.Values) hotspot.Values {
+	v := hotspot.Values{}
+	for k := range q {
+		v[k] = q.Get(k)
 	}
-	return time.Time{}, &FieldError{Field: field, Message: "must be a date (2026-01-31) or an RFC 3339 time with offset (2026-01-31T09:00:00Z)"}
+	return v
 }
 
 // timeParams reads optional time parameters of q into their destinations.

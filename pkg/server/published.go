@@ -5,17 +5,13 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"net/http"
-	"net/url"
-	"slices"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/hexwatch/hexwatch/pkg/auth"
-	"github.com/hexwatch/hexwatch/pkg/config"
 	"github.com/hexwatch/hexwatch/pkg/hotspot"
 	"github.com/hexwatch/hexwatch/pkg/store"
 )
@@ -44,79 +40,6 @@ func (s *Server) release(p *auth.Principal) *hotspot.Release {
 // own reports from a cell and be left with fewer than K.
 func (s *Server) snapshotRelease() *hotspot.Release {
 	return &hotspot.Release{K: s.cfg.MinCellReports, Dominance: true}
-}
-
-// durations writes a menu of durations as "90d, 180d or 365d".
-func durations(ds []time.Duration) string {
-	out := make([]string, len(ds))
-	for i, d := range ds {
-		out[i] = duration(d)
-	}
-	if len(out) == 1 {
-		return out[0]
-	}
-	return strings.Join(out[:len(out)-1], ", ") + " or " + out[len(out)-1]
-}
-
-// publishedParams checks the parameters of q against the published view's
-// menu and sets p's times on its daily grid. Values off the menu are
-// refused, naming the allowed ones, never rounded.
-func publishedParams(q url.Values, p *hotspot.Params, maxRes int, now time.Time) []FieldError {
-	var errs []FieldError
-	add := func(field, msg string) { errs = append(errs, FieldError{Field: field, Message: msg}) }
-	menu := func(name string, allowed []time.Duration, def time.Duration) time.Duration {
-		v := q.Get(name)
-		if v == "" {
-			return def
-		}
-		d, err := config.ParseDuration(v)
-		if err != nil || !slices.Contains(allowed, d) {
-			add(name, "the published view offers "+durations(allowed))
-		}
-		return d
-	}
-	for _, name := range []string{"from", "agencies", "min_source", "min_assessment"} {
-		if q.Get(name) != "" {
-			add(name, "not offered by the published view, which shows every agency and grading together; use window for the period")
-		}
-	}
-	if v := q.Get("k"); v != "" && v != strconv.Itoa(hotspot.PublishedK) {
-		add("k", fmt.Sprintf("the published view's ring radius is %d", hotspot.PublishedK))
-	}
-	if q.Get("res") == "" {
-		p.Res = min(hotspot.DefaultRes, maxRes)
-	} else if p.Res > maxRes {
-		add("res", fmt.Sprintf("the published view goes to resolution %d at most", maxRes))
-	}
-	if len(p.Categories) > 1 {
-		add("categories", "the published view shows all categories or one")
-	}
-	window := menu("window", hotspot.PublishedWindows, hotspot.PublishedWindows[len(hotspot.PublishedWindows)-1])
-	p.HalfLife = menu("half_life", hotspot.PublishedHalfLives, hotspot.DefaultHalfLife)
-	p.Period = menu("period", hotspot.PublishedPeriods, hotspot.DefaultPeriod)
-
-	today := hotspot.DayStart(now)
-	p.AsOf = today
-	if v := q.Get("as_of"); v != "" {
-		t, err := time.ParseInLocation(time.DateOnly, v, hotspot.London)
-		if err != nil {
-			t, err = time.Parse(time.RFC3339, v)
-		}
-		switch {
-		case err != nil || !hotspot.DayStart(t).Equal(t):
-			add("as_of", "the published view is daily: give a date such as "+today.Format(time.DateOnly))
-		case t.After(today):
-			add("as_of", "must not be after today, "+today.Format(time.DateOnly))
-		default:
-			p.AsOf = t
-		}
-	}
-	// Calendar days: a window of whole weeks starts on as_of's weekday
-	// whatever the clocks did in between.
-	p.From = p.AsOf.In(hotspot.London).AddDate(0, 0, -int(window/(24*time.Hour))).UTC()
-	p.AsOf = p.AsOf.UTC()
-	p.K = hotspot.PublishedK
-	return errs
 }
 
 // Scopes of the query budget: a cell's explanation is scoped by the cell.

@@ -16,6 +16,7 @@ import (
 
 	"github.com/hexwatch/hexwatch/pkg/auth"
 	"github.com/hexwatch/hexwatch/pkg/hexgrid"
+	"github.com/hexwatch/hexwatch/pkg/hotspot"
 	"github.com/hexwatch/hexwatch/pkg/intel"
 	"github.com/hexwatch/hexwatch/pkg/store"
 )
@@ -136,15 +137,15 @@ func (s *Server) listReports(c echo.Context) error {
 	var errs []intel.FieldError
 	add := func(field, msg string) { errs = append(errs, intel.FieldError{Field: field, Message: msg}) }
 	if v := q.Get("bbox"); v != "" {
-		b, msg := parseBBox(v)
+		b, msg := hotspot.ParseBBox(v)
 		if msg != "" {
 			add("bbox", msg)
 		}
 		f.BBox = &b
 	}
 	errs = append(errs, timeParams(q, map[string]*time.Time{"from": &f.From, "to": &f.To})...)
-	f.Categories = categoryList(q, "category", add)
-	f.AgencyIDs = agencyList(q, "agency", add)
+	f.Categories = hotspot.CategoryList(q.Get("category"), "category", add)
+	f.AgencyIDs = hotspot.AgencyList(q.Get("agency"), "agency", add)
 	if v := q.Get("cell"); v != "" {
 		cell, err := hexgrid.Parse(v)
 		if err != nil || cell.Resolution() > hexgrid.StoreRes {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -14,15 +13,16 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/hexwatch/hexwatch/pkg/auth"
+	"github.com/hexwatch/hexwatch/pkg/hotspot"
 	"github.com/hexwatch/hexwatch/pkg/snapshot"
 	"github.com/hexwatch/hexwatch/pkg/store"
 )
 
 type snapshotRequest struct {
-	Title       string         `json:"title"`
-	MeetingDate string         `json:"meeting_date"`
-	Notes       string         `json:"notes"`
-	Parameters  map[string]any `json:"parameters"`
+	Title       string                  `json:"title"`
+	MeetingDate string                  `json:"meeting_date"`
+	Notes       string                  `json:"notes"`
+	Parameters  map[string]hotspot.Text `json:"parameters"`
 	// View is "published" (the default) or "full" (exact figures, for
 	// readers of every report only).
 	View string `json:"view"`
@@ -66,19 +66,7 @@ func (s *Server) createSnapshot(c echo.Context) error {
 	if utf8.RuneCountInString(req.Notes) > 2000 {
 		errs = append(errs, FieldError{Field: "notes", Message: "at most 2000 characters"})
 	}
-	q := url.Values{}
-	for k, v := range req.Parameters {
-		switch v := v.(type) {
-		case []any:
-			parts := make([]string, len(v))
-			for i, x := range v {
-				parts[i] = fmt.Sprint(x)
-			}
-			q.Set(k, strings.Join(parts, ","))
-		default:
-			q.Set(k, fmt.Sprint(v))
-		}
-	}
+	q := hotspot.ValuesOf(req.Parameters)
 	now := time.Now()
 	pr := principal(c)
 	published := req.View != viewFull
@@ -88,14 +76,11 @@ func (s *Server) createSnapshot(c echo.Context) error {
 	case !published && !pr.Can(auth.ReadAllReports):
 		errs = append(errs, FieldError{Field: "view", Message: "only readers of every report may freeze exact figures"})
 	}
-	p, perr := parseHotspotParams(q, now, s.cfg.Retention)
-	var prob *Problem
-	if errors.As(perr, &prob) {
-		errs = append(errs, prefixed("parameters.", prob.Errors)...)
-	}
-	if published && perr == nil {
-		errs = append(errs, prefixed("parameters.", publishedParams(q, &p, s.cfg.PublishedMaxRes, now))...)
-		if q.Get("bbox") != "" {
+	p, perrs := hotspot.Parse(q, now, s.cfg.Retention)
+	errs = append(errs, prefixed("parameters.", perrs)...)
+	if published && perrs == nil {
+		errs = append(errs, prefixed("parameters.", hotspot.ParsePublished(q, &p, s.cfg.PublishedMaxRes, now))...)
+		if q["bbox"] != "" {
 			// A published snapshot is of the whole area: a bbox of one cell
 			// would make its classification speak of that cell.
 			errs = append(errs, FieldError{Field: "parameters.bbox", Message: "a published snapshot covers the whole service area"})

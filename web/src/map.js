@@ -30,11 +30,20 @@ export function resForZoom(z, maxRes = 10) {
   return maxRes;
 }
 
-// The state of the view; every field is mirrored in the URL.
+// The state of the view; every field is mirrored in the URL. The
+// parameters' defaults come from the server (map-config's query).
 const state = {
-  day: null, window: '365d', halfLife: '28d', categories: null, agencies: null,
-  minSource: '3', minAssessment: 'D', res: 'auto', lat: null, lon: null, zoom: null,
+  day: null, window: null, halfLife: null, categories: null, agencies: null,
+  minSource: null, minAssessment: null, res: 'auto', lat: null, lon: null, zoom: null,
 };
+
+// applyDefaults fills what the URL did not set with the server's defaults.
+function applyDefaults(defaults) {
+  state.window ??= defaults.window;
+  state.halfLife ??= defaults.half_life;
+  state.minSource ??= String(defaults.min_source);
+  state.minAssessment ??= defaults.min_assessment;
+}
 
 function readURL() {
   const q = new URLSearchParams(location.search);
@@ -74,6 +83,7 @@ export async function startMap(caller) {
     api('GET', '/api/v1/map-config'), api('GET', '/api/v1/taxonomy'), api('GET', '/api/v1/agencies'),
   ]);
   config = cfg;
+  applyDefaults(cfg.query.defaults);
   setTaxonomy(taxonomy);
   if (cfg.published) applyMenu(cfg.published);
   map = L.map('map', { zoomSnap: 1, preferCanvas: false });
@@ -248,7 +258,7 @@ function checkboxes(fieldset, items, key, one = false) {
 // hotspotQuery is the query string of the current view.
 export function hotspotQuery() {
   const q = new URLSearchParams();
-  const maxRes = config.published ? config.published.max_res : 10;
+  const maxRes = config.published ? config.published.max_res : config.query.limits.max_res;
   const res = state.res === 'auto' ? resForZoom(map.getZoom(), maxRes) : Number(state.res);
   q.set('res', String(res));
   if (state.day) q.set('as_of', state.day);

@@ -1,0 +1,343 @@
+package hotspot
+
+import (
+	"encoding/json"
+	"fmt"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/paulmach/orb"
+
+	"github.com/hexwatch/hexwatch/pkg/config"
+	"github.com/hexwatch/hexwatch/pkg/intel"
+)
+
+// Values are the parameters of a query by name, as text: what a query
+// string holds, and what a snapshot's JSON parameters decode into.
+type Values map[string]string
+
+// Text is a parameter's value in JSON as its text: a string as it is, a
+// number or a boolean as written, a list joined by commas. Clients send
+// {"res": 8} and {"res": "8"} alike.
+type Text string
+
+// UnmarshalJSON reads any JSON string, number, boolean or list of those.
+func (t *Text) UnmarshalJSON(b []byte) error {
+	var v any
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	s, err := textOf(v)
+	*t = Text(s)
+	return err
+}
+
+func textOf(v any) (string, error) {
+	switch v := v.(type) {
+	case string:
+		return v, nil
+	case float64:
+		return strconv.FormatFloat(v, 'f', -1, 64), nil
+	case bool:
+		return strconv.FormatBool(v), nil
+	case nil:
+		return "", nil
+	case []any:
+		parts := make([]string, len(v))
+		for i, x := range v {
+			s, err := textOf(x)
+			if err != nil {
+				return "", err
+			}
+			parts[i] = s
+		}
+		return strings.Join(parts, ","), nil
+	}
+	return "", fmt.Errorf("want a string, a number, true or false, or a list of those")
+}
+
+// ValuesOf is the text of JSON parameters.
+func ValuesOf(m map[string]Text) Values {
+	v := Values{}
+	for k, t := range m {
+		v[k] = string(t)
+	}
+	return v
+}
+
+// ParamNames are the parameters a query may give.
+var ParamNames = []string{"res", "as_of", "from", "window", "half_life", "categories", "agencies",
+	"min_source", "min_assessment", "k", "bbox", "fdr", "period"}
+
+// Limits of the parameters, beside their defaults (params.go).
+const (
+	MinHalfLife  = time.Hour
+	MaxHalfLife  = 3650 * 24 * time.Hour
+	MinPeriod    = 24 * time.Hour
+	MaxPeriod    = 365 * 24 * time.Hour
+	MinWindow    = 24 * time.Hour
+	MaxBBoxArea  = 25 // square degrees
+	maxAsOfAhead = 24 * time.Hour
+)
+
+// Parse reads a query's parameters, checks each against its limits
+// (windows no longer than retention), and fills in the defaults as of
+// now. It names every parameter that is wrong.
+func Parse(v Values, now time.Time, retention time.Duration) (Params, intel.FieldErrors) {
+	var (
+		p    Params
+		errs intel.FieldErrors
+	)
+	add := func(field, msg string) { errs = append(errs, intel.FieldError{Field: field, Message: msg}) }
+	for _, k := range slices.Sorted(maps.Keys(v)) {
+		if !slices.Contains(ParamNames, k) {
+			add(k, "unknown parameter; the parameters are "+strings.Join(ParamNames, ", "))
+		}
+	}
+	intParam := func(name string, lo, hi int) int {
+		s := v[name]
+		if s == "" {
+			return 0
+		}
+		n, err := strconv.Atoi(s)
+		if err != nil || n < lo || n > hi {
+			add(name, fmt.Sprintf("must be a whole number from %d to %d", lo, hi))
+		}
+		return n
+	}
+	timeParam := func(name string) time.Time {
+		if v[name] == "" {
+			return time.Time{}
+		}
+		t, msg := ParseTime(v[name])
+		if msg != "" {
+			add(name, msg)
+		}
+		return t
+	}
+	durParam := func(name string, lo, hi time.Duration) time.Duration {
+		s := v[name]
+		if s == "" {
+			return 0
+		}
+		d, err := config.ParseDuration(s)
+		if err != nil || d < lo || d > hi {
+			add(name, fmt.Sprintf("must be a duration from %s to %s, such as 28d or 72h", lo, hi))
+		}
+		return d
+	}
+	p.Res = intParam("res", MinRes, MaxRes)
+	p.K = intParam("k", 1, MaxK)
+	p.MinSource = intParam("min_source", 1, 3)
+	p.AsOf, p.From = timeParam("as_of"), timeParam("from")
+	window := durParam("window", MinWindow, retention)
+	p.HalfLife = durParam("half_life", MinHalfLife, MaxHalfLife)
+	p.Period = durParam("period", MinPeriod, MaxPeriod)
+	if s := v["min_assessment"]; s != "" {
+		if r := intel.AssessmentRank(s); r < 1 || r > 4 {
+			add("min_assessment", "must be A, B, C or D (E never scores)")
+		}
+		p.MinAssessment = s
+	}
+	p.Categories = CategoryList(v["categories"], "categories", add)
+	p.Agencies = AgencyList(v["agencies"], "agencies", add)
+	if s := v["bbox"]; s != "" {
+		b, msg := ParseBBox(s)
+		if msg != "" {
+			add("bbox", msg)
+		}
+		p.BBox = &orb.Bound{Min: orb.Point{b[0], b[1]}, Max: orb.Point{b[2], b[3]}}
+	}
+	if s := v["fdr"]; s != "" {
+		var err error
+		if p.FDR, err = strconv.ParseBool(s); err != nil {
+			add("fdr", "must be true or false")
+		}
+	}
+	if errs != nil {
+		return p, errs
+	}
+	if p.AsOf.IsZero() {
+		// Whole minutes, so that repeated requests share an ETag.
+		p.AsOf = now.UTC().Truncate(time.Minute)
+	}
+	switch {
+	case window != 0 && !p.From.IsZero():
+		add("window", "give from or window, not both")
+	case window != 0:
+		p.From = p.AsOf.Add(-window)
+	}
+	p = p.Defaults(now)
+	switch {
+	case !p.From.Before(p.AsOf):
+		add("from", "must be before as_of")
+	case p.AsOf.Sub(p.From) > retention:
+		add("from", "the window may not be longer than the retention period")
+	}
+	if p.AsOf.After(now.Add(maxAsOfAhead)) {
+		add("as_of", "must not be in the future")
+	}
+	if n := p.Periods(); n > MaxPeriods {
+		add("period", fmt.Sprintf("the window holds %d trend periods, at most %d may be asked for: lengthen the period or shorten the window", n, MaxPeriods))
+	}
+	return p, errs
+}
+
+// ParsePublished checks the parameters v against the published view's
+// menu and sets p's times on its daily grid. Values off the menu are
+// refused, naming the allowed ones, never rounded.
+func ParsePublished(v Values, p *Params, maxRes int, now time.Time) intel.FieldErrors {
+	var errs intel.FieldErrors
+	add := func(field, msg string) { errs = append(errs, intel.FieldError{Field: field, Message: msg}) }
+	menu := func(name string, allowed []time.Duration, def time.Duration) time.Duration {
+		s := v[name]
+		if s == "" {
+			return def
+		}
+		d, err := config.ParseDuration(s)
+		if err != nil || !slices.Contains(allowed, d) {
+			add(name, "the published view offers "+Durations(allowed))
+		}
+		return d
+	}
+	for _, name := range []string{"from", "agencies", "min_source", "min_assessment"} {
+		if v[name] != "" {
+			add(name, "not offered by the published view, which shows every agency and grading together; use window for the period")
+		}
+	}
+	if s := v["k"]; s != "" && s != strconv.Itoa(PublishedK) {
+		add("k", fmt.Sprintf("the published view's ring radius is %d", PublishedK))
+	}
+	if v["res"] == "" {
+		p.Res = min(DefaultRes, maxRes)
+	} else if p.Res > maxRes {
+		add("res", fmt.Sprintf("the published view goes to resolution %d at most", maxRes))
+	}
+	if len(p.Categories) > 1 {
+		add("categories", "the published view shows all categories or one")
+	}
+	window := menu("window", PublishedWindows, PublishedWindows[len(PublishedWindows)-1])
+	p.HalfLife = menu("half_life", PublishedHalfLives, DefaultHalfLife)
+	p.Period = menu("period", PublishedPeriods, DefaultPeriod)
+
+	today := DayStart(now)
+	p.AsOf = today
+	if s := v["as_of"]; s != "" {
+		t, err := time.ParseInLocation(time.DateOnly, s, London)
+		if err != nil {
+			t, err = time.Parse(time.RFC3339, s)
+		}
+		switch {
+		case err != nil || !DayStart(t).Equal(t):
+			add("as_of", "the published view is daily: give a date such as "+today.Format(time.DateOnly))
+		case t.After(today):
+			add("as_of", "must not be after today, "+today.Format(time.DateOnly))
+		default:
+			p.AsOf = t
+		}
+	}
+	// Calendar days: a window of whole weeks starts on as_of's weekday
+	// whatever the clocks did in between.
+	p.From = p.AsOf.In(London).AddDate(0, 0, -int(window/(24*time.Hour))).UTC()
+	p.AsOf = p.AsOf.UTC()
+	p.K = PublishedK
+	return errs
+}
+
+// Durations writes durations as a reader would: "14d, 28d or 56d".
+func Durations(ds []time.Duration) string {
+	out := make([]string, len(ds))
+	for i, d := range ds {
+		out[i] = DurationText(d)
+	}
+	if len(out) == 1 {
+		return out[0]
+	}
+	return strings.Join(out[:len(out)-1], ", ") + " or " + out[len(out)-1]
+}
+
+// DurationText is d in whole days when it is whole days ("28d"), else as Go writes it.
+func DurationText(d time.Duration) string {
+	if d%(24*time.Hour) == 0 {
+		return strconv.Itoa(int(d/(24*time.Hour))) + "d"
+	}
+	return d.String()
+}
+
+// ParseTime reads a date (2026-01-31, midnight UTC) or an RFC 3339 time
+// with offset; the message says what is wrong otherwise.
+func ParseTime(s string) (time.Time, string) {
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, ""
+	}
+	if d, err := time.Parse(time.DateOnly, s); err == nil {
+		return d, ""
+	}
+	return time.Time{}, "must be a date (2026-01-31) or an RFC 3339 time with offset (2026-01-31T09:00:00Z)"
+}
+
+// ParseBBox reads west,south,east,north in degrees; the message says what
+// is wrong otherwise.
+func ParseBBox(s string) ([4]float64, string) {
+	var b [4]float64
+	parts := strings.Split(s, ",")
+	if len(parts) != 4 {
+		return b, "must be west,south,east,north in degrees"
+	}
+	for i, p := range parts {
+		f, err := strconv.ParseFloat(strings.TrimSpace(p), 64)
+		if err != nil || f != f || f > 180 || f < -180 {
+			return b, "must be four finite numbers: west,south,east,north in degrees"
+		}
+		b[i] = f
+	}
+	switch {
+	case b[1] < -90 || b[3] > 90:
+		return b, "latitudes must be within -90 to 90"
+	case b[0] >= b[2] || b[1] >= b[3]:
+		return b, "is inverted or empty: west must be less than east, south less than north"
+	case (b[2]-b[0])*(b[3]-b[1]) > MaxBBoxArea:
+		return b, fmt.Sprintf("covers more than %d square degrees: narrow it", MaxBBoxArea)
+	}
+	return b, ""
+}
+
+// CategoryList reads comma-separated category codes, telling add (as
+// field) of each unknown one.
+func CategoryList(s, field string, add func(field, msg string)) []string {
+	cats := splitList(s)
+	for _, c := range cats {
+		if _, ok := intel.CategoryByCode(c); !ok {
+			add(field, fmt.Sprintf("unknown category %q", c))
+		}
+	}
+	return cats
+}
+
+// AgencyList reads comma-separated agency ids, telling add (as field)
+// when one is not an id.
+func AgencyList(s, field string, add func(field, msg string)) []uuid.UUID {
+	var ids []uuid.UUID
+	for _, a := range splitList(s) {
+		id, err := uuid.Parse(a)
+		if err != nil {
+			add(field, "must be agency ids, comma-separated")
+		}
+		ids = append(ids, id)
+	}
+	return ids
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, x := range strings.Split(s, ",") {
+		if x = strings.TrimSpace(x); x != "" {
+			out = append(out, x)
+		}
+	}
+	return out
+}
