@@ -21,8 +21,8 @@ FROM debian:bookworm-slim
 RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates curl \
     && rm -rf /var/lib/apt/lists/* && useradd --system --home /nonexistent hexwatch
 COPY --from=build /out/hexwatch /usr/local/bin/hexwatch
-COPY testdata/service-area.geojson testdata/gazetteer.csv /etc/hexwatch/
-ENV HEXWATCH_SERVICE_AREA=/etc/hexwatch/service-area.geojson HEXWATCH_GAZETTEER=/etc/hexwatch/gazetteer.csv
+# The service area and gazetteer are built into the binary; mount files of
+# your own and set HEXWATCH_SERVICE_AREA and HEXWATCH_GAZETTEER to serve elsewhere.
 USER hexwatch
 EXPOSE 8080
 ENTRYPOINT ["hexwatch"]

@@ -33,13 +33,9 @@ func TestMain(m *testing.M) {
 	if err != nil {
 		panic("build hexwatch: " + err.Error() + "\n" + string(out))
 	}
-	area, err := filepath.Abs("../../testdata/service-area.geojson")
-	if err != nil {
-		panic(err)
-	}
-	os.Setenv("HEXWATCH_SERVICE_AREA", area)
-	gazetteer, _ := filepath.Abs("../../testdata/gazetteer.csv")
-	os.Setenv("HEXWATCH_GAZETTEER", gazetteer)
+	// The built-in service area and gazetteer serve, as in production.
+	os.Unsetenv("HEXWATCH_SERVICE_AREA")
+	os.Unsetenv("HEXWATCH_GAZETTEER")
 	code := storetest.Run(m)
 	os.RemoveAll(dir)
 	os.Exit(code)

@@ -12,7 +12,7 @@ import (
 // benchEngine holds n synthetic DEMO reports from six agencies.
 func benchEngine(b *testing.B, n int) *Engine {
 	b.Helper()
-	area, err := intel.LoadServiceArea("../../testdata/service-area.geojson")
+	area, err := intel.LoadServiceArea("")
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -24,7 +24,7 @@ var (
 
 func testEngine(t *testing.T) *Engine {
 	t.Helper()
-	area, err := intel.LoadServiceArea("../../testdata/service-area.geojson")
+	area, err := intel.LoadServiceArea("")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,8 +3,8 @@ package intel
 import (
 	"errors"
 	"fmt"
-	"os"
 
+	"github.com/hexwatch/hexwatch/pkg/places"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"
 	"github.com/paulmach/orb/planar"
@@ -17,11 +17,11 @@ type ServiceArea struct {
 }
 
 // LoadServiceArea reads a GeoJSON file of Polygon or MultiPolygon features
-// (or one such geometry) in WGS84.
+// (or one such geometry) in WGS84; the built-in one when path is empty.
 func LoadServiceArea(path string) (*ServiceArea, error) {
-	b, err := os.ReadFile(path)
+	b, err := places.ServiceArea(path)
 	if err != nil {
-		return nil, fmt.Errorf("intel: service area: %w", err)
+		return nil, err
 	}
 	return ParseServiceArea(b)
 }

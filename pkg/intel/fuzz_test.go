@@ -44,7 +44,7 @@ func drain(t *testing.T, rr RowReader) {
 }
 
 func testValidator(t testing.TB) *Validator {
-	area, err := LoadServiceArea("../../testdata/service-area.geojson")
+	area, err := LoadServiceArea("")
 	if err != nil {
 		t.Fatal(err)
 	}

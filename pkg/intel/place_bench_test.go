@@ -17,7 +17,7 @@ import (
 //
 //	go test -run '^$' -bench Validate ./pkg/intel
 func BenchmarkValidate(b *testing.B) {
-	area, err := intel.LoadServiceArea("../../testdata/service-area.geojson")
+	area, err := intel.LoadServiceArea("")
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -12,7 +12,7 @@ import (
 	"github.com/hexwatch/hexwatch/pkg/hexgrid"
 	"github.com/hexwatch/hexwatch/pkg/hotspot"
 	"github.com/hexwatch/hexwatch/pkg/intel"
-	"github.com/hexwatch/hexwatch/pkg/snapshot"
+	"github.com/hexwatch/hexwatch/pkg/places"
 )
 
 // geoWriter renders hotspot results as RFC 7946 GeoJSON by hand: this is
@@ -20,7 +20,7 @@ import (
 // What never changes of a cell, its boundary and its nearest place, is
 // rendered once and kept.
 type geoWriter struct {
-	places *snapshot.Gazetteer
+	places *places.Gazetteer
 	mu     sync.RWMutex
 	cells  map[hexgrid.Cell]cellGeo
 }

@@ -9,14 +9,14 @@ import (
 
 	"github.com/hexwatch/hexwatch/pkg/hexgrid"
 	"github.com/hexwatch/hexwatch/pkg/hotspot"
-	"github.com/hexwatch/hexwatch/pkg/snapshot"
+	"github.com/hexwatch/hexwatch/pkg/places"
 )
 
 // TestGeoWriterMatchesEncodingJSON renders a result by hand, as the map's
 // hot path does, and checks it against encoding/json's rendering of the
 // same cells, in the full view and in the published one.
 func TestGeoWriterMatchesEncodingJSON(t *testing.T) {
-	places, err := snapshot.LoadGazetteer("../../testdata/gazetteer.csv")
+	places, err := places.LoadGazetteer("")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,7 +19,7 @@ import (
 
 	"github.com/hexwatch/hexwatch/pkg/demo"
 	"github.com/hexwatch/hexwatch/pkg/hexgrid"
-	"github.com/hexwatch/hexwatch/pkg/snapshot"
+	"github.com/hexwatch/hexwatch/pkg/places"
 )
 
 type hotspotFC struct {
@@ -238,7 +238,7 @@ func TestHotspotCellExplanation(t *testing.T) {
 	if len(ex.Weeks) < 52 || len(ex.Neighbours) != 6 || ex.TrendInWords == "" || ex.Links["reports"] == "" {
 		t.Fatalf("explanation: %d weeks, %d neighbours, trend %q, links %v", len(ex.Weeks), len(ex.Neighbours), ex.TrendInWords, ex.Links)
 	}
-	places, err := snapshot.LoadGazetteer("../../testdata/gazetteer.csv")
+	places, err := places.LoadGazetteer("")
 	if err != nil {
 		t.Fatal(err)
 	}

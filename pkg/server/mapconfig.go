@@ -11,7 +11,7 @@ import (
 	"github.com/paulmach/orb/geojson"
 
 	"github.com/hexwatch/hexwatch/pkg/hotspot"
-	"github.com/hexwatch/hexwatch/pkg/snapshot"
+	"github.com/hexwatch/hexwatch/pkg/places"
 )
 
 // tileSource is the CSP source of the basemap's tiles, or "" for none.
@@ -43,7 +43,7 @@ type mapConfig struct {
 	// Published is the menu of the published view, for callers who get it.
 	Published *publishedMenu `json:"published,omitempty"`
 	// Places label the map when it has no basemap.
-	Places []snapshot.Place `json:"places"`
+	Places []places.Place `json:"places"`
 }
 
 // queryRules are the defaults and limits of hotspot parameters, as

@@ -18,7 +18,7 @@ import (
 	"github.com/hexwatch/hexwatch/pkg/config"
 	"github.com/hexwatch/hexwatch/pkg/intel"
 	"github.com/hexwatch/hexwatch/pkg/live"
-	"github.com/hexwatch/hexwatch/pkg/snapshot"
+	"github.com/hexwatch/hexwatch/pkg/places"
 	"github.com/hexwatch/hexwatch/pkg/store"
 )
 
@@ -30,7 +30,7 @@ type Server struct {
 	// bulkSlots bounds the bulk uploads processed at once.
 	bulkSlots chan struct{}
 	engine    *live.Engine
-	places    *snapshot.Gazetteer
+	places    *places.Gazetteer
 	limits    *limiter
 	heavy     heavyWork
 	geo       geoWriter
@@ -49,12 +49,12 @@ func New(cfg config.Config, db *store.DB, v *intel.Validator, log *slog.Logger, 
 	if err != nil {
 		return nil, err
 	}
-	places, err := snapshot.LoadGazetteer(cfg.Gazetteer)
+	gazetteer, err := places.LoadGazetteer(cfg.Gazetteer)
 	if err != nil {
 		return nil, err
 	}
 	s := &Server{cfg: cfg, db: db, validator: v, log: log, version: version,
-		bulkSlots: make(chan struct{}, cfg.BulkConcurrency), heavy: make(heavyWork, cfg.HeavyConcurrency), engine: engine, rendered: newRenderCache(renderCacheBytes), places: places, geo: geoWriter{places: places}}
+		bulkSlots: make(chan struct{}, cfg.BulkConcurrency), heavy: make(heavyWork, cfg.HeavyConcurrency), engine: engine, rendered: newRenderCache(renderCacheBytes), places: gazetteer, geo: geoWriter{places: gazetteer}}
 	s.metrics = newMetrics(db, func() int { return len(s.bulkSlots) })
 	s.consults = newAuditQueue(db, log)
 	e := echo.New()

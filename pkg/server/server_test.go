@@ -35,8 +35,6 @@ func testConfig(t *testing.T) config.Config {
 		t.Fatal(err)
 	}
 	cfg.ShutdownTimeout = 10 * time.Second
-	cfg.ServiceArea = "../../testdata/service-area.geojson"
-	cfg.Gazetteer = "../../testdata/gazetteer.csv"
 	return cfg
 }
 

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/hexwatch/hexwatch/pkg/hotspot"
+	"github.com/hexwatch/hexwatch/pkg/places"
 )
 
 // Cell is one frozen hotspot cell.
@@ -70,7 +71,7 @@ const (
 
 // Freeze makes the content of a snapshot of res; params is the JSON of
 // the parameters used.
-func Freeze(res *hotspot.Result, params json.RawMessage, meta Meta, places *Gazetteer) (Content, error) {
+func Freeze(res *hotspot.Result, params json.RawMessage, meta Meta, gazetteer *places.Gazetteer) (Content, error) {
 	c := Content{
 		Title: meta.Title, MeetingDate: meta.MeetingDate.Format(time.DateOnly), Notes: meta.Notes, Parameters: params,
 		DataVersion: res.Version, Classification: Official, CreatedBy: meta.CreatedBy,
@@ -99,7 +100,7 @@ func Freeze(res *hotspot.Result, params json.RawMessage, meta Meta, places *Gaze
 			Cell: rc.Cell.String(), Rank: rc.Rank, Score: rc.Score, Reports: rc.Reports, Agencies: rc.Agencies,
 			Categories: rc.Categories,
 			Confidence: rc.Confidence, Trend: rc.Trend, Lat: round7(center[1]), Lon: round7(center[0]),
-			Place: places.Nearest(center[1], center[0]), Ring: ring,
+			Place: gazetteer.Nearest(center[1], center[0]), Ring: ring,
 		}
 		if c.View != Published {
 			cell.GiZ, cell.GiP = &rc.GiZ, &rc.GiP

@@ -19,7 +19,7 @@ var observedAt = time.Now().Add(-time.Hour).UTC().Format(time.RFC3339)
 
 func validReport(t *testing.T, agency uuid.UUID, ref, category string) intel.Report {
 	t.Helper()
-	area, err := intel.LoadServiceArea("../../testdata/service-area.geojson")
+	area, err := intel.LoadServiceArea("")
 	if err != nil {
 		t.Fatal(err)
 	}
