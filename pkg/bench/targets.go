@@ -3,6 +3,7 @@ package bench
 import (
 	"fmt"
 	"strconv"
+	"strings"
 )
 
 // Target is a bound a figure of the benchmark must keep.
@@ -18,7 +19,7 @@ func (t Target) String() string {
 	if t.AtMost {
 		op = "≤"
 	}
-	v := strconv.FormatFloat(t.Value, 'g', -1, 64)
+	v := strings.Replace(strconv.FormatFloat(t.Value, 'g', -1, 64), "e-0", "e-", 1)
 	if t.Value >= 1000 && t.Value == float64(int64(t.Value)) {
 		v = fmt.Sprintf("%d,%03d", int64(t.Value)/1000, int64(t.Value)%1000)
 	}
@@ -44,5 +45,5 @@ var Targets = map[string]Target{
 	"whole-area-p95": {AtMost: true, Value: 50, Unit: "ms"},
 	"sql-difference": {AtMost: true, Value: 1e-9},
 	"throughput":     {Value: 2000, Unit: "requests/s"},
-	"failed":         {AtMost: true, Value: 0, Unit: "requests"},
+	"failed":         {AtMost: true, Value: 0, Unit: "failed requests"},
 }

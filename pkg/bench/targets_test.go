@@ -20,7 +20,7 @@ func TestMissedTargetsFailTheRun(t *testing.T) {
 	md := string(r.res.Markdown(Options{}))
 	for _, want := range []string{
 		"| Start to ready | 9.50 s |  | ≤ 10 s | pass |",
-		"| Throughput | 1826 requests/s | 0 failed | ≥ 2,000 requests/s, ≤ 0 requests | MISSED ≥ 2,000 requests/s |",
+		"| Throughput | 1826 requests/s | 0 failed | ≥ 2,000 requests/s, ≤ 0 failed requests | MISSED ≥ 2,000 requests/s |",
 		"| Baseline | p50 145 ms |  |  |  |",
 	} {
 		if !strings.Contains(md, want) {
