@@ -7,8 +7,7 @@ GO       ?= go
 # The Go toolchain every target builds with, which the go command takes
 # from the Go module proxy on first use: go1.26.8 has eleven advisories of
 # the standard library that later releases fix (make vulncheck).
-GOTOOLCHAIN ?= go1.27.3
-export GOTOOLCHAIN
+export GOTOOLCHAIN := go1.27.3
 # The Go vulnerability database, as the module golang.org/x/vulndb serves it.
 VULNDB_VERSION ?= v0.0.0-20261105234957-e22db6528018
 FUZZTIME ?= 10s
@@ -57,7 +56,9 @@ loadtest: db build ## a minute of mixed load on loopback; fails if an accepted r
 	HEXWATCH_DATABASE_URL="postgres://postgres@127.0.0.1:5432/hexwatch_loadtest?sslmode=disable" $(BIN) loadtest $(LOADTEST_ARGS)
 
 vulncheck: ## fail on a known vulnerability the code reaches that .ci/vulncheck-allow.txt does not name (offline database, cached)
-	@db=$$(.ci/vulndb.sh $(VULNDB_VERSION)) && $(GO) tool govulncheck -db "file://$$db" -format json ./... | $(GO) run ./cmd/vulncheck .ci/vulncheck-allow.txt
+	@db=$$(.ci/vulndb.sh $(VULNDB_VERSION)) && out=$$(mktemp) && trap 'rm -f "$$out"' EXIT && \
+	 $(GO) tool govulncheck -db "file://$$db" -format json ./... > "$$out" && \
+	 $(GO) run ./cmd/vulncheck .ci/vulncheck-allow.txt < "$$out"
 
 lint: ## go vet, staticcheck and errcheck (pinned in go.mod), no ignored JSON error, and gofmt
 	$(GO) vet ./...

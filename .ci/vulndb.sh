@@ -17,12 +17,14 @@ echo "vulndb: building the vulnerability database of golang.org/x/vulndb@$versio
 (
   cd "$work"
   go mod init vulndb-build >/dev/null 2>&1
-  GOFLAGS=-mod=mod go get "golang.org/x/vulndb/cmd/indexdb@$version" >/dev/null 2>&1
+  GOFLAGS=-mod=mod go get "golang.org/x/vulndb/cmd/indexdb@$version" 2>&1 | grep -v '^go: downloading' >&2 || true
+  test -f go.sum
   go build -o indexdb golang.org/x/vulndb/cmd/indexdb
   osv=$(go list -m -f '{{.Dir}}' golang.org/x/vulndb)/data/osv
   mkdir -p "$cache"
   rm -rf "$cache/db.new"
   ./indexdb -vulns "$osv" -out "$cache/db.new"
 )
+rm -rf "$cache/db"
 mv "$cache/db.new" "$cache/db"
 echo "$cache/db"

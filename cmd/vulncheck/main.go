@@ -32,6 +32,9 @@ func main() {
 
 // message is the part of a govulncheck JSON message this command reads.
 type message struct {
+	Config *struct {
+		ScannerName string `json:"scanner_name"`
+	} `json:"config"`
 	Finding *struct {
 		OSV          string  `json:"osv"`
 		FixedVersion string  `json:"fixed_version"`
@@ -58,6 +61,7 @@ func run(in io.Reader, allowPath string, out io.Writer) error {
 	// A finding is reachable when its trace starts at a function: the
 	// code calls it. Module- and package-level findings are not.
 	reached := map[string]frame{}
+	configured := false
 	dec := json.NewDecoder(in)
 	for {
 		var m message
@@ -66,6 +70,7 @@ func run(in io.Reader, allowPath string, out io.Writer) error {
 		} else if err != nil {
 			return fmt.Errorf("reading govulncheck's output: %w", err)
 		}
+		configured = configured || m.Config != nil
 		if f := m.Finding; f != nil && len(f.Trace) > 0 && f.Trace[0].Function != "" {
 			// One symbol names the advisory: the first in order, so that
 			// runs print the same.
@@ -73,6 +78,10 @@ func run(in io.Reader, allowPath string, out io.Writer) error {
 				reached[f.OSV] = f.Trace[0]
 			}
 		}
+	}
+	// Output without govulncheck's opening message is not a scan: fail.
+	if !configured {
+		return errors.New("no govulncheck output to check: did the scan run?")
 	}
 	var ids []string
 	for id := range reached {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -57,7 +58,8 @@ func textOf(v any) (string, error) {
 		}
 		return strings.Join(parts, ","), nil
 	}
-	return "", fmt.Errorf("want a string, a number, true or false, or a list of those")
+	// As encoding/json says it, so that the answer names the parameter.
+	return "", &json.UnmarshalTypeError{Value: "object", Type: reflect.TypeFor[string]()}
 }
 
 // ValuesOf is the text of JSON parameters.

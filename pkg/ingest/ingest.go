@@ -139,9 +139,8 @@ func Run(ctx context.Context, db *store.DB, v *intel.Validator, agencyID uuid.UU
 		errs := row.Errs
 		var r intel.Report
 		if errs == nil {
-			var verr *intel.ValidationError
-			if r, verr = v.Validate(row.Sub); verr != nil {
-				errs = verr.Errors
+			if r, errs = v.Validate(row.Sub); errs != nil {
+				r = intel.Report{}
 			}
 		}
 		if errs != nil {

@@ -95,7 +95,7 @@ func FuzzValidate(f *testing.F) {
 		}
 		r, verr := v.Validate(sub)
 		if verr != nil {
-			if len(verr.Errors) == 0 {
+			if len(verr) == 0 {
 				t.Fatal("a refusal without reasons")
 			}
 			return

@@ -89,19 +89,6 @@ func (fe FieldErrors) Error() string {
 	return strings.Join(parts, "; ")
 }
 
-// ValidationError is a report refused, with every reason.
-type ValidationError struct {
-	Errors []FieldError
-}
-
-func (e *ValidationError) Error() string {
-	parts := make([]string, len(e.Errors))
-	for i, fe := range e.Errors {
-		parts[i] = fe.Field + ": " + fe.Message
-	}
-	return "intel: invalid report: " + strings.Join(parts, "; ")
-}
-
 // Validator checks submissions against the service area, the clock and the
 // retention period.
 type Validator struct {
@@ -120,7 +107,7 @@ type Validator struct {
 
 // Validate checks s and returns the report it describes (without id,
 // agency or status), or every reason it is refused.
-func (v *Validator) Validate(s Submission) (Report, *ValidationError) {
+func (v *Validator) Validate(s Submission) (Report, FieldErrors) {
 	r := Report{
 		ExternalRef: s.ExternalRef, Category: s.Category, Classification: s.Classification,
 		Narrative: s.Narrative, Status: StatusLive, PrecisionM: DefaultPrec,
@@ -208,7 +195,7 @@ func (v *Validator) Validate(s Submission) (Report, *ValidationError) {
 	}
 	if errs != nil {
 		slices.SortStableFunc(errs, func(a, b FieldError) int { return strings.Compare(a.Field, b.Field) })
-		return Report{}, &ValidationError{errs}
+		return Report{}, errs
 	}
 	return r, nil
 }

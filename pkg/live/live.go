@@ -124,7 +124,9 @@ func (e *Engine) follow(ctx context.Context) error {
 			}
 		}
 	}
-	return nil
+	// A reader stopped by the request's end may not have said why: the
+	// sync did not finish, and must not be taken for one that did.
+	return ctx.Err()
 }
 
 func (e *Engine) apply(ctx context.Context, changes []store.ReportChange) error {

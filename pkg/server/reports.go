@@ -37,7 +37,7 @@ func (s *Server) createReport(c echo.Context) error {
 	}
 	r, verr := s.validator.Validate(sub)
 	if verr != nil {
-		return invalid(verr.Errors)
+		return invalid(verr)
 	}
 	p := principal(c)
 	r.ID, r.AgencyID = uuid.Must(uuid.NewV7()), p.AgencyID
@@ -262,7 +262,7 @@ func (s *Server) amendReport(c echo.Context) error {
 	}
 	next, verr := s.validator.Validate(sub)
 	if verr != nil {
-		return invalid(verr.Errors)
+		return invalid(verr)
 	}
 	next.ID, next.AgencyID = r.ID, r.AgencyID
 	after, err := submissionOf(next)

@@ -36,9 +36,16 @@ type ReportChange struct {
 }
 
 // ReportChanges returns up to limit changes after seq, in seq order, and
-// whether more may follow.
-func (db *DB) ReportChanges(ctx context.Context, after int64, limit int) ([]ReportChange, bool, error) {
-	rows, err := db.pool.Query(ctx, `SELECT seq, id, status = 'live', cell, observed_at, category, agency_id, source, assessment,
+// whether more may follow. Rows and erasures are read from one snapshot:
+// read apart, an erasure committed between the two reads would move the
+// reader past a report it never saw.
+func (db *DB) ReportChanges(ctx context.Context, after int64, limit int) (out []ReportChange, more bool, err error) {
+	tx, err := db.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	if err != nil {
+		return nil, false, mapErr("report changes", err)
+	}
+	defer func() { _ = tx.Rollback(context.Background()) }()
+	rows, err := tx.Query(ctx, `SELECT seq, id, status = 'live', cell, observed_at, category, agency_id, source, assessment,
 		classification = 'OFFICIAL-SENSITIVE', record_key,
 		coalesce(cells, '{}'), spread_cells, spread_weights FROM reports WHERE seq > $1 ORDER BY seq LIMIT $2`, after, limit)
 	if err != nil {
@@ -50,7 +57,6 @@ func (db *DB) ReportChanges(ctx context.Context, after int64, limit int) ([]Repo
 		key            int64
 		cells, spreadC []int64
 		spreadW        []float32
-		out            []ReportChange
 	)
 	_, err = pgx.ForEachRow(rows, []any{&ch.Seq, &ch.ID, &ch.Live, &cell, &ch.ObservedAt, &ch.Category, &ch.AgencyID, &ch.Grading.Source, &ch.Grading.Assessment, &ch.Sensitive, &key, &cells, &spreadC, &spreadW}, func() error {
 		ch.Cell, ch.Key = hexgrid.Cell(cell), uint32(key)
@@ -67,13 +73,13 @@ func (db *DB) ReportChanges(ctx context.Context, after int64, limit int) ([]Repo
 	if err != nil {
 		return nil, false, mapErr("report changes", err)
 	}
-	more := len(out) == limit
+	more = len(out) == limit
 	upTo := int64(1<<63 - 1)
 	if more {
 		upTo = out[len(out)-1].Seq
 	}
 	// Erasures up to the last change read: they follow the rows they erase.
-	rows, err = db.pool.Query(ctx, `SELECT seq, id FROM report_erasures WHERE seq > $1 AND seq <= $2 ORDER BY seq`, after, upTo)
+	rows, err = tx.Query(ctx, `SELECT seq, id FROM report_erasures WHERE seq > $1 AND seq <= $2 ORDER BY seq`, after, upTo)
 	if err != nil {
 		return nil, false, mapErr("report erasures", err)
 	}

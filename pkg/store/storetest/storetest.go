@@ -178,6 +178,9 @@ func OwnDB(t testing.TB) *store.DB {
 		t.Fatalf("storetest: %v", err)
 	}
 	t.Cleanup(func() {
+		if p, ok := pools.LoadAndDelete(db.ConnString()); ok {
+			p.(*pgxpool.Pool).Close()
+		}
 		db.Close()
 		if err := dropDatabase(name); err != nil {
 			t.Errorf("storetest: %v", err)
