@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -34,24 +35,17 @@ type Outcome struct {
 	Status string
 }
 
-const createStageSQL = `CREATE TEMP TABLE IF NOT EXISTS report_stage (
-	ord int, id uuid, agency_id uuid, external_ref text, category text, indicators text[], observed_at timestamptz,
-	lon double precision, lat double precision, precision_m double precision, source smallint, assessment text,
-	handling text, conditions text, classification text, narrative text, review_at timestamptz, cell bigint,
-	content_hash bytea, cells bigint[], spread_cells bigint[], spread_weights real[]) ON COMMIT DELETE ROWS`
-
-var stageColumns = []string{"ord", "id", "agency_id", "external_ref", "category", "indicators", "observed_at", "lon", "lat",
-	"precision_m", "source", "assessment", "handling", "conditions", "classification", "narrative", "review_at", "cell", "content_hash",
-	"cells", "spread_cells", "spread_weights"}
-
-const insertStagedSQL = `INSERT INTO reports (id, agency_id, external_ref, category, indicators, observed_at, geom,
-	precision_m, source, assessment, handling, conditions, classification, narrative, review_at, cell, content_hash,
-	cells, spread_cells, spread_weights)
-	SELECT id, agency_id, external_ref, category, indicators, observed_at, ST_SetSRID(ST_MakePoint(lon, lat), 4326),
-	precision_m, source, assessment, handling, conditions, classification, narrative, review_at, cell, content_hash,
-	cells, spread_cells, spread_weights
-	FROM report_stage ORDER BY ord
+// The staging table has the columns of reportColumns, as reports types
+// them, and the order of the batch; rows go into it as reportRow writes
+// them and on from it to reports.
+var (
+	createStageSQL = `CREATE TEMP TABLE IF NOT EXISTS report_stage ON COMMIT DELETE ROWS AS
+	SELECT 0 AS ord, ` + strings.Join(reportColumns, ", ") + ` FROM reports WITH NO DATA`
+	stageColumns    = append([]string{"ord"}, reportColumns...)
+	insertStagedSQL = `INSERT INTO reports (` + strings.Join(reportColumns, ", ") + `)
+	SELECT ` + strings.Join(reportColumns, ", ") + ` FROM report_stage ORDER BY ord
 	ON CONFLICT (agency_id, external_ref) DO NOTHING`
+)
 
 const stagedOutcomesSQL = `SELECT s.ord, r.id, r.id = s.id, r.content_hash = s.content_hash
 	FROM report_stage s JOIN reports r ON r.agency_id = s.agency_id AND r.external_ref = s.external_ref`
@@ -231,10 +225,8 @@ func insertStaged(ctx context.Context, tx pgx.Tx, rs []intel.Report, out []Outco
 		return nil, err
 	}
 	_, err := tx.CopyFrom(ctx, pgx.Identifier{"report_stage"}, stageColumns, pgx.CopyFromSlice(len(rs), func(i int) ([]any, error) {
-		r := &rs[i]
-		return []any{i, pgUUID(r.ID), pgUUID(r.AgencyID), r.ExternalRef, r.Category, r.Indicators, r.ObservedAt, r.Location.Lon, r.Location.Lat,
-			r.PrecisionM, r.Grading.Source, r.Grading.Assessment, r.Grading.Handling, r.Grading.Conditions, r.Classification,
-			r.Narrative, r.ReviewAt, int64(r.Cell), r.ContentHash(), cellsOf(r.Cells), spreadCells(r.Spread), spreadWeights(r.Spread)}, nil
+		row, err := reportRow(&rs[i], rs[i].ContentHash())
+		return append([]any{i}, row...), err
 	}))
 	if err != nil {
 		return nil, err
