@@ -18,9 +18,9 @@ import (
 
 // Engine is a hotspot engine that follows a database. Sync before an
 // answer reads the changes when this process wrote reports through the
-// database since the last sync (read-your-writes: every write through
-// store.DB moves its ReportWrites) or when the last sync is older than
-// Every (writes of other processes).
+// database since the last sync or is writing some now (read-your-writes:
+// store.DB counts every write of reports, see ReportWrites), or when the
+// last sync is older than Every (writes of other processes).
 type Engine struct {
 	*hotspot.Engine
 	db *store.DB
@@ -29,7 +29,7 @@ type Engine struct {
 
 	mu   sync.Mutex    // held by a sync
 	last atomic.Int64  // when the last sync began, ns since the epoch
-	seen atomic.Uint64 // db.ReportWrites() when the last sync began
+	seen atomic.Uint64 // the writes ended when the last sync began
 }
 
 // DefaultEvery is Engine.Every unless set.
@@ -63,7 +63,8 @@ func (e *Engine) Load(ctx context.Context) error {
 func (e *Engine) Sync(ctx context.Context) error { return e.sync(ctx, false) }
 
 func (e *Engine) stale() bool {
-	return e.db.ReportWrites() != e.seen.Load() || time.Since(time.Unix(0, e.last.Load())) >= e.Every
+	ended, underWay := e.db.ReportWrites()
+	return underWay || ended != e.seen.Load() || time.Since(time.Unix(0, e.last.Load())) >= e.Every
 }
 
 func (e *Engine) sync(ctx context.Context, always bool) error {
@@ -77,7 +78,8 @@ func (e *Engine) sync(ctx context.Context, always bool) error {
 		return nil
 	}
 	// Writes that end from here on are read by the next sync.
-	seen, start := e.db.ReportWrites(), time.Now()
+	seen, _ := e.db.ReportWrites()
+	start := time.Now()
 	if err := e.follow(ctx); err != nil {
 		return err
 	}

@@ -21,19 +21,29 @@ var ErrSchemaBehind = errors.New("database schema is behind this binary")
 // DB is the connection pool and every query hexwatch runs.
 type DB struct {
 	pool *pgxpool.Pool
-	// reportWrites counts the writes of reports made through this DB.
+	// reportWrites counts the writes of reports made through this DB that
+	// ended; writing those under way.
 	reportWrites atomic.Uint64
+	writing      atomic.Int64
 }
 
 // ReportWrites counts the writes of reports (stored, amended, withdrawn,
-// retained, erased) made through this DB, committed or not: a reader
-// that saw it move knows it must read the changes again.
-func (db *DB) ReportWrites() uint64 { return db.reportWrites.Load() }
+// retained, erased) made through this DB that ended, committed or not,
+// and says whether one is under way: a reader that saw the count move, or
+// a write under way (its rows may be visible before it is counted), must
+// read the changes again.
+func (db *DB) ReportWrites() (ended uint64, underWay bool) {
+	return db.reportWrites.Load(), db.writing.Load() > 0
+}
 
-// reportsTx is inTx for a transaction that writes reports: ReportWrites
-// moves when it ends.
+// reportsTx is inTx for a transaction that writes reports, counted by
+// ReportWrites.
 func (db *DB) reportsTx(ctx context.Context, f func(pgx.Tx) error) error {
-	defer db.reportWrites.Add(1)
+	db.writing.Add(1)
+	defer func() {
+		db.reportWrites.Add(1)
+		db.writing.Add(-1)
+	}()
 	return db.inTx(ctx, f)
 }
 
