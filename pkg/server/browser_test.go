@@ -318,8 +318,14 @@ func TestMapInTheBrowser(t *testing.T) {
 			chromedp.WaitVisible(chromedp.ID("report-form")),
 			chromedp.SetValue(chromedp.ID("r-lat"), strconv.FormatFloat(center[1], 'f', 6, 64)),
 			chromedp.SetValue(chromedp.ID("r-lon"), strconv.FormatFloat(center[0], 'f', 6, 64)),
-			chromedp.SetValue(chromedp.ID("r-category"), "cuckooing"),
-			chromedp.Click(chromedp.CSS("#report-form button[type=submit]")))
+			chromedp.SetValue(chromedp.ID("r-category"), "cuckooing"))
+		// The grading's choices come from the taxonomy, with what each means.
+		grading := poll[string](b, `['r-source', 'r-assessment', 'r-handling', 'r-classification'].map((id) => {
+			const s = document.getElementById(id); return s.options.length + ' ' + s.options[s.selectedIndex].text; }).join('|')`)
+		if grading != "3 2: untested|5 B: known indirectly, corroborated|2 P: lawful sharing permitted|2 OFFICIAL" {
+			t.Fatalf("the grading's choices: %q", grading)
+		}
+		b.do(chromedp.Click(chromedp.CSS("#report-form button[type=submit]")))
 		result := poll[string](b, `document.getElementById('report-result').textContent`)
 		if !strings.Contains(result, "stored") {
 			t.Fatalf("submitting the form: %q", result)

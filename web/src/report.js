@@ -13,6 +13,18 @@ export function startReportForm(map, taxonomy, onStored) {
     o.textContent = c.label;
     $('r-category').append(o);
   }
+  // The grading's codes and what they mean, as the server states them.
+  const options = (id, entries, selected) => {
+    for (const [value, text] of entries) {
+      const o = new Option(text, value, false, value === selected);
+      $(id).append(o);
+    }
+  };
+  const graded = (m) => Object.entries(m).sort(([a], [b]) => a.localeCompare(b)).map(([code, label]) => [code, `${code}: ${label}`]);
+  options('r-source', graded(taxonomy.grading.source), '2');
+  options('r-assessment', graded(taxonomy.grading.assessment), 'B');
+  options('r-handling', graded(taxonomy.grading.handling).reverse(), 'P');
+  options('r-classification', taxonomy.classifications.map((c) => [c, c]), taxonomy.classifications[0]);
   for (const ind of taxonomy.indicators) {
     const label = document.createElement('label');
     label.className = 'cat-row';
