@@ -110,6 +110,15 @@ var edges = func() [Levels]float64 {
 	return out
 }()
 
+// AreaKm2 is the average area of a cell at res, in km².
+func AreaKm2(res int) float64 {
+	a, err := h3.HexagonAreaAvgKm2(res)
+	if err != nil {
+		return 0
+	}
+	return a
+}
+
 // Spreader computes spreads, keeping the boundaries and neighbours of the
 // cells it meets (reports cluster: the same cells come back). It is safe
 // for concurrent use; the zero value is ready.

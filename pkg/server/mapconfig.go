@@ -10,6 +10,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/paulmach/orb/geojson"
 
+	"github.com/hexwatch/hexwatch/pkg/hexgrid"
 	"github.com/hexwatch/hexwatch/pkg/hotspot"
 	"github.com/hexwatch/hexwatch/pkg/places"
 )
@@ -67,6 +68,8 @@ type queryRules struct {
 		Window      [2]string `json:"window"`
 		MaxPeriods  int       `json:"max_periods"`
 		MaxBBoxArea int       `json:"max_bbox_area"`
+		// CellAreas are the cells' average areas in km², MinRes first.
+		CellAreas []float64 `json:"cell_areas_km2"`
 	} `json:"limits"`
 }
 
@@ -80,6 +83,9 @@ func (s *Server) queryRules() queryRules {
 	l.HalfLife = [2]string{hotspot.DurationText(hotspot.MinHalfLife), hotspot.DurationText(hotspot.MaxHalfLife)}
 	l.Period = [2]string{hotspot.DurationText(hotspot.MinPeriod), hotspot.DurationText(hotspot.MaxPeriod)}
 	l.Window = [2]string{hotspot.DurationText(hotspot.MinWindow), hotspot.DurationText(s.cfg.Retention)}
+	for res := hotspot.MinRes; res <= hotspot.MaxRes; res++ {
+		l.CellAreas = append(l.CellAreas, hexgrid.AreaKm2(res))
+	}
 	return q
 }
 

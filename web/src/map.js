@@ -37,6 +37,14 @@ const state = {
   minSource: null, minAssessment: null, res: 'auto', lat: null, lon: null, zoom: null,
 };
 
+// resOptions offers the resolutions the server answers, with their cells' areas.
+function resOptions(limits) {
+  for (let r = limits.min_res; r <= limits.max_res; r++) {
+    const km2 = limits.cell_areas_km2[r - limits.min_res];
+    $('res').append(new Option(`${r} (${Number(km2.toPrecision(km2 < 1 ? 1 : 2))} km²)`, String(r)));
+  }
+}
+
 // applyDefaults fills what the URL did not set with the server's defaults.
 function applyDefaults(defaults) {
   state.window ??= defaults.window;
@@ -84,6 +92,7 @@ export async function startMap(caller) {
   ]);
   config = cfg;
   applyDefaults(cfg.query.defaults);
+  resOptions(cfg.query.limits);
   setTaxonomy(taxonomy);
   if (cfg.published) applyMenu(cfg.published);
   map = L.map('map', { zoomSnap: 1, preferCanvas: false });
