@@ -13,7 +13,7 @@ import (
 
 // Explanation is why a cell scores what it does.
 type Explanation struct {
-	Cell Cell
+	Cell CellScore
 	// Score splits: each sums to the cell's score.
 	ByCategory   map[string]float64
 	ByAgencyKind map[string]float64
@@ -72,7 +72,7 @@ func (e *Engine) Explain(ctx context.Context, p Params, c hexgrid.Cell) (*Explan
 		return nil, err
 	}
 
-	ex := &Explanation{Cell: Cell{Cell: c, Categories: map[string]int{}}, ByCategory: map[string]float64{},
+	ex := &Explanation{Cell: CellScore{Cell: c, Categories: map[string]int{}}, ByCategory: map[string]float64{},
 		ByAgencyKind: map[string]float64{}, ByGrading: map[string]float64{}}
 	if rc, ok := byCell[c]; ok {
 		ex.Cell = rc
@@ -161,7 +161,7 @@ func (e *Engine) Explain(ctx context.Context, p Params, c hexgrid.Cell) (*Explan
 
 // around is what explaining cell c of query p starts from: the study at
 // p.Res, c's index in it, and the answer to p over the whole area by cell.
-func (e *Engine) around(ctx context.Context, p Params, c hexgrid.Cell) (*study, int32, map[hexgrid.Cell]Cell, error) {
+func (e *Engine) around(ctx context.Context, p Params, c hexgrid.Cell) (*study, int32, map[hexgrid.Cell]CellScore, error) {
 	if c.Resolution() != p.Res {
 		return nil, 0, nil, fmt.Errorf("%w: %s is not at resolution %d", ErrUnknownCell, c, p.Res)
 	}
@@ -176,7 +176,7 @@ func (e *Engine) around(ctx context.Context, p Params, c hexgrid.Cell) (*study, 
 	if err != nil {
 		return nil, 0, nil, err
 	}
-	byCell := make(map[hexgrid.Cell]Cell, len(res.Cells))
+	byCell := make(map[hexgrid.Cell]CellScore, len(res.Cells))
 	for _, rc := range res.Cells {
 		byCell[rc.Cell] = rc
 	}

@@ -13,8 +13,8 @@ import (
 	"github.com/hexwatch/hexwatch/pkg/intel"
 )
 
-// Cell is one hotspot cell and its numbers.
-type Cell struct {
+// CellScore is one hotspot cell and its numbers.
+type CellScore struct {
 	Cell       hexgrid.Cell
 	Score      float64
 	Reports    int
@@ -33,7 +33,7 @@ type Cell struct {
 // Result is the answer to a query: the cells with reports, by rank.
 type Result struct {
 	Params     Params
-	Cells      []Cell
+	Cells      []CellScore
 	StudyCells int
 	Version    int64
 }
@@ -214,7 +214,7 @@ func (e *Engine) HotspotsContext(ctx context.Context, p Params) (*Result, error)
 			return cmp.Or(cmp.Compare(b.score, a.score), cmp.Compare(st.cells[a.idx], st.cells[b.idx]))
 		})
 	}
-	res := &Result{Params: p, StudyCells: n, Version: e.version, Cells: make([]Cell, 0, len(accs))}
+	res := &Result{Params: p, StudyCells: n, Version: e.version, Cells: make([]CellScore, 0, len(accs))}
 	for rank, i := range order {
 		a := &accs[i]
 		c := st.cells[a.idx]
@@ -224,7 +224,7 @@ func (e *Engine) HotspotsContext(ctx context.Context, p Params) (*Result, error)
 			}
 		}
 		zi := z[a.idx]
-		out := Cell{
+		out := CellScore{
 			Cell: c, Score: a.score, Reports: a.reports, Agencies: len(a.agencies), Categories: map[string]int{},
 			Rank: rank + 1, GiZ: zi, GiP: PValue(zi), Trend: trends[i], Sensitive: a.sens,
 		}

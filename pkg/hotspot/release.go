@@ -246,7 +246,7 @@ type Count struct {
 // cell: its published figures, its reports by split (published counts;
 // named splits of fewer than K reports merged into Other), and its ring.
 type PublishedExplanation struct {
-	Cell         Cell
+	Cell         CellScore
 	ByCategory   map[string]int
 	ByAgencyKind map[string]int
 	ByGrading    map[string]int

@@ -154,7 +154,7 @@ type cellJSON struct {
 	Trend      string   `json:"trend"`
 }
 
-func cellOf(c hotspot.Cell, place string, published bool) cellJSON {
+func cellOf(c hotspot.CellScore, place string, published bool) cellJSON {
 	out := cellJSON{Cell: c.Cell.String(), Place: place, Score: c.Score, Reports: c.Reports, Categories: c.Categories,
 		Rank: c.Rank, Confidence: c.Confidence, Trend: c.Trend}
 	if !published {

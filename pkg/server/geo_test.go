@@ -26,7 +26,7 @@ func TestGeoWriterMatchesEncodingJSON(t *testing.T) {
 	asOf := time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
 	res := &hotspot.Result{
 		Params: hotspot.Params{Res: 8, AsOf: asOf}.Defaults(asOf), StudyCells: 6243, Version: 42,
-		Cells: []hotspot.Cell{
+		Cells: []hotspot.CellScore{
 			{Cell: a, Score: 12.5, Reports: 7, Agencies: 3, Categories: map[string]int{"drug_supply": 5, "weapons": 2},
 				LastSeen: asOf.Add(-time.Hour), Rank: 1, GiZ: 3.2, GiP: 0.0014, Confidence: 99, Trend: "rising"},
 			{Cell: b, Score: 1e-7, Reports: 1, Agencies: 1, Rank: 2, GiZ: math.NaN(), GiP: math.Inf(1), Trend: "new"},

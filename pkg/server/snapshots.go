@@ -31,11 +31,11 @@ type snapshotRequest struct {
 // snapshotJSON is a snapshot's metadata and the links to its exports.
 type snapshotJSON struct {
 	store.Snapshot
-	MeetingDate string            `json:"meeting_date"`
-	Notes       string            `json:"notes,omitempty"`
-	Parameters  json.RawMessage   `json:"parameters,omitempty"`
-	Top         []snapshot.Cell   `json:"top,omitempty"`
-	Links       map[string]string `json:"links"`
+	MeetingDate string                `json:"meeting_date"`
+	Notes       string                `json:"notes,omitempty"`
+	Parameters  json.RawMessage       `json:"parameters,omitempty"`
+	Top         []snapshot.FrozenCell `json:"top,omitempty"`
+	Links       map[string]string     `json:"links"`
 }
 
 func snapshotOut(s store.Snapshot) snapshotJSON {
@@ -192,7 +192,7 @@ func (s *Server) getSnapshot(c echo.Context) error {
 	out := snapshotOut(sn)
 	out.Notes, out.Parameters, out.Top = content.Notes, content.Parameters, content.Cells[:min(10, len(content.Cells))]
 	if out.Top == nil {
-		out.Top = []snapshot.Cell{}
+		out.Top = []snapshot.FrozenCell{}
 	}
 	return c.JSON(http.StatusOK, out)
 }

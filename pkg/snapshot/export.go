@@ -95,7 +95,7 @@ func Neutralise(s string) string {
 
 // agencies is a cell's number of agencies as text: empty when not
 // published.
-func agencies(c Cell) string {
+func agencies(c FrozenCell) string {
 	if c.Agencies == 0 {
 		return ""
 	}

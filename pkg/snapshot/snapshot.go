@@ -13,8 +13,8 @@ import (
 	"github.com/hexwatch/hexwatch/pkg/places"
 )
 
-// Cell is one frozen hotspot cell.
-type Cell struct {
+// FrozenCell is one frozen hotspot cell.
+type FrozenCell struct {
 	Cell       string         `json:"cell"`
 	Rank       int            `json:"rank"`
 	Score      float64        `json:"score"`
@@ -45,7 +45,7 @@ type Content struct {
 	CreatedBy      string          `json:"created_by"`
 	CreatedAt      string          `json:"created_at"`
 	StudyCells     int             `json:"study_cells"`
-	Cells          []Cell          `json:"cells"`
+	Cells          []FrozenCell    `json:"cells"`
 	// View is "published" for a statistical release (see hotspot.Release);
 	// empty for exact figures.
 	View string `json:"view,omitempty"`
@@ -75,7 +75,7 @@ func Freeze(res *hotspot.Result, params json.RawMessage, meta Meta, gazetteer *p
 	c := Content{
 		Title: meta.Title, MeetingDate: meta.MeetingDate.Format(time.DateOnly), Notes: meta.Notes, Parameters: params,
 		DataVersion: res.Version, Classification: Official, CreatedBy: meta.CreatedBy,
-		CreatedAt: meta.CreatedAt.UTC().Format(time.RFC3339), StudyCells: res.StudyCells, Cells: make([]Cell, 0, len(res.Cells)),
+		CreatedAt: meta.CreatedAt.UTC().Format(time.RFC3339), StudyCells: res.StudyCells, Cells: make([]FrozenCell, 0, len(res.Cells)),
 	}
 	if res.Params.Release != nil {
 		c.View = Published
@@ -96,7 +96,7 @@ func Freeze(res *hotspot.Result, params json.RawMessage, meta Meta, gazetteer *p
 		for i, p := range poly[0] {
 			ring[i] = [2]float64{round7(p[0]), round7(p[1])}
 		}
-		cell := Cell{
+		cell := FrozenCell{
 			Cell: rc.Cell.String(), Rank: rc.Rank, Score: rc.Score, Reports: rc.Reports, Agencies: rc.Agencies,
 			Categories: rc.Categories,
 			Confidence: rc.Confidence, Trend: rc.Trend, Lat: round7(center[1]), Lon: round7(center[0]),
@@ -168,7 +168,7 @@ type Change struct {
 // more than SteadyBand of the earlier score) or steady. Cells of this come
 // first, by rank, then the gone ones by their former rank.
 func Compare(this, before Content) []Change {
-	prev := map[string]Cell{}
+	prev := map[string]FrozenCell{}
 	for _, c := range before.Cells {
 		prev[c.Cell] = c
 	}

@@ -7,19 +7,19 @@ import (
 	"testing"
 )
 
-func content(cells ...Cell) Content {
+func content(cells ...FrozenCell) Content {
 	return Content{Title: "t", MeetingDate: "2026-12-03", Parameters: []byte(`{}`), Classification: Official, Cells: cells}
 }
 
 func TestCompare(t *testing.T) {
 	before := content(
-		Cell{Cell: "a", Score: 10}, Cell{Cell: "b", Score: 10}, Cell{Cell: "c", Score: 10}, Cell{Cell: "gone", Score: 4},
+		FrozenCell{Cell: "a", Score: 10}, FrozenCell{Cell: "b", Score: 10}, FrozenCell{Cell: "c", Score: 10}, FrozenCell{Cell: "gone", Score: 4},
 	)
 	this := content(
-		Cell{Cell: "a", Score: 12, Rank: 1},   // +20 %: rising
-		Cell{Cell: "b", Score: 10.5, Rank: 2}, // +5 %: steady
-		Cell{Cell: "new", Score: 7, Rank: 3},
-		Cell{Cell: "c", Score: 8, Rank: 4}, // −20 %: falling
+		FrozenCell{Cell: "a", Score: 12, Rank: 1},   // +20 %: rising
+		FrozenCell{Cell: "b", Score: 10.5, Rank: 2}, // +5 %: steady
+		FrozenCell{Cell: "new", Score: 7, Rank: 3},
+		FrozenCell{Cell: "c", Score: 8, Rank: 4}, // −20 %: falling
 	)
 	want := map[string]string{"a": Rising, "b": Steady, "new": New, "c": Falling, "gone": Gone}
 	got := Compare(this, before)
@@ -37,7 +37,7 @@ func TestCompare(t *testing.T) {
 }
 
 func TestEncodeIsCanonical(t *testing.T) {
-	c := content(Cell{Cell: "a", Categories: map[string]int{"violence": 1, "cuckooing": 2, "drug_supply": 3}})
+	c := content(FrozenCell{Cell: "a", Categories: map[string]int{"violence": 1, "cuckooing": 2, "drug_supply": 3}})
 	b1, h1, _ := Encode(c)
 	for range 20 {
 		b2, h2, _ := Encode(c)
@@ -55,9 +55,9 @@ func TestEncodeIsCanonical(t *testing.T) {
 }
 
 func TestCSVNeutralisesFormulas(t *testing.T) {
-	c := content(Cell{Cell: "8819", Rank: 1, Score: 3, Lat: 52.5, Lon: -0.25, Place: `=HYPERLINK("http://x")`},
-		Cell{Cell: "881a", Rank: 2, Score: 2, Lat: 52.4, Lon: 0.1, Place: "@SUM(A1)"},
-		Cell{Cell: "881b", Rank: 3, Score: 1, Lat: 52.3, Lon: 0.2, Place: "+cmd", Trend: "-x"})
+	c := content(FrozenCell{Cell: "8819", Rank: 1, Score: 3, Lat: 52.5, Lon: -0.25, Place: `=HYPERLINK("http://x")`},
+		FrozenCell{Cell: "881a", Rank: 2, Score: 2, Lat: 52.4, Lon: 0.1, Place: "@SUM(A1)"},
+		FrozenCell{Cell: "881b", Rank: 3, Score: 1, Lat: 52.3, Lon: 0.2, Place: "+cmd", Trend: "-x"})
 	b := CSV(c, nil)
 	if !bytes.HasPrefix(b, []byte("\uFEFF")) || !bytes.Contains(b, []byte("\r\n")) {
 		t.Fatal("the CSV lacks its BOM or CRLF line ends")
