@@ -12,18 +12,18 @@ import (
 
 // DecodeSubmission reads one report from JSON strictly: one object, no
 // unknown fields, valid UTF-8. Every problem comes back as a field error.
-func DecodeSubmission(b []byte) (Submission, []FieldError) {
+func DecodeSubmission(b []byte) (Submission, FieldErrors) {
 	var s Submission
 	if !utf8.Valid(b) {
-		return s, []FieldError{{"body", "is not valid UTF-8"}}
+		return s, FieldErrors{{"body", "is not valid UTF-8"}}
 	}
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&s); err != nil {
-		return s, []FieldError{ExplainJSON(err)}
+		return s, FieldErrors{ExplainJSON(err)}
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return s, []FieldError{{"body", "holds more than one JSON value"}}
+		return s, FieldErrors{{"body", "holds more than one JSON value"}}
 	}
 	return s, nil
 }

@@ -16,7 +16,7 @@ import (
 )
 
 // invalid is the 400 of a report that failed validation.
-func invalid(errs []intel.FieldError) *Problem {
+func invalid(errs intel.FieldErrors) *Problem {
 	return badRequest("the report is not valid: see errors", errs...)
 }
 
