@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
-	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -21,54 +20,52 @@ import (
 // string holds, and what a snapshot's JSON parameters decode into.
 type Values map[string]string
 
-// Text is a parameter's value in JSON as its text: a string as it is, a
-// number or a boolean as written, a list joined by commas. Clients send
-// {"res": 8} and {"res": "8"} alike.
-type Text string
-
-// UnmarshalJSON reads any JSON string, number, boolean or list of those.
-func (t *Text) UnmarshalJSON(b []byte) error {
-	var v any
-	if err := json.Unmarshal(b, &v); err != nil {
-		return err
+// ValuesOfJSON reads parameters given as JSON values: a string as it is,
+// a number or a boolean as written, a list joined by commas, null as not
+// given, so that clients may send {"res": 8} or {"res": "8"}. Anything else
+// is an error naming the parameter.
+func ValuesOfJSON(m map[string]json.RawMessage) (Values, intel.FieldErrors) {
+	v := Values{}
+	var errs intel.FieldErrors
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		var x any
+		s, ok := "", json.Unmarshal(m[k], &x) == nil
+		if ok {
+			s, ok = textOf(x)
+		}
+		if !ok {
+			errs = append(errs, intel.FieldError{Field: k, Message: "must be a string, a number, true or false, or a list of those"})
+			continue
+		}
+		if s != "" {
+			v[k] = s
+		}
 	}
-	s, err := textOf(v)
-	*t = Text(s)
-	return err
+	return v, errs
 }
 
-func textOf(v any) (string, error) {
+func textOf(v any) (string, bool) {
 	switch v := v.(type) {
 	case string:
-		return v, nil
+		return v, true
 	case float64:
-		return strconv.FormatFloat(v, 'f', -1, 64), nil
+		return strconv.FormatFloat(v, 'f', -1, 64), true
 	case bool:
-		return strconv.FormatBool(v), nil
+		return strconv.FormatBool(v), true
 	case nil:
-		return "", nil
+		return "", true
 	case []any:
 		parts := make([]string, len(v))
 		for i, x := range v {
-			s, err := textOf(x)
-			if err != nil {
-				return "", err
+			s, ok := textOf(x)
+			if !ok {
+				return "", false
 			}
 			parts[i] = s
 		}
-		return strings.Join(parts, ","), nil
+		return strings.Join(parts, ","), true
 	}
-	// As encoding/json says it, so that the answer names the parameter.
-	return "", &json.UnmarshalTypeError{Value: "object", Type: reflect.TypeFor[string]()}
-}
-
-// ValuesOf is the text of JSON parameters.
-func ValuesOf(m map[string]Text) Values {
-	v := Values{}
-	for k, t := range m {
-		v[k] = string(t)
-	}
-	return v
+	return "", false
 }
 
 // ParamNames are the parameters a query may give.
@@ -262,10 +259,14 @@ func Durations(ds []time.Duration) string {
 	return strings.Join(out[:len(out)-1], ", ") + " or " + out[len(out)-1]
 }
 
-// DurationText is d in whole days when it is whole days ("28d"), else as Go writes it.
+// DurationText is d in whole days ("28d") or whole hours ("6h") when it
+// is one, else as Go writes it.
 func DurationText(d time.Duration) string {
-	if d%(24*time.Hour) == 0 {
+	switch {
+	case d%(24*time.Hour) == 0:
 		return strconv.Itoa(int(d/(24*time.Hour))) + "d"
+	case d%time.Hour == 0:
+		return strconv.Itoa(int(d/time.Hour)) + "h"
 	}
 	return d.String()
 }

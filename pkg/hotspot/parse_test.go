@@ -45,11 +45,15 @@ func TestParseReadsTextAndJSONAlike(t *testing.T) {
 	if errs != nil {
 		t.Fatal(errs)
 	}
-	var m map[string]Text
-	if err := json.Unmarshal([]byte(`{"res": 8, "window": "91d", "half_life": "14d", "categories": ["drug_supply", "weapons"], "fdr": true, "k": 2}`), &m); err != nil {
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(`{"res": 8, "window": "91d", "half_life": "14d", "categories": ["drug_supply", "weapons"], "fdr": true, "k": 2, "period": null}`), &m); err != nil {
 		t.Fatal(err)
 	}
-	fromJSON, errs := Parse(ValuesOf(m), now, retention)
+	v, errs := ValuesOfJSON(m)
+	if errs != nil {
+		t.Fatal(errs)
+	}
+	fromJSON, errs := Parse(v, now, retention)
 	if errs != nil {
 		t.Fatal(errs)
 	}
@@ -69,7 +73,11 @@ func TestParseReadsTextAndJSONAlike(t *testing.T) {
 	if !reflect.DeepEqual(fields, want) {
 		t.Fatalf("refused %v (%v), want %v", fields, errs, want)
 	}
-	if err := json.Unmarshal([]byte(`{"res": {"a": 1}}`), &m); err == nil {
-		t.Fatal("an object as a parameter's value was read")
+	m = nil
+	if err := json.Unmarshal([]byte(`{"res": {"a": 1}, "categories": [{"code": "weapons"}], "k": 1}`), &m); err != nil {
+		t.Fatal(err)
+	}
+	if _, errs := ValuesOfJSON(m); len(errs) != 2 || errs[0].Field != "categories" || errs[1].Field != "res" {
+		t.Fatalf("an object and a list of objects as values: %v", errs)
 	}
 }

@@ -19,10 +19,10 @@ import (
 )
 
 type snapshotRequest struct {
-	Title       string                  `json:"title"`
-	MeetingDate string                  `json:"meeting_date"`
-	Notes       string                  `json:"notes"`
-	Parameters  map[string]hotspot.Text `json:"parameters"`
+	Title       string                     `json:"title"`
+	MeetingDate string                     `json:"meeting_date"`
+	Notes       string                     `json:"notes"`
+	Parameters  map[string]json.RawMessage `json:"parameters"`
 	// View is "published" (the default) or "full" (exact figures, for
 	// readers of every report only).
 	View string `json:"view"`
@@ -66,7 +66,8 @@ func (s *Server) createSnapshot(c echo.Context) error {
 	if utf8.RuneCountInString(req.Notes) > 2000 {
 		errs = append(errs, FieldError{Field: "notes", Message: "at most 2000 characters"})
 	}
-	q := hotspot.ValuesOf(req.Parameters)
+	q, qerrs := hotspot.ValuesOfJSON(req.Parameters)
+	errs = append(errs, prefixed("parameters.", qerrs)...)
 	now := time.Now()
 	pr := principal(c)
 	published := req.View != viewFull
@@ -78,7 +79,7 @@ func (s *Server) createSnapshot(c echo.Context) error {
 	}
 	p, perrs := hotspot.Parse(q, now, s.cfg.Retention)
 	errs = append(errs, prefixed("parameters.", perrs)...)
-	if published && perrs == nil {
+	if published && perrs == nil && qerrs == nil {
 		errs = append(errs, prefixed("parameters.", hotspot.ParsePublished(q, &p, s.cfg.PublishedMaxRes, now))...)
 		if q["bbox"] != "" {
 			// A published snapshot is of the whole area: a bbox of one cell

@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -213,5 +214,31 @@ func TestSnapshotChanges(t *testing.T) {
 		if r := f.json("chair", http.MethodGet, "/api/v1/snapshots/"+path, nil); r.StatusCode != http.StatusNotFound {
 			t.Errorf("a chair asking for the full snapshot's %s: got %d, want 404", path, r.StatusCode)
 		}
+	}
+}
+
+// TestSnapshotParametersAreNamed sends parameters as numbers and strings
+// alike, and values that are neither: each refusal names its parameter.
+func TestSnapshotParametersAreNamed(t *testing.T) {
+	f := newFixture(t)
+	ok := f.json("analyst", http.MethodPost, "/api/v1/snapshots", map[string]any{"title": "Numbers", "meeting_date": "2026-12-03",
+		"parameters": map[string]any{"res": "7", "half_life": "28d", "fdr": true}})
+	if ok.StatusCode != http.StatusCreated {
+		t.Fatalf("parameters as text and booleans: %d %s", ok.StatusCode, ok.body)
+	}
+	bad := f.json("analyst", http.MethodPost, "/api/v1/snapshots", map[string]any{"title": "Objects", "meeting_date": "2026-12-03",
+		"parameters": map[string]any{"res": map[string]int{"a": 1}, "k": 9}})
+	var p struct {
+		Errors []struct{ Field string } `json:"errors"`
+	}
+	if err := json.Unmarshal(bad.body, &p); err != nil || bad.StatusCode != http.StatusBadRequest {
+		t.Fatalf("an object as a parameter: %d %s", bad.StatusCode, bad.body)
+	}
+	var fields []string
+	for _, e := range p.Errors {
+		fields = append(fields, e.Field)
+	}
+	if !slices.Contains(fields, "parameters.res") || !slices.Contains(fields, "parameters.k") {
+		t.Fatalf("the refusal names %v, want parameters.res and parameters.k", fields)
 	}
 }
