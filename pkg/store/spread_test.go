@@ -87,20 +87,7 @@ func TestSpreadMatchesPostGISAreas(t *testing.T) {
 // new seq numbers so that running engines reload them.
 func TestMigrateUpPlacesEarlierReports(t *testing.T) {
 	ctx := context.Background()
-	url := storetest.EmptyDatabase(t)
-	mg, err := store.NewMigrator(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer mg.Close()
-	if err := mg.Up(); err != nil {
-		t.Fatal(err)
-	}
-	db, err := store.Open(ctx, url, 2)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	mg, db := migrated(t)
 	ag, err := db.CreateAgency(ctx, "Placing Agency", "police", store.AuditEvent{Action: store.ActionAdmin, Actor: "test"})
 	if err != nil {
 		t.Fatal(err)

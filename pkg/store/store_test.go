@@ -68,20 +68,7 @@ func TestMigrateUpDownUp(t *testing.T) {
 }
 
 func TestMigrateRefusesNewerSchema(t *testing.T) {
-	url := storetest.EmptyDatabase(t)
-	mg, err := store.NewMigrator(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer mg.Close()
-	if err := mg.Up(); err != nil {
-		t.Fatal(err)
-	}
-	db, err := store.Open(context.Background(), url, 2)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	mg, db := migrated(t)
 	if _, err := storetest.SQL(t, db).Exec(context.Background(), `UPDATE schema_migrations SET version = version + 1`); err != nil {
 		t.Fatal(err)
 	}
@@ -118,4 +105,25 @@ func TestReadyFollowsTheDatabase(t *testing.T) {
 	if _, err := db.Ready(ctx); err != nil {
 		t.Fatalf("Ready after the database returned: %v", err)
 	}
+}
+
+// migrated is a new database migrated up by a migrator of its own, which
+// the test may run again, and a pool on it as its owner.
+func migrated(t *testing.T) (*store.Migrator, *store.DB) {
+	t.Helper()
+	url := storetest.EmptyDatabase(t)
+	mg, err := store.NewMigrator(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { mg.Close() })
+	if err := mg.Up(); err != nil {
+		t.Fatal(err)
+	}
+	db, err := store.Open(context.Background(), url, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(db.Close)
+	return mg, db
 }
