@@ -6,11 +6,16 @@ import (
 	"time"
 
 	"github.com/hexwatch/hexwatch/pkg/demo"
+	"github.com/hexwatch/hexwatch/pkg/hexgrid"
 	"github.com/hexwatch/hexwatch/pkg/intel"
 )
 
-// benchEngine holds n synthetic DEMO reports from six agencies.
-func benchEngine(b *testing.B, n int) *Engine {
+// benchChanges are n synthetic DEMO reports from six agencies, each
+// placed as stored: in the cells that hold it at every resolution and
+// spread by its precision, or, when placed is false, by its finest cell
+// alone (its parents hold it at coarser resolutions and nothing spreads):
+// the rule before placement, kept as the benchmarks' baseline.
+func benchChanges(b *testing.B, n int, placed bool) (*Engine, []Change, []Agency) {
 	b.Helper()
 	area, err := intel.LoadServiceArea("")
 	if err != nil {
@@ -20,7 +25,7 @@ func benchEngine(b *testing.B, n int) *Engine {
 	if err != nil {
 		b.Fatal(err)
 	}
-	v := &intel.Validator{Area: area, Retention: 2190 * 24 * time.Hour, Skew: time.Hour, Now: func() time.Time { return asOf }}
+	v := &intel.Validator{Area: area, Retention: 2190 * 24 * time.Hour, Skew: time.Hour, Now: func() time.Time { return asOf }, Spreader: &hexgrid.Spreader{}}
 	agencies := make([]Agency, 6)
 	for i := range agencies {
 		agencies[i] = Agency{ID: [16]byte{byte(i + 1)}, Name: fmt.Sprint("agency ", i), Kind: "police"}
@@ -37,41 +42,89 @@ func benchEngine(b *testing.B, n int) *Engine {
 			b.Fatal(verr)
 		}
 		id := len(changes)
-		changes = append(changes, Change{Live: true, Fact: Fact{ID: [16]byte{byte(id), byte(id >> 8), byte(id >> 16), 1},
-			Cell: rep.Cell, ObservedAt: rep.ObservedAt, Category: rep.Category, AgencyID: agencies[r.Agency].ID, Grading: rep.Grading}})
+		f := Fact{ID: [16]byte{byte(id), byte(id >> 8), byte(id >> 16), 1},
+			Cell: rep.Cell, ObservedAt: rep.ObservedAt, Category: rep.Category, AgencyID: agencies[r.Agency].ID, Grading: rep.Grading}
+		if placed {
+			f.Cells, f.Spread = rep.Cells, rep.Spread
+		}
+		changes = append(changes, Change{Live: true, Fact: f})
 	}
+	return e, changes, agencies
+}
+
+// benchEngine holds the n benchChanges.
+func benchEngine(b *testing.B, n int, placed bool) *Engine {
+	e, changes, agencies := benchChanges(b, n, placed)
 	if err := e.Apply(changes, agencies, int64(n)); err != nil {
 		b.Fatal(err)
 	}
 	return e
 }
 
+// rules names the two placements the benchmarks compare.
+var rules = []struct {
+	name   string
+	placed bool
+}{{"parent", false}, {"placed", true}}
+
 // BenchmarkHotspots measures a whole-area query with Gi* and trends, for
 // parameters never seen before (as_of moves by a minute each time), and
-// the published view of the same data beside it:
+// the published view of the same data beside it, with reports placed as
+// stored and, as the baseline in the same run, by their finest cell alone:
 //
 //	go test -run '^$' -bench Hotspots -benchtime 20x ./pkg/hotspot
 func BenchmarkHotspots(b *testing.B) {
 	for _, n := range []int{100_000, 1_000_000} {
-		e := benchEngine(b, n)
-		for _, res := range []int{7, 8, 9} {
-			b.Run(fmt.Sprintf("reports=%d/res=%d", n, res), func(b *testing.B) {
-				i := 0
-				for b.Loop() {
-					i++
-					e.Hotspots(Params{Res: res, AsOf: asOf.Add(-time.Duration(i) * time.Minute)}.Defaults(asOf))
-				}
-			})
-			// The same query as a partner's published view (its own agency
-			// left out, whole weeks, perturbation), a day further back each time.
-			b.Run(fmt.Sprintf("reports=%d/res=%d/published", n, res), func(b *testing.B) {
-				i := 0
-				for b.Loop() {
-					i++
-					day := DayStart(asOf.AddDate(0, 0, -i))
-					e.Hotspots(Params{Res: res, AsOf: day, Release: &Release{K: 5, Exclude: [16]byte{1}}}.Defaults(asOf))
-				}
-			})
+		for _, rule := range rules {
+			e := benchEngine(b, n, rule.placed)
+			for _, res := range []int{7, 8, 9, 10} {
+				b.Run(fmt.Sprintf("reports=%d/res=%d/rule=%s", n, res, rule.name), func(b *testing.B) {
+					i := 0
+					for b.Loop() {
+						i++
+						e.Hotspots(Params{Res: res, AsOf: asOf.Add(-time.Duration(i) * time.Minute)}.Defaults(asOf))
+					}
+				})
+				// The same query as a partner's published view (its own agency
+				// left out, whole weeks, perturbation), a day further back each time.
+				b.Run(fmt.Sprintf("reports=%d/res=%d/rule=%s/published", n, res, rule.name), func(b *testing.B) {
+					i := 0
+					for b.Loop() {
+						i++
+						day := DayStart(asOf.AddDate(0, 0, -i))
+						e.Hotspots(Params{Res: res, AsOf: day, Release: &Release{K: 5, Exclude: [16]byte{1}}}.Defaults(asOf))
+					}
+				})
+			}
 		}
+	}
+}
+
+// BenchmarkLoad measures what start-up spends holding 100,000 reports
+// once read (Apply into an empty engine), placed as stored and, as the
+// baseline, by their finest cell alone; B/op is the engine's footprint:
+//
+//	go test -run '^$' -bench Load -benchtime 10x -benchmem ./pkg/hotspot
+func BenchmarkLoad(b *testing.B) {
+	const n = 100_000
+	for _, rule := range rules {
+		_, changes, agencies := benchChanges(b, n, rule.placed)
+		area, err := intel.LoadServiceArea("")
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run("rule="+rule.name, func(b *testing.B) {
+			for b.Loop() {
+				b.StopTimer()
+				e, err := New(area.Shape)
+				if err != nil {
+					b.Fatal(err)
+				}
+				b.StartTimer()
+				if err := e.Apply(changes, agencies, n); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }

@@ -42,25 +42,30 @@ type Agency struct {
 	Kind string
 }
 
-// fact is a Fact packed for the scoring loop.
+// fact is a Fact packed for the scoring loop: 72 bytes, fields ordered
+// so that none pads, and no pointer, so the collector never scans the
+// blocks of facts.
 type fact struct {
-	at     int64   // observed_at, µs since the epoch
-	week   int64   // the start of the week of at (Monday, Europe/London), µs
-	w      float64 // harm × q
-	cat    uint8
-	source uint8
-	assess uint8 // 1 (A) to 5 (E)
-	agency uint16
-	sens   bool
-	key    uint32
-	idx    [nRes]int32 // study-cell index at each resolution, -1 outside
+	at   int64   // observed_at, µs since the epoch
+	w    float64 // harm × q
+	week int32   // the start of the week of at (Monday, Europe/London), minutes since the epoch
+	key  uint32
+	idx  [nRes]int32 // study-cell index at each resolution, -1 outside
 	// spread, when not 0, is 1 + the index in Engine.spreads of the
-	// portions that share the weight out at the resolutions where it has
-	// them; the report still counts in idx. A fact holds no pointer, so
-	// the collector never scans the blocks of facts.
-	spread uint32
-	id     uuid.UUID
+	// portions that share the weight out at the resolutions in spreadRes
+	// (bit i for resolution index i); the report still counts in idx.
+	spread    uint32
+	id        uuid.UUID
+	cat       uint8
+	source    uint8
+	assess    uint8 // 1 (A) to 5 (E)
+	sens      bool
+	spreadRes uint8
+	agency    uint16
 }
+
+// weekMicros is the start of x's week in µs since the epoch.
+func (x *fact) weekMicros() int64 { return int64(x.week) * int64(time.Minute/time.Microsecond) }
 
 const nRes = hexgrid.MaxRes - hexgrid.MinRes + 1
 
@@ -81,24 +86,16 @@ type spreadSet struct {
 // spreadAt is fact x's portions at resolution index i, or nil when its
 // weight goes whole to the cell that holds it.
 func (e *Engine) spreadAt(x *fact, i int) []portion {
-	if x.spread == 0 {
+	if x.spreadRes&(1<<i) == 0 {
 		return nil
 	}
 	s := &e.spreads[x.spread-1]
-	if s.off[i] == s.off[i+1] {
-		return nil
-	}
 	return e.portions[s.base+uint32(s.off[i]) : s.base+uint32(s.off[i+1])]
 }
 
 // addSpread keeps the portions of one fact, by resolution index, and
 // returns its fact.spread.
-func (e *Engine) addSpread(byRes *[nRes][]portion) uint32 {
-	s := spreadSet{base: uint32(len(e.portions))}
-	for i, ps := range byRes {
-		e.portions = append(e.portions, ps...)
-		s.off[i+1] = uint16(len(e.portions) - int(s.base))
-	}
+func (e *Engine) addSpread(s spreadSet) uint32 {
 	if n := len(e.freeSets); n > 0 {
 		k := e.freeSets[n-1]
 		e.freeSets = e.freeSets[:n-1]
@@ -334,7 +331,7 @@ func (e *Engine) pack(f Fact) (fact, error) {
 	p := fact{
 		at: f.ObservedAt.UnixMicro(), w: intel.Categories[cat].Weight * f.Grading.Confidence(),
 		cat: cat, source: uint8(f.Grading.Source), assess: uint8(intel.AssessmentRank(f.Grading.Assessment)),
-		agency: ag, sens: f.Sensitive, id: f.ID, key: f.Key, week: WeekStart(f.ObservedAt).UnixMicro(),
+		agency: ag, sens: f.Sensitive, id: f.ID, key: f.Key, week: int32(WeekStart(f.ObservedAt).Unix() / 60),
 	}
 	for i, st := range e.studies {
 		p.idx[i] = -1
@@ -347,24 +344,47 @@ func (e *Engine) pack(f Fact) (fact, error) {
 		}
 	}
 	if len(f.Spread) > 0 {
-		var byRes [nRes][]portion
-		n := 0
-		for _, sh := range f.Spread {
-			i := sh.Cell.Resolution() - hexgrid.MinRes
-			if i < 0 || i >= nRes {
-				continue
-			}
-			// A share outside the study area is lost, as a report outside it is.
-			if j, ok := e.studies[i].index[sh.Cell]; ok {
-				byRes[i] = append(byRes[i], portion{j, float32(sh.Weight)})
-				n++
-			}
-		}
-		if n > 0 && n <= math.MaxUint16 && len(e.portions)+n <= math.MaxUint32 {
-			p.spread = e.addSpread(&byRes)
-		}
+		p.spread, p.spreadRes = e.keepSpread(f.Spread)
 	}
 	return p, nil
+}
+
+// keepSpread appends a report's shares in the study area to e.portions,
+// by resolution, and returns its fact.spread and fact.spreadRes (0, 0 when
+// none lies in the study area). Shares come by resolution, coarsest first,
+// as hexgrid.Spreader makes them; others are sorted first.
+func (e *Engine) keepSpread(shares []hexgrid.Share) (uint32, uint8) {
+	byRes := func(a, b hexgrid.Share) int { return a.Cell.Resolution() - b.Cell.Resolution() }
+	if !slices.IsSortedFunc(shares, byRes) {
+		shares = slices.SortedStableFunc(slices.Values(shares), byRes)
+	}
+	if len(shares) > math.MaxUint16 || len(e.portions)+len(shares) > math.MaxUint32 {
+		return 0, 0 // past what spreadSet can index: the weight stays whole in the cell that holds it
+	}
+	s := spreadSet{base: uint32(len(e.portions))}
+	var mask uint8
+	for _, sh := range shares {
+		i := sh.Cell.Resolution() - hexgrid.MinRes
+		if i < 0 || i >= nRes {
+			continue
+		}
+		// A share outside the study area is lost, as a report outside it is.
+		j, ok := e.studies[i].index[sh.Cell]
+		if !ok {
+			continue
+		}
+		n := len(e.portions) - int(s.base)
+		e.portions = append(e.portions, portion{j, float32(sh.Weight)})
+		mask |= 1 << i
+		for k := i + 1; k <= nRes; k++ {
+			s.off[k] = uint16(n + 1)
+		}
+	}
+	if mask == 0 {
+		e.portions = e.portions[:s.base]
+		return 0, 0
+	}
+	return e.addSpread(s), mask
 }
 
 // neighbours returns the disks of radius k of the study at res, building

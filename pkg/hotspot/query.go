@@ -115,7 +115,7 @@ func (e *Engine) compile(p Params) filter {
 // view the start of its week.
 func (f *filter) time(x *fact) int64 {
 	if f.weekly {
-		return x.week
+		return x.weekMicros()
 	}
 	return x.at
 }
@@ -374,7 +374,7 @@ func (e *Engine) accumulateRange(ctx context.Context, f *filter, n int, blocks [
 					a.periods[per] += x.w
 				}
 			}
-			a := at(ci)
+			a := at(ci) // after the portions: at may move accs
 			a.reports++
 			a.cats[x.cat]++
 			a.key += x.key

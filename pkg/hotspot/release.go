@@ -305,14 +305,14 @@ func (e *Engine) ExplainPublished(ctx context.Context, p Params, c hexgrid.Cell)
 			add(cats, intel.Categories[x.cat].Code, x.key)
 			add(kinds, e.agencies[x.agency].Kind, x.key)
 			add(grades, string(rune('0'+x.source))+string(rune('A'+x.assess-1)), x.key)
-			age := time.Duration(f.asOf-x.week) * time.Microsecond
+			age := time.Duration(f.asOf-x.weekMicros()) * time.Microsecond
 			for bi, b := range ageBands {
 				if age <= b.upTo {
 					ages[bi].add(x.key)
 					break
 				}
 			}
-			if per := f.periods - 1 - int((f.asOf-x.week)/f.periodMic); per >= 0 {
+			if per := f.periods - 1 - int((f.asOf-x.weekMicros())/f.periodMic); per >= 0 {
 				periods[per].add(x.key)
 			}
 		}
