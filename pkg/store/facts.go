@@ -58,7 +58,9 @@ func (db *DB) ReportChanges(ctx context.Context, after int64, limit int) (out []
 		cells, spreadC []int64
 		spreadW        []float32
 	)
-	_, err = pgx.ForEachRow(rows, []any{&ch.Seq, &ch.ID, &ch.Live, &cell, &ch.ObservedAt, &ch.Category, &ch.AgencyID, &ch.Grading.Source, &ch.Grading.Assessment, &ch.Sensitive, &key, &cells, &spreadC, &spreadW}, func() error {
+	// UUIDs scan as bytes: uuid.UUID's sql.Scanner would take each through text.
+	out = make([]ReportChange, 0, min(limit, 1<<16))
+	_, err = pgx.ForEachRow(rows, []any{&ch.Seq, (*[16]byte)(&ch.ID), &ch.Live, &cell, &ch.ObservedAt, &ch.Category, (*[16]byte)(&ch.AgencyID), &ch.Grading.Source, &ch.Grading.Assessment, &ch.Sensitive, &key, &cells, &spreadC, &spreadW}, func() error {
 		ch.Cell, ch.Key = hexgrid.Cell(cell), uint32(key)
 		ch.Cells = hexgrid.Cells{}
 		if len(cells) == hexgrid.Levels {
