@@ -76,8 +76,54 @@ type portion struct {
 	w   float32
 }
 
+// chunkBits sizes the chunks of a portionStore: 2^16 portions (512 KiB),
+// as many as one spread may have.
+const chunkBits = 16
+
+// portionStore holds portions in chunks of 2^chunkBits: growing never
+// copies what it holds (loading leaves no garbage the size of every
+// spread), and each spread lies within one chunk, from a base that
+// numbers the chunk in its high bits.
+type portionStore struct {
+	chunks [][]portion
+	n      int // portions held
+}
+
+// start returns the base of a new spread of at most n portions.
+func (ps *portionStore) start(n int) (uint32, bool) {
+	k := len(ps.chunks) - 1
+	if k < 0 || len(ps.chunks[k])+n > 1<<chunkBits {
+		if len(ps.chunks) == 1<<(32-chunkBits) {
+			return 0, false
+		}
+		ps.chunks = append(ps.chunks, make([]portion, 0, 1<<chunkBits))
+		k++
+	}
+	return uint32(k<<chunkBits | len(ps.chunks[k])), true
+}
+
+// add appends a portion to the spread started last.
+func (ps *portionStore) add(p portion) {
+	k := len(ps.chunks) - 1
+	ps.chunks[k] = append(ps.chunks[k], p)
+	ps.n++
+}
+
+// slice is the portions from base+lo to base+hi.
+func (ps *portionStore) slice(base uint32, lo, hi uint16) []portion {
+	o := base & (1<<chunkBits - 1)
+	return ps.chunks[base>>chunkBits][o+uint32(lo) : o+uint32(hi)]
+}
+
+// cut takes back the spread started last, at base.
+func (ps *portionStore) cut(base uint32) {
+	k, o := base>>chunkBits, int(base&(1<<chunkBits-1))
+	ps.n -= len(ps.chunks[k]) - o
+	ps.chunks[k] = ps.chunks[k][:o]
+}
+
 // spreadSet is where a fact's portions lie in Engine.portions: those at
-// resolution index i are portions[base+off[i] : base+off[i+1]].
+// resolution index i are from base+off[i] to base+off[i+1].
 type spreadSet struct {
 	base uint32
 	off  [nRes + 1]uint16
@@ -90,7 +136,7 @@ func (e *Engine) spreadAt(x *fact, i int) []portion {
 		return nil
 	}
 	s := &e.spreads[x.spread-1]
-	return e.portions[s.base+uint32(s.off[i]) : s.base+uint32(s.off[i+1])]
+	return e.portions.slice(s.base, s.off[i], s.off[i+1])
 }
 
 // addSpread keeps the portions of one fact, by resolution index, and
@@ -121,17 +167,19 @@ func (e *Engine) dropSpread(k uint32) {
 // once more than half are dropped ones; only between changes, when every
 // spread kept belongs to a fact held.
 func (e *Engine) compactSpreads() {
-	if e.dropped <= 1<<16 || 2*e.dropped <= len(e.portions) {
+	if e.dropped <= 1<<16 || 2*e.dropped <= e.portions.n {
 		return
 	}
-	out := make([]portion, 0, len(e.portions)-e.dropped)
+	var out portionStore
 	for _, b := range e.blocks {
 		for i := range b {
 			if k := b[i].spread; k != 0 {
 				s := &e.spreads[k-1]
-				n := uint32(s.off[nRes])
-				out = append(out, e.portions[s.base:s.base+n]...)
-				s.base = uint32(len(out)) - n
+				ps := e.portions.slice(s.base, 0, s.off[nRes])
+				s.base, _ = out.start(len(ps)) // never more chunks than held before
+				for _, p := range ps {
+					out.add(p)
+				}
 			}
 		}
 	}
@@ -184,7 +232,7 @@ type Engine struct {
 	// freeSets are the indexes of spreads dropped, dropped the number of
 	// portions no fact uses.
 	spreads  []spreadSet
-	portions []portion
+	portions portionStore
 	freeSets []uint32
 	dropped  int
 }
@@ -358,11 +406,16 @@ func (e *Engine) keepSpread(shares []hexgrid.Share) (uint32, uint8) {
 	if !slices.IsSortedFunc(shares, byRes) {
 		shares = slices.SortedStableFunc(slices.Values(shares), byRes)
 	}
-	if len(shares) > math.MaxUint16 || len(e.portions)+len(shares) > math.MaxUint32 {
+	if len(shares) > math.MaxUint16 {
 		return 0, 0 // past what spreadSet can index: the weight stays whole in the cell that holds it
 	}
-	s := spreadSet{base: uint32(len(e.portions))}
+	base, ok := e.portions.start(len(shares))
+	if !ok {
+		return 0, 0
+	}
+	s := spreadSet{base: base}
 	var mask uint8
+	n := 0
 	for _, sh := range shares {
 		i := sh.Cell.Resolution() - hexgrid.MinRes
 		if i < 0 || i >= nRes {
@@ -373,15 +426,15 @@ func (e *Engine) keepSpread(shares []hexgrid.Share) (uint32, uint8) {
 		if !ok {
 			continue
 		}
-		n := len(e.portions) - int(s.base)
-		e.portions = append(e.portions, portion{j, float32(sh.Weight)})
+		e.portions.add(portion{j, float32(sh.Weight)})
+		n++
 		mask |= 1 << i
 		for k := i + 1; k <= nRes; k++ {
-			s.off[k] = uint16(n + 1)
+			s.off[k] = uint16(n)
 		}
 	}
 	if mask == 0 {
-		e.portions = e.portions[:s.base]
+		e.portions.cut(base)
 		return 0, 0
 	}
 	return e.addSpread(s), mask

@@ -143,7 +143,7 @@ func TestSpreadsSurviveCompaction(t *testing.T) {
 	}
 	e := testEngine(t)
 	apply(t, e, all...)
-	held := len(e.portions)
+	held := e.portions.n
 	var gone []Change
 	for _, f := range all[100:] {
 		gone = append(gone, Change{Fact: f})
@@ -155,8 +155,8 @@ func TestSpreadsSurviveCompaction(t *testing.T) {
 	if err := e.Apply(gone, nil, 2); err != nil {
 		t.Fatal(err)
 	}
-	if e.dropped != 0 || len(e.portions) >= held/2 {
-		t.Fatalf("not compacted: %d portions of %d held, %d dropped", len(e.portions), held, e.dropped)
+	if e.dropped != 0 || e.portions.n >= held/2 {
+		t.Fatalf("not compacted: %d portions of %d held, %d dropped", e.portions.n, held, e.dropped)
 	}
 	kept := testEngine(t)
 	apply(t, kept, append([]Fact{moved}, all[1:100]...)...)
