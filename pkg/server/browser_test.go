@@ -179,6 +179,53 @@ func (b *browser) loaded(since string) string {
 	}
 }
 
+// openAs opens the page in a browser of the size given, logs in as the
+// fixture's caller role and waits for the map's first answer, which it
+// returns with the browser.
+func openAs(t *testing.T, f *fixture, role string, width, height int) (*browser, string) {
+	t.Helper()
+	f.t = t
+	b := newBrowser(t, width, height)
+	c := f.callers[role]
+	b.login(f.http.URL, c.username, c.password)
+	return b, b.loaded("")
+}
+
+// clickHex clicks a hexagon at a point where nothing covers it (a
+// legend, a panel) and returns its cell.
+func (b *browser) clickHex() string {
+	b.t.Helper()
+	type hit struct {
+		X, Y float64
+		Cell string
+	}
+	h := eval[hit](b, `(() => { for (const p of document.querySelectorAll('path.hex')) { const r = p.getBoundingClientRect();
+		const x = r.left + r.width / 2, y = r.top + r.height / 2;
+		if (document.elementFromPoint(x, y) === p) return { X: x, Y: y, Cell: p.dataset.cell }; } return null; })()`)
+	if h.Cell == "" {
+		b.t.Fatal("no hexagon can be clicked")
+	}
+	b.do(chromedp.MouseClickXY(h.X, h.Y))
+	return h.Cell
+}
+
+// settled waits until the map has stopped moving and loading: the top
+// list flies to its cell, and a move may load hexagons again.
+func (b *browser) settled() {
+	b.t.Helper()
+	last := ""
+	for stable := 0; stable < 8; {
+		time.Sleep(100 * time.Millisecond)
+		now := eval[string](b, `document.body.dataset.loaded + '|' + document.getElementById('status').textContent + '|' + location.search`)
+		if now == last && !strings.Contains(now, "Loading") {
+			stable++
+		} else {
+			stable = 0
+		}
+		last = now
+	}
+}
+
 func (b *browser) dataset(name string) string {
 	return eval[string](b, `document.body.dataset.`+name+` || ""`)
 }
@@ -216,6 +263,17 @@ func (b *browser) screenshot(name string) {
 // answer the API gives the same caller for the page's last query.
 func (b *browser) hexesMatchAPI(f *fixture, caller string) int {
 	b.t.Helper()
+	fc := b.answer(f, caller)
+	drawn := b.count("path.hex")
+	if drawn != len(fc.Features) || strconv.Itoa(drawn) != b.dataset("features") {
+		b.t.Fatalf("the page drew %d hexagons (said %s); the API answers %d for %s", drawn, b.dataset("features"), len(fc.Features), b.dataset("query"))
+	}
+	return drawn
+}
+
+// answer is the API's answer to the page's last query for caller.
+func (b *browser) answer(f *fixture, caller string) hotspotFC {
+	b.t.Helper()
 	query := b.dataset("query")
 	if !strings.Contains(query, "as_of=") {
 		// The page asked for the latest data: ask for the moment it got.
@@ -225,11 +283,7 @@ func (b *browser) hexesMatchAPI(f *fixture, caller string) int {
 	if r.StatusCode != http.StatusOK {
 		b.t.Fatalf("hotspots?%s: %d", query, r.StatusCode)
 	}
-	drawn := b.count("path.hex")
-	if drawn != len(fc.Features) || strconv.Itoa(drawn) != b.dataset("features") {
-		b.t.Fatalf("the page drew %d hexagons (said %s); the API answers %d for %s", drawn, b.dataset("features"), len(fc.Features), query)
-	}
-	return drawn
+	return fc
 }
 
 func TestMapInTheBrowser(t *testing.T) {
@@ -238,11 +292,7 @@ func TestMapInTheBrowser(t *testing.T) {
 	base := f.http.URL
 
 	t.Run("analyst", func(t *testing.T) {
-		f.t = t
-		b := newBrowser(t, 1280, 800)
-		analyst := f.callers["analyst"]
-		b.login(base, analyst.username, analyst.password)
-		first := b.loaded("")
+		b, first := openAs(t, f, "analyst", 1280, 800)
 		if n := b.hexesMatchAPI(f, "analyst"); n == 0 {
 			t.Fatal("no hexagons drawn")
 		}
@@ -284,25 +334,22 @@ func TestMapInTheBrowser(t *testing.T) {
 		b.do(chromedp.Focus(chromedp.CSS("#top-list li button")), chromedp.KeyEvent("\r"),
 			chromedp.WaitVisible(chromedp.CSS("#panel-body h2")))
 		b.do(chromedp.Click(chromedp.ID("panel-close")))
+		b.settled()
 
 		// Clicking a hexagon explains it, with the reports behind it for an analyst.
-		b.do(chromedp.Click(chromedp.CSS("path.hex")),
-			chromedp.WaitVisible(chromedp.ID("panel")),
-			chromedp.WaitVisible(chromedp.CSS("#panel-body .reports li")))
+		b.clickHex()
+		b.do(chromedp.WaitVisible(chromedp.ID("panel")),
+			chromedp.WaitVisible(chromedp.CSS("#panel-body table.reports td")))
 		b.screenshot("desktop-analyst-panel")
 		b.onlyAsked(base)
 		b.noErrors()
 	})
 
 	t.Run("partner", func(t *testing.T) {
-		f.t = t
-		b := newBrowser(t, 1280, 800)
-		partner := f.callers["partner"]
-		b.login(base, partner.username, partner.password)
-		loaded := b.loaded("")
+		b, loaded := openAs(t, f, "partner", 1280, 800)
 		b.hexesMatchAPI(f, "partner")
-		b.do(chromedp.Click(chromedp.CSS("path.hex")),
-			chromedp.WaitVisible(chromedp.CSS("#panel-body h2")))
+		b.clickHex()
+		b.do(chromedp.WaitVisible(chromedp.CSS("#panel-body h2")))
 		time.Sleep(300 * time.Millisecond)
 		if n := b.count("#panel-body .reports"); n != 0 {
 			t.Fatal("a partner sees the list of reports behind a hexagon")
@@ -358,11 +405,7 @@ func TestMapInTheBrowser(t *testing.T) {
 	})
 
 	t.Run("chair freezes a snapshot", func(t *testing.T) {
-		f.t = t
-		b := newBrowser(t, 1280, 800)
-		chair := f.callers["chair"]
-		b.login(base, chair.username, chair.password)
-		b.loaded("")
+		b, _ := openAs(t, f, "chair", 1280, 800)
 		b.do(chromedp.Click(chromedp.ID("snapshots-open")),
 			chromedp.WaitVisible(chromedp.ID("freeze-form")),
 			chromedp.SendKeys(chromedp.ID("f-title"), "Browser tasking meeting"),
@@ -389,11 +432,7 @@ func TestMapInTheBrowser(t *testing.T) {
 	})
 
 	t.Run("phone", func(t *testing.T) {
-		f.t = t
-		b := newBrowser(t, 390, 844)
-		chair := f.callers["chair"]
-		b.login(base, chair.username, chair.password)
-		b.loaded("")
+		b, _ := openAs(t, f, "chair", 390, 844)
 		b.hexesMatchAPI(f, "chair")
 		if b.count("#report-open:not([hidden])") != 0 {
 			t.Fatal("a chair is offered the report form")

@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
@@ -18,6 +20,7 @@ import (
 	"github.com/hexwatch/hexwatch/pkg/hexgrid"
 	"github.com/hexwatch/hexwatch/pkg/hotspot"
 	"github.com/hexwatch/hexwatch/pkg/intel"
+	"github.com/hexwatch/hexwatch/pkg/snapshot"
 	"github.com/hexwatch/hexwatch/pkg/store"
 )
 
@@ -163,6 +166,36 @@ func (s *Server) listReports(c echo.Context) error {
 		}
 		f.After = id
 	}
+	switch q.Get("sort") {
+	case "":
+	case "-observed_at":
+		f.Order = store.NewestFirst
+	case "observed_at":
+		f.Order = store.OldestFirst
+	default:
+		add("sort", "must be observed_at (oldest first) or -observed_at (newest first)")
+	}
+	if v := q.Get("offset"); v != "" {
+		n, err := strconv.Atoi(v)
+		switch {
+		case err != nil || n < 0 || n > maxOffset:
+			add("offset", fmt.Sprintf("must be 0 to %d", maxOffset))
+		case f.Order == store.ByID:
+			add("offset", "pages a list sorted by observed_at; a list in id order pages by cursor")
+		}
+		f.Offset = n
+	}
+	if f.Order != store.ByID && f.After != uuid.Nil {
+		add("cursor", "pages a list in id order; a sorted list pages by offset")
+	}
+	csvOut := q.Get("format") == "csv"
+	purpose := strings.TrimSpace(q.Get("purpose"))
+	if v := q.Get("format"); v != "" && v != "csv" && v != "geojson" {
+		add("format", "must be geojson (the default) or csv")
+	}
+	if csvOut && (purpose == "" || utf8.RuneCountInString(purpose) > 200) {
+		add("purpose", "required for a CSV export, which is a disclosure: its purpose, at most 200 characters")
+	}
 	var fe *FieldError
 	if f.Limit, fe = pageLimit(q.Get("limit")); fe != nil {
 		errs = append(errs, *fe)
@@ -179,6 +212,9 @@ func (s *Server) listReports(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if csvOut {
+		return s.reportsCSV(c, rs, purpose)
+	}
 	fc := geojson.NewFeatureCollection()
 	ids := make([]string, len(rs))
 	for i, r := range rs {
@@ -190,14 +226,76 @@ func (s *Server) listReports(c echo.Context) error {
 	if err := s.db.Audit(c.Request().Context(), ev); err != nil {
 		return err
 	}
-	out := struct {
-		*geojson.FeatureCollection
-		NextCursor string `json:"next_cursor,omitempty"`
-	}{FeatureCollection: fc}
-	if len(rs) == f.Limit {
-		out.NextCursor = rs[len(rs)-1].ID.String()
+	// A sorted list says how long it is; one in id order where it goes on.
+	fc.ExtraMembers = geojson.Properties{}
+	if f.Order != store.ByID {
+		n, err := s.db.CountReports(c.Request().Context(), f)
+		if err != nil {
+			return err
+		}
+		fc.ExtraMembers["number_matched"] = n
+	} else if len(rs) == f.Limit {
+		fc.ExtraMembers["next_cursor"] = rs[len(rs)-1].ID.String()
 	}
-	return s.writeGeoJSON(c, http.StatusOK, out)
+	return s.writeGeoJSON(c, http.StatusOK, fc)
+}
+
+// maxOffset bounds the pages of a sorted list of reports.
+const maxOffset = 100_000
+
+// reportsCSVHeader names the columns of a list of reports as CSV: codes
+// beside their labels, times in Europe/London.
+var reportsCSVHeader = []string{"id", "external_ref", "agency", "observed_at_london", "category", "category_label",
+	"indicators", "source", "assessment", "handling", "grading_meaning", "classification", "lat", "lon", "precision_m",
+	"status", "narrative"}
+
+func categoryLabel(code string) string {
+	c, _ := intel.CategoryByCode(code)
+	return c.Label
+}
+
+// gradingMeaning is a grading in words: "2B: untested source; known
+// indirectly, corroborated".
+func gradingMeaning(g intel.Grading) string {
+	src := intel.Labels(intel.Sources)[strconv.Itoa(g.Source)]
+	as := intel.Labels(intel.Assessments)[g.Assessment]
+	return fmt.Sprintf("%d%s%s: %s source; %s", g.Source, g.Assessment, g.Handling, src, as)
+}
+
+// reportsCSV discloses a list of reports as CSV, audited as a disclosure
+// with its purpose and the reports' ids.
+func (s *Server) reportsCSV(c echo.Context, rs []intel.Report, purpose string) error {
+	ctx := c.Request().Context()
+	agencies, err := s.db.Agencies(ctx)
+	if err != nil {
+		return err
+	}
+	names := map[uuid.UUID]string{}
+	for _, a := range agencies {
+		names[a.ID] = a.Name
+	}
+	ids := make([]string, len(rs))
+	rows := make([][]string, len(rs))
+	f := func(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
+	for i, r := range rs {
+		_, narrative := s.reportView(c, r)
+		g := r.Grading
+		row := []string{r.ID.String(), r.ExternalRef, names[r.AgencyID], r.ObservedAt.In(hotspot.London).Format("2006-01-02 15:04"),
+			r.Category, categoryLabel(r.Category), strings.Join(r.Indicators, "; "), strconv.Itoa(g.Source), g.Assessment, g.Handling,
+			gradingMeaning(g), r.Classification, f(r.Location.Lat), f(r.Location.Lon), f(r.PrecisionM), r.Status, ""}
+		if narrative {
+			row[len(row)-1] = r.Narrative
+		}
+		rows[i], ids[i] = row, r.ID.String()
+	}
+	ev := s.event(c, store.ActionDisclose)
+	ev.ObjectType, ev.Justification, ev.Recipient = "report", purpose, c.QueryParam("recipient")
+	ev.Detail = map[string]any{"export": "reports.csv", "count": len(rs), "ids": ids}
+	if err := s.db.Audit(ctx, ev); err != nil {
+		return err
+	}
+	c.Response().Header().Set(echo.HeaderContentDisposition, `attachment; filename="hexwatch-reports.csv"`)
+	return c.Blob(http.StatusOK, "text/csv; charset=utf-8", snapshot.ExcelCSV(reportsCSVHeader, rows))
 }
 
 // mayChange reports whether the caller may amend or withdraw r: its own

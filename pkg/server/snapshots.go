@@ -40,7 +40,7 @@ type snapshotJSON struct {
 
 func snapshotOut(s store.Snapshot) snapshotJSON {
 	base := "/api/v1/snapshots/" + s.ID.String()
-	return snapshotJSON{Snapshot: s, MeetingDate: s.MeetingDate.Format(time.DateOnly), Links: map[string]string{
+	return snapshotJSON{Snapshot: s, MeetingDate: s.MeetingDate.Format(time.DateOnly), Parameters: s.Parameters, Links: map[string]string{
 		"self": base, "geojson": base + "/hotspots.geojson", "csv": base + "/hotspots.csv", "pdf": base + "/briefing.pdf",
 		"content": base + "/content.json", "changes": base + "/changes",
 	}}

@@ -54,24 +54,32 @@ func topCategories(counts map[string]int, n int) []string {
 // CSVHeader names the columns of the ranked table.
 var CSVHeader = []string{"rank", "cell", "lat", "lon", "place", "score", "reports", "agencies", "top_categories", "confidence", "trend", "change"}
 
-// CSV is the ranked table of a snapshot, as Excel opens it: UTF-8 with a
-// BOM, CRLF line ends. Cells that Excel would run as formulas are
-// neutralised with a leading apostrophe; numbers are left as numbers.
+// CSV is the ranked table of a snapshot, as ExcelCSV writes it.
 func CSV(c Content, changes []Change) []byte {
 	status := map[string]string{}
 	for _, ch := range changes {
 		status[ch.Cell] = ch.Status
 	}
+	f := func(v float64, prec int) string { return strconv.FormatFloat(v, 'f', prec, 64) }
+	rows := make([][]string, 0, len(c.Cells))
+	for _, cell := range c.Cells {
+		rows = append(rows, []string{strconv.Itoa(cell.Rank), cell.Cell, f(cell.Lat, 6), f(cell.Lon, 6), cell.Place, f(cell.Score, 4),
+			strconv.Itoa(cell.Reports), agencies(cell), strings.Join(topCategories(cell.Categories, 3), "; "),
+			strconv.Itoa(cell.Confidence), cell.Trend, status[cell.Cell]})
+	}
+	return ExcelCSV(CSVHeader, rows)
+}
+
+// ExcelCSV writes a table as Excel opens it: UTF-8 with a BOM, CRLF line
+// ends. Cells that Excel would run as formulas are neutralised with a
+// leading apostrophe; numbers are left as numbers.
+func ExcelCSV(header []string, rows [][]string) []byte {
 	var b bytes.Buffer
 	b.WriteString("\uFEFF")
 	w := csv.NewWriter(&b)
 	w.UseCRLF = true
-	w.Write(CSVHeader)
-	f := func(v float64, prec int) string { return strconv.FormatFloat(v, 'f', prec, 64) }
-	for _, cell := range c.Cells {
-		row := []string{strconv.Itoa(cell.Rank), cell.Cell, f(cell.Lat, 6), f(cell.Lon, 6), cell.Place, f(cell.Score, 4),
-			strconv.Itoa(cell.Reports), agencies(cell), strings.Join(topCategories(cell.Categories, 3), "; "),
-			strconv.Itoa(cell.Confidence), cell.Trend, status[cell.Cell]}
+	w.Write(header)
+	for _, row := range rows {
 		for i := range row {
 			row[i] = Neutralise(row[i])
 		}

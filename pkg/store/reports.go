@@ -298,11 +298,61 @@ type ReportFilter struct {
 	ReviewBefore time.Time
 	// After pages: reports with an id above it, in id order.
 	After uuid.UUID
-	Limit int
+	// Order orders the reports; Offset pages an order by time.
+	Order  ReportOrder
+	Offset int
+	Limit  int
 }
 
-// Reports returns the reports matching f, in id (creation time) order.
+// ReportOrder is the order of a list of reports.
+type ReportOrder int
+
+// The orders of a list of reports: by id (creation time, which After
+// pages), or by observation time.
+const (
+	ByID ReportOrder = iota
+	NewestFirst
+	OldestFirst
+)
+
+// Reports returns the reports matching f, in id (creation time) order
+// unless f orders them by time.
 func (db *DB) Reports(ctx context.Context, f ReportFilter) ([]intel.Report, error) {
+	w, err := f.where()
+	if err != nil {
+		return nil, err
+	}
+	order := map[ReportOrder]string{ByID: "id", NewestFirst: "observed_at DESC, id", OldestFirst: "observed_at, id"}[f.Order]
+	sql, args := w.query(selectReportSQL, order, f.Limit)
+	if f.Offset > 0 {
+		args = append(args, f.Offset)
+		sql += fmt.Sprintf(" OFFSET $%d", len(args))
+	}
+	rows, err := db.pool.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, mapErr("reports", err)
+	}
+	rs, err := pgx.CollectRows(rows, scanReport)
+	return rs, mapErr("reports", err)
+}
+
+// CountReports is the number of reports matching f, whatever its page.
+func (db *DB) CountReports(ctx context.Context, f ReportFilter) (int, error) {
+	w, err := f.where()
+	if err != nil {
+		return 0, err
+	}
+	sql := "SELECT count(*) FROM reports"
+	if len(w.where) > 0 {
+		sql += " WHERE " + strings.Join(w.where, " AND ")
+	}
+	var n int
+	err = db.pool.QueryRow(ctx, sql, w.args...).Scan(&n)
+	return n, mapErr("count reports", err)
+}
+
+// where is f's conditions.
+func (f ReportFilter) where() (filter, error) {
 	var w filter
 	add := w.add
 	if len(f.AgencyIDs) > 0 {
@@ -327,7 +377,7 @@ func (db *DB) Reports(ctx context.Context, f ReportFilter) ([]intel.Report, erro
 		// The cell's bounds find the candidates by index; the stored cells decide.
 		poly, err := f.Cell.Polygon()
 		if err != nil {
-			return nil, fmt.Errorf("store: reports: %w", err)
+			return w, fmt.Errorf("store: reports: %w", err)
 		}
 		b := poly.Bound()
 		add("geom && ST_MakeEnvelope(?, ?, ?, ?, 4326)", b.Min[0], b.Min[1], b.Max[0], b.Max[1])
@@ -342,13 +392,7 @@ func (db *DB) Reports(ctx context.Context, f ReportFilter) ([]intel.Report, erro
 	if f.After != uuid.Nil {
 		add("id > ?", f.After)
 	}
-	sql, args := w.query(selectReportSQL, "id", f.Limit)
-	rows, err := db.pool.Query(ctx, sql, args...)
-	if err != nil {
-		return nil, mapErr("reports", err)
-	}
-	rs, err := pgx.CollectRows(rows, scanReport)
-	return rs, mapErr("reports", err)
+	return w, nil
 }
 
 // Version is a report as it was before a change: its seq then, its

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"time"
 
 	"github.com/google/uuid"
@@ -25,14 +26,17 @@ type Snapshot struct {
 	// not read raw reports may see; the others hold exact figures.
 	Published bool   `json:"published"`
 	Content   []byte `json:"-"`
+	// Parameters are the hotspot parameters it froze (read from Content).
+	Parameters json.RawMessage `json:"-"`
 }
 
-const snapshotColumns = `id, title, meeting_date, res, classification, data_version, cells, created_by, agency_id, created_at, sha256, published`
+const snapshotColumns = `id, title, meeting_date, res, classification, data_version, cells, created_by, agency_id, created_at, sha256, published,
+	convert_from(content, 'UTF8')::jsonb -> 'parameters'`
 
 func scanSnapshot(r pgx.CollectableRow) (Snapshot, error) {
 	var s Snapshot
 	err := r.Scan(&s.ID, &s.Title, &s.MeetingDate, &s.Res, &s.Classification, &s.DataVersion, &s.Cells, &s.CreatedBy,
-		&s.AgencyID, &s.CreatedAt, &s.SHA256, &s.Published)
+		&s.AgencyID, &s.CreatedAt, &s.SHA256, &s.Published, &s.Parameters)
 	return s, err
 }
 
@@ -63,7 +67,7 @@ func (db *DB) Snapshot(ctx context.Context, id uuid.UUID) (Snapshot, error) {
 	s, err := pgx.CollectExactlyOneRow(rows, func(r pgx.CollectableRow) (Snapshot, error) {
 		var s Snapshot
 		err := r.Scan(&s.ID, &s.Title, &s.MeetingDate, &s.Res, &s.Classification, &s.DataVersion, &s.Cells, &s.CreatedBy,
-			&s.AgencyID, &s.CreatedAt, &s.SHA256, &s.Published, &content)
+			&s.AgencyID, &s.CreatedAt, &s.SHA256, &s.Published, &s.Parameters, &content)
 		return s, err
 	})
 	s.Content = content

@@ -14,7 +14,25 @@ export class ApiError extends Error {
   get fields() { return this.problem.errors || []; }
 }
 
+// expired, when set, is called when the session has ended (401): it logs
+// in again and resolves, and the request is sent once more.
+let expired = null;
+let relogin = null;
+
+export function onExpired(fn) { expired = fn; }
+
 export async function api(method, path, body, signal) {
+  try {
+    return await send(method, path, body, signal);
+  } catch (err) {
+    if (!(err instanceof ApiError) || err.status !== 401 || !expired || path.startsWith('/api/v1/session')) throw err;
+    relogin ??= expired().finally(() => { relogin = null; });
+    await relogin;
+    return send(method, path, body, signal);
+  }
+}
+
+async function send(method, path, body, signal) {
   const headers = { Accept: 'application/json, application/geo+json, application/problem+json' };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   if (method !== 'GET' && csrf) headers['X-CSRF-Token'] = csrf;

@@ -1,7 +1,7 @@
 // The hexwatch page: login, then the map.
 import 'leaflet/dist/leaflet.css';
 import './style.css';
-import { api, setCSRF, ApiError } from './api.js';
+import { api, setCSRF, ApiError, onExpired } from './api.js';
 import { startMap } from './map.js';
 
 const $ = (id) => document.getElementById(id);
@@ -58,13 +58,53 @@ $('logout').addEventListener('click', async () => {
   }
 });
 
+// When the session ends, a dialog logs in again over the page, so that
+// the view and anything typed stay as they are.
+onExpired(() => new Promise((resolve) => {
+  const dialog = $('relogin');
+  const form = $('relogin-form');
+  $('relogin-error').textContent = '';
+  $('relogin-username').value = sessionStorage.getItem('hexwatch:username') || '';
+  dialog.addEventListener('cancel', (ev) => ev.preventDefault()); // no way round logging in
+  dialog.showModal();
+  (sessionStorage.getItem('hexwatch:username') ? $('relogin-password') : $('relogin-username')).focus();
+  const submit = async (ev) => {
+    ev.preventDefault();
+    try {
+      const me = await api('POST', '/api/v1/session', {
+        username: $('relogin-username').value, password: $('relogin-password').value,
+      });
+      setCSRF(me.csrf_token);
+      $('relogin-password').value = '';
+      form.removeEventListener('submit', submit);
+      dialog.close();
+      resolve();
+    } catch (err) {
+      $('relogin-error').textContent = err.status === 429
+        ? 'Too many failed logins: try again later.' : 'Wrong username or password.';
+    }
+  };
+  form.addEventListener('submit', submit);
+}));
+
 function showApp(me) {
   sessionStorage.setItem(sessionFlag, '1');
+  if (me.username) sessionStorage.setItem('hexwatch:username', me.username);
+  // Roles that read every report read sensitive narratives.
+  $('banner').hidden = !me.permissions.includes('reports:all');
   $('login-view').hidden = true;
   $('app-view').hidden = false;
   $('logout').hidden = false;
   $('who').textContent = `${me.username || me.key} · ${me.role} · ${me.agency}`;
   startMap(me);
 }
+
+// Escape closes the panel on top (by its close button, so that each panel
+// tidies up after itself).
+document.addEventListener('keydown', (ev) => {
+  if (ev.key !== 'Escape' || document.querySelector('dialog[open]')) return;
+  const open = [...document.querySelectorAll('aside.panel:not([hidden])')];
+  if (open.length > 0) open[open.length - 1].querySelector('button.close').click();
+});
 
 boot();

@@ -2,23 +2,17 @@
 // state lives in the URL, so a view can be shared and restored.
 import L from 'leaflet';
 import { api } from './api.js';
-import { score, setTaxonomy } from './format.js';
-import { showCell, showFrozenCell } from './panel.js';
+import {
+  categoryLabel, centroid, labelCells, score, scoreClass, scoreClassLabel, scorePalette, setTaxonomy,
+} from './format.js';
+import { setAgencies, showCell, showFrozenCell } from './panel.js';
 import { startReportForm } from './report.js';
-import { startSnapshots } from './snapshots.js';
+import { settings, startSnapshots } from './snapshots.js';
 
 const $ = (id) => document.getElementById(id);
 const DAY = 86400000;
 
-// Colours of the categories (Okabe-Ito and Tol's muted palettes: colour-blind safe).
-export const categoryColours = {
-  child_exploitation: '#882255', violence: '#CC6677', cuckooing: '#AA4499', weapons: '#332288',
-  missing_found: '#88CCEE', grooming_association: '#44AA99', stash_location: '#117733', drug_supply: '#999933',
-  transport_hub: '#DDCC77', deal_line_activity: '#E69F00', suspicious_vehicle: '#56B4E9', community_concern: '#BBBBBB',
-};
-
-// Score classes are filled with ColorBrewer's YlOrRd, which colour-blind readers can tell apart.
-const palette = ['#ffffb2', '#fecc5c', '#fd8d3c', '#f03b20', '#bd0026'];
+// Trend letters, drawn on hexagons large enough to carry them.
 const trendLetters = { new: 'N', consecutive: 'C', intensifying: 'I', persistent: 'P', diminishing: 'D', sporadic: 'S', historical: 'H' };
 
 // resForZoom is the documented mapping of zoom to H3 resolution.
@@ -30,11 +24,21 @@ export function resForZoom(z, maxRes = 10) {
   return maxRes;
 }
 
+// zoomKeeping is the closest zoom at which resForZoom still gives res.
+function zoomKeeping(res) {
+  let z = 18;
+  while (z > 0 && resForZoom(z, config.query.limits.max_res) !== res) z--;
+  return z;
+}
+
+// lastRes is the resolution of the hexagons drawn.
+function lastRes() { return Number(hotspotQuery().get('res')); }
+
 // The state of the view; every field is mirrored in the URL. The
 // parameters' defaults come from the server (map-config's query).
 const state = {
   day: null, window: null, halfLife: null, categories: null, agencies: null,
-  minSource: null, minAssessment: null, res: 'auto', lat: null, lon: null, zoom: null,
+  minSource: null, minAssessment: null, res: 'auto', lat: null, lon: null, zoom: null, trends: true,
 };
 
 // resOptions offers the resolutions the server answers, with their cells' areas.
@@ -60,6 +64,7 @@ function readURL() {
     ['min_assessment', 'minAssessment'], ['res', 'res']]) {
     if (q.has(k)) state[key] = q.get(k);
   }
+  if (q.get('trends') === 'off') state.trends = false;
   if (q.has('categories')) state.categories = q.get('categories').split(',').filter(Boolean);
   if (q.has('agencies')) state.agencies = q.get('agencies').split(',').filter(Boolean);
   if (q.has('at')) {
@@ -78,11 +83,17 @@ function writeURL() {
   if (state.minSource !== '3') q.set('min_source', state.minSource);
   if (state.minAssessment !== 'D') q.set('min_assessment', state.minAssessment);
   if (state.res !== 'auto') q.set('res', state.res);
+  if (!state.trends) q.set('trends', 'off');
   if (state.zoom !== null) q.set('at', `${state.lat.toFixed(5)},${state.lon.toFixed(5)},${state.zoom}`);
   history.replaceState(null, '', '?' + q.toString());
 }
 
-let map, hexLayer, trendLayer, me, config, lastResult, inflight, first, last;
+let map, hexLayer, markLayer, me, config, lastResult, inflight, first, last;
+// The hexagons drawn, by cell id, their labels, and the one chosen.
+let hexById = new Map();
+let labels = new Map();
+let chosen = null;
+let places = new Map();
 
 export async function startMap(caller) {
   me = caller;
@@ -95,34 +106,60 @@ export async function startMap(caller) {
   resOptions(cfg.query.limits);
   setTaxonomy(taxonomy);
   if (cfg.published) applyMenu(cfg.published);
+  places = new Map((cfg.places || []).map((p) => [p.name, p]));
   map = L.map('map', { zoomSnap: 1, preferCanvas: false });
   if (cfg.tile_url) {
     L.tileLayer(cfg.tile_url, { attribution: cfg.tile_attribution, maxZoom: 18 }).addTo(map);
   }
   const outline = L.geoJSON(cfg.service_area, { style: { color: '#12263a', weight: 2, fill: false, className: 'service-area' }, interactive: false }).addTo(map);
   if (!cfg.tile_url) placeLabels(cfg.places || []);
+  placeSearch(cfg.places || []);
   if (state.zoom !== null) map.setView([state.lat, state.lon], state.zoom);
   else map.fitBounds(outline.getBounds());
   hexLayer = L.geoJSON(null, { style: hexStyle, onEachFeature: bindHex }).addTo(map);
-  trendLayer = L.layerGroup().addTo(map);
+  markLayer = L.layerGroup().addTo(map);
+  legendControl().addTo(map);
+  map.on('zoomend', drawMarks);
 
   setupTime(cfg);
+  setAgencies(agencies.items);
   setupControls(taxonomy, agencies.items);
+  // Partners see what they need: time, categories and their own reports.
+  const partner = me.permissions.includes('reports:submit') && !me.permissions.includes('reports:all');
+  if (partner) {
+    for (const id of ['half-life-field', 'res-field']) $(id).hidden = true;
+    $('own-reports').hidden = false;
+    ownReports();
+  }
   map.on('moveend', () => {
     const c = map.getCenter();
     Object.assign(state, { lat: c.lat, lon: c.lng, zoom: map.getZoom() });
     writeURL();
     load();
   });
-  if (me.permissions.includes('reports:submit')) startReportForm(map, taxonomy, () => load(true));
-  if (me.permissions.includes('snapshots:export')) startSnapshots(me, { query: hotspotQuery, showFrozen });
+  if (me.permissions.includes('reports:submit')) startReportForm(map, taxonomy, () => { load(); if (partner) ownReports(); });
+  if (me.permissions.includes('snapshots:export')) {
+    startSnapshots(me, { query: hotspotQuery, showFrozen, showComparison, describe: describeFreeze });
+  }
   $('frozen-close').addEventListener('click', () => {
-    frozen = false;
-    $('frozen').hidden = true;
+    setFrozen(false);
     load();
   });
   writeURL();
   load();
+}
+
+// ownReports lists the caller's agency's latest reports, newest first.
+async function ownReports() {
+  const fc = await api('GET', '/api/v1/reports?sort=-observed_at&limit=8');
+  const day = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/London', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' });
+  $('own-list').replaceChildren(...fc.features.map((f) => {
+    const li = document.createElement('li');
+    li.textContent = `${day.format(new Date(f.properties.observed_at))}: ${categoryLabel(f.properties.category)}` +
+      (f.properties.status === 'live' ? '' : ` (${f.properties.status})`);
+    return li;
+  }));
+  if (fc.features.length === 0) $('own-list').append(Object.assign(document.createElement('li'), { textContent: 'None yet.' }));
 }
 
 // placeLabels names the gazetteer's places on a map without a basemap, so
@@ -137,6 +174,19 @@ function placeLabels(places) {
       icon: L.divIcon({ className: 'place-label', html: name, iconSize: null }),
     }).addTo(layer);
   }
+}
+
+// placeSearch flies to a gazetteer place chosen by name.
+function placeSearch(list) {
+  const names = $('place-names');
+  for (const p of list) names.append(new Option(p.name));
+  $('place-form').addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const want = $('place-search').value.trim().toLowerCase();
+    const p = list.find((x) => x.name.toLowerCase() === want) || list.find((x) => x.name.toLowerCase().startsWith(want));
+    $('place-result').textContent = p ? '' : `No place called "${$('place-search').value}" in the gazetteer.`;
+    if (p) map.setView([p.lat, p.lon], Math.max(map.getZoom(), 12));
+  });
 }
 
 function setupTime(cfg) {
@@ -223,7 +273,7 @@ function setupControls(taxonomy, agencies) {
   bind('min-assessment', 'minAssessment');
   bind('res', 'res');
 
-  checkboxes($('categories'), taxonomy.categories.map((c) => ({ id: c.code, label: c.label, colour: categoryColours[c.code] })), 'categories',
+  checkboxes($('categories'), taxonomy.categories.map((c) => ({ id: c.code, label: c.label })), 'categories',
     Boolean(config.published));
   checkboxes($('agencies'), agencies.map((a) => ({ id: a.id, label: a.name })), 'agencies');
 }
@@ -242,12 +292,6 @@ function checkboxes(fieldset, items, key, one = false) {
     box.checked = one ? (state[key] === null ? item.id === '' : state[key].includes(item.id))
       : state[key] === null || state[key].includes(item.id);
     row.append(box);
-    if (item.colour) {
-      const sw = document.createElement('span');
-      sw.className = 'swatch';
-      sw.style.background = item.colour;
-      row.append(sw);
-    }
     row.append(document.createTextNode(item.label));
     const count = document.createElement('span');
     count.className = 'count';
@@ -289,13 +333,52 @@ export function hotspotQuery() {
 // frozen is true while a snapshot is on the map: live data waits.
 let frozen = false;
 
+// setFrozen puts a snapshot on the map (or takes it off): while one is,
+// the live controls are disabled, since they would change nothing.
+function setFrozen(on, text = '') {
+  frozen = on;
+  if (on && inflight) inflight.abort();
+  for (const e of $('controls-form').elements) e.disabled = on;
+  $('frozen-text').textContent = text;
+  $('frozen').hidden = !on;
+  comparing = null;
+  $('change-legend').hidden = true;
+}
+
 function showFrozen(fc, snap) {
-  frozen = true;
-  if (inflight) inflight.abort();
-  $('frozen-text').textContent = `Frozen snapshot "${snap.title}" for the meeting of ${snap.meeting_date} (${snap.classification}): not live data.`;
-  $('frozen').hidden = false;
+  setFrozen(true, `Frozen snapshot "${snap.title}" for the meeting of ${snap.meeting_date} (${snap.classification}): ` +
+    `${settings(fc.parameters || snap.parameters)}. Not live data; the controls on the left wait until you go back.`);
   lastQuery = 'snapshot=' + snap.id;
   draw(fc);
+}
+
+// The colours of a comparison's classes: not the score ramp.
+const changeColours = { new: '#5e3c99', rising: '#d01c8b', falling: '#0571b0', gone: '#999999', steady: '#e0e0e0' };
+let comparing = null;
+
+// showComparison draws a snapshot's cells by how they changed since the
+// one before (gone ones from the earlier snapshot's own hexagons).
+function showComparison(ch, now, before, snap) {
+  setFrozen(true, `Comparing "${snap.title}" with "${ch.against_title}": ` +
+    Object.entries(changeColours).map(([k]) => k).join(', ') + ' (see the legend).');
+  const status = new Map(ch.changes.map((c) => [c.cell, c.status]));
+  const gone = before.features.filter((f) => status.get(f.id) === 'gone');
+  comparing = status;
+  $('change-legend').hidden = false;
+  lastQuery = 'compare=' + snap.id;
+  draw({ ...now, features: [...now.features, ...gone] });
+}
+
+// describeFreeze says exactly what a snapshot of the current view holds.
+function describeFreeze(view) {
+  const q = hotspotQuery();
+  const windowText = $('window').selectedOptions[0]?.textContent || q.get('window');
+  const asOf = q.get('as_of') || 'today';
+  const cats = q.get('categories') ? `${q.get('categories').split(',').length} categories` : 'all categories';
+  const km2 = config.query.limits.cell_areas_km2[Number(q.get('res')) - config.query.limits.min_res];
+  return `Will freeze: the whole service area (not only what the map shows), hexagons of resolution ${q.get('res')} ` +
+    `(about ${Number(km2.toPrecision(2))} km² each), the ${windowText} to ${asOf}, half-life ${$('half-life').selectedOptions[0]?.textContent}, ` +
+    `${cats}, as a ${view === 'full' ? 'snapshot of exact figures' : 'published view'}.`;
 }
 
 async function load() {
@@ -317,29 +400,16 @@ async function load() {
   }
 }
 
-let bounds = [];
 let lastQuery = '';
 
 function draw(fc) {
   lastResult = fc;
-  const scores = fc.features.map((f) => f.properties.score).sort((a, b) => a - b);
-  bounds = [1, 2, 3, 4].map((i) => scores.length ? scores[Math.floor((i * scores.length) / 5)] : 0);
+  labels = labelCells(fc.features, places);
+  hexById = new Map();
   hexLayer.clearLayers();
-  trendLayer.clearLayers();
   hexLayer.addData(fc);
-  for (const f of fc.features.slice(0, 400)) {
-    const letter = trendLetters[f.properties.trend];
-    if (!letter) continue;
-    const ring = f.geometry.coordinates[0];
-    const lon = ring.slice(0, -1).reduce((s, p) => s + p[0], 0) / (ring.length - 1);
-    const lat = ring.slice(0, -1).reduce((s, p) => s + p[1], 0) / (ring.length - 1);
-    L.marker([lat, lon], {
-      interactive: false, keyboard: false,
-      icon: L.divIcon({ className: 'trend-mark', html: letter, iconSize: [16, 16] }),
-      title: f.properties.trend,
-    }).addTo(trendLayer);
-  }
-  drawLegend();
+  if (chosen) choose(chosen);
+  drawMarks();
   drawTopList(fc);
   countCategories(fc);
   const shown = fc.parameters ? ` at resolution ${fc.parameters.res}` : '';
@@ -353,48 +423,167 @@ function draw(fc) {
   document.body.dataset.loaded = String(Date.now());
 }
 
-function classOf(score) {
-  let i = 0;
-  while (i < bounds.length && score > bounds[i]) i++;
-  return i;
+// hexPixels is how wide a drawn hexagon is on screen, in pixels.
+function hexPixels(fc) {
+  if (!fc || fc.features.length === 0) return 0;
+  const ring = fc.features[0].geometry.coordinates[0];
+  const a = map.latLngToContainerPoint([ring[0][1], ring[0][0]]);
+  const b = map.latLngToContainerPoint([ring[3][1], ring[3][0]]);
+  return a.distanceTo(b);
+}
+
+// drawMarks puts the top ten's rank numbers on the map, never two
+// overlapping (a lower rank gives way), and trend letters on hexagons
+// large enough to hold them, when trends are switched on.
+function drawMarks() {
+  markLayer.clearLayers();
+  if (!lastResult) return;
+  const px = hexPixels(lastResult);
+  const taken = [];
+  for (const f of lastResult.features.slice(0, 10)) {
+    const at = centroid(f);
+    const pt = map.latLngToContainerPoint(at);
+    if (taken.some((q) => Math.abs(q.x - pt.x) < 26 && Math.abs(q.y - pt.y) < 20)) continue;
+    taken.push(pt);
+    L.marker(at, {
+      interactive: false, keyboard: false,
+      icon: L.divIcon({ className: 'rank-mark', html: String(f.properties.rank), iconSize: [22, 18] }),
+    }).addTo(markLayer);
+  }
+  if (!state.trends || px < 40) return;
+  for (const f of lastResult.features.slice(0, 400)) {
+    const letter = trendLetters[f.properties.trend];
+    if (!letter || f.properties.rank <= 10) continue;
+    L.marker(centroid(f), {
+      interactive: false, keyboard: false,
+      icon: L.divIcon({ className: 'trend-mark', html: letter, iconSize: [16, 16] }),
+    }).addTo(markLayer);
+  }
 }
 
 function hexStyle(f) {
   const p = f.properties;
   const outline = { 99: [3, '#000000', null], 95: [2, '#222222', null], 90: [1.5, '#222222', '4 3'] }[p.confidence] || [0.5, '#777777', null];
+  if (comparing) {
+    const st = comparing.get(f.id) || 'steady';
+    return { className: 'hex', fillColor: changeColours[st], fillOpacity: 0.75, weight: 1, color: '#333333', dashArray: st === 'gone' ? '4 3' : null };
+  }
   return {
-    className: 'hex', fillColor: palette[classOf(p.score)], fillOpacity: 0.7,
+    className: 'hex', fillColor: scorePalette[scoreClass(p.score)], fillOpacity: 0.7,
     weight: outline[0], color: outline[1], dashArray: outline[2],
   };
 }
 
-function bindHex(f, layer) {
-  layer.on('click', () => (frozen ? showFrozenCell(f) : showCell(f.id, hotspotQuery(), me)));
-  layer.bindTooltip(`${f.properties.place} · rank ${f.properties.rank} · score ${score(f.properties.score)} · ${f.properties.reports} reports`, { sticky: true });
+// openCell explains a hexagon: live or frozen.
+function openCell(f) {
+  choose(f.id);
+  if (frozen) showFrozenCell(f, labels.get(f.id));
+  else showCell(f.id, hotspotQuery(), me, labels.get(f.id));
+  keepInView(f);
 }
 
-function drawLegend() {
-  const legend = $('legend');
-  legend.replaceChildren();
-  const title = document.createElement('strong');
-  title.textContent = 'Score';
-  legend.append(title);
-  const edges = [0, ...bounds];
-  palette.forEach((colour, i) => {
-    const row = document.createElement('div');
-    row.className = 'row';
-    const fill = document.createElement('span');
-    fill.className = 'fill';
-    fill.style.background = colour;
-    const text = document.createElement('span');
-    text.textContent = i < 4 ? `${score(edges[i])} – ${score(edges[i + 1])}` : `over ${score(edges[4])}`;
-    row.append(fill, text);
-    legend.append(row);
+// choose outlines the chosen hexagon (and restores the one before).
+function choose(id) {
+  if (chosen && hexById.has(chosen)) hexLayer.resetStyle(hexById.get(chosen));
+  chosen = id;
+  const layer = hexById.get(id);
+  if (layer) {
+    layer.setStyle({ weight: 4, color: '#1d70b8', dashArray: null });
+    layer.bringToFront();
+  }
+}
+
+// keepInView pans the map so that the hexagon stays clear of the panel.
+function keepInView(f) {
+  const panel = $('panel');
+  const width = panel.hidden ? 0 : panel.offsetWidth;
+  map.panInside(centroid(f), { paddingTopLeft: [20, 20], paddingBottomRight: [width + 20, 20] });
+}
+
+// A single click explains a hexagon, unless it turns out to be half of a
+// double click, which only zooms; in report mode a click only sets the
+// report's location (report.js listens to the map).
+function bindHex(f, layer) {
+  hexById.set(f.id, layer);
+  let timer = null;
+  layer.on('click', () => {
+    if (reportMode()) return;
+    clearTimeout(timer);
+    timer = setTimeout(() => openCell(f), 250);
   });
-  const note = document.createElement('p');
-  note.className = 'muted';
-  note.textContent = 'Outline: Gi* hot spot at 99 % (thick), 95 %, 90 % (dashed). Letters: trend (New, Consecutive, Intensifying, Persistent, Diminishing, Sporadic, Historical).';
-  legend.append(note);
+  layer.on('dblclick', () => clearTimeout(timer));
+  layer.on('add', () => {
+    const path = layer.getElement();
+    if (path) {
+      path.setAttribute('tabindex', '-1');
+      path.dataset.cell = f.id;
+    }
+  });
+  const p = f.properties;
+  layer.bindTooltip(() => `${labels.get(f.id) || p.place} · rank ${p.rank} · score ${score(p.score)} · ${p.reports} reports`, { sticky: true });
+}
+
+function reportMode() { return !$('report').hidden; }
+
+// legendControl is the legend, on the map: the fixed score classes with
+// the fills the hexagons use, what the outlines and marks mean, and the
+// switch for trend letters.
+function legendControl() {
+  const control = L.control({ position: 'bottomright' });
+  control.onAdd = () => {
+    const box = L.DomUtil.create('div', 'legend');
+    box.id = 'legend';
+    box.setAttribute('role', 'region');
+    box.setAttribute('aria-label', 'Legend');
+    L.DomEvent.disableClickPropagation(box);
+    const title = document.createElement('strong');
+    title.textContent = 'Score (fixed classes)';
+    box.append(title);
+    for (let i = scorePalette.length - 1; i >= 0; i--) {
+      const row = document.createElement('div');
+      row.className = 'row';
+      const fill = document.createElement('span');
+      fill.className = 'fill';
+      fill.style.background = scorePalette[i];
+      const text = document.createElement('span');
+      text.textContent = scoreClassLabel(i);
+      row.append(fill, text);
+      box.append(row);
+    }
+    const note = document.createElement('p');
+    note.className = 'muted';
+    note.textContent = 'Outline: hot spot at 99 % (thick), 95 %, 90 % (dashed). Numbers: rank.';
+    box.append(note);
+    const changes = document.createElement('div');
+    changes.id = 'change-legend';
+    changes.hidden = true;
+    const head = document.createElement('strong');
+    head.textContent = 'Change since the snapshot before';
+    changes.append(head);
+    for (const [name, colour] of Object.entries(changeColours)) {
+      const row = document.createElement('div');
+      row.className = 'row';
+      const fill = document.createElement('span');
+      fill.className = 'fill';
+      fill.style.background = colour;
+      const text = document.createElement('span');
+      text.textContent = name + (name === 'gone' ? ' (dashed)' : '');
+      row.append(fill, text);
+      changes.append(row);
+    }
+    box.append(changes);
+    const toggle = document.createElement('label');
+    toggle.className = 'cat-row';
+    const box2 = document.createElement('input');
+    box2.type = 'checkbox';
+    box2.id = 'show-trends';
+    box2.checked = state.trends;
+    box2.addEventListener('change', () => { state.trends = box2.checked; writeURL(); drawMarks(); });
+    toggle.append(box2, document.createTextNode('Trend letters when zoomed in (New, Consecutive, Intensifying, Persistent, Diminishing, Sporadic, Historical)'));
+    box.append(toggle);
+    return box;
+  };
+  return control;
 }
 
 // drawTopList lists the ten highest cells as buttons, so that the
@@ -407,8 +596,14 @@ function drawTopList(fc) {
     const b = document.createElement('button');
     b.type = 'button';
     const p = f.properties;
-    b.textContent = `${p.place}: score ${score(p.score)}, ${p.reports} reports` + (p.confidence ? `, ${p.confidence} %` : '') + (p.trend ? `, ${p.trend}` : '');
-    b.addEventListener('click', () => (frozen ? showFrozenCell(f) : showCell(f.id, hotspotQuery(), me)));
+    b.textContent = `${labels.get(f.id) || p.place}: score ${score(p.score)}, ${p.reports} reports` + (p.confidence ? `, ${p.confidence} %` : '') + (p.trend ? `, ${p.trend}` : '');
+    b.dataset.cell = f.id;
+    b.addEventListener('click', () => {
+      const layer = hexById.get(f.id);
+      // Fly no closer than the zoom that keeps this resolution, so that the hexagon stays drawn.
+      if (layer) map.flyToBounds(layer.getBounds(), { maxZoom: state.res === 'auto' ? zoomKeeping(lastRes()) : 13, duration: 0.5 });
+      openCell(f);
+    });
     li.append(b);
     ol.append(li);
   }

@@ -11,13 +11,25 @@ const el = (tag, text, cls) => {
   return e;
 };
 
-$('panel-close').addEventListener('click', () => { $('panel').hidden = true; });
+// The panel takes focus when it opens, and gives it back when it closes.
+let returnFocus = null;
+$('panel-close').addEventListener('click', () => {
+  $('panel').hidden = true;
+  if (returnFocus && document.contains(returnFocus)) returnFocus.focus();
+});
 
-export async function showCell(cell, query, me) {
+function openPanel() {
+  if ($('panel').hidden) returnFocus = document.activeElement;
+  $('report').hidden = true;
+  document.body.classList.remove('report-mode');
+  $('panel').hidden = false;
+  $('panel').focus();
+}
+
+export async function showCell(cell, query, me, label) {
   const body = $('panel-body');
   body.replaceChildren(el('p', 'Loading…', 'muted'));
-  $('report').hidden = true;
-  $('panel').hidden = false;
+  openPanel();
   const q = new URLSearchParams(query);
   q.delete('bbox');
   let ex;
@@ -29,12 +41,12 @@ export async function showCell(cell, query, me) {
   }
   const h = ex.hotspot;
   if (ex.view === 'published') {
-    body.replaceChildren(...publishedCell(cell, ex));
+    body.replaceChildren(...publishedCell(cell, ex, label));
     $('panel').dataset.cell = cell;
     return;
   }
   body.replaceChildren(
-    el('h2', `Near ${h.place}`),
+    el('h2', label || `Near ${h.place}`),
     el('p', `Hexagon ${cell}`, 'muted'),
     el('p', `Rank ${h.rank} · score ${h.score.toFixed(2)} · ${h.reports} reports from ${h.agencies} agencies`),
     el('p', `Gi* z = ${h.gi_z.toFixed(2)} (p = ${h.gi_p.toPrecision(2)})` + (h.confidence ? `: hot spot at ${h.confidence} % confidence` : ': not a significant hot spot')),
@@ -47,35 +59,108 @@ export async function showCell(cell, query, me) {
   );
   $('panel').dataset.cell = cell;
   if (me.permissions.includes('reports:all') && ex.links.reports) {
-    body.append(el('h3', 'Reports'));
-    const list = el('ul', undefined, 'reports');
-    body.append(list);
-    const fc = await api('GET', ex.links.reports + '&limit=200');
-    for (const f of fc.features) {
-      const p = f.properties;
-      const li = el('li');
-      li.append(el('strong', `${categoryLabel(p.category)} · ${p.observed_at.slice(0, 16).replace('T', ' ')} · ${p.grading.source}${p.grading.assessment}${p.grading.handling}`));
-      if (p.narrative) li.append(el('div', p.narrative));
-      list.append(li);
-    }
+    body.append(el('h3', 'Reports'), reportList(ex.links.reports, h.reports));
   }
 }
 
+// reportList pages through the reports behind a cell, newest or oldest
+// first, and offers them as CSV (an export the audit log records with
+// its purpose).
+function reportList(link, expected) {
+  const box = el('div', undefined, 'report-list');
+  const head = el('div', undefined, 'report-list-head');
+  const summary = el('p', undefined, 'muted');
+  summary.setAttribute('aria-live', 'polite');
+  const order = el('select');
+  order.setAttribute('aria-label', 'Order of the reports');
+  order.append(new Option('Newest first', '-observed_at'), new Option('Oldest first', 'observed_at'));
+  const csv = el('a', 'Download as CSV');
+  const table = el('table', undefined, 'reports');
+  const pager = el('div', undefined, 'pager');
+  const prev = el('button', 'Previous');
+  const next = el('button', 'Next');
+  for (const b of [prev, next]) { b.type = 'button'; b.className = 'secondary'; }
+  pager.append(prev, next);
+  head.append(summary, order, csv);
+  box.append(head, table, pager);
+  const size = 50;
+  let offset = 0;
+  const show = async () => {
+    const q = `${link}&sort=${order.value}&limit=${size}&offset=${offset}`;
+    csv.href = `${link}&sort=${order.value}&limit=1000&format=csv&purpose=${encodeURIComponent('analysis of a hotspot cell')}`;
+    csv.setAttribute('download', '');
+    let fc;
+    try {
+      fc = await api('GET', q);
+    } catch (err) {
+      summary.textContent = 'Could not list the reports: ' + err.message;
+      return;
+    }
+    const total = fc.number_matched ?? fc.features.length;
+    summary.textContent = total === 0 ? 'No report.'
+      : `Reports ${offset + 1}–${offset + fc.features.length} of ${total}` +
+        (total !== expected ? ` (the cell counts ${expected} in its window)` : '');
+    table.replaceChildren(reportRows(fc.features));
+    prev.disabled = offset === 0;
+    next.disabled = offset + size >= total;
+  };
+  order.addEventListener('change', () => { offset = 0; show(); });
+  prev.addEventListener('click', () => { offset = Math.max(0, offset - size); show(); });
+  next.addEventListener('click', () => { offset += size; show(); });
+  show();
+  return box;
+}
+
+const london = new Intl.DateTimeFormat('en-GB', {
+  timeZone: 'Europe/London', day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit',
+});
+
+function reportRows(features) {
+  const frag = document.createDocumentFragment();
+  const head = el('tr');
+  for (const h of ['Observed', 'What', 'Agency', 'Grading', 'Reference']) head.append(el('th', h));
+  frag.append(head);
+  for (const f of features) {
+    const p = f.properties;
+    const tr = el('tr');
+    const what = el('td', categoryLabel(p.category));
+    if (p.indicators.length) what.append(el('div', p.indicators.map(words).join(', '), 'muted'));
+    tr.append(el('td', london.format(new Date(p.observed_at))), what, el('td', agencyName(p.agency_id)),
+      el('td', `${p.grading.source}${p.grading.assessment}${p.grading.handling}`), el('td', p.external_ref || f.id.slice(0, 8)));
+    frag.append(tr);
+    if (p.narrative) {
+      const row = el('tr', undefined, 'narrative');
+      const td = el('td', p.narrative);
+      td.colSpan = 5;
+      row.append(td);
+      frag.append(row);
+    }
+  }
+  return frag;
+}
+
+let agencyNames = new Map();
+
+// setAgencies learns the agencies' names, to name them in report lists.
+export function setAgencies(list) { agencyNames = new Map(list.map((a) => [a.id, a.name])); }
+
+const agencyName = (id) => agencyNames.get(id) || 'another agency';
+
 // publishedCell explains a cell of the published view: perturbed counts of
 // the splits that hold enough reports, never scores.
-function publishedCell(cell, ex) {
+function publishedCell(cell, ex, label) {
   const h = ex.hotspot;
-  const label = (f) => (name) => (name === 'other' ? 'other (small groups merged)' : f(name));
+  const named = (f) => (name) => (name === 'other' ? 'other (small groups merged)' : f(name));
   const periods = ex.periods.map((p) => p.reports || 0);
   return [
-    el('h2', `Near ${h.place}`),
+    el('h2', label || `Near ${h.place}`),
     el('p', `Hexagon ${cell}`, 'muted'),
     el('p', `Rank ${h.rank} · score band ${score(h.score)} and over · about ${h.reports} reports`),
     el('p', h.confidence ? `Hot spot at ${h.confidence} % confidence` : 'Not a significant hot spot'),
     el('p', 'Trend: ' + ex.trend_in_words),
-    el('h3', 'Reports by category'), bars(ex.by_category, h.reports, label(categoryLabel), 0),
-    el('h3', 'Reports by agency kind'), bars(ex.by_agency_kind, h.reports, label(words), 0),
-    el('h3', 'Reports by grading'), bars(ex.by_grading, h.reports, label((g) => g), 0),
+    el('h3', 'Reports by category'), bars(ex.by_category, h.reports, named(categoryLabel), 0),
+    el('h3', 'Reports by agency kind'), bars(ex.by_agency_kind, h.reports, named(words), 0),
+    el('h3', 'Reports by grading'), bars(ex.by_grading, h.reports, named((g) => g), 0),
     el('h3', 'Reports per 4 weeks'), sparkline(periods),
     el('p', `Published view: counts are perturbed by up to ±2, groups of fewer than ${ex.parameters.min_reports} reports are merged or left out, and time is counted in whole weeks.`, 'muted'),
   ];
@@ -118,12 +203,11 @@ function agencyList(agencies) {
 }
 
 // showFrozenCell shows what a snapshot froze of a hexagon.
-export function showFrozenCell(f) {
+export function showFrozenCell(f, label) {
   const p = f.properties;
-  $('report').hidden = true;
-  $('panel').hidden = false;
+  openPanel();
   $('panel-body').replaceChildren(
-    el('h2', `Near ${p.place} (frozen)`),
+    el('h2', `${label || p.place} (frozen)`),
     el('p', `Hexagon ${f.id}`, 'muted'),
     el('p', `Rank ${p.rank} · score ${p.score.toFixed(2)} · ${p.reports} reports` + (p.agencies ? ` from ${p.agencies} agencies` : '')),
     el('p', (p.gi_z === undefined ? '' : `Gi* z = ${p.gi_z.toFixed(2)}: `) + (p.confidence ? `hot spot at ${p.confidence} % confidence` : 'not a significant hot spot')),

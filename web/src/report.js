@@ -1,24 +1,33 @@
-// The "Report intelligence" form for partners: a click on the map sets the
-// location; the API's errors are shown beside their fields.
+// The "Report intelligence" form. While it is open the map is in report
+// mode: a click only sets the location (hexagons open nothing), and a pin
+// that can be dragged follows the typed coordinates. Each opened form
+// carries its own idempotency reference (external_ref), so a second press
+// of Submit, or a retry after a lost answer, returns the same report.
 import L from 'leaflet';
 import { api } from './api.js';
 
 const $ = (id) => document.getElementById(id);
 
+// Where the error summary's links take the reader, by the API's field.
+const fieldInputs = {
+  location: 'r-lat', category: 'r-category', indicators: 'r-indicators', observed_at: 'r-observed',
+  grading: 'r-source', classification: 'r-classification', narrative: 'r-narrative', external_ref: 'r-category',
+};
+
+// Messages in the form's own words where the API's name its fields.
+const plain = {
+  location: 'Set the location: click the map, use your location, or type latitude and longitude (or easting and northing)',
+  category: 'Choose what you saw',
+};
+
 export function startReportForm(map, taxonomy, onStored) {
   $('report-open').hidden = false;
-  for (const c of taxonomy.categories) {
-    const o = document.createElement('option');
-    o.value = c.code;
-    o.textContent = c.label;
-    $('r-category').append(o);
-  }
+  $('r-category').append(new Option('Choose what you saw', '', true, true));
+  $('r-category').options[0].disabled = true;
+  for (const c of taxonomy.categories) $('r-category').append(new Option(c.label, c.code));
   // The grading's codes and what they mean, as the server states them.
   const options = (id, entries, selected) => {
-    for (const [value, text] of entries) {
-      const o = new Option(text, value, false, value === selected);
-      $(id).append(o);
-    }
+    for (const [value, text] of entries) $(id).append(new Option(text, value, false, value === selected));
   };
   const graded = (m) => Object.entries(m).sort(([a], [b]) => a.localeCompare(b)).map(([code, label]) => [code, `${code}: ${label}`]);
   options('r-source', graded(taxonomy.grading.source), '2');
@@ -34,35 +43,88 @@ export function startReportForm(map, taxonomy, onStored) {
     label.append(box, document.createTextNode(ind.label));
     $('r-indicators').insertBefore(label, $('r-indicators').querySelector('.error'));
   }
+  const defaults = new Map([...$('report-form').querySelectorAll('select')].map((s) => [s.id, s.value]));
+
+  let ref = null;
   let pin = null;
-  const open = () => {
-    $('panel').hidden = true;
-    $('report').hidden = false;
-    $('r-observed').value = localNow();
-    $('r-lat').focus();
+  const place = (latlng, pan) => {
+    if (!pin) {
+      pin = L.marker(latlng, {
+        draggable: true, keyboard: false, title: 'Report location: drag to move',
+        icon: L.divIcon({ className: 'report-pin', iconSize: [18, 18] }),
+      }).addTo(map);
+      pin.on('dragend', () => setFields(pin.getLatLng()));
+    } else pin.setLatLng(latlng);
+    if (pan) map.panInside(latlng);
   };
-  $('report-open').addEventListener('click', open);
-  $('report-close').addEventListener('click', () => { $('report').hidden = true; });
-  map.on('click', (ev) => {
-    if ($('report').hidden) return;
-    $('r-lat').value = ev.latlng.lat.toFixed(6);
-    $('r-lon').value = ev.latlng.lng.toFixed(6);
+  const setFields = (latlng) => {
+    $('r-lat').value = latlng.lat.toFixed(6);
+    $('r-lon').value = latlng.lng.toFixed(6);
     $('r-easting').value = '';
     $('r-northing').value = '';
-    if (pin) pin.remove();
-    pin = L.marker(ev.latlng, { icon: L.divIcon({ className: 'report-pin', iconSize: [14, 14] }), keyboard: false }).addTo(map);
+  };
+  const open = () => {
+    for (const id of ['panel', 'snapshots']) $(id).hidden = true;
+    $('report').hidden = false;
+    document.body.classList.add('report-mode');
+    ref ??= 'web-' + crypto.randomUUID();
+    if (!$('r-observed').value) $('r-observed').value = localNow();
+    $('report-form').querySelector('h2').focus();
+  };
+  const close = () => {
+    $('report').hidden = true;
+    document.body.classList.remove('report-mode');
+    $('report-open').focus();
+  };
+  $('report-open').addEventListener('click', open);
+  $('report-close').addEventListener('click', close);
+  map.on('click', (ev) => {
+    if ($('report').hidden) return;
+    setFields(ev.latlng);
+    place(ev.latlng, false);
   });
+  for (const id of ['r-lat', 'r-lon']) {
+    $(id).addEventListener('change', () => {
+      const lat = number('r-lat');
+      const lon = number('r-lon');
+      if (Number.isFinite(lat) && Number.isFinite(lon) && Math.abs(lat) <= 90 && Math.abs(lon) <= 180) place(L.latLng(lat, lon), true);
+    });
+  }
+  $('r-here').addEventListener('click', () => {
+    if (!navigator.geolocation) return;
+    navigator.geolocation.getCurrentPosition(
+      (pos) => {
+        const latlng = L.latLng(pos.coords.latitude, pos.coords.longitude);
+        setFields(latlng);
+        place(latlng, true);
+      },
+      () => { $('report-result').textContent = 'Your location is not available: click the map or type it.'; },
+    );
+  });
+
+  let sending = false;
   $('report-form').addEventListener('submit', async (ev) => {
     ev.preventDefault();
-    for (const p of document.querySelectorAll('#report-form .error')) p.textContent = '';
-    $('report-result').textContent = '';
+    if (sending) return;
+    clearErrors();
+    sending = true;
+    $('report-submit').disabled = true;
     try {
-      await api('POST', '/api/v1/reports', submission());
-      $('report-result').textContent = 'Report stored. Thank you.';
-      $('r-narrative').value = '';
+      const stored = await api('POST', '/api/v1/reports', submission(ref));
+      $('report-form').reset();
+      for (const [id, value] of defaults) $(id).value = value;
+      if (pin) { pin.remove(); pin = null; }
+      ref = 'web-' + crypto.randomUUID();
+      $('r-observed').value = localNow();
+      const result = $('report-result');
+      result.textContent = `Report stored. Your reference: ${stored.id}. Thank you.`;
+      result.dataset.id = stored.id;
       onStored();
     } catch (err) {
       showErrors(err);
+    } finally {
+      sending = false;
+      $('report-submit').disabled = false;
     }
   });
 }
@@ -72,7 +134,7 @@ function number(id) {
   return v === '' ? null : Number(v);
 }
 
-function submission() {
+function submission(ref) {
   const lat = number('r-lat');
   const lon = number('r-lon');
   const location = $('r-easting').value.trim() !== ''
@@ -82,7 +144,7 @@ function submission() {
   if ($('r-conditions').value.trim()) grading.conditions = $('r-conditions').value.trim();
   const observed = $('r-observed').value ? new Date($('r-observed').value) : null;
   return {
-    external_ref: 'web-' + crypto.randomUUID(),
+    external_ref: ref,
     category: $('r-category').value,
     indicators: [...document.querySelectorAll('#r-indicators input:checked')].map((b) => b.value),
     observed_at: observed && !Number.isNaN(observed.getTime()) ? observed.toISOString() : '',
@@ -98,16 +160,41 @@ function localNow() {
   return d.toISOString().slice(0, 16);
 }
 
+function clearErrors() {
+  for (const p of document.querySelectorAll('#report-form .error')) p.textContent = '';
+  $('report-summary').hidden = true;
+  $('report-summary-list').replaceChildren();
+  $('report-result').textContent = '';
+  delete $('report-result').dataset.id;
+}
+
+// showErrors writes each error beside its field and in a summary next to
+// the Submit button whose links lead to the fields (the GOV.UK Design
+// System's error summary).
 function showErrors(err) {
   const fields = err.fields || [];
   if (fields.length === 0) {
     $('report-result').textContent = 'Not stored: ' + err.message;
     return;
   }
+  const list = $('report-summary-list');
   for (const fe of fields) {
     const top = fe.field.split(/[.[]/)[0];
+    const message = (top === 'location' && submission('').location === null) || (top === 'category' && !$('r-category').value)
+      ? plain[top] : fe.message;
     const box = document.querySelector(`#report-form [data-field="${CSS.escape(top)}"] .error`);
-    const target = box || $('report-result');
-    target.textContent = (target.textContent ? target.textContent + ' ' : '') + fe.message;
+    if (box) box.textContent = (box.textContent ? box.textContent + ' ' : '') + message;
+    const li = document.createElement('li');
+    const a = document.createElement('a');
+    a.href = '#' + (fieldInputs[top] || 'r-narrative');
+    a.textContent = message;
+    a.addEventListener('click', (ev) => {
+      ev.preventDefault();
+      $(fieldInputs[top] || 'r-narrative').focus();
+    });
+    li.append(a);
+    list.append(li);
   }
+  $('report-summary').hidden = false;
+  $('report-summary').focus();
 }

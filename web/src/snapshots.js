@@ -1,26 +1,57 @@
-// Snapshots for tasking meetings: freeze the current view, list the
-// snapshots with their exports, and open one on the map, frozen.
+// Snapshots for tasking meetings: freeze the current view (the form says
+// exactly what it will freeze), list the snapshots with their settings and
+// exports, open one on the map, frozen, or compare it with the one before.
 import { api } from './api.js';
+import { score } from './format.js';
 
 const $ = (id) => document.getElementById(id);
-const el = (tag, text) => {
+const el = (tag, text, cls) => {
   const e = document.createElement(tag);
   if (text !== undefined) e.textContent = text;
+  if (cls) e.className = cls;
   return e;
 };
 
-export function startSnapshots(me, { query, showFrozen }) {
+const day = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/London', day: 'numeric', month: 'short', year: 'numeric' });
+const moment = new Intl.DateTimeFormat('en-GB', {
+  timeZone: 'Europe/London', day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit',
+});
+
+// durationWords writes "182d" as "26 weeks" and "28d" as "4 weeks".
+function durationWords(d) {
+  const days = parseInt(d, 10);
+  if (!d || Number.isNaN(days)) return d || '';
+  return days % 7 === 0 ? `${days / 7} weeks` : `${days} days`;
+}
+
+// settings says what a snapshot froze, in words.
+export function settings(p) {
+  if (!p) return '';
+  const parts = [`as of ${day.format(new Date(p.as_of))}`, `resolution ${p.res}`];
+  if (p.from) parts.push(`reports from ${day.format(new Date(p.from))}`);
+  if (p.half_life) parts.push(`half-life ${durationWords(p.half_life)}`);
+  parts.push(p.categories && p.categories.length ? `${p.categories.length} categories` : 'all categories');
+  return parts.join(' · ');
+}
+
+export function startSnapshots(me, { query, showFrozen, showComparison, describe }) {
   $('snapshots-open').hidden = false;
   $('freeze-form').hidden = !me.permissions.includes('snapshots:create');
   const exact = me.permissions.includes('reports:all');
   $('f-view-field').hidden = !exact;
+  const state = () => {
+    $('freeze-what').textContent = describe(exact ? $('f-view').value : 'published');
+  };
   $('snapshots-open').addEventListener('click', () => {
     $('panel').hidden = true;
     $('report').hidden = true;
     $('snapshots').hidden = false;
+    $('snapshots').focus();
+    state();
     list();
   });
-  $('snapshots-close').addEventListener('click', () => { $('snapshots').hidden = true; });
+  $('f-view').addEventListener('change', state);
+  $('snapshots-close').addEventListener('click', () => { $('snapshots').hidden = true; $('snapshots-open').focus(); });
   $('s-purpose').addEventListener('change', list);
 
   $('freeze-form').addEventListener('submit', async (ev) => {
@@ -49,32 +80,78 @@ export function startSnapshots(me, { query, showFrozen }) {
     }
   });
 
+  const purpose = () => encodeURIComponent($('s-purpose').value || 'Multi-agency tasking meeting');
+
   async function list() {
     const ul = $('snapshot-list');
     const out = await api('GET', '/api/v1/snapshots?limit=50');
     ul.replaceChildren();
-    const purpose = encodeURIComponent($('s-purpose').value || 'Multi-agency tasking meeting');
     for (const s of out.items) {
       const li = el('li');
-      li.append(el('strong', s.title), el('div', `Meeting ${s.meeting_date} · ${s.cells} hexagons · ${s.classification} · by ${s.created_by}`));
-      const links = el('div');
+      li.dataset.id = s.id;
+      li.append(el('strong', s.title),
+        el('div', `Meeting ${day.format(new Date(s.meeting_date))} · ${s.cells} hexagons · ${s.published ? 'published view' : 'exact figures'} · ${s.classification}`),
+        el('div', settings(s.parameters), 'muted'),
+        el('div', `Frozen ${moment.format(new Date(s.created_at))} by ${s.created_by}`, 'muted'));
+      const links = el('div', undefined, 'snapshot-actions');
       for (const [label, href] of [['GeoJSON', s.links.geojson], ['CSV', s.links.csv], ['PDF briefing', s.links.pdf]]) {
         const a = el('a', label);
-        a.href = `${href}?purpose=${purpose}`;
+        a.href = `${href}?purpose=${purpose()}`;
         a.setAttribute('download', '');
         links.append(a);
       }
-      const open = el('button', 'Open on the map');
+      const open = el('button', 'Open on the map', 'secondary');
       open.type = 'button';
       open.addEventListener('click', async () => {
         const fc = await api('GET', `${s.links.geojson}?purpose=${encodeURIComponent('viewed on the map')}`);
         $('snapshots').hidden = true;
         showFrozen(fc, s);
       });
-      links.append(open);
+      const compare = el('button', 'Compare with the one before', 'secondary');
+      compare.type = 'button';
+      compare.addEventListener('click', () => comparison(s, li));
+      links.append(open, compare);
       li.append(links);
       ul.append(li);
     }
     if (out.items.length === 0) ul.append(el('li', 'No snapshot yet.'));
+  }
+
+  // comparison shows how a snapshot differs from the one before it: the
+  // cells on the map by their change, and a table sorted by its size.
+  async function comparison(s, li) {
+    const box = el('div', undefined, 'comparison');
+    li.querySelector('.comparison')?.remove();
+    li.append(box);
+    let ch;
+    try {
+      ch = await api('GET', `${s.links.changes}`);
+    } catch (err) {
+      box.append(el('p', err.status === 404 ? 'There is no earlier snapshot of the same kind to compare with.' : 'Could not compare: ' + err.message, 'error'));
+      return;
+    }
+    const reason = encodeURIComponent('compared on the map');
+    const [now, before] = await Promise.all([
+      api('GET', `${s.links.geojson}?purpose=${reason}`),
+      api('GET', `/api/v1/snapshots/${ch.against}/hotspots.geojson?purpose=${reason}`),
+    ]);
+    const counts = {};
+    for (const c of ch.changes) counts[c.status] = (counts[c.status] || 0) + 1;
+    box.append(el('h3', `Against "${ch.against_title}"`),
+      el('p', ['new', 'rising', 'falling', 'gone', 'steady'].map((k) => `${counts[k] || 0} ${k}`).join(' · ')));
+    const table = el('table', undefined, 'reports changes');
+    const head = el('tr');
+    for (const h of ['Place', 'Change', 'Score then', 'Score now']) head.append(el('th', h));
+    table.append(head);
+    const sorted = [...ch.changes].sort((a, b) => Math.abs(b.delta) - Math.abs(a.delta));
+    for (const c of sorted.filter((x) => x.status !== 'steady').slice(0, 30)) {
+      const tr = el('tr');
+      tr.dataset.status = c.status;
+      tr.append(el('td', c.place), el('td', c.status), el('td', c.status === 'new' ? '–' : score(c.previous)),
+        el('td', c.status === 'gone' ? '–' : score(c.score)));
+      table.append(tr);
+    }
+    box.append(table);
+    showComparison(ch, now, before, s);
   }
 }
