@@ -129,6 +129,10 @@ func TestSnapshotIsFrozenAndExported(t *testing.T) {
 		if row[0] != strconv.Itoa(frozen.Cells[i].Rank) || row[1] != frozen.Cells[i].Cell {
 			t.Fatalf("CSV row %d: rank %s cell %s; the snapshot has rank %d cell %s", i+1, row[0], row[1], frozen.Cells[i].Rank, frozen.Cells[i].Cell)
 		}
+		// Each row carries its classification, and its categories' labels beside their codes.
+		if row[len(row)-1] != meta.Classification || (row[8] != "" && row[9] == "") || strings.Contains(row[9], "_") {
+			t.Fatalf("CSV row %d: classification %q, categories %q labelled %q", i+1, row[len(row)-1], row[8], row[9])
+		}
 	}
 	if !bytes.HasPrefix(exports["hotspots.csv"], []byte("\uFEFF")) {
 		t.Error("the CSV lacks the BOM Excel needs")

@@ -11,6 +11,8 @@ import (
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"
+
+	"github.com/hexwatch/hexwatch/pkg/intel"
 )
 
 // GeoJSON is the snapshot's cells as an RFC 7946 FeatureCollection, with
@@ -52,7 +54,10 @@ func topCategories(counts map[string]int, n int) []string {
 }
 
 // CSVHeader names the columns of the ranked table.
-var CSVHeader = []string{"rank", "cell", "lat", "lon", "place", "score", "reports", "agencies", "top_categories", "confidence", "trend", "change"}
+// Codes come with their labels, and every row says its classification,
+// so that a row copied out of the file still carries it.
+var CSVHeader = []string{"rank", "cell", "lat", "lon", "place", "score", "reports", "agencies", "top_categories",
+	"top_categories_labels", "confidence", "trend", "change", "classification"}
 
 // CSV is the ranked table of a snapshot, as ExcelCSV writes it.
 func CSV(c Content, changes []Change) []byte {
@@ -63,9 +68,15 @@ func CSV(c Content, changes []Change) []byte {
 	f := func(v float64, prec int) string { return strconv.FormatFloat(v, 'f', prec, 64) }
 	rows := make([][]string, 0, len(c.Cells))
 	for _, cell := range c.Cells {
+		top := topCategories(cell.Categories, 3)
+		labels := make([]string, len(top))
+		for i, code := range top {
+			cat, _ := intel.CategoryByCode(code)
+			labels[i] = cmp.Or(cat.Label, code)
+		}
 		rows = append(rows, []string{strconv.Itoa(cell.Rank), cell.Cell, f(cell.Lat, 6), f(cell.Lon, 6), cell.Place, f(cell.Score, 4),
-			strconv.Itoa(cell.Reports), agencies(cell), strings.Join(topCategories(cell.Categories, 3), "; "),
-			strconv.Itoa(cell.Confidence), cell.Trend, status[cell.Cell]})
+			strconv.Itoa(cell.Reports), agencies(cell), strings.Join(top, "; "), strings.Join(labels, "; "),
+			strconv.Itoa(cell.Confidence), cell.Trend, status[cell.Cell], c.Classification})
 	}
 	return ExcelCSV(CSVHeader, rows)
 }

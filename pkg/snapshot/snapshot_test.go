@@ -79,7 +79,7 @@ func TestCSVNeutralisesFormulas(t *testing.T) {
 	if rows[1][3] != "-0.250000" {
 		t.Errorf("a negative longitude must stay a number, got %q", rows[1][3])
 	}
-	if rows[3][10] != "'-x" {
-		t.Errorf("a text cell starting with - must be neutralised, got %q", rows[3][10])
+	if rows[3][11] != "'-x" {
+		t.Errorf("a text cell starting with - must be neutralised, got %q", rows[3][11])
 	}
 }
