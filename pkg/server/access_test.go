@@ -49,6 +49,9 @@ type rawBody struct {
 // with a fresh session, so that the caller's own goes on working.
 var sessionRoutes = []string{"POST /api/v1/session", "DELETE /api/v1/session"}
 
+// passwordRoutes end every session of the user: the caller logs in again after.
+var passwordRoutes = []string{"PUT /api/v1/me/password"}
+
 // access is who may call each route: the one place to read it. A caller
 // in allowed gets status ok; an authenticated caller not in allowed gets
 // 403; an unauthenticated one 401. Every API route must have an entry.
@@ -59,6 +62,10 @@ var access = []accessRule{
 	}, nil},
 	{"DELETE /api/v1/session", sessionsOnly, http.StatusNoContent, nil, nil},
 	{"GET /api/v1/me", everyone, http.StatusOK, nil, nil},
+	// Any user may change their own password (here to the same one); an API key has none.
+	{"PUT /api/v1/me/password", sessionsOnly, http.StatusNoContent, func(f *fixture) (string, any) {
+		return "/api/v1/me/password", map[string]string{"current_password": password, "new_password": password}
+	}, nil},
 	{"GET /api/v1/agencies", everyone, http.StatusOK, nil, nil},
 	{"POST /api/v1/agencies", adminOnly, http.StatusCreated, func(f *fixture) (string, any) {
 		return "/api/v1/agencies", map[string]string{"name": "New agency " + uuid.NewString(), "kind": "housing"}
@@ -208,6 +215,9 @@ func TestAccessMatrix(t *testing.T) {
 				}
 				if resp.StatusCode != want {
 					t.Fatalf("%s as %s: got %d, want %d (%s)", a.route, name, resp.StatusCode, want, resp.body)
+				}
+				if slices.Contains(passwordRoutes, a.route) && resp.StatusCode == http.StatusNoContent {
+					f.login(f.callers[name])
 				}
 			})
 		}

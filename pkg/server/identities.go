@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 
+	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
 
 	"github.com/hexwatch/hexwatch/pkg/auth"
@@ -161,4 +162,56 @@ func (s *Server) revokeKey(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusOK, k)
+}
+
+// passwordChange is a user's change of their own password.
+type passwordChange struct {
+	CurrentPassword string `json:"current_password"`
+	NewPassword     string `json:"new_password"`
+}
+
+// changeOwnPassword lets any logged-in user change their own password,
+// given the current one (an API key has none).
+func (s *Server) changeOwnPassword(c echo.Context) error {
+	p := principal(c)
+	if p.UserID == uuid.Nil {
+		return newProblem(http.StatusForbidden, "an API key has no password; an admin revokes it and creates another")
+	}
+	var req passwordChange
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	hash, err := s.db.PasswordHash(ctx, p.UserID)
+	if err != nil {
+		return err
+	}
+	ok, err := auth.VerifyPassword(hash, req.CurrentPassword)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		ev := s.event(c, store.ActionAccessDenied)
+		ev.ObjectType, ev.ObjectID = "user", p.UserID.String()
+		ev.Detail = map[string]any{"route": "PUT /api/v1/me/password", "reason": "wrong current password"}
+		if err := s.db.Audit(ctx, ev); err != nil {
+			return err
+		}
+		return badRequest("the password was not changed", FieldError{Field: "current_password", Message: "is not your current password"})
+	}
+	newHash, err := identity.HashNewPassword(req.NewPassword)
+	var fes intel.FieldErrors
+	switch {
+	case errors.As(err, &fes):
+		for i := range fes {
+			fes[i].Field = "new_password"
+		}
+		return badRequest("the password was not changed", fes...)
+	case err != nil:
+		return err
+	}
+	if _, err := s.db.UpdateUser(ctx, p.UserID, store.UserChange{PasswordHash: &newHash}, s.event(c, store.ActionAlter)); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
 }

@@ -345,3 +345,31 @@ func TestBadIdentityInput(t *testing.T) {
 		})
 	}
 }
+
+// TestChangeOwnPassword: a user changes their own password given the
+// current one; a wrong current password is a 400 naming it, audited.
+func TestChangeOwnPassword(t *testing.T) {
+	f := newFixture(t)
+	c := f.callers["chair"]
+	if r := f.json("chair", http.MethodPut, "/api/v1/me/password", map[string]string{"current_password": "not it", "new_password": "a much longer passphrase"}); r.StatusCode != http.StatusBadRequest ||
+		!strings.Contains(string(r.body), `"field":"current_password"`) {
+		t.Fatalf("wrong current password: %d %s", r.StatusCode, r.body)
+	}
+	if r := f.json("chair", http.MethodPut, "/api/v1/me/password", map[string]string{"current_password": c.password, "new_password": "short"}); r.StatusCode != http.StatusBadRequest ||
+		!strings.Contains(string(r.body), `"field":"new_password"`) {
+		t.Fatalf("weak new password: %d %s", r.StatusCode, r.body)
+	}
+	const next = "a much longer passphrase for the chair"
+	if r := f.json("chair", http.MethodPut, "/api/v1/me/password", map[string]string{"current_password": c.password, "new_password": next}); r.StatusCode != http.StatusNoContent {
+		t.Fatalf("change: %d %s", r.StatusCode, r.body)
+	}
+	fresh := &caller{name: "chair-again", username: c.username, password: next}
+	f.login(fresh)
+	if fresh.cookie == "" {
+		t.Fatal("the new password does not log in")
+	}
+	evs, err := f.db.AuditEvents(context.Background(), store.AuditFilter{Action: store.ActionAccessDenied, Actor: c.username, Limit: 5})
+	if err != nil || len(evs) != 1 {
+		t.Fatalf("a wrong current password is not audited once: %d %v", len(evs), err)
+	}
+}

@@ -134,6 +134,7 @@ func (s *Server) apiRoutes() []route {
 		{method: http.MethodPost, path: v1 + "/session", public: true, handler: s.login},
 		{method: http.MethodDelete, path: v1 + "/session", handler: s.logout},
 		{method: http.MethodGet, path: v1 + "/me", handler: s.getMe},
+		{method: http.MethodPut, path: v1 + "/me/password", handler: s.changeOwnPassword},
 
 		{method: http.MethodGet, path: v1 + "/agencies", perm: auth.ViewReference, handler: s.listAgencies},
 		{method: http.MethodPost, path: v1 + "/agencies", perm: auth.ManageIdentities, handler: s.createAgency},
