@@ -240,8 +240,9 @@ func (b *browser) login(base, username, password string) {
 		chromedp.WaitVisible(chromedp.ID("login-username")),
 		chromedp.SendKeys(chromedp.ID("login-username"), username),
 		chromedp.SendKeys(chromedp.ID("login-password"), password),
-		chromedp.Click(chromedp.CSS("#login-form button[type=submit]")),
-		chromedp.WaitVisible(chromedp.ID("map")))
+		chromedp.Click(chromedp.CSS("#login-form button[type=submit]")))
+	// The map, or for an admin the console.
+	poll[bool](b, `!document.getElementById('app-view').hidden || !document.getElementById('admin-view').hidden`)
 }
 
 func (b *browser) screenshot(name string) {

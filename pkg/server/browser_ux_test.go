@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"net/http"
 	"os"
 	"strconv"
 	"strings"
@@ -382,4 +383,86 @@ func TestMapAtAGlance(t *testing.T) {
 // kb names a key for chromedp.KeyEvent.
 func kb(name string) string {
 	return map[string]string{"Escape": "\u001b"}[name]
+}
+
+func TestAdminConsoleInTheBrowser(t *testing.T) {
+	f := newFixture(t)
+	f.t = t
+	b := newBrowser(t, 1280, 800)
+	admin := f.callers["admin"]
+	since := time.Now()
+	b.do(chromedp.Navigate(f.http.URL+"/"), chromedp.WaitVisible(chromedp.ID("login-username")))
+	b.axe("the login page")
+	b.login(f.http.URL, admin.username, admin.password)
+	// Admins land on the console: the page asks for nothing they may not see.
+	poll[bool](b, `(document.body.dataset.admin || '').startsWith('users:')`)
+	if !eval[bool](b, `document.getElementById('app-view').hidden`) {
+		t.Fatal("an admin got the map")
+	}
+	denied := func() int {
+		var n int
+		if err := f.sql().QueryRow(context.Background(), `SELECT count(*) FROM audit_events WHERE action = 'access_denied' AND actor = $1 AND at >= $2`,
+			admin.username, since).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if n := denied(); n != 0 {
+		t.Fatalf("logging in as an admin wrote %d access-denied events", n)
+	}
+	b.axe("the admin console's users")
+
+	// A user added from the console.
+	username := "console-" + strconv.FormatInt(time.Now().UnixNano()%1e9, 36)
+	b.do(chromedp.SetValue(chromedp.ID("a-user-username"), username), chromedp.SetValue(chromedp.ID("a-user-password"), "a long enough first password"),
+		chromedp.SetValue(chromedp.ID("a-user-role"), "analyst"), chromedp.Click(chromedp.CSS("#admin-body form button[type=submit]")))
+	poll[bool](b, fmt.Sprintf(`document.getElementById('admin-status').textContent.includes(%q)`, username))
+	if _, err := f.db.UserByName(context.Background(), username); err != nil {
+		t.Fatalf("the console's user is not stored: %v", err)
+	}
+
+	// A key created (its secret shown once), then revoked.
+	b.do(chromedp.Click(chromedp.CSS(`#admin-nav button[data-section="keys"]`)))
+	poll[bool](b, `(document.body.dataset.admin || '').startsWith('keys:')`)
+	b.do(chromedp.SetValue(chromedp.ID("a-key-label"), "console test system"), chromedp.Click(chromedp.CSS("#admin-body form button[type=submit]")))
+	secret := poll[string](b, `(document.querySelector('#key-secret code') || {}).textContent || ''`)
+	if !strings.HasPrefix(secret, "hxw_") {
+		t.Fatalf("the new key's secret: %q", secret)
+	}
+	probe := &caller{name: "console-key", key: secret}
+	f.callers["console-key"] = probe
+	if r := f.json("console-key", http.MethodGet, "/api/v1/me", nil); r.StatusCode != http.StatusOK {
+		t.Fatalf("the console's key does not work: %d", r.StatusCode)
+	}
+	eval[bool](b, `(window.confirm = () => true, true)`)
+	eval[bool](b, `([...document.querySelectorAll('#admin-body tr')].find((tr) => tr.textContent.includes('console test system'))
+		.querySelector('button').click(), true)`)
+	poll[bool](b, `document.getElementById('admin-status').textContent.includes('revoked')`)
+	if r := f.json("console-key", http.MethodGet, "/api/v1/me", nil); r.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("a revoked key answers %d", r.StatusCode)
+	}
+
+	// The audit log, filtered; the retention review and snapshots open.
+	for _, section := range []string{"audit", "review", "agencies", "snapshots"} {
+		b.do(chromedp.Click(chromedp.CSS(fmt.Sprintf(`#admin-nav button[data-section=%q]`, section))))
+		poll[bool](b, fmt.Sprintf(`(document.body.dataset.admin || '').startsWith(%q)`, section+":"))
+		b.axe("the admin console's " + section)
+	}
+	b.do(chromedp.Click(chromedp.CSS(`#admin-nav button[data-section="audit"]`)))
+	poll[bool](b, `(document.body.dataset.admin || '').startsWith('audit:')`)
+	b.do(chromedp.SetValue(chromedp.ID("a-audit-action"), "key_revoked"), chromedp.Click(chromedp.CSS("#admin-body form button[type=submit]")))
+	poll[bool](b, `[...document.querySelectorAll('#admin-body table td:nth-child(2)')].length > 0 &&
+		[...document.querySelectorAll('#admin-body table td:nth-child(2)')].every((td) => td.textContent === 'key_revoked')`)
+	b.screenshot("desktop-admin-console")
+
+	// Anyone changes their own password; the page then asks them to log in with it.
+	b.do(chromedp.Click(chromedp.ID("password-open")), chromedp.WaitVisible(chromedp.ID("password-dialog")),
+		chromedp.SetValue(chromedp.ID("password-current"), admin.password), chromedp.SetValue(chromedp.ID("password-new"), "the admin's new long password"),
+		chromedp.Click(chromedp.CSS("#password-form button[type=submit]")), chromedp.WaitVisible(chromedp.ID("login-form")))
+	b.login(f.http.URL, admin.username, "the admin's new long password")
+	poll[bool](b, `(document.body.dataset.admin || '').startsWith('users:')`)
+	if n := denied(); n != 0 {
+		t.Fatalf("the console wrote %d access-denied events", n)
+	}
+	b.noErrorsBut("status of 401")
 }

@@ -3,8 +3,9 @@ import 'leaflet/dist/leaflet.css';
 import './style.css';
 import { api, setCSRF, ApiError, onExpired } from './api.js';
 import { startMap } from './map.js';
+import { startAdmin } from './admin.js';
+import { $ } from './dom.js';
 
-const $ = (id) => document.getElementById(id);
 
 // A tab that has logged in remembers it, so that the first visit shows
 // the login form without asking the API (and logging a 401).
@@ -28,6 +29,8 @@ async function boot() {
 function showLogin() {
   sessionStorage.removeItem(sessionFlag);
   $('app-view').hidden = true;
+  $('admin-view').hidden = true;
+  $('password-open').hidden = true;
   $('logout').hidden = true;
   $('report-open').hidden = true;
   $('who').textContent = '';
@@ -93,11 +96,40 @@ function showApp(me) {
   // Roles that read every report read sensitive narratives.
   $('banner').hidden = !me.permissions.includes('reports:all');
   $('login-view').hidden = true;
-  $('app-view').hidden = false;
   $('logout').hidden = false;
   $('who').textContent = `${me.username || me.key} · ${me.role} · ${me.agency}`;
-  startMap(me);
+  $('password-open').hidden = false;
+  // Admins manage; they see no hotspots, so the map is not asked for them.
+  if (me.permissions.includes('hotspots:view')) {
+    $('app-view').hidden = false;
+    startMap(me);
+  } else {
+    $('app-view').hidden = true;
+    startAdmin(me);
+  }
 }
+
+// Every user may change their own password; the change ends their
+// sessions, so the page then asks them to log in with the new one.
+$('password-open').addEventListener('click', () => {
+  $('password-form').reset();
+  $('password-error').textContent = '';
+  $('password-dialog').showModal();
+});
+$('password-cancel').addEventListener('click', () => $('password-dialog').close());
+$('password-form').addEventListener('submit', async (ev) => {
+  ev.preventDefault();
+  $('password-error').textContent = '';
+  try {
+    await api('PUT', '/api/v1/me/password', { current_password: $('password-current').value, new_password: $('password-new').value });
+    $('password-dialog').close();
+    sessionStorage.removeItem(sessionFlag);
+    showLogin();
+    $('login-error').textContent = 'Password changed: log in with the new one.';
+  } catch (err) {
+    $('password-error').textContent = err.fields.length ? err.fields.map((f) => f.message.charAt(0).toUpperCase() + f.message.slice(1)).join(' ') : err.message;
+  }
+});
 
 // Escape closes the panel on top (by its close button, so that each panel
 // tidies up after itself).

@@ -8,8 +8,8 @@ import {
 import { setAgencies, showCell, showFrozenCell } from './panel.js';
 import { startReportForm } from './report.js';
 import { settings, startSnapshots } from './snapshots.js';
+import { $ } from './dom.js';
 
-const $ = (id) => document.getElementById(id);
 const DAY = 86400000;
 
 // Trend letters, drawn on hexagons large enough to carry them.

@@ -2,14 +2,8 @@
 // reports behind it.
 import { api } from './api.js';
 import { categoryLabel, score, words } from './format.js';
+import { $, el } from './dom.js';
 
-const $ = (id) => document.getElementById(id);
-const el = (tag, text, cls) => {
-  const e = document.createElement(tag);
-  if (text !== undefined) e.textContent = text;
-  if (cls) e.className = cls;
-  return e;
-};
 
 // The panel takes focus when it opens, and gives it back when it closes.
 let returnFocus = null;

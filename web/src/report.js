@@ -5,8 +5,8 @@
 // of Submit, or a retry after a lost answer, returns the same report.
 import L from 'leaflet';
 import { api } from './api.js';
+import { $ } from './dom.js';
 
-const $ = (id) => document.getElementById(id);
 
 // Where the error summary's links take the reader, by the API's field.
 const fieldInputs = {
