@@ -297,7 +297,8 @@ func (s *Server) exportSnapshot(c echo.Context) error {
 			other store.Snapshot
 		)
 		if chs, other, err = s.changes(c, sn, content); err == nil {
-			body, err = snapshot.PDF(snapshot.Briefing{Content: content, SHA256: sn.SHA256, Changes: chs, Previous: other.Title, Area: s.validator.Area.Shape})
+			body, err = snapshot.PDF(snapshot.Briefing{Content: content, SHA256: sn.SHA256, Changes: chs, Previous: other.Title, Area: s.validator.Area.Shape,
+				Places: s.places.Places()})
 		}
 		contentType, name = "application/pdf", name+".pdf"
 	}

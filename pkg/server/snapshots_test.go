@@ -7,6 +7,7 @@ import (
 	"encoding/csv"
 	"encoding/hex"
 	"encoding/json"
+	"html"
 	"net/http"
 	"os"
 	"os/exec"
@@ -139,7 +140,7 @@ func TestSnapshotIsFrozenAndExported(t *testing.T) {
 	}
 
 	// The briefing has the banner, the title and every row of its top table.
-	if strings.Count(text, meta.Classification) < 2 || !strings.Contains(text, "Northern tasking group") || !strings.Contains(text, "2026-12-03") {
+	if strings.Count(text, meta.Classification) < 2 || !strings.Contains(text, "Northern tasking group") || !strings.Contains(text, "Thursday 3 December 2026") {
 		t.Fatalf("briefing text lacks banner, title or date:\n%s", text)
 	}
 	for _, top := range meta.Top {
@@ -244,5 +245,125 @@ func TestSnapshotParametersAreNamed(t *testing.T) {
 	}
 	if !slices.Contains(fields, "parameters.res") || !slices.Contains(fields, "parameters.k") {
 		t.Fatalf("the refusal names %v, want parameters.res and parameters.k", fields)
+	}
+}
+
+// pdfWord is a word of pdftotext -bbox, on its page (from 1).
+type pdfWord struct {
+	page                   int
+	text                   string
+	xMin, yMin, xMax, yMax float64
+}
+
+var pdfWordRE = regexp.MustCompile(`<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>`)
+
+// pdfWords reads a PDF's words and their boxes with pdftotext -bbox.
+func pdfWords(t *testing.T, path string) (words []pdfWord, pages int) {
+	t.Helper()
+	out := tool(t, "pdftotext", "-bbox", path, "-")
+	for i, page := range strings.Split(out, "<page ")[1:] {
+		pages = i + 1
+		for _, m := range pdfWordRE.FindAllStringSubmatch(page, -1) {
+			w := pdfWord{page: i + 1, text: html.UnescapeString(m[5])}
+			w.xMin, _ = strconv.ParseFloat(m[1], 64)
+			w.yMin, _ = strconv.ParseFloat(m[2], 64)
+			w.xMax, _ = strconv.ParseFloat(m[3], 64)
+			w.yMax, _ = strconv.ParseFloat(m[4], 64)
+			words = append(words, w)
+		}
+	}
+	return words, pages
+}
+
+// TestBriefingLayout checks the briefing as a reader sees it: every page
+// holds more than its banners, no two words of the map's page overlap
+// (ranks, places, legend, scale), the title stays clear of the banner,
+// hexagons are named by place and never by cell id, and dates are plain.
+// Pages 1 and 2 are kept as pictures under testdata/screenshots.
+func TestBriefingLayout(t *testing.T) {
+	f := newFixture(t)
+	loadDemo(t, f, 3000)
+	var id string
+	for _, title := range []string{"November tasking group", "December tasking group"} {
+		r := f.json("chair", http.MethodPost, "/api/v1/snapshots", map[string]any{
+			"title": title, "meeting_date": "2026-12-03", "parameters": map[string]any{"res": 8, "window": "182d"},
+		})
+		var meta snapshotMeta
+		if err := json.Unmarshal(r.body, &meta); err != nil || r.StatusCode != http.StatusCreated {
+			t.Fatalf("create: %d %s", r.StatusCode, r.body)
+		}
+		id = meta.ID
+		loadDemo(t, f, 400)
+	}
+	path := filepath.Join(t.TempDir(), "briefing.pdf")
+	if err := os.WriteFile(path, f.export("chair", id, "briefing.pdf"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	words, pages := pdfWords(t, path)
+	if pages < 2 || pages > 3 {
+		t.Fatalf("the briefing has %d pages", pages)
+	}
+	for p := 1; p <= pages; p++ {
+		content := 0
+		for _, w := range words {
+			if w.page == p && !strings.HasPrefix(w.text, "OFFICIAL") {
+				content++
+			}
+		}
+		if content < 5 {
+			t.Errorf("page %d holds %d words besides its banners", p, content)
+		}
+	}
+	var first []pdfWord
+	for _, w := range words {
+		if w.page == 1 {
+			first = append(first, w)
+		}
+	}
+	for i, a := range first {
+		for _, b := range first[i+1:] {
+			if min(a.xMax, b.xMax)-max(a.xMin, b.xMin) > 0.5 && min(a.yMax, b.yMax)-max(a.yMin, b.yMin) > 0.5 {
+				t.Errorf("on the map page %q (%.0f,%.0f) overlaps %q (%.0f,%.0f)", a.text, a.xMin, a.yMin, b.text, b.xMin, b.yMin)
+			}
+		}
+	}
+	bannerBottom, titleTop := 0.0, 1e9
+	for _, w := range first {
+		switch {
+		case strings.HasPrefix(w.text, "OFFICIAL") && w.yMin < 40:
+			bannerBottom = max(bannerBottom, w.yMax)
+		case w.text == "December" && w.yMin < 100:
+			titleTop = min(titleTop, w.yMin)
+		}
+	}
+	// The banner's frame is 4 points below its word.
+	if bannerBottom == 0 || titleTop < bannerBottom+8 {
+		t.Errorf("the title (top %.1f) runs into the banner (word bottom %.1f)", titleTop, bannerBottom)
+	}
+	all := tool(t, "pdftotext", "-layout", path, "-")
+	if regexp.MustCompile(`\b8[0-9a-f]{14}\b`).MatchString(all) {
+		t.Error("the briefing names a hexagon by its cell id")
+	}
+	if !strings.Contains(all, "Thursday 3 December 2026") || strings.Contains(all, "T00:00:00Z") || !strings.Contains(all, "Changes since") {
+		t.Errorf("dates or changes missing:\n%s", all)
+	}
+	placed := 0
+	for _, name := range []string{"Cambridge", "Peterborough", "Ely", "Huntingdon", "Wisbech", "March", "St Neots"} {
+		for _, w := range first {
+			if w.text == strings.Fields(name)[0] {
+				placed++
+				break
+			}
+		}
+	}
+	if placed < 3 {
+		t.Errorf("only %d of the main towns are named on the map", placed)
+	}
+	dir := "../../testdata/screenshots"
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for p := 1; p <= 2; p++ {
+		tool(t, "pdftoppm", "-png", "-r", "80", "-f", strconv.Itoa(p), "-l", strconv.Itoa(p), "-singlefile", path, filepath.Join(dir, "briefing-page"+strconv.Itoa(p)))
 	}
 }
