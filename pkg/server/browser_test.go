@@ -355,6 +355,7 @@ func TestMapInTheBrowser(t *testing.T) {
 		if n := b.count("#panel-body .reports"); n != 0 {
 			t.Fatal("a partner sees the list of reports behind a hexagon")
 		}
+		b.axe("the partner's map with a cell explained")
 
 		// A report submitted through the form is in the hotspots afterwards.
 		asOf := "?as_of=" + url.QueryEscape(time.Now().UTC().Add(time.Minute).Truncate(time.Minute).Format(time.RFC3339))
@@ -438,6 +439,7 @@ func TestMapInTheBrowser(t *testing.T) {
 		if b.count("#report-open:not([hidden])") != 0 {
 			t.Fatal("a chair is offered the report form")
 		}
+		b.axe("the chair's map on a phone")
 		b.screenshot("phone-chair")
 		b.noErrors()
 	})
