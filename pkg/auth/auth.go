@@ -20,10 +20,13 @@ const (
 	Analyst Role = "analyst"
 	Chair   Role = "chair"
 	Admin   Role = "admin"
+	// Evaluator is a police intelligence handler who evaluates partners'
+	// reports (users and keys of police agencies only).
+	Evaluator Role = "evaluator"
 )
 
 // Roles lists every role.
-var Roles = []Role{Partner, Analyst, Chair, Admin}
+var Roles = []Role{Partner, Analyst, Chair, Admin, Evaluator}
 
 // Valid reports whether r is one of Roles.
 func (r Role) Valid() bool { return slices.Contains(Roles, r) }
@@ -60,15 +63,22 @@ const (
 	ReadAudit Permission = "audit:read"
 	// EraseData: erase reports and delete snapshots for good, and decide on retention.
 	EraseData Permission = "data:erase"
+	// EvaluateReports: the evaluation queue; grade a report and decide its outcome.
+	EvaluateReports Permission = "reports:evaluate"
+	// ViewFeedback: the outcomes of the own agency's submissions, month by month.
+	ViewFeedback Permission = "feedback:view"
+	// AllFeedback: the same for every agency.
+	AllFeedback Permission = "feedback:all"
 )
 
 // Matrix is the permission matrix: the one place that says what each role
 // may do. README.md shows it; every route names the permission it needs.
 var Matrix = map[Role][]Permission{
-	Partner: {ViewReference, SubmitReports, ReadOwnReports, ChangeOwnReports, ViewHotspots},
-	Analyst: {ViewReference, ReadOwnReports, ChangeOwnReports, ReadAllReports, ViewHotspots, CreateSnapshots, ExportSnapshots},
-	Chair:   {ViewReference, ViewHotspots, CreateSnapshots, ExportSnapshots},
-	Admin:   {ViewReference, ManageIdentities, ReadAudit, EraseData},
+	Partner:   {ViewReference, SubmitReports, ReadOwnReports, ChangeOwnReports, ViewHotspots, ViewFeedback},
+	Analyst:   {ViewReference, ReadOwnReports, ChangeOwnReports, ReadAllReports, ViewHotspots, CreateSnapshots, ExportSnapshots},
+	Chair:     {ViewReference, ViewHotspots, CreateSnapshots, ExportSnapshots, ViewFeedback, AllFeedback},
+	Admin:     {ViewReference, ManageIdentities, ReadAudit, EraseData, ViewFeedback, AllFeedback},
+	Evaluator: {ViewReference, ReadOwnReports, ReadAllReports, ViewHotspots, EvaluateReports, ViewFeedback, AllFeedback},
 }
 
 // Can reports whether role r holds permission p.

@@ -25,6 +25,8 @@ type Fact struct {
 	Grading    intel.Grading
 	// Sensitive is true for OFFICIAL-SENSITIVE reports.
 	Sensitive bool
+	// Corroborated: another agency's counted report is near in space and time.
+	Corroborated bool
 	// Key is the report's record key for the cell-key perturbation of the
 	// published view.
 	Key uint32
@@ -60,6 +62,7 @@ type fact struct {
 	source    uint8
 	assess    uint8 // 1 (A) to 5 (E)
 	sens      bool
+	corr      bool
 	spreadRes uint8
 	agency    uint16
 }
@@ -379,7 +382,7 @@ func (e *Engine) pack(f Fact) (fact, error) {
 	p := fact{
 		at: f.ObservedAt.UnixMicro(), w: intel.Categories[cat].Weight * f.Grading.Confidence(),
 		cat: cat, source: uint8(f.Grading.Source), assess: uint8(intel.AssessmentRank(f.Grading.Assessment)),
-		agency: ag, sens: f.Sensitive, id: f.ID, key: f.Key, week: int32(WeekStart(f.ObservedAt).Unix() / 60),
+		agency: ag, sens: f.Sensitive, corr: f.Corroborated, id: f.ID, key: f.Key, week: int32(WeekStart(f.ObservedAt).Unix() / 60),
 	}
 	for i, st := range e.studies {
 		p.idx[i] = -1

@@ -28,6 +28,11 @@ type CellScore struct {
 	Trend      string
 	// Sensitive is true when an OFFICIAL-SENSITIVE report is behind the cell.
 	Sensitive bool
+	// Corroborated is the number of the cell's reports that another
+	// agency's report corroborates; SingleSource that every report of the
+	// cell is of one agency.
+	Corroborated int
+	SingleSource bool
 }
 
 // Result is the answer to a query: the cells with reports, by rank.
@@ -49,6 +54,7 @@ type acc struct {
 	last     int64
 	periods  []float64
 	sens     bool
+	corr     int
 	// key and catKey are the cell keys of the cell's reports and of each
 	// category's (sums of record keys mod 2^32).
 	key    uint32
@@ -227,6 +233,7 @@ func (e *Engine) HotspotsContext(ctx context.Context, p Params) (*Result, error)
 		out := CellScore{
 			Cell: c, Score: a.score, Reports: a.reports, Agencies: len(a.agencies), Categories: map[string]int{},
 			Rank: rank + 1, GiZ: zi, GiP: PValue(zi), Trend: trends[i], Sensitive: a.sens,
+			Corroborated: a.corr, SingleSource: len(a.agencies) == 1,
 		}
 		if a.reports > 0 {
 			// A cell may hold only shares of reports placed in its neighbours.
@@ -300,6 +307,7 @@ func (e *Engine) accumulate(ctx context.Context, f *filter, n int) []acc {
 			}
 			m.last = max(m.last, a.last)
 			m.sens = m.sens || a.sens
+			m.corr += a.corr
 			for i, v := range a.periods {
 				m.periods[i] += v
 			}
@@ -382,6 +390,9 @@ func (e *Engine) accumulateRange(ctx context.Context, f *filter, n int, blocks [
 			a.countAgency(x.agency, 1)
 			a.last = max(a.last, t)
 			a.sens = a.sens || x.sens
+			if x.corr {
+				a.corr++
+			}
 		}
 	}
 	return accs

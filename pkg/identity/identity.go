@@ -10,6 +10,8 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/google/uuid"
+
 	"github.com/hexwatch/hexwatch/pkg/auth"
 	"github.com/hexwatch/hexwatch/pkg/intel"
 	"github.com/hexwatch/hexwatch/pkg/store"
@@ -73,7 +75,7 @@ func AddUser(ctx context.Context, db *store.DB, nu NewUser, ev store.AuditEvent)
 	if err != nil {
 		return store.User{}, "", err
 	}
-	if errs = append(errs, fe...); errs != nil {
+	if errs = append(append(errs, fe...), evaluatorErrors(nu.Role, agency)...); errs != nil {
 		return store.User{}, "", errs
 	}
 	hash, err := auth.HashPassword(nu.Password)
@@ -110,7 +112,7 @@ func IssueKey(ctx context.Context, db *store.DB, nk NewKey, ev store.AuditEvent)
 	if err != nil {
 		return store.APIKey{}, "", err
 	}
-	if errs = append(errs, fe...); errs != nil {
+	if errs = append(append(errs, fe...), evaluatorErrors(nk.Role, agency)...); errs != nil {
 		return store.APIKey{}, "", errs
 	}
 	secret, prefix := auth.NewAPIKey()
@@ -134,7 +136,16 @@ func roleErrors(r auth.Role) intel.FieldErrors {
 	if r.Valid() {
 		return nil
 	}
-	return intel.FieldErrors{{Field: "role", Message: "must be partner, analyst, chair or admin"}}
+	return intel.FieldErrors{{Field: "role", Message: "must be partner, analyst, chair, admin or evaluator"}}
+}
+
+// evaluatorErrors refuses the evaluator role outside police agencies:
+// evaluation is a police intelligence handler's decision.
+func evaluatorErrors(r auth.Role, a store.Agency) intel.FieldErrors {
+	if r != auth.Evaluator || a.ID == uuid.Nil || a.Kind == "police" {
+		return nil
+	}
+	return intel.FieldErrors{{Field: "role", Message: fmt.Sprintf("evaluator is for police agencies; %s is %s", a.Name, a.Kind)}}
 }
 
 // agencyNamed finds the agency of a name given in a request: a field

@@ -81,6 +81,11 @@ func Run(ctx context.Context, db *store.DB, v *intel.Validator, agencyID uuid.UU
 		opt.MaxIssues = DefaultMaxIssues
 	}
 	s := Summary{DryRun: opt.DryRun, Issues: []Issue{}}
+	// Reports of an agency that does not grade its own wait for evaluation.
+	agency, err := db.AgencyByID(ctx, agencyID)
+	if err != nil {
+		return s, err
+	}
 	var (
 		cur     batch
 		pending <-chan written // the batch being written while the next is read
@@ -149,6 +154,7 @@ func Run(ctx context.Context, db *store.DB, v *intel.Validator, agencyID uuid.UU
 			continue
 		}
 		r.ID, r.AgencyID = uuid.Must(uuid.NewV7()), agencyID
+		r.Intake(agency.SelfGrading)
 		cur.reports, cur.rows = append(cur.reports, r), append(cur.rows, row.N)
 		if len(cur.reports) == opt.BatchSize {
 			if err := flush(); err != nil {

@@ -93,3 +93,7 @@ func (g Grading) validate() []FieldError {
 	}
 	return errs
 }
+
+// Validate checks a grading on its own (an evaluator's), naming its fields
+// grading.source, grading.assessment, grading.handling, grading.conditions.
+func (g Grading) Validate() FieldErrors { return g.validate() }

@@ -20,7 +20,19 @@ import (
 const (
 	StatusLive      = "live"
 	StatusWithdrawn = "withdrawn"
+	// StatusPending reports wait for a police evaluator and count nowhere.
+	StatusPending = "pending_evaluation"
+	// StatusNotCounted reports were evaluated as not counting (no further
+	// action, or a duplicate of another report).
+	StatusNotCounted = "not_counted"
 )
+
+// Statuses lists the statuses of a report.
+var Statuses = []string{StatusLive, StatusPending, StatusNotCounted, StatusWithdrawn}
+
+// Unevaluated is the grading a pending report holds until an evaluator
+// grades it: E (suspected false) scores nothing, should it ever be read.
+var Unevaluated = Grading{Source: 3, Assessment: "E", Handling: "P"}
 
 // Limits on what a report may hold.
 const (
@@ -32,15 +44,28 @@ const (
 
 // Report is one piece of geotagged, graded intelligence.
 type Report struct {
-	ID             uuid.UUID
-	AgencyID       uuid.UUID
-	ExternalRef    string
-	Category       string
-	Indicators     []string
-	ObservedAt     time.Time
-	Location       Point
-	PrecisionM     float64
-	Grading        Grading
+	ID          uuid.UUID
+	AgencyID    uuid.UUID
+	ExternalRef string
+	Category    string
+	Indicators  []string
+	ObservedAt  time.Time
+	Location    Point
+	PrecisionM  float64
+	Grading     Grading
+	// Graded is false when the submission carried no grading.
+	Graded bool
+	// SuggestedGrading is what an agency that does not grade its own
+	// reports suggested; an evaluator decides.
+	SuggestedGrading *Grading
+	// Evaluation is the latest evaluation, if any.
+	Evaluation *Evaluation
+	// OriginalNarrative is the narrative as submitted, once an evaluator
+	// has sanitised it (for evaluators only).
+	OriginalNarrative string
+	// Corroborated: another agency's counted report lies within the
+	// corroboration distance and time.
+	Corroborated   bool
 	Classification string
 	Narrative      string
 	Status         string
@@ -169,11 +194,12 @@ func (v *Validator) Validate(s Submission) (Report, FieldErrors) {
 		r.PrecisionM = *s.PrecisionM
 	}
 
-	if s.Grading == nil {
-		add("grading", `required: {"source": 1-3, "assessment": "A"-"E", "handling": "P" or "C"}`)
-	} else {
+	// A grading is optional: without one the report waits for evaluation.
+	if s.Grading != nil {
 		errs = append(errs, s.Grading.validate()...)
-		r.Grading = *s.Grading
+		r.Grading, r.Graded = *s.Grading, true
+	} else {
+		r.Status, r.Grading = StatusPending, Unevaluated
 	}
 
 	if !slices.Contains(Classifications, s.Classification) {
@@ -219,6 +245,21 @@ func (v *Validator) Place(r *Report) error {
 	return nil
 }
 
+// Intake decides whether a validated report counts as it stands: a graded
+// report of an agency that grades its own (selfGrading) is live; any other
+// waits for evaluation, its grading kept as a suggestion.
+func (r *Report) Intake(selfGrading bool) {
+	if r.Graded && selfGrading {
+		r.Status = StatusLive
+		return
+	}
+	if r.Graded {
+		g := r.Grading
+		r.SuggestedGrading = &g
+	}
+	r.Status, r.Grading = StatusPending, Unevaluated
+}
+
 // RetentionOf is the retention period of a category.
 func (v *Validator) RetentionOf(category string) time.Duration {
 	if d, ok := v.ByCategory[category]; ok {
@@ -260,6 +301,18 @@ func (v *Validator) inArea(p Point, grid Grid) string {
 	return "outside the service area"
 }
 
+// submittedGrading is the grading as the agency sent it: a pending
+// report's suggestion (none: the zero grading), a live report's own.
+func (r *Report) submittedGrading() Grading {
+	switch {
+	case r.SuggestedGrading != nil:
+		return *r.SuggestedGrading
+	case r.Status == StatusPending:
+		return Grading{}
+	}
+	return r.Grading
+}
+
 // ContentHash identifies what a report says, so that a resubmission of the
 // same content is recognised as a safe retry and different content under
 // the same external_ref as a conflict.
@@ -274,7 +327,7 @@ func (r *Report) ContentHash() []byte {
 		r.ExternalRef, r.Category, r.Classification, r.Narrative, r.Indicators,
 		r.ObservedAt.UTC().Format(time.RFC3339Nano),
 		strconv.FormatFloat(r.Location.Lat, 'f', 7, 64), strconv.FormatFloat(r.Location.Lon, 'f', 7, 64),
-		strconv.FormatFloat(r.PrecisionM, 'f', -1, 64), r.Grading,
+		strconv.FormatFloat(r.PrecisionM, 'f', -1, 64), r.submittedGrading(),
 	})
 	if err != nil {
 		// Strings and integers only: encoding them cannot fail.
@@ -282,4 +335,33 @@ func (r *Report) ContentHash() []byte {
 	}
 	h := sha256.Sum256(canon)
 	return h[:]
+}
+
+// The outcomes of an evaluation. The first three count in hotspots
+// (safeguarding referrals and crime reports with their reference);
+// NoFurtherAction never counts; DuplicateOf counts once, as corroboration
+// of the report it repeats.
+const (
+	OutcomeIntelligence = "intelligence"
+	OutcomeSafeguarding = "safeguarding_referral"
+	OutcomeCrimeReport  = "crime_report"
+	OutcomeNFA          = "no_further_action"
+	OutcomeDuplicate    = "duplicate_of"
+)
+
+// Outcomes lists the outcomes of an evaluation.
+var Outcomes = []string{OutcomeIntelligence, OutcomeSafeguarding, OutcomeCrimeReport, OutcomeNFA, OutcomeDuplicate}
+
+// Counts reports whether a report evaluated with outcome counts in hotspots.
+func Counts(outcome string) bool {
+	return outcome == OutcomeIntelligence || outcome == OutcomeSafeguarding || outcome == OutcomeCrimeReport
+}
+
+// Evaluation is what a police evaluator decided about a report.
+type Evaluation struct {
+	Outcome string
+	// Reference is the safeguarding referral's or crime report's number.
+	Reference   string
+	DuplicateOf *uuid.UUID
+	At          time.Time
 }

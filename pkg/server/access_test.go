@@ -18,14 +18,14 @@ import (
 )
 
 // callerNames are the callers every route is tried with.
-var callerNames = []string{"anonymous", "partner", "partner-key", "other-partner-key", "analyst", "chair", "admin", "revoked-key", "disabled-user"}
+var callerNames = []string{"anonymous", "partner", "partner-key", "other-partner-key", "analyst", "chair", "admin", "evaluator", "revoked-key", "disabled-user"}
 
 // unauthenticated callers get 401 from every route that is not public.
 var unauthenticated = []string{"anonymous", "revoked-key", "disabled-user"}
 
 var (
-	everyone      = []string{"partner", "partner-key", "other-partner-key", "analyst", "chair", "admin"}
-	sessionsOnly  = []string{"partner", "analyst", "chair", "admin"}
+	everyone      = []string{"partner", "partner-key", "other-partner-key", "analyst", "chair", "admin", "evaluator"}
+	sessionsOnly  = []string{"partner", "analyst", "chair", "admin", "evaluator"}
 	adminOnly     = []string{"admin"}
 	allForPublics = callerNames
 )
@@ -107,7 +107,7 @@ var access = []accessRule{
 	}, nil},
 	{"GET /api/v1/reports", readers, http.StatusOK, nil, nil},
 	// A report of agency A: another agency's partner is told it does not exist.
-	{"GET /api/v1/reports/:id", agencyAReaders, http.StatusOK, func(f *fixture) (string, any) {
+	{"GET /api/v1/reports/:id", agencyAViewers, http.StatusOK, func(f *fixture) (string, any) {
 		return reportPath(f.report()), nil
 	}, notFoundForOtherAgency},
 	{"PATCH /api/v1/reports/:id", agencyAReaders, http.StatusOK, func(f *fixture) (string, any) {
@@ -152,13 +152,22 @@ var access = []accessRule{
 	{"POST /api/v1/reports/:id/erase", adminOnly, http.StatusNoContent, func(f *fixture) (string, any) {
 		return reportPath(f.report()) + "/erase", map[string]string{"reason": "entered in error"}
 	}, nil},
+	{"GET /api/v1/evaluations", evaluators, http.StatusOK, nil, nil},
+	// A school's report, waiting for evaluation: only evaluators may evaluate it.
+	{"POST /api/v1/reports/:id/evaluation", evaluators, http.StatusOK, func(f *fixture) (string, any) {
+		return reportPath(f.pendingReport()) + "/evaluation", map[string]any{"source": 2, "assessment": "B", "handling": "P", "outcome": "intelligence"}
+	}, nil},
+	{"GET /api/v1/feedback", feedbackReaders, http.StatusOK, nil, nil},
 }
 
 var (
 	partners               = []string{"partner", "partner-key", "other-partner-key"}
-	readers                = []string{"partner", "partner-key", "other-partner-key", "analyst"}
+	readers                = []string{"partner", "partner-key", "other-partner-key", "analyst", "evaluator"}
 	agencyAReaders         = []string{"partner", "partner-key", "analyst"}
-	viewers                = []string{"partner", "partner-key", "other-partner-key", "analyst", "chair"}
+	agencyAViewers         = []string{"partner", "partner-key", "analyst", "evaluator"}
+	viewers                = []string{"partner", "partner-key", "other-partner-key", "analyst", "chair", "evaluator"}
+	evaluators             = []string{"evaluator"}
+	feedbackReaders        = []string{"partner", "partner-key", "other-partner-key", "chair", "admin", "evaluator"}
 	snapshotters           = []string{"analyst", "chair"}
 	notFoundForOtherAgency = map[string]int{"other-partner-key": http.StatusNotFound}
 )

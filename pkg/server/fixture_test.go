@@ -34,8 +34,9 @@ type fixture struct {
 	http      *httptest.Server
 	logs      *syncBuffer
 	validator *intel.Validator
-	agencyA   store.Agency
-	agencyB   store.Agency
+	agencyA   store.Agency // police: grades its own reports
+	agencyB   store.Agency // a council that grades its own (set so for the tests before evaluation)
+	agencyC   store.Agency // a school: its reports wait for evaluation
 	// callers by name: see newFixture.
 	callers map[string]*caller
 }
@@ -84,6 +85,12 @@ func newFixtureOn(t *testing.T, db *store.DB) *fixture {
 	if f.agencyB, err = db.CreateAgency(ctx, "Agency B"+suffix, "local_authority", ev); err != nil {
 		t.Fatal(err)
 	}
+	if err := db.SetSelfGrading(ctx, f.agencyB.ID, true, ev); err != nil {
+		t.Fatal(err)
+	}
+	if f.agencyC, err = db.CreateAgency(ctx, "Agency C"+suffix, "education", ev); err != nil {
+		t.Fatal(err)
+	}
 	hash, err := auth.HashPassword(password)
 	if err != nil {
 		t.Fatal(err)
@@ -108,10 +115,12 @@ func newFixtureOn(t *testing.T, db *store.DB) *fixture {
 	for _, c := range []struct {
 		name string
 		role auth.Role
-	}{{"partner", auth.Partner}, {"analyst", auth.Analyst}, {"chair", auth.Chair}, {"admin", auth.Admin}} {
+	}{{"partner", auth.Partner}, {"analyst", auth.Analyst}, {"chair", auth.Chair}, {"admin", auth.Admin}, {"evaluator", auth.Evaluator}} {
 		u := user(c.name, c.role, f.agencyA)
 		f.callers[c.name] = &caller{name: c.name, username: u.Username, password: password}
 	}
+	school := user("school", auth.Partner, f.agencyC)
+	f.callers["school"] = &caller{name: "school", username: school.Username, password: password}
 	k, _ := key(auth.Partner, f.agencyA)
 	f.callers["partner-key"] = &caller{name: "partner-key", key: k}
 	k, _ = key(auth.Partner, f.agencyB)
@@ -239,6 +248,25 @@ func submission(ref string) map[string]any {
 		"classification": "OFFICIAL",
 		"narrative":      "Young people seen exchanging packages near the bus station.",
 	}
+}
+
+// pendingReport is a report of agency C (which does not grade its own),
+// waiting for evaluation.
+func (f *fixture) pendingReport() string {
+	f.t.Helper()
+	sub := submission("pending-" + uuid.NewString())
+	delete(sub, "grading")
+	r := f.json("school", http.MethodPost, "/api/v1/reports", sub)
+	var out struct {
+		ID         string `json:"id"`
+		Properties struct {
+			Status string `json:"status"`
+		} `json:"properties"`
+	}
+	if r.StatusCode != http.StatusCreated || json.Unmarshal(r.body, &out) != nil || out.Properties.Status != "pending_evaluation" {
+		f.t.Fatalf("a school's report: %d %s", r.StatusCode, r.body)
+	}
+	return out.ID
 }
 
 // fixtureCell is the cell at res of the fixture's reports.

@@ -152,6 +152,10 @@ type cellJSON struct {
 	GiP        *float64 `json:"gi_p,omitempty"`
 	Confidence int      `json:"confidence"`
 	Trend      string   `json:"trend"`
+	// Corroborated (reports another agency's corroborates) and
+	// SingleSource (every report of one agency) are not published.
+	Corroborated *int  `json:"corroborated,omitempty"`
+	SingleSource *bool `json:"single_source,omitempty"`
 }
 
 func cellOf(c hotspot.CellScore, place string, published bool) cellJSON {
@@ -159,6 +163,7 @@ func cellOf(c hotspot.CellScore, place string, published bool) cellJSON {
 		Rank: c.Rank, Confidence: c.Confidence, Trend: c.Trend}
 	if !published {
 		out.Agencies = &c.Agencies
+		out.Corroborated, out.SingleSource = &c.Corroborated, &c.SingleSource
 		z, p := finite(c.GiZ), finite(c.GiP)
 		out.GiZ, out.GiP = &z, &p
 	}

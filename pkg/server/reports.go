@@ -44,6 +44,12 @@ func (s *Server) createReport(c echo.Context) error {
 	}
 	p := principal(c)
 	r.ID, r.AgencyID = uuid.Must(uuid.NewV7()), p.AgencyID
+	// Reports of an agency that does not grade its own wait for evaluation.
+	agency, err := s.db.AgencyByID(c.Request().Context(), p.AgencyID)
+	if err != nil {
+		return err
+	}
+	r.Intake(agency.SelfGrading)
 	outcomes, err := s.db.InsertReports(c.Request().Context(), []intel.Report{r}, s.event(c, store.ActionCollect))
 	if err != nil {
 		return err
@@ -67,14 +73,29 @@ func (s *Server) createReport(c echo.Context) error {
 
 func reportPath(id uuid.UUID) string { return "/api/v1/reports/" + id.String() }
 
-// reportView is whether the caller may see a report at all, and its narrative.
+// reportView is whether the caller may see a report at all, and its
+// narrative. A report waiting for evaluation is its own agency's and the
+// evaluators' only.
 func (s *Server) reportView(c echo.Context, r intel.Report) (visible, narrative bool) {
 	p := principal(c)
+	if r.Status == intel.StatusPending && r.AgencyID != p.AgencyID && !p.Can(auth.EvaluateReports) {
+		return false, false
+	}
 	if p.Can(auth.ReadAllReports) {
 		return true, true
 	}
 	own := p.Can(auth.ReadOwnReports) && r.AgencyID == p.AgencyID
 	return own, own
+}
+
+// gradingOf is a report's grading as the caller may see it: none while it
+// waits for evaluation, and none of an evaluator's for the submitting
+// partner (it hears the outcome).
+func gradingOf(p *auth.Principal, r intel.Report) *intel.Grading {
+	if r.Status == intel.StatusPending || (r.Evaluation != nil && !p.Can(auth.ReadAllReports)) {
+		return nil
+	}
+	return &r.Grading
 }
 
 // reportFeature is a report as a GeoJSON Feature, with the narrative only
@@ -86,13 +107,41 @@ func (s *Server) reportFeature(c echo.Context, r intel.Report) *geojson.Feature 
 	props := geojson.Properties{
 		"agency_id": r.AgencyID.String(), "external_ref": r.ExternalRef, "category": r.Category,
 		"indicators": nonNil(r.Indicators), "observed_at": r.ObservedAt.Format(time.RFC3339),
-		"precision_m": r.PrecisionM, "grading": r.Grading, "classification": r.Classification,
+		"precision_m": r.PrecisionM, "grading": gradingOf(principal(c), r), "classification": r.Classification,
 		"status": r.Status, "review_at": r.ReviewAt.Format(time.RFC3339), "seq": r.Seq,
 		"cell": r.Cell.String(), "created_at": r.CreatedAt.UTC().Format(time.RFC3339Nano),
 		"updated_at": r.UpdatedAt.UTC().Format(time.RFC3339Nano),
 	}
+	p := principal(c)
+	evaluator := p.Can(auth.EvaluateReports)
+	own := r.AgencyID == p.AgencyID
 	if narrative {
 		props["narrative"] = r.Narrative
+		// The submitting agency reads what it wrote, not the evaluator's sanitised text.
+		if own && !p.Can(auth.ReadAllReports) && r.OriginalNarrative != "" {
+			props["narrative"] = r.OriginalNarrative
+		}
+	}
+	if evaluator && r.OriginalNarrative != "" {
+		props["original_narrative"] = r.OriginalNarrative
+	}
+	if r.SuggestedGrading != nil && (own || evaluator) {
+		props["suggested_grading"] = r.SuggestedGrading
+	}
+	if e := r.Evaluation; e != nil {
+		ej := map[string]any{"outcome": e.Outcome, "evaluated_at": e.At.Format(time.RFC3339)}
+		if p.Can(auth.ReadAllReports) {
+			if e.Reference != "" {
+				ej["reference"] = e.Reference
+			}
+			if e.DuplicateOf != nil {
+				ej["duplicate_of"] = e.DuplicateOf.String()
+			}
+		}
+		props["evaluation"] = ej
+	}
+	if p.Can(auth.ReadAllReports) {
+		props["corroborated"] = r.Corroborated
 	}
 	f.Properties = props
 	return f
@@ -156,8 +205,8 @@ func (s *Server) listReports(c echo.Context) error {
 		}
 		f.Cell = cell
 	}
-	if f.Status != "" && f.Status != intel.StatusLive && f.Status != intel.StatusWithdrawn {
-		add("status", "must be live or withdrawn")
+	if f.Status != "" && !slices.Contains(intel.Statuses, f.Status) {
+		add("status", "must be one of "+strings.Join(intel.Statuses, ", "))
 	}
 	if v := q.Get("cursor"); v != "" {
 		id, err := uuid.Parse(v)
@@ -207,6 +256,9 @@ func (s *Server) listReports(c echo.Context) error {
 	if !p.Can(auth.ReadAllReports) {
 		// A partner reads its own agency's reports, whatever it asks for.
 		f.AgencyIDs = []uuid.UUID{p.AgencyID}
+	}
+	if !p.Can(auth.EvaluateReports) {
+		f.PendingOf = &p.AgencyID
 	}
 	rs, err := s.db.Reports(c.Request().Context(), f)
 	if err != nil {

@@ -157,6 +157,9 @@ func (s *Server) apiRoutes() []route {
 		{method: http.MethodPost, path: v1 + "/reports/:id/erase", perm: auth.EraseData, handler: s.eraseReport},
 		{method: http.MethodPost, path: v1 + "/reports/:id/retain", perm: auth.EraseData, handler: s.retainReport},
 		{method: http.MethodGet, path: v1 + "/review", perm: auth.EraseData, handler: s.listReview},
+		{method: http.MethodGet, path: v1 + "/evaluations", perm: auth.EvaluateReports, handler: s.listEvaluations},
+		{method: http.MethodPost, path: v1 + "/reports/:id/evaluation", perm: auth.EvaluateReports, handler: s.evaluateReport},
+		{method: http.MethodGet, path: v1 + "/feedback", perm: auth.ViewFeedback, handler: s.getFeedback},
 
 		{method: http.MethodGet, path: v1 + "/map-config", perm: auth.ViewReference, handler: s.getMapConfig},
 		{method: http.MethodGet, path: v1 + "/hotspots", perm: auth.ViewHotspots, handler: s.listHotspots},

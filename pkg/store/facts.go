@@ -28,6 +28,8 @@ type ReportChange struct {
 	AgencyID   uuid.UUID
 	Grading    intel.Grading
 	Sensitive  bool
+	// Corroborated: another agency's counted report is near in space and time.
+	Corroborated bool
 	// Key is the report's record key for the cell-key method.
 	Key uint32
 	// Cells and Spread place the report (see intel.Report).
@@ -46,7 +48,7 @@ func (db *DB) ReportChanges(ctx context.Context, after int64, limit int) (out []
 	}
 	defer func() { _ = tx.Rollback(context.Background()) }()
 	rows, err := tx.Query(ctx, `SELECT seq, id, status = 'live', cell, observed_at, category, agency_id, source, assessment,
-		classification = 'OFFICIAL-SENSITIVE', record_key,
+		classification = 'OFFICIAL-SENSITIVE', record_key, corroborated,
 		coalesce(cells, '{}'), spread_cells, spread_weights FROM reports WHERE seq > $1 ORDER BY seq LIMIT $2`, after, limit)
 	if err != nil {
 		return nil, false, mapErr("report changes", err)
@@ -60,7 +62,7 @@ func (db *DB) ReportChanges(ctx context.Context, after int64, limit int) (out []
 	)
 	// UUIDs scan as bytes: uuid.UUID's sql.Scanner would take each through text.
 	out = make([]ReportChange, 0, min(limit, 1<<16))
-	_, err = pgx.ForEachRow(rows, []any{&ch.Seq, (*[16]byte)(&ch.ID), &ch.Live, &cell, &ch.ObservedAt, &ch.Category, (*[16]byte)(&ch.AgencyID), &ch.Grading.Source, &ch.Grading.Assessment, &ch.Sensitive, &key, &cells, &spreadC, &spreadW}, func() error {
+	_, err = pgx.ForEachRow(rows, []any{&ch.Seq, (*[16]byte)(&ch.ID), &ch.Live, &cell, &ch.ObservedAt, &ch.Category, (*[16]byte)(&ch.AgencyID), &ch.Grading.Source, &ch.Grading.Assessment, &ch.Sensitive, &key, &ch.Corroborated, &cells, &spreadC, &spreadW}, func() error {
 		ch.Cell, ch.Key = hexgrid.Cell(cell), uint32(key)
 		ch.Cells = hexgrid.Cells{}
 		if len(cells) == hexgrid.Levels {

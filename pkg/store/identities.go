@@ -26,7 +26,12 @@ type Agency struct {
 	Name      string    `json:"name"`
 	Kind      string    `json:"kind"`
 	CreatedAt time.Time `json:"created_at"`
+	// SelfGrading agencies grade their own reports, which count at once;
+	// the others' wait for a police evaluator.
+	SelfGrading bool `json:"self_grading"`
 }
+
+const agencyColumns = `id, name, kind, created_at, self_grading`
 
 // User is a person who logs in to the web front end.
 type User struct {
@@ -83,12 +88,13 @@ func mapErr(what string, err error) error {
 	}
 }
 
-// CreateAgency stores a new agency and its audit event.
+// CreateAgency stores a new agency and its audit event; it grades its own
+// reports when it is police, until SetSelfGrading says otherwise.
 func (db *DB) CreateAgency(ctx context.Context, name, kind string, ev AuditEvent) (Agency, error) {
 	a := Agency{ID: uuid.Must(uuid.NewV7()), Name: name, Kind: kind}
 	err := db.inTx(ctx, func(tx pgx.Tx) error {
-		err := tx.QueryRow(ctx, `INSERT INTO agencies (id, name, kind) VALUES ($1, $2, $3) RETURNING created_at`,
-			a.ID, name, kind).Scan(&a.CreatedAt)
+		err := tx.QueryRow(ctx, `INSERT INTO agencies (id, name, kind, self_grading) VALUES ($1, $2, $3, $3 = 'police')
+			RETURNING created_at, self_grading`, a.ID, name, kind).Scan(&a.CreatedAt, &a.SelfGrading)
 		if err != nil {
 			return err
 		}
@@ -100,7 +106,7 @@ func (db *DB) CreateAgency(ctx context.Context, name, kind string, ev AuditEvent
 
 // Agencies lists every agency by name.
 func (db *DB) Agencies(ctx context.Context) ([]Agency, error) {
-	rows, err := db.pool.Query(ctx, `SELECT id, name, kind, created_at FROM agencies ORDER BY lower(name)`)
+	rows, err := db.pool.Query(ctx, `SELECT `+agencyColumns+` FROM agencies ORDER BY lower(name)`)
 	if err != nil {
 		return nil, mapErr("agencies", err)
 	}
@@ -110,8 +116,31 @@ func (db *DB) Agencies(ctx context.Context) ([]Agency, error) {
 
 // AgencyByName finds an agency by its name, ignoring case.
 func (db *DB) AgencyByName(ctx context.Context, name string) (Agency, error) {
-	a, err := one(ctx, db.pool, `SELECT id, name, kind, created_at FROM agencies WHERE lower(name) = lower($1)`, pgx.RowToStructByPos[Agency], name)
+	a, err := one(ctx, db.pool, `SELECT `+agencyColumns+` FROM agencies WHERE lower(name) = lower($1)`, pgx.RowToStructByPos[Agency], name)
 	return a, mapErr("agency "+name, err)
+}
+
+// AgencyByID finds an agency by its id.
+func (db *DB) AgencyByID(ctx context.Context, id uuid.UUID) (Agency, error) {
+	a, err := one(ctx, db.pool, `SELECT `+agencyColumns+` FROM agencies WHERE id = $1`, pgx.RowToStructByPos[Agency], id)
+	return a, mapErr("agency", err)
+}
+
+// SetSelfGrading says whether an agency grades its own reports; reports
+// already stored keep their status.
+func (db *DB) SetSelfGrading(ctx context.Context, id uuid.UUID, on bool, ev AuditEvent) error {
+	return mapErr("set self-grading", db.inTx(ctx, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `UPDATE agencies SET self_grading = $2 WHERE id = $1`, id, on)
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			return ErrNotFound
+		}
+		ev.ObjectType, ev.ObjectID = "agency", id.String()
+		ev.Detail = map[string]any{"self_grading": on}
+		return writeAudit(ctx, tx, ev)
+	}))
 }
 
 // NewUser is what creating a user needs.

@@ -2,7 +2,9 @@ package store
 
 import (
 	"bytes"
+	"cmp"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -74,7 +76,7 @@ const existingRefsSQL = `SELECT r.agency_id, r.external_ref, r.id, r.content_has
 
 var reportColumns = []string{"id", "agency_id", "external_ref", "category", "indicators", "observed_at", "geom", "precision_m",
 	"source", "assessment", "handling", "conditions", "classification", "narrative", "review_at", "cell", "content_hash",
-	"cells", "spread_cells", "spread_weights"}
+	"cells", "spread_cells", "spread_weights", "status", "suggested_grading"}
 
 // reportRow is report r as it is copied into reportColumns, hash its
 // content hash. Identifiers go as pgtype.UUID: a uuid.UUID would be
@@ -84,9 +86,16 @@ func reportRow(r *intel.Report, hash []byte) ([]any, error) {
 	if err != nil {
 		return nil, err
 	}
+	status := cmp.Or(r.Status, intel.StatusLive)
+	var suggested []byte
+	if r.SuggestedGrading != nil {
+		if suggested, err = json.Marshal(r.SuggestedGrading); err != nil {
+			return nil, err
+		}
+	}
 	return []any{pgUUID(r.ID), pgUUID(r.AgencyID), r.ExternalRef, r.Category, r.Indicators, r.ObservedAt, geom, r.PrecisionM,
 		r.Grading.Source, r.Grading.Assessment, r.Grading.Handling, r.Grading.Conditions, r.Classification, r.Narrative,
-		r.ReviewAt, int64(r.Cell), hash, cellsOf(r.Cells), spreadCells(r.Spread), spreadWeights(r.Spread)}, nil
+		r.ReviewAt, int64(r.Cell), hash, cellsOf(r.Cells), spreadCells(r.Spread), spreadWeights(r.Spread), status, suggested}, nil
 }
 
 func pgUUID(id uuid.UUID) pgtype.UUID { return pgtype.UUID{Bytes: id, Valid: true} }
@@ -143,6 +152,9 @@ func (db *DB) insertReports(ctx context.Context, rs []intel.Report, ev AuditEven
 			created, err = insertDirect(ctx, tx, rs, out)
 		}
 		if err != nil || len(created) == 0 {
+			return err
+		}
+		if err := db.settle(ctx, tx, created); err != nil {
 			return err
 		}
 		ev.ObjectType = "report"
@@ -261,19 +273,39 @@ func insertStaged(ctx context.Context, tx pgx.Tx, rs []intel.Report, out []Outco
 
 const selectReportSQL = `SELECT id, agency_id, external_ref, category, indicators, observed_at, ST_Y(geom), ST_X(geom),
 	precision_m, source, assessment, handling, conditions, classification, narrative, status, review_at, cell, seq,
-	created_at, updated_at FROM reports`
+	created_at, updated_at, suggested_grading, coalesce(original_narrative, ''), outcome, outcome_reference, duplicate_of,
+	evaluated_at, corroborated FROM reports`
 
 func scanReport(row pgx.CollectableRow) (intel.Report, error) {
 	var (
-		r    intel.Report
-		cell int64
+		r         intel.Report
+		cell      int64
+		suggested []byte
+		outcome   *string
+		reference string
+		dup       *uuid.UUID
+		at        *time.Time
 	)
 	err := row.Scan(&r.ID, &r.AgencyID, &r.ExternalRef, &r.Category, &r.Indicators, &r.ObservedAt, &r.Location.Lat, &r.Location.Lon,
 		&r.PrecisionM, &r.Grading.Source, &r.Grading.Assessment, &r.Grading.Handling, &r.Grading.Conditions, &r.Classification,
-		&r.Narrative, &r.Status, &r.ReviewAt, &cell, &r.Seq, &r.CreatedAt, &r.UpdatedAt)
+		&r.Narrative, &r.Status, &r.ReviewAt, &cell, &r.Seq, &r.CreatedAt, &r.UpdatedAt, &suggested, &r.OriginalNarrative,
+		&outcome, &reference, &dup, &at, &r.Corroborated)
+	if err != nil {
+		return r, err
+	}
 	r.Cell = hexgrid.Cell(cell)
 	r.ObservedAt, r.ReviewAt = r.ObservedAt.UTC(), r.ReviewAt.UTC()
-	return r, err
+	r.Graded = r.Status != intel.StatusPending
+	if suggested != nil {
+		r.SuggestedGrading = &intel.Grading{}
+		if err := json.Unmarshal(suggested, r.SuggestedGrading); err != nil {
+			return r, err
+		}
+	}
+	if outcome != nil && at != nil {
+		r.Evaluation = &intel.Evaluation{Outcome: *outcome, Reference: reference, DuplicateOf: dup, At: at.UTC()}
+	}
+	return r, nil
 }
 
 // Report returns one report.
@@ -298,6 +330,9 @@ type ReportFilter struct {
 	ReviewBefore time.Time
 	// After pages: reports with an id above it, in id order.
 	After uuid.UUID
+	// PendingOf, when set, keeps the reports waiting for evaluation of
+	// that agency only (the others' are for evaluators).
+	PendingOf *uuid.UUID
 	// Order orders the reports; Offset pages an order by time.
 	Order  ReportOrder
 	Offset int
@@ -391,6 +426,9 @@ func (f ReportFilter) where() (filter, error) {
 	}
 	if f.After != uuid.Nil {
 		add("id > ?", f.After)
+	}
+	if f.PendingOf != nil {
+		add("(status <> 'pending_evaluation' OR agency_id = ?)", *f.PendingOf)
 	}
 	return w, nil
 }

@@ -25,7 +25,14 @@ type DB struct {
 	// ended; writing those under way.
 	reportWrites atomic.Uint64
 	writing      atomic.Int64
+	// corroboration is the distance and time within which counted
+	// reports of different agencies corroborate each other.
+	corroboration Corroboration
 }
+
+// SetCorroboration sets the distance and time of corroboration (default
+// DefaultCorroboration), before the DB is used.
+func (db *DB) SetCorroboration(c Corroboration) { db.corroboration = c }
 
 // ReportWrites counts the writes of reports (stored, amended, withdrawn,
 // retained, erased) made through this DB that ended, committed or not,
@@ -59,7 +66,7 @@ func Open(ctx context.Context, databaseURL string, maxConns int) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: open pool: %w", err)
 	}
-	return &DB{pool: pool}, nil
+	return &DB{pool: pool, corroboration: DefaultCorroboration}, nil
 }
 
 // ConnString is the URL the pool connects with, for a tool or a test that

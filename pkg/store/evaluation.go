@@ -1,0 +1,218 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/hexwatch/hexwatch/pkg/intel"
+)
+
+// Corroboration is how close two counted reports of different agencies
+// must be, in space and in time, to corroborate each other.
+type Corroboration struct {
+	Metres float64
+	Days   int
+}
+
+// DefaultCorroboration is 150 m and 7 days.
+var DefaultCorroboration = Corroboration{Metres: 150, Days: 7}
+
+// settle finishes the storing of new reports, in their transaction:
+// pending ones take a negative seq (followers of seq, and so the data
+// version, never see a report that has never counted), counted ones are
+// checked for corroboration.
+func (db *DB) settle(ctx context.Context, tx pgx.Tx, ids []uuid.UUID) error {
+	if _, err := tx.Exec(ctx, `UPDATE reports SET seq = -seq WHERE id = ANY($1) AND status = 'pending_evaluation'`, ids); err != nil {
+		return err
+	}
+	return db.corroborate(ctx, tx, ids)
+}
+
+// corroborate marks the counted reports among ids, and the counted reports
+// of other agencies near them in space and time, as corroborated (with a
+// new seq, so that the engine reads it). The box finds the candidates by
+// the spatial index (a degree of longitude is at least 55 km below 60°
+// north); the distance on the sphere decides.
+func (db *DB) corroborate(ctx context.Context, tx pgx.Tx, ids []uuid.UUID) error {
+	c := db.corroboration
+	_, err := tx.Exec(ctx, `WITH n AS (SELECT id, agency_id, geom, observed_at FROM reports WHERE id = ANY($1) AND status = 'live'),
+		hit AS (SELECT r.id AS a, n.id AS b FROM n JOIN reports r ON r.status = 'live' AND r.agency_id <> n.agency_id
+			AND r.geom && ST_Expand(n.geom, $2 / 55000.0) AND ST_DWithin(r.geom::geography, n.geom::geography, $2)
+			AND r.observed_at BETWEEN n.observed_at - make_interval(days => $3) AND n.observed_at + make_interval(days => $3)),
+		ids AS (SELECT a AS id FROM hit UNION SELECT b FROM hit)
+		UPDATE reports SET corroborated = true, seq = nextval('report_seq'), updated_at = now()
+		WHERE id IN (SELECT id FROM ids) AND NOT corroborated`, ids, c.Metres, c.Days)
+	return err
+}
+
+// Evaluate is an evaluator's decision about a report.
+type Evaluate struct {
+	Grading   intel.Grading
+	Outcome   string
+	Reference string
+	// DuplicateOf is the counted report this one repeats (OutcomeDuplicate).
+	DuplicateOf *uuid.UUID
+	// Narrative, when set, replaces the narrative that analysts and
+	// exports see; the original stays for evaluators.
+	Narrative *string
+	Actor     string
+}
+
+// EvaluateReport records an evaluation of a pending or evaluated report,
+// as a new version, and applies it: the grading, the outcome (counting or
+// not), the sanitised narrative, corroboration. The audit event says the
+// outcome and version, never the narrative. A withdrawn report is a
+// conflict.
+func (db *DB) EvaluateReport(ctx context.Context, id uuid.UUID, e Evaluate, ev AuditEvent) (version int, err error) {
+	status := intel.StatusNotCounted
+	if intel.Counts(e.Outcome) {
+		status = intel.StatusLive
+	}
+	err = db.reportsTx(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, seqLockSQL); err != nil {
+			return err
+		}
+		var (
+			old    string
+			agency uuid.UUID
+		)
+		if err := tx.QueryRow(ctx, `SELECT status, agency_id FROM reports WHERE id = $1 FOR UPDATE`, id).Scan(&old, &agency); err != nil {
+			return err
+		}
+		if old == intel.StatusWithdrawn {
+			return ErrConflict
+		}
+		if err := tx.QueryRow(ctx, `SELECT coalesce(max(version), 0) + 1 FROM evaluations WHERE report_id = $1`, id).Scan(&version); err != nil {
+			return err
+		}
+		g := e.Grading
+		if _, err := tx.Exec(ctx, `INSERT INTO evaluations (report_id, version, actor, source, assessment, handling, conditions, outcome,
+			reference, duplicate_of, sanitised) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+			id, version, e.Actor, g.Source, g.Assessment, g.Handling, g.Conditions, e.Outcome, e.Reference, e.DuplicateOf, e.Narrative != nil); err != nil {
+			return err
+		}
+		// A report that never counted and still does not keeps a negative seq.
+		if _, err := tx.Exec(ctx, `UPDATE reports SET source = $2, assessment = $3, handling = $4, conditions = $5, status = $6,
+			outcome = $7, outcome_reference = $8, duplicate_of = $9, evaluated_at = now(),
+			original_narrative = CASE WHEN $10::text IS NULL THEN original_narrative ELSE coalesce(original_narrative, narrative) END,
+			narrative = coalesce($10, narrative),
+			seq = CASE WHEN $6 = 'live' OR status = 'live' THEN nextval('report_seq') ELSE -nextval('report_seq') END,
+			updated_at = now() WHERE id = $1`,
+			id, g.Source, g.Assessment, g.Handling, g.Conditions, status, e.Outcome, e.Reference, e.DuplicateOf, e.Narrative); err != nil {
+			return err
+		}
+		if err := db.corroborate(ctx, tx, []uuid.UUID{id}); err != nil {
+			return err
+		}
+		// A duplicate from another agency corroborates the report it repeats.
+		if e.DuplicateOf != nil {
+			if _, err := tx.Exec(ctx, `UPDATE reports SET corroborated = true, seq = nextval('report_seq'), updated_at = now()
+				WHERE id = $1 AND agency_id <> $2 AND status = 'live' AND NOT corroborated`, *e.DuplicateOf, agency); err != nil {
+				return err
+			}
+		}
+		ev.ObjectType, ev.ObjectID = "report", id.String()
+		detail := map[string]any{"outcome": e.Outcome, "version": version, "sanitised": e.Narrative != nil, "reference_given": e.Reference != ""}
+		if e.DuplicateOf != nil {
+			detail["duplicate_of"] = e.DuplicateOf.String()
+		}
+		ev.Detail = detail
+		return writeAudit(ctx, tx, ev)
+	})
+	return version, mapErr("evaluate report", err)
+}
+
+// PendingFilter selects the evaluation queue.
+type PendingFilter struct {
+	AgencyIDs  []uuid.UUID
+	Categories []string
+	// BBox is west, south, east, north in degrees.
+	BBox *[4]float64
+	// After pages: reports submitted after this one (created_at, id).
+	AfterAt time.Time
+	AfterID uuid.UUID
+	Limit   int
+}
+
+// PendingReports is the evaluation queue: reports waiting for evaluation,
+// oldest first.
+func (db *DB) PendingReports(ctx context.Context, f PendingFilter) ([]intel.Report, error) {
+	var w filter
+	w.add("status = 'pending_evaluation'")
+	if len(f.AgencyIDs) > 0 {
+		w.add("agency_id = ANY(?)", f.AgencyIDs)
+	}
+	if len(f.Categories) > 0 {
+		w.add("category = ANY(?)", f.Categories)
+	}
+	if f.BBox != nil {
+		w.add("geom && ST_MakeEnvelope(?, ?, ?, ?, 4326)", f.BBox[0], f.BBox[1], f.BBox[2], f.BBox[3])
+	}
+	if f.AfterID != uuid.Nil {
+		w.add("(created_at, id) > (?, ?)", f.AfterAt, f.AfterID)
+	}
+	sql, args := w.query(selectReportSQL, "created_at, id", f.Limit)
+	rows, err := db.pool.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, mapErr("pending reports", err)
+	}
+	rs, err := pgx.CollectRows(rows, scanReport)
+	return rs, mapErr("pending reports", err)
+}
+
+// FeedbackRow is one agency's submissions of a month and what became of them.
+type FeedbackRow struct {
+	AgencyID  uuid.UUID      `json:"agency_id"`
+	Agency    string         `json:"agency"`
+	Submitted int            `json:"submitted"`
+	Pending   int            `json:"pending"`
+	Evaluated int            `json:"evaluated"`
+	Withdrawn int            `json:"withdrawn"`
+	Outcomes  map[string]int `json:"outcomes"`
+	// SelfGraded counted without evaluation: their agency grades its own.
+	SelfGraded int `json:"self_graded"`
+	// MedianHoursToEvaluation is from submission to first evaluation, over
+	// the evaluated ones; nil when none was.
+	MedianHoursToEvaluation *float64 `json:"median_hours_to_evaluation"`
+}
+
+// Feedback counts the reports submitted from from to to (their creation
+// time), by agency: one agency, or every agency when agency is nil.
+func (db *DB) Feedback(ctx context.Context, from, to time.Time, agency *uuid.UUID) ([]FeedbackRow, error) {
+	rows, err := db.pool.Query(ctx, `SELECT a.id, a.name, count(r.id),
+		count(r.id) FILTER (WHERE r.status = 'pending_evaluation'),
+		count(r.id) FILTER (WHERE e.first IS NOT NULL),
+		count(r.id) FILTER (WHERE r.status = 'withdrawn'),
+		count(r.id) FILTER (WHERE r.outcome = 'intelligence'),
+		count(r.id) FILTER (WHERE r.outcome = 'safeguarding_referral'),
+		count(r.id) FILTER (WHERE r.outcome = 'crime_report'),
+		count(r.id) FILTER (WHERE r.outcome = 'no_further_action'),
+		count(r.id) FILTER (WHERE r.outcome = 'duplicate_of'),
+		count(r.id) FILTER (WHERE e.first IS NULL AND r.status = 'live'),
+		percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM e.first - r.created_at) / 3600)
+		FROM agencies a
+		LEFT JOIN reports r ON r.agency_id = a.id AND r.created_at >= $1 AND r.created_at < $2
+		LEFT JOIN LATERAL (SELECT min(created_at) AS first FROM evaluations WHERE report_id = r.id) e ON true
+		WHERE $3::uuid IS NULL OR a.id = $3
+		GROUP BY a.id, a.name ORDER BY lower(a.name)`, from, to, agency)
+	if err != nil {
+		return nil, mapErr("feedback", err)
+	}
+	var (
+		out                           []FeedbackRow
+		fr                            FeedbackRow
+		counted, safe, crime, nfa, du int
+	)
+	_, err = pgx.ForEachRow(rows, []any{&fr.AgencyID, &fr.Agency, &fr.Submitted, &fr.Pending, &fr.Evaluated, &fr.Withdrawn,
+		&counted, &safe, &crime, &nfa, &du, &fr.SelfGraded, &fr.MedianHoursToEvaluation}, func() error {
+		row := fr
+		row.Outcomes = map[string]int{intel.OutcomeIntelligence: counted, intel.OutcomeSafeguarding: safe, intel.OutcomeCrimeReport: crime,
+			intel.OutcomeNFA: nfa, intel.OutcomeDuplicate: du}
+		out = append(out, row)
+		return nil
+	})
+	return out, mapErr("feedback", err)
+}
