@@ -267,7 +267,14 @@ func (g *geoWriter) hotspots(res *hotspot.Result, now time.Time) ([]byte, error)
 		b = strconv.AppendInt(b, int64(c.Confidence), 10)
 		b = append(b, `,"trend":"`...)
 		b = append(b, c.Trend...)
-		b = append(b, `"}}`...)
+		b = append(b, '"')
+		if res.Params.Release == nil {
+			b = append(b, `,"corroborated":`...)
+			b = strconv.AppendInt(b, int64(c.Corroborated), 10)
+			b = append(b, `,"single_source":`...)
+			b = strconv.AppendBool(b, c.SingleSource)
+		}
+		b = append(b, `}}`...)
 	}
 	b = append(b, "]}"...)
 	return b, nil
