@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"os/user"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -128,12 +129,38 @@ func wantArgs(pos []string, n int, what string) error {
 	return nil
 }
 
+// optionalBool is a boolean flag that knows whether it was given.
+type optionalBool struct{ v *bool }
+
+func (o *optionalBool) String() string {
+	if o.v == nil {
+		return ""
+	}
+	return strconv.FormatBool(*o.v)
+}
+
+func (o *optionalBool) Set(s string) error {
+	b, err := strconv.ParseBool(s)
+	if err != nil {
+		return fmt.Errorf("true or false")
+	}
+	o.v = &b
+	return nil
+}
+
+func (o *optionalBool) IsBoolFlag() bool { return true }
+
 func agencyCommands() []opCommand {
-	var kind string
+	var (
+		kind        string
+		selfGrading optionalBool
+	)
+	const selfGradingHelp = "the agency grades its own reports, which count at once (without: they wait for a police evaluator)"
 	return []opCommand{
-		{"add", "NAME --kind KIND", "add a partner agency; prints its id",
+		{"add", "NAME --kind KIND [--self-grading]", "add a partner agency; prints its id (police grade their own reports unless --self-grading=false)",
 			func(fs *flag.FlagSet) func() error {
 				fs.StringVar(&kind, "kind", "", "one of "+strings.Join(auth.AgencyKinds, ", "))
+				fs.Var(&selfGrading, "self-grading", selfGradingHelp)
 				return func() error {
 					if !auth.ValidAgencyKind(kind) {
 						return fmt.Errorf("--kind must be one of %s", strings.Join(auth.AgencyKinds, ", "))
@@ -149,8 +176,36 @@ func agencyCommands() []opCommand {
 				if err != nil {
 					return refused(err)
 				}
+				if selfGrading.v != nil && *selfGrading.v != a.SelfGrading {
+					if err := op.db.SetSelfGrading(ctx, a.ID, *selfGrading.v, op.event(store.ActionAdmin)); err != nil {
+						return err
+					}
+				}
 				fmt.Fprintln(op.env.stdout, a.ID)
 				return nil
+			}},
+		{"set", "NAME --self-grading=true|false", "say whether an agency grades its own reports (reports already stored keep their status)",
+			func(fs *flag.FlagSet) func() error {
+				fs.Var(&selfGrading, "self-grading", selfGradingHelp)
+				return func() error {
+					if selfGrading.v == nil {
+						return errors.New("--self-grading=true or --self-grading=false is required")
+					}
+					return nil
+				}
+			},
+			func(ctx context.Context, op *operator, pos []string) error {
+				if err := wantArgs(pos, 1, "one agency NAME"); err != nil {
+					return err
+				}
+				a, err := op.db.AgencyByName(ctx, pos[0])
+				if errors.Is(err, store.ErrNotFound) {
+					return refused(fmt.Errorf("no agency named %q", pos[0]))
+				}
+				if err != nil {
+					return err
+				}
+				return op.db.SetSelfGrading(ctx, a.ID, *selfGrading.v, op.event(store.ActionAdmin))
 			}},
 		{"list", "", "list the agencies", nil,
 			func(ctx context.Context, op *operator, pos []string) error {
@@ -158,9 +213,9 @@ func agencyCommands() []opCommand {
 				if err != nil {
 					return err
 				}
-				w := table(op.env.stdout, "ID\tNAME\tKIND")
+				w := table(op.env.stdout, "ID\tNAME\tKIND\tSELF-GRADING")
 				for _, a := range as {
-					fmt.Fprintf(w, "%s\t%s\t%s\n", a.ID, a.Name, a.Kind)
+					fmt.Fprintf(w, "%s\t%s\t%s\t%v\n", a.ID, a.Name, a.Kind, a.SelfGrading)
 				}
 				return w.Flush()
 			}},

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"math/rand/v2"
 	"time"
 
 	"github.com/hexwatch/hexwatch/pkg/auth"
@@ -17,13 +18,18 @@ import (
 
 // The demo's agencies and users are fictional and labelled as such.
 var (
-	demoAgencies = []struct{ name, kind string }{
-		{"DEMO Police", "police"},
-		{"DEMO City Council", "local_authority"},
-		{"DEMO Schools Partnership", "education"},
-		{"DEMO Health Trust", "health"},
-		{"DEMO Youth Justice Service", "youth_justice"},
-		{"DEMO Outreach Charity", "voluntary"},
+	// Police and the council grade their own reports; the schools and the
+	// charity send theirs for evaluation.
+	demoAgencies = []struct {
+		name, kind  string
+		selfGrading bool
+	}{
+		{"DEMO Police", "police", true},
+		{"DEMO City Council", "local_authority", true},
+		{"DEMO Schools Partnership", "education", false},
+		{"DEMO Health Trust", "health", true},
+		{"DEMO Youth Justice Service", "youth_justice", true},
+		{"DEMO Outreach Charity", "voluntary", false},
 	}
 	demoUsers = []struct {
 		username string
@@ -34,6 +40,8 @@ var (
 		{"demo-analyst", auth.Analyst, "DEMO Police"},
 		{"demo-chair", auth.Chair, "DEMO City Council"},
 		{"demo-admin", auth.Admin, "DEMO Police"},
+		{"demo-evaluator", auth.Evaluator, "DEMO Police"},
+		{"demo-school", auth.Partner, "DEMO Schools Partnership"},
 	}
 )
 
@@ -107,6 +115,62 @@ func (op *operator) demoReports(ctx context.Context, v *intel.Validator, n int, 
 	if total.Rejected > 0 {
 		return fmt.Errorf("%d DEMO reports were rejected", total.Rejected)
 	}
+	return op.demoEvaluations(ctx, seed)
+}
+
+// demoEvaluations evaluates most of the waiting reports observed more than
+// a fortnight ago, with every outcome, as the DEMO evaluator; the recent
+// ones stay in the queue.
+func (op *operator) demoEvaluations(ctx context.Context, seed uint64) error {
+	pending, err := op.db.PendingReports(ctx, store.PendingFilter{Limit: 1 << 20})
+	if err != nil {
+		return err
+	}
+	rng := rand.New(rand.NewPCG(seed, 17))
+	cutoff := time.Now().AddDate(0, 0, -14)
+	var due []intel.Report
+	for _, r := range pending {
+		if r.ObservedAt.Before(cutoff) && rng.Float64() < 0.85 {
+			due = append(due, r)
+		}
+	}
+	outcomes := []struct {
+		outcome string
+		upTo    float64
+	}{{intel.OutcomeIntelligence, 0.6}, {intel.OutcomeSafeguarding, 0.7}, {intel.OutcomeCrimeReport, 0.8}, {intel.OutcomeNFA, 0.95}, {intel.OutcomeDuplicate, 1}}
+	for i, r := range due {
+		e := store.Evaluate{Grading: intel.Grading{Source: 2, Assessment: "B", Handling: "P"}, Actor: "demo-evaluator"}
+		if r.SuggestedGrading != nil {
+			e.Grading = *r.SuggestedGrading
+		}
+		u := rng.Float64()
+		for _, o := range outcomes {
+			if u < o.upTo {
+				e.Outcome = o.outcome
+				break
+			}
+		}
+		switch e.Outcome {
+		case intel.OutcomeSafeguarding, intel.OutcomeCrimeReport:
+			e.Reference = fmt.Sprintf("DEMO-%05d", i+1)
+		case intel.OutcomeDuplicate:
+			other, err := op.db.NearestCounted(ctx, r.ID)
+			if err != nil {
+				e.Outcome = intel.OutcomeIntelligence
+				break
+			}
+			e.DuplicateOf = &other
+		}
+		ev := op.event(store.ActionAlter)
+		ev.Justification = "DEMO synthetic dataset"
+		if _, err := op.db.EvaluateReport(ctx, r.ID, e, ev); err != nil {
+			return err
+		}
+		if i%250 == 0 {
+			fmt.Fprintf(op.env.stderr, "\rDEMO evaluations: %5.1f%% (%d of %d)", 100*float64(i+1)/float64(len(due)), i+1, len(due))
+		}
+	}
+	fmt.Fprintf(op.env.stderr, "\rDEMO evaluations: %d evaluated, %d left in the queue\n", len(due), len(pending)-len(due))
 	return nil
 }
 
@@ -126,6 +190,15 @@ func (op *operator) demoIdentities(ctx context.Context) error {
 		_, err := identity.AddAgency(ctx, op.db, a.name, a.kind, op.event(store.ActionAdmin))
 		if err != nil && !errors.Is(err, store.ErrConflict) {
 			return err
+		}
+		stored, err := op.db.AgencyByName(ctx, a.name)
+		if err != nil {
+			return err
+		}
+		if stored.SelfGrading != a.selfGrading {
+			if err := op.db.SetSelfGrading(ctx, stored.ID, a.selfGrading, op.event(store.ActionAdmin)); err != nil {
+				return err
+			}
 		}
 	}
 	fmt.Fprintln(op.env.stderr, "DEMO users (synthetic demonstration accounts; never use them with real intelligence):")
@@ -150,7 +223,7 @@ func (op *operator) demoIdentities(ctx context.Context) error {
 				return err
 			}
 		}
-		fmt.Fprintf(op.env.stdout, "%-8s %-14s %s\n", u.role, u.username, pw)
+		fmt.Fprintf(op.env.stdout, "%-9s %-14s %s\n", u.role, u.username, pw)
 	}
 	return nil
 }

@@ -398,3 +398,31 @@ func get(t *testing.T, url string) string {
 	}
 	return string(b)
 }
+
+// TestAgencySelfGradingAndEvaluatorKeys: agencies grade their own reports
+// by their kind's default or as told; evaluator keys are for police agencies.
+func TestAgencySelfGradingAndEvaluatorKeys(t *testing.T) {
+	suffix := fmt.Sprint(time.Now().UnixNano() % 1e9)
+	runOp(t, "agency", "add", "Grading Police "+suffix, "--kind", "police")
+	runOp(t, "agency", "add", "Grading School "+suffix, "--kind", "education")
+	runOp(t, "agency", "add", "Grading Youth "+suffix, "--kind", "youth_justice", "--self-grading")
+	list := runOp(t, "agency", "list")
+	for name, want := range map[string]string{"Grading Police": "true", "Grading School": "false", "Grading Youth": "true"} {
+		if !regexp.MustCompile(regexp.QuoteMeta(name+" "+suffix) + `\s+\S+\s+` + want).MatchString(list) {
+			t.Errorf("%s: self-grading is not %s in:\n%s", name, want, list)
+		}
+	}
+	runOp(t, "agency", "set", "Grading Police "+suffix, "--self-grading=false")
+	if list := runOp(t, "agency", "list"); !regexp.MustCompile(`Grading Police ` + suffix + `\s+police\s+false`).MatchString(list) {
+		t.Errorf("agency set --self-grading=false: %s", list)
+	}
+	if _, errOut, code := hexwatch(t, []string{"HEXWATCH_DATABASE_URL=" + storetest.URL(t)}, "agency", "set", "Grading Police "+suffix); code == 0 || !strings.Contains(errOut, "--self-grading") {
+		t.Errorf("agency set without --self-grading: exit %d %s", code, errOut)
+	}
+	if key := strings.TrimSpace(runOp(t, "key", "create", "--agency", "Grading Police "+suffix, "--role", "evaluator")); !strings.HasPrefix(key, "hxw_") {
+		t.Errorf("an evaluator key for a police agency: %q", key)
+	}
+	if _, errOut, code := hexwatch(t, []string{"HEXWATCH_DATABASE_URL=" + storetest.URL(t)}, "key", "create", "--agency", "Grading School "+suffix, "--role", "evaluator"); code == 0 || !strings.Contains(errOut, "police") {
+		t.Errorf("an evaluator key for a school: exit %d %s", code, errOut)
+	}
+}

@@ -216,3 +216,11 @@ func (db *DB) Feedback(ctx context.Context, from, to time.Time, agency *uuid.UUI
 	})
 	return out, mapErr("feedback", err)
 }
+
+// NearestCounted is the counted report of another agency nearest to
+// report id: what a duplicate of it would repeat.
+func (db *DB) NearestCounted(ctx context.Context, id uuid.UUID) (uuid.UUID, error) {
+	other, err := one(ctx, db.pool, `SELECT o.id FROM reports r JOIN reports o ON o.status = 'live' AND o.agency_id <> r.agency_id
+		WHERE r.id = $1 ORDER BY o.geom <-> r.geom LIMIT 1`, pgx.RowTo[uuid.UUID], id)
+	return other, mapErr("nearest counted report", err)
+}
