@@ -475,3 +475,78 @@ func TestAdminConsoleInTheBrowser(t *testing.T) {
 	}
 	b.noErrorsBut("status of 401")
 }
+
+// TestEvaluationInTheBrowser: a school sends an ungraded report through the
+// form; an evaluator evaluates it from the queue, by keyboard; the school
+// sees the outcome under "My submissions"; the analyst's map counts it.
+func TestEvaluationInTheBrowser(t *testing.T) {
+	f := newFixture(t)
+	loadDemo(t, f, 600)
+	lat, lon := 52.62+float64(time.Now().UnixNano()%1000)/1e6, 0.12
+	cell, _ := hexgrid.Of(lat, lon, 8)
+	cellReports := func() int {
+		fc, _ := f.hotspots("analyst", "?res=8")
+		for _, ft := range fc.Features {
+			if ft.ID == cell.String() {
+				return ft.Properties.Reports
+			}
+		}
+		return 0
+	}
+	before := cellReports()
+
+	school, _ := openAs(t, f, "school", 1280, 800)
+	school.do(chromedp.Click(chromedp.ID("report-open")), chromedp.WaitVisible(chromedp.ID("report-form")))
+	if eval[bool](school, `document.getElementById('r-suggest-row').hidden`) {
+		t.Fatal("a school is not offered to leave the grading to the evaluator")
+	}
+	if !eval[bool](school, `document.getElementById('r-grading-fields').hidden`) {
+		t.Fatal("the school's form asks for a grading")
+	}
+	school.do(chromedp.SetValue(chromedp.ID("r-lat"), strconv.FormatFloat(lat, 'f', 6, 64)), chromedp.SetValue(chromedp.ID("r-lon"), strconv.FormatFloat(lon, 'f', 6, 64)),
+		chromedp.SetValue(chromedp.ID("r-category"), "child_exploitation"), chromedp.SetValue(chromedp.ID("r-narrative"), "Year 9 pupil seen collecting parcels at the station after school."),
+		chromedp.Click(chromedp.ID("report-submit")))
+	id := poll[string](school, `document.getElementById('report-result').dataset.id || ''`)
+	if text := eval[string](school, `document.getElementById('report-result').textContent`); !strings.Contains(text, "evaluator") {
+		t.Fatalf("the school is told %q", text)
+	}
+	poll[bool](school, fmt.Sprintf(`(document.querySelector('#own-list li[data-id=%q]') || {}).textContent?.includes('waiting for evaluation')`, id))
+	if n := cellReports(); n != before {
+		t.Fatalf("a report waiting for evaluation changed the cell: %d → %d", before, n)
+	}
+
+	evaluator, _ := openAs(t, f, "evaluator", 1280, 800)
+	evaluator.do(chromedp.Click(chromedp.ID("queue-open")), chromedp.WaitVisible(chromedp.ID("queue-list")))
+	poll[bool](evaluator, fmt.Sprintf(`document.querySelector('#queue-list button[data-id=%q]') !== null`, id))
+	evaluator.do(chromedp.Click(chromedp.CSS(fmt.Sprintf(`#queue-list button[data-id=%q]`, id))))
+	poll[bool](evaluator, `document.getElementById('e-what').textContent.includes('Year 9 pupil')`)
+	evaluator.axe("the evaluation queue")
+	// By keyboard: source 1, assessment B, intelligence, then Ctrl+Enter.
+	eval[bool](evaluator, `(document.getElementById('queue').focus(), true)`)
+	evaluator.do(chromedp.KeyEvent("1"), chromedp.KeyEvent("b"), chromedp.KeyEvent("i"))
+	if got := eval[string](evaluator, `document.getElementById('e-source').value + document.getElementById('e-assessment').value +
+		(document.querySelector('#e-outcomes input:checked') || {}).value`); got != "1Bintelligence" {
+		t.Fatalf("the keys set %q", got)
+	}
+	evaluator.do(chromedp.KeyEvent("\r", chromedp.KeyModifiers(chromedp.ModifierCtrl)))
+	if res := poll[string](evaluator, `document.getElementById('e-result').textContent`); res != "Recorded." {
+		t.Fatalf("the evaluation: %q %q", res, eval[[]string](evaluator, `[...document.querySelectorAll('#evaluation-form .error')].map((e) => e.closest('[data-field]').dataset.field + ': ' + e.textContent)`))
+	}
+	evaluator.screenshot("desktop-evaluator-queue")
+	evaluator.noErrors()
+
+	if n := cellReports(); n != before+1 {
+		t.Fatalf("after the evaluation the cell counts %d reports, want %d", n, before+1)
+	}
+	school.do(chromedp.Reload())
+	poll[bool](school, fmt.Sprintf(`(document.querySelector('#own-list li[data-id=%q]') || {}).textContent?.includes('recorded as intelligence') || false`, id))
+	school.screenshot("desktop-school-submissions")
+	school.noErrors()
+
+	analyst, _ := openAs(t, f, "analyst", 1280, 800)
+	analyst.do(chromedp.Navigate(f.http.URL + "/?res=8"))
+	analyst.loaded("")
+	if analyst.count(fmt.Sprintf(`path.hex[data-cell=%q]`, cell.String())) != 1 {
+		t.Fatal("the analyst's map does not draw the evaluated report's cell")
+	}
+}

@@ -7,6 +7,7 @@ import {
 } from './format.js';
 import { setAgencies, showCell, showFrozenCell } from './panel.js';
 import { startReportForm } from './report.js';
+import { startQueue } from './evaluate.js';
 import { settings, startSnapshots } from './snapshots.js';
 import { $ } from './dom.js';
 
@@ -137,7 +138,11 @@ export async function startMap(caller) {
     writeURL();
     load();
   });
-  if (me.permissions.includes('reports:submit')) startReportForm(map, taxonomy, () => { load(); if (partner) ownReports(); });
+  const own = agencies.items.find((a) => a.id === me.agency_id);
+  if (me.permissions.includes('reports:submit')) {
+    startReportForm(map, taxonomy, () => { load(); if (partner) ownReports(); }, Boolean(own && own.self_grading));
+  }
+  if (me.permissions.includes('reports:evaluate')) startQueue(map, taxonomy, () => load());
   if (me.permissions.includes('snapshots:export')) {
     startSnapshots(me, { query: hotspotQuery, showFrozen, showComparison, describe: describeFreeze });
   }
@@ -149,14 +154,29 @@ export async function startMap(caller) {
   load();
 }
 
-// ownReports lists the caller's agency's latest reports, newest first.
+// outcomeWords says what became of a report, as its agency hears it.
+export const outcomeWords = {
+  intelligence: 'recorded as intelligence', safeguarding_referral: 'safeguarding referral made', crime_report: 'crime report made',
+  no_further_action: 'no further action', duplicate_of: 'already reported (counted with the earlier report)',
+};
+
+function statusWords(p) {
+  if (p.status === 'pending_evaluation') return 'waiting for evaluation';
+  if (p.status === 'withdrawn') return 'withdrawn';
+  if (p.evaluation) return 'evaluated: ' + (outcomeWords[p.evaluation.outcome] || p.evaluation.outcome);
+  return 'counted';
+}
+
+// ownReports lists the caller's agency's latest submissions, newest first,
+// with what became of them.
 async function ownReports() {
   const fc = await api('GET', '/api/v1/reports?sort=-observed_at&limit=8');
   const day = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/London', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' });
   $('own-list').replaceChildren(...fc.features.map((f) => {
     const li = document.createElement('li');
-    li.textContent = `${day.format(new Date(f.properties.observed_at))}: ${categoryLabel(f.properties.category)}` +
-      (f.properties.status === 'live' ? '' : ` (${f.properties.status})`);
+    li.dataset.id = f.id;
+    li.dataset.status = f.properties.status;
+    li.textContent = `${day.format(new Date(f.properties.observed_at))}: ${categoryLabel(f.properties.category)} (${statusWords(f.properties)})`;
     return li;
   }));
   if (fc.features.length === 0) $('own-list').append(Object.assign(document.createElement('li'), { textContent: 'None yet.' }));
@@ -468,6 +488,8 @@ function hexStyle(f) {
     const st = comparing.get(f.id) || 'steady';
     return { className: 'hex', fillColor: changeColours[st], fillOpacity: 0.75, weight: 1, color: '#333333', dashArray: st === 'gone' ? '4 3' : null };
   }
+  // Every report from one agency: paler, with a dotted outline.
+  if (p.single_source) return { className: 'hex single-source', fillColor: scorePalette[scoreClass(p.score)], fillOpacity: 0.4, weight: Math.max(outline[0], 1.5), color: outline[1], dashArray: '1 4' };
   return {
     className: 'hex', fillColor: scorePalette[scoreClass(p.score)], fillOpacity: 0.7,
     weight: outline[0], color: outline[1], dashArray: outline[2],
@@ -552,7 +574,8 @@ function legendControl() {
     }
     const note = document.createElement('p');
     note.className = 'muted';
-    note.textContent = 'Outline: hot spot at 99 % (thick), 95 %, 90 % (dashed). Numbers: rank.';
+    note.textContent = 'Outline: hot spot at 99 % (thick), 95 %, 90 % (dashed). Numbers: rank.' +
+      (me.permissions.includes('reports:all') ? ' Paler with a dotted outline: every report from one agency (single source).' : '');
     box.append(note);
     const changes = document.createElement('div');
     changes.id = 'change-legend';

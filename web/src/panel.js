@@ -45,6 +45,8 @@ export async function showCell(cell, query, me, label) {
     el('p', `Rank ${h.rank} · score ${h.score.toFixed(2)} · ${h.reports} reports from ${h.agencies} agencies`),
     el('p', `Gi* z = ${h.gi_z.toFixed(2)} (p = ${h.gi_p.toPrecision(2)})` + (h.confidence ? `: hot spot at ${h.confidence} % confidence` : ': not a significant hot spot')),
     el('p', 'Trend: ' + ex.trend_in_words),
+    el('p', (h.single_source ? 'Single source: every report is from one agency. ' : '') +
+      `${h.corroborated ?? 0} of ${h.reports} reports corroborated by another agency (within 150 m and 7 days).`),
     el('h3', 'Score by category'), bars(ex.by_category, h.score, categoryLabel),
     el('h3', 'Score by agency kind'), bars(ex.by_agency_kind, h.score, words),
     el('h3', 'Score by grading'), bars(ex.by_grading, h.score, (g) => g),

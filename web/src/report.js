@@ -20,8 +20,13 @@ const plain = {
   category: 'Choose what you saw',
 };
 
-export function startReportForm(map, taxonomy, onStored) {
+export function startReportForm(map, taxonomy, onStored, selfGrading) {
   $('report-open').hidden = false;
+  // An agency that does not grade its own reports leaves the grading to the
+  // police evaluator; it may suggest one.
+  $('r-suggest-row').hidden = selfGrading;
+  $('r-grading-fields').hidden = !selfGrading;
+  $('r-suggest').addEventListener('change', () => { $('r-grading-fields').hidden = !$('r-suggest').checked; });
   $('r-category').append(new Option('Choose what you saw', '', true, true));
   $('r-category').options[0].disabled = true;
   for (const c of taxonomy.categories) $('r-category').append(new Option(c.label, c.code));
@@ -110,14 +115,16 @@ export function startReportForm(map, taxonomy, onStored) {
     sending = true;
     $('report-submit').disabled = true;
     try {
-      const stored = await api('POST', '/api/v1/reports', submission(ref));
+      const stored = await api('POST', '/api/v1/reports', submission(ref, selfGrading || $('r-suggest').checked));
       $('report-form').reset();
       for (const [id, value] of defaults) $(id).value = value;
+      $('r-grading-fields').hidden = !selfGrading;
       if (pin) { pin.remove(); pin = null; }
       ref = 'web-' + crypto.randomUUID();
       $('r-observed').value = localNow();
       const result = $('report-result');
-      result.textContent = `Report stored. Your reference: ${stored.id}. Thank you.`;
+      result.textContent = `Report stored. Your reference: ${stored.id}.` +
+        (stored.properties.status === 'pending_evaluation' ? ' A police evaluator will grade it; its outcome will show under "My submissions".' : ' Thank you.');
       result.dataset.id = stored.id;
       onStored();
     } catch (err) {
@@ -134,7 +141,7 @@ function number(id) {
   return v === '' ? null : Number(v);
 }
 
-function submission(ref) {
+function submission(ref, graded = true) {
   const lat = number('r-lat');
   const lon = number('r-lon');
   const location = $('r-easting').value.trim() !== ''
@@ -149,7 +156,7 @@ function submission(ref) {
     indicators: [...document.querySelectorAll('#r-indicators input:checked')].map((b) => b.value),
     observed_at: observed && !Number.isNaN(observed.getTime()) ? observed.toISOString() : '',
     location,
-    grading,
+    grading: graded ? grading : undefined,
     classification: $('r-classification').value,
     narrative: $('r-narrative').value,
   };
