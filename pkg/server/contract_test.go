@@ -26,7 +26,7 @@ var contract struct {
 
 // checkContract fails the test when a response of the real server does not
 // match api/openapi.yaml: an undocumented status, or a body off its schema.
-func checkContract(t *testing.T, req *http.Request, resp *http.Response, body []byte) {
+func checkContract(t testing.TB, req *http.Request, resp *http.Response, body []byte) {
 	t.Helper()
 	contract.once.Do(func() {
 		loader := openapi3.NewLoader()

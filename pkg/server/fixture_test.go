@@ -28,7 +28,7 @@ import (
 // fixture is a running server with two agencies, a user of every role,
 // API keys and the logs the server wrote.
 type fixture struct {
-	t         *testing.T
+	t         testing.TB
 	db        *store.DB
 	srv       *server.Server
 	http      *httptest.Server
@@ -66,7 +66,7 @@ func newFixture(t *testing.T) *fixture {
 }
 
 // newFixtureOn is newFixture on the database db.
-func newFixtureOn(t *testing.T, db *store.DB) *fixture {
+func newFixtureOn(t testing.TB, db *store.DB) *fixture {
 	t.Helper()
 	suffix := "-" + uuid.NewString()[:8]
 
@@ -303,7 +303,7 @@ func (f *fixture) reportOf(ag store.Agency, daysAgo int) string {
 }
 
 // httptestServer serves h on a loopback port for the test's duration.
-func httptestServer(t *testing.T, h http.Handler) *httptest.Server {
+func httptestServer(t testing.TB, h http.Handler) *httptest.Server {
 	s := httptest.NewServer(h)
 	t.Cleanup(s.Close)
 	return s

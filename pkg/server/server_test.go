@@ -27,7 +27,7 @@ import (
 
 func TestMain(m *testing.M) { os.Exit(storetest.Run(m)) }
 
-func testConfig(t *testing.T) config.Config {
+func testConfig(t testing.TB) config.Config {
 	t.Helper()
 	fs := flag.NewFlagSet("test", flag.ContinueOnError)
 	cfg, _, err := config.Load(fs, nil, func(string) string { return "" }, config.Database, config.HTTP)
@@ -38,7 +38,7 @@ func testConfig(t *testing.T) config.Config {
 	return cfg
 }
 
-func testValidator(t *testing.T, cfg config.Config) *intel.Validator {
+func testValidator(t testing.TB, cfg config.Config) *intel.Validator {
 	t.Helper()
 	area, err := intel.LoadServiceArea(cfg.ServiceArea)
 	if err != nil {
@@ -51,7 +51,7 @@ func testValidator(t *testing.T, cfg config.Config) *intel.Validator {
 	return &intel.Validator{Area: area, Retention: cfg.Retention, ByCategory: byCategory, Skew: cfg.ClockSkew, Now: time.Now, Spreader: &hexgrid.Spreader{}}
 }
 
-func newServer(t *testing.T, db *store.DB, logs io.Writer) *server.Server {
+func newServer(t testing.TB, db *store.DB, logs io.Writer) *server.Server {
 	t.Helper()
 	if logs == nil {
 		logs = io.Discard
@@ -64,7 +64,7 @@ func newServer(t *testing.T, db *store.DB, logs io.Writer) *server.Server {
 	return s
 }
 
-func do(t *testing.T, h http.Handler, method, path string, body io.Reader) *httptest.ResponseRecorder {
+func do(t testing.TB, h http.Handler, method, path string, body io.Reader) *httptest.ResponseRecorder {
 	t.Helper()
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, httptest.NewRequest(method, path, body))
