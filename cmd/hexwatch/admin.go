@@ -105,6 +105,9 @@ func loadInterspersed(fs *flag.FlagSet, args []string, env *environment) (config
 // openCurrent opens the database and checks that its schema is the binary's.
 func openCurrent(ctx context.Context, cfg config.Config) (*store.DB, error) {
 	db, err := store.Open(ctx, cfg.DatabaseURL, 2)
+	if err == nil {
+		db.SetCorroboration(store.Corroboration{Metres: cfg.CorroborationMetres, Days: cfg.CorroborationDays})
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -49,6 +49,9 @@ func serve(ctx context.Context, env *environment, args []string) error {
 	}
 
 	db, err := store.Open(ctx, cfg.DatabaseURL, cfg.DBMaxConns)
+	if err == nil {
+		db.SetCorroboration(store.Corroboration{Metres: cfg.CorroborationMetres, Days: cfg.CorroborationDays})
+	}
 	if err != nil {
 		return err
 	}

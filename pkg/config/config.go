@@ -58,6 +58,10 @@ type Config struct {
 	MinCellReports    int
 	PublishedMaxRes   int
 	PublishedBudget   int
+	// CorroborationMetres and CorroborationDays: counted reports of two
+	// agencies this close in space and time corroborate each other.
+	CorroborationMetres float64
+	CorroborationDays   int
 	MaxCells          int
 	TileURL           string
 	TileAttribution   string
@@ -99,6 +103,8 @@ func (c *Config) Variables() []Variable {
 		{"HEXWATCH_RETENTION", "retention", "2190d", "how long a report is kept before review (review_at = observed_at + this); older reports are refused", Database, (*durationValue)(&c.Retention)},
 		{"HEXWATCH_RETENTION_BY_CATEGORY", "retention-by-category", "", "retention periods of some categories, e.g. community_concern=365d,suspicious_vehicle=730d", Database, (*stringValue)(&c.RetentionBy)},
 		{"HEXWATCH_CLOCK_SKEW", "clock-skew", "5m", "how far in the future observed_at may be", Database, (*durationValue)(&c.ClockSkew)},
+		{"HEXWATCH_CORROBORATION_METRES", "corroboration-metres", "150", "counted reports of different agencies this close corroborate each other (with HEXWATCH_CORROBORATION_DAYS)", Database, (*floatValue)(&c.CorroborationMetres)},
+		{"HEXWATCH_CORROBORATION_DAYS", "corroboration-days", "7", "counted reports of different agencies observed this many days apart or fewer corroborate each other (with HEXWATCH_CORROBORATION_METRES)", Database, (*intValue)(&c.CorroborationDays)},
 		{"HEXWATCH_ADDR", "addr", ":8080", "address the HTTP server listens on", HTTP, (*stringValue)(&c.Addr)},
 		{"HEXWATCH_MIGRATE", "migrate", "true", "apply pending migrations when the server starts", HTTP, (*boolValue)(&c.Migrate)},
 		{"HEXWATCH_ALLOW_SUPERUSER", "allow-superuser", "false", "development only: let serve connect as a superuser or table owner, a role that could rewrite the audit log", HTTP, (*boolValue)(&c.AllowSuperuser)},
@@ -185,6 +191,9 @@ func (c Config) validate(scopes []Scope) error {
 		}
 		if c.DBMaxConns < 2 {
 			errs = append(errs, errors.New("HEXWATCH_DB_MAX_CONNS must be at least 2"))
+		}
+		if c.CorroborationMetres <= 0 || c.CorroborationMetres > 5000 || c.CorroborationDays < 0 || c.CorroborationDays > 365 {
+			errs = append(errs, errors.New("HEXWATCH_CORROBORATION_METRES must be more than 0 and at most 5000, HEXWATCH_CORROBORATION_DAYS 0 to 365"))
 		}
 	}
 	if inScope(HTTP, scopes) {

@@ -94,7 +94,12 @@ func (s *Server) updateUser(c echo.Context) error {
 		ch   = store.UserChange{Role: req.Role, Disabled: req.Disabled}
 	)
 	if req.Role != nil && !req.Role.Valid() {
-		errs = append(errs, FieldError{Field: "role", Message: "must be partner, analyst, chair or admin"})
+		errs = append(errs, FieldError{Field: "role", Message: "must be partner, analyst, chair, admin or evaluator"})
+	}
+	if req.Role != nil && *req.Role == auth.Evaluator {
+		if err := s.evaluatorAgency(c, id); err != nil {
+			return err
+		}
 	}
 	if req.Password != nil {
 		hash, err := identity.HashNewPassword(*req.Password)
@@ -214,4 +219,27 @@ func (s *Server) changeOwnPassword(c echo.Context) error {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)
+}
+
+// evaluatorAgency refuses to make user id an evaluator outside a police agency.
+func (s *Server) evaluatorAgency(c echo.Context, id uuid.UUID) error {
+	ctx := c.Request().Context()
+	us, err := s.db.Users(ctx)
+	if err != nil {
+		return err
+	}
+	for _, u := range us {
+		if u.ID != id {
+			continue
+		}
+		a, err := s.db.AgencyByID(ctx, u.AgencyID)
+		if err != nil {
+			return err
+		}
+		if a.Kind != "police" {
+			return badRequest("the change is not valid", FieldError{Field: "role", Message: "evaluator is for police agencies; " + a.Name + " is " + a.Kind})
+		}
+		return nil
+	}
+	return store.ErrNotFound
 }
