@@ -62,14 +62,14 @@ type Config struct {
 	// agencies this close in space and time corroborate each other.
 	CorroborationMetres float64
 	CorroborationDays   int
-	MaxCells          int
-	TileURL           string
-	TileAttribution   string
-	Gazetteer         string
-	PprofAddr         string
-	MetricsAddr       string
-	RateLimit         float64
-	RateBurst         int
+	MaxCells            int
+	TileURL             string
+	TileAttribution     string
+	Gazetteer           string
+	PprofAddr           string
+	MetricsAddr         string
+	RateLimit           float64
+	RateBurst           int
 }
 
 // Scope says which subcommands a setting applies to.
