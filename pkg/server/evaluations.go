@@ -117,12 +117,8 @@ const maxReference = 100
 // evaluateReport grades a report waiting for evaluation (or evaluated
 // before: a new version) and decides its outcome.
 func (s *Server) evaluateReport(c echo.Context) error {
-	id, err := pathUUID(c, "id")
+	id, req, err := idAndBody[evaluationRequest](c)
 	if err != nil {
-		return err
-	}
-	var req evaluationRequest
-	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
 	ctx := c.Request().Context()

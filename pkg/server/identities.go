@@ -81,12 +81,8 @@ type userPatch struct {
 }
 
 func (s *Server) updateUser(c echo.Context) error {
-	id, err := pathUUID(c, "id")
+	id, req, err := idAndBody[userPatch](c)
 	if err != nil {
-		return err
-	}
-	var req userPatch
-	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
 	var (

@@ -106,6 +106,17 @@ func pageLimit(v string) (int, *FieldError) {
 	return n, nil
 }
 
+// idAndBody reads the id of the path and the JSON body of a request that
+// changes one object.
+func idAndBody[T any](c echo.Context) (uuid.UUID, T, error) {
+	var req T
+	id, err := pathUUID(c, "id")
+	if err != nil {
+		return id, req, err
+	}
+	return id, req, decodeJSON(c, &req)
+}
+
 // pathUUID reads a UUID path parameter; a malformed one is simply not found.
 func pathUUID(c echo.Context, name string) (uuid.UUID, error) {
 	id, err := uuid.Parse(c.Param(name))

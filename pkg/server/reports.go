@@ -501,12 +501,8 @@ type eraseRequest struct {
 // eraseReport deletes a report for good (admin); the erasure is audited
 // with its reason and no content.
 func (s *Server) eraseReport(c echo.Context) error {
-	id, err := pathUUID(c, "id")
+	id, req, err := idAndBody[eraseRequest](c)
 	if err != nil {
-		return err
-	}
-	var req eraseRequest
-	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
 	if req.Reason = strings.TrimSpace(req.Reason); req.Reason == "" || len(req.Reason) > 500 {

@@ -61,12 +61,8 @@ type retainRequest struct {
 
 // retainReport records a decision to keep a report until a new review date.
 func (s *Server) retainReport(c echo.Context) error {
-	id, err := pathUUID(c, "id")
+	id, req, err := idAndBody[retainRequest](c)
 	if err != nil {
-		return err
-	}
-	var req retainRequest
-	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
 	var errs []FieldError
