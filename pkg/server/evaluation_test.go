@@ -266,4 +266,79 @@ print(rows[0]["agency"], rows[0]["submitted"], rows[0]["evaluated"])`, path).Com
 	if err != nil || strings.TrimSpace(string(py)) != fmt.Sprintf("%s %d %d", f.agencyC.Name, submitted, evaluated) {
 		t.Fatalf("Python's csv module reads the feedback as %q (%v)", py, err)
 	}
+
+	// Amended by the school, the evaluated report waits for an evaluator
+	// again: it stops counting, the sanitised text goes, and the school is
+	// not handed the evaluator's grading as its own suggestion.
+	r = f.json("school", http.MethodPatch, reportPath(first), map[string]any{"narrative": "Corrected: two pupils, not one."})
+	var amended evaluatedReport
+	if r.StatusCode != http.StatusOK || json.Unmarshal(r.body, &amended) != nil || amended.Properties.Status != intel.StatusPending ||
+		amended.Properties.Grading != nil || amended.Properties.SuggestedGrading != nil {
+		t.Fatalf("amending an evaluated report: %d %s", r.StatusCode, r.body)
+	}
+	// The second report, re-evaluated as a crime report, still counts.
+	if _, reports4, _, _, _ := cellScore(); reports4 != reports0+1 {
+		t.Fatalf("the amended report still counts: %d reports, want %d", reports4, reports0+1)
+	}
+	if _, st := f.reportAs("analyst", first); st != http.StatusNotFound {
+		t.Fatalf("an analyst reads the report waiting again: %d", st)
+	}
+	if q, _ := f.reportAs("evaluator", first); q.Properties.Original != "" || q.Properties.Narrative != "Corrected: two pupils, not one." {
+		t.Fatalf("the evaluator reads %+v", q.Properties)
+	}
+}
+
+// TestCorroborationFollowsCounting: reports of two agencies near in space
+// and time corroborate each other, and the mark goes when the other one
+// stops counting (withdrawn, or evaluated as no further action).
+func TestCorroborationFollowsCounting(t *testing.T) {
+	f := newFixture(t)
+	lat, lon := 52.45+rand.Float64()*0.05, 0.25+rand.Float64()*0.05
+	observed := time.Now().Add(-48 * time.Hour)
+	grading := map[string]any{"source": 2, "assessment": "B", "handling": "P"}
+	post := func(caller string, dlat float64) string {
+		t.Helper()
+		r := f.json(caller, http.MethodPost, "/api/v1/reports", reportAt("corr-"+uuid.NewString()[:8], lat+dlat, lon, observed, grading))
+		var out evaluatedReport
+		if r.StatusCode != http.StatusCreated || json.Unmarshal(r.body, &out) != nil {
+			t.Fatalf("submit: %d %s", r.StatusCode, r.body)
+		}
+		return out.ID
+	}
+	corroborated := func(id string) bool {
+		t.Helper()
+		r, st := f.reportAs("analyst", id)
+		if st != http.StatusOK || r.Properties.Corroborated == nil {
+			t.Fatalf("read %s: %d", id, st)
+		}
+		return *r.Properties.Corroborated
+	}
+	a := post("partner-key", 0)
+	if corroborated(a) {
+		t.Fatal("a report alone is corroborated")
+	}
+	b := post("other-partner-key", 0.0004) // 45 m north, another agency
+	if !corroborated(a) || !corroborated(b) {
+		t.Fatal("two agencies' reports 45 m apart do not corroborate each other")
+	}
+	if r := f.json("other-partner-key", http.MethodDelete, reportPath(b), nil); r.StatusCode != http.StatusOK {
+		t.Fatalf("withdraw: %d %s", r.StatusCode, r.body)
+	}
+	if corroborated(a) {
+		t.Fatal("the mark stayed after the corroborating report was withdrawn")
+	}
+	far := post("other-partner-key", 0.01) // 1.1 km away
+	if corroborated(a) || corroborated(far) {
+		t.Fatal("reports 1.1 km apart corroborate each other")
+	}
+	c := post("other-partner-key", -0.0004)
+	if !corroborated(a) {
+		t.Fatal("a second near report does not corroborate")
+	}
+	if r := f.json("evaluator", http.MethodPost, reportPath(c)+"/evaluation", map[string]any{"source": 3, "assessment": "D", "handling": "P", "outcome": "no_further_action"}); r.StatusCode != http.StatusOK {
+		t.Fatalf("re-evaluate: %d %s", r.StatusCode, r.body)
+	}
+	if corroborated(a) {
+		t.Fatal("the mark stayed after the corroborating report was evaluated as no further action")
+	}
 }

@@ -415,6 +415,20 @@ func (s *Server) amendReport(c echo.Context) error {
 		return invalid(verr)
 	}
 	next.ID, next.AgencyID = r.ID, r.AgencyID
+	// A report of an agency that does not grade its own, or one that was
+	// waiting or evaluated, waits for an evaluator again: its suggestion
+	// stays its agency's own (the evaluator's grading is not handed back).
+	agency, err := s.db.AgencyByID(c.Request().Context(), r.AgencyID)
+	if err != nil {
+		return err
+	}
+	if !agency.SelfGrading || r.Status == intel.StatusPending || r.Evaluation != nil {
+		next.Status, next.Grading, next.SuggestedGrading = intel.StatusPending, intel.Unevaluated, r.SuggestedGrading
+		if g, ok := patch["grading"]; ok && string(g) != "null" && sub.Grading != nil {
+			suggested := *sub.Grading
+			next.SuggestedGrading = &suggested
+		}
+	}
 	after, err := submissionOf(next)
 	if err != nil {
 		return err

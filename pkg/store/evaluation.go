@@ -42,9 +42,32 @@ func (db *DB) corroborate(ctx context.Context, tx pgx.Tx, ids []uuid.UUID) error
 		hit AS (SELECT r.id AS a, n.id AS b FROM n JOIN reports r ON r.status = 'live' AND r.agency_id <> n.agency_id
 			AND r.geom && ST_Expand(n.geom, $2 / 55000.0) AND ST_DWithin(r.geom::geography, n.geom::geography, $2)
 			AND r.observed_at BETWEEN n.observed_at - make_interval(days => $3) AND n.observed_at + make_interval(days => $3)),
-		ids AS (SELECT a AS id FROM hit UNION SELECT b FROM hit)
+		ids AS (SELECT a AS id FROM hit UNION SELECT b FROM hit
+			UNION SELECT n.id FROM n WHERE EXISTS (SELECT 1 FROM reports d WHERE d.duplicate_of = n.id AND d.agency_id <> n.agency_id
+				AND d.status = 'not_counted'))
 		UPDATE reports SET corroborated = true, seq = nextval('report_seq'), updated_at = now()
 		WHERE id IN (SELECT id FROM ids) AND NOT corroborated`, ids, c.Metres, c.Days)
+	return err
+}
+
+// uncorroborate is corroborate's converse, before report id stops counting
+// (withdrawn, erased, evaluated as not counting, moved or waiting again):
+// the counted reports it corroborated (near it, or repeated by it) and
+// that nothing else corroborates lose the mark, with a new seq. The
+// report's new state, if it counts, is marked again by corroborate.
+func (db *DB) uncorroborate(ctx context.Context, tx pgx.Tx, id uuid.UUID) error {
+	c := db.corroboration
+	_, err := tx.Exec(ctx, `WITH x AS (SELECT geom, observed_at, duplicate_of FROM reports WHERE id = $1),
+		near AS (SELECT o.id, o.agency_id, o.geom, o.observed_at FROM x JOIN reports o ON o.status = 'live' AND o.corroborated AND o.id <> $1
+			AND ((o.geom && ST_Expand(x.geom, $2 / 55000.0) AND ST_DWithin(o.geom::geography, x.geom::geography, $2)
+				AND o.observed_at BETWEEN x.observed_at - make_interval(days => $3) AND x.observed_at + make_interval(days => $3))
+			OR o.id = x.duplicate_of)),
+		still AS (SELECT n.id FROM near n WHERE EXISTS (SELECT 1 FROM reports p WHERE p.id <> $1 AND p.status = 'live' AND p.agency_id <> n.agency_id
+				AND p.geom && ST_Expand(n.geom, $2 / 55000.0) AND ST_DWithin(p.geom::geography, n.geom::geography, $2)
+				AND p.observed_at BETWEEN n.observed_at - make_interval(days => $3) AND n.observed_at + make_interval(days => $3))
+			OR EXISTS (SELECT 1 FROM reports d WHERE d.id <> $1 AND d.duplicate_of = n.id AND d.agency_id <> n.agency_id AND d.status = 'not_counted'))
+		UPDATE reports SET corroborated = false, seq = nextval('report_seq'), updated_at = now()
+		WHERE id IN (SELECT id FROM near EXCEPT SELECT id FROM still)`, id, c.Metres, c.Days)
 	return err
 }
 
@@ -88,6 +111,9 @@ func (db *DB) EvaluateReport(ctx context.Context, id uuid.UUID, e Evaluate, ev A
 		if err := tx.QueryRow(ctx, `SELECT coalesce(max(version), 0) + 1 FROM evaluations WHERE report_id = $1`, id).Scan(&version); err != nil {
 			return err
 		}
+		if err := db.uncorroborate(ctx, tx, id); err != nil {
+			return err
+		}
 		g := e.Grading
 		if _, err := tx.Exec(ctx, `INSERT INTO evaluations (report_id, version, actor, source, assessment, handling, conditions, outcome,
 			reference, duplicate_of, sanitised) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
@@ -98,7 +124,7 @@ func (db *DB) EvaluateReport(ctx context.Context, id uuid.UUID, e Evaluate, ev A
 		if _, err := tx.Exec(ctx, `UPDATE reports SET source = $2, assessment = $3, handling = $4, conditions = $5, status = $6,
 			outcome = $7, outcome_reference = $8, duplicate_of = $9, evaluated_at = now(),
 			original_narrative = CASE WHEN $10::text IS NULL THEN original_narrative ELSE coalesce(original_narrative, narrative) END,
-			narrative = coalesce($10, narrative),
+			narrative = coalesce($10, narrative), corroborated = false,
 			seq = CASE WHEN $6 = 'live' OR status = 'live' THEN nextval('report_seq') ELSE -nextval('report_seq') END,
 			updated_at = now() WHERE id = $1`,
 			id, g.Source, g.Assessment, g.Handling, g.Conditions, status, e.Outcome, e.Reference, e.DuplicateOf, e.Narrative); err != nil {

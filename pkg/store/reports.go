@@ -455,19 +455,38 @@ func (db *DB) AmendReport(ctx context.Context, r intel.Report, prev Version, ev 
 			r.ID, prev.Seq, prev.Content, prev.Status, ev.Actor); err != nil {
 			return err
 		}
+		// Where and when it was may change: its marks go, and come back below where it still counts.
+		if err := db.uncorroborate(ctx, tx, r.ID); err != nil {
+			return err
+		}
+		var suggested []byte
+		if r.SuggestedGrading != nil {
+			var err error
+			if suggested, err = json.Marshal(r.SuggestedGrading); err != nil {
+				return err
+			}
+		}
+		// A report that waits for evaluation again loses the sanitised text
+		// of the last one; one that never counted keeps a negative seq.
 		tag, err := tx.Exec(ctx, `UPDATE reports SET category = $3, indicators = $4, observed_at = $5,
 			geom = ST_SetSRID(ST_MakePoint($6, $7), 4326), precision_m = $8, source = $9, assessment = $10, handling = $11,
 			conditions = $12, classification = $13, narrative = $14, review_at = $15, cell = $16, content_hash = $17,
-			cells = $18, spread_cells = $19, spread_weights = $20, seq = nextval('report_seq'), updated_at = now()
+			cells = $18, spread_cells = $19, spread_weights = $20, status = $21, suggested_grading = $22, corroborated = false,
+			original_narrative = CASE WHEN $21 = 'pending_evaluation' THEN NULL ELSE original_narrative END,
+			seq = CASE WHEN $21 = 'live' OR status = 'live' THEN nextval('report_seq') ELSE -nextval('report_seq') END, updated_at = now()
 			WHERE id = $1 AND seq = $2`,
 			r.ID, seq, r.Category, r.Indicators, r.ObservedAt, r.Location.Lon, r.Location.Lat, r.PrecisionM, r.Grading.Source,
 			r.Grading.Assessment, r.Grading.Handling, r.Grading.Conditions, r.Classification, r.Narrative, r.ReviewAt,
-			int64(r.Cell), r.ContentHash(), cellsOf(r.Cells), spreadCells(r.Spread), spreadWeights(r.Spread))
+			int64(r.Cell), r.ContentHash(), cellsOf(r.Cells), spreadCells(r.Spread), spreadWeights(r.Spread),
+			cmp.Or(r.Status, intel.StatusLive), suggested)
 		if err != nil {
 			return err
 		}
 		if tag.RowsAffected() == 0 {
 			return fmt.Errorf("report changed while being amended: %w", ErrConflict)
+		}
+		if err := db.corroborate(ctx, tx, []uuid.UUID{r.ID}); err != nil {
+			return err
 		}
 		if out, err = reportTx(ctx, tx, r.ID); err != nil {
 			return err
@@ -485,7 +504,12 @@ func (db *DB) WithdrawReport(ctx context.Context, id uuid.UUID, ev AuditEvent) (
 		if _, err := tx.Exec(ctx, seqLockSQL); err != nil {
 			return err
 		}
-		tag, err := tx.Exec(ctx, `UPDATE reports SET status = 'withdrawn', seq = nextval('report_seq'), updated_at = now()
+		if err := db.uncorroborate(ctx, tx, id); err != nil {
+			return err
+		}
+		// A report that never counted keeps a negative seq.
+		tag, err := tx.Exec(ctx, `UPDATE reports SET status = 'withdrawn', updated_at = now(),
+			seq = CASE WHEN status = 'live' THEN nextval('report_seq') ELSE -nextval('report_seq') END
 			WHERE id = $1 AND status <> 'withdrawn'`, id)
 		if err != nil {
 			return err
@@ -506,6 +530,9 @@ func (db *DB) WithdrawReport(ctx context.Context, id uuid.UUID, ev AuditEvent) (
 func (db *DB) EraseReport(ctx context.Context, id uuid.UUID, ev AuditEvent) error {
 	err := db.reportsTx(ctx, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, seqLockSQL); err != nil {
+			return err
+		}
+		if err := db.uncorroborate(ctx, tx, id); err != nil {
 			return err
 		}
 		tag, err := tx.Exec(ctx, `DELETE FROM reports WHERE id = $1`, id)
