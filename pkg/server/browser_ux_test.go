@@ -424,7 +424,8 @@ func TestAdminConsoleInTheBrowser(t *testing.T) {
 	// A user added from the console.
 	username := "console-" + strconv.FormatInt(time.Now().UnixNano()%1e9, 36)
 	b.do(chromedp.SetValue(chromedp.ID("a-user-username"), username), chromedp.SetValue(chromedp.ID("a-user-password"), "a long enough first password"),
-		chromedp.SetValue(chromedp.ID("a-user-role"), "analyst"), chromedp.Click(chromedp.CSS("#admin-body form button[type=submit]")))
+		chromedp.SetValue(chromedp.ID("a-user-role"), "analyst"), chromedp.SetValue(chromedp.ID("a-user-agency"), f.agencyA.Name),
+		chromedp.Click(chromedp.CSS("#admin-body form button[type=submit]")))
 	poll[bool](b, fmt.Sprintf(`document.getElementById('admin-status').textContent.includes(%q)`, username))
 	if _, err := f.db.UserByName(context.Background(), username); err != nil {
 		t.Fatalf("the console's user is not stored: %v", err)
@@ -433,8 +434,9 @@ func TestAdminConsoleInTheBrowser(t *testing.T) {
 	// A key created (its secret shown once), then revoked.
 	b.do(chromedp.Click(chromedp.CSS(`#admin-nav button[data-section="keys"]`)))
 	poll[bool](b, `(document.body.dataset.admin || '').startsWith('keys:')`)
-	b.do(chromedp.SetValue(chromedp.ID("a-key-label"), "console test system"), chromedp.Click(chromedp.CSS("#admin-body form button[type=submit]")))
-	secret := poll[string](b, `(document.querySelector('#key-secret code') || {}).textContent || ''`)
+	b.do(chromedp.SetValue(chromedp.ID("a-key-label"), "console test system"), chromedp.SetValue(chromedp.ID("a-key-agency"), f.agencyA.Name),
+		chromedp.Click(chromedp.CSS("#admin-body form button[type=submit]")))
+	secret := poll[string](b, `(document.querySelector('#key-secret code') || {}).textContent || (document.querySelector('#admin-body form .result') || {}).textContent || ''`)
 	if !strings.HasPrefix(secret, "hxw_") {
 		t.Fatalf("the new key's secret: %q", secret)
 	}
