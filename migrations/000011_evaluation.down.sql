@@ -1,5 +1,7 @@
 DROP TABLE evaluations;
 DROP INDEX reports_pending_idx;
+DROP INDEX reports_agency_geom_idx;
+DROP INDEX reports_duplicate_of_idx;
 DELETE FROM reports WHERE status IN ('pending_evaluation', 'not_counted');
 ALTER TABLE reports DROP COLUMN suggested_grading, DROP COLUMN original_narrative, DROP COLUMN outcome,
     DROP COLUMN outcome_reference, DROP COLUMN duplicate_of, DROP COLUMN evaluated_at, DROP COLUMN corroborated,

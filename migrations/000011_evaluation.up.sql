@@ -30,6 +30,13 @@ ALTER TABLE reports DROP CONSTRAINT reports_status_check,
 
 CREATE INDEX reports_pending_idx ON reports (created_at, id) WHERE status = 'pending_evaluation';
 
+-- Corroboration looks for other agencies' counted reports near a new one:
+-- an index by agency and place makes that a probe per other agency, never
+-- a scan of the new report's own agency's neighbours.
+CREATE EXTENSION IF NOT EXISTS btree_gist;
+CREATE INDEX reports_agency_geom_idx ON reports USING gist (agency_id, geom) WHERE status = 'live';
+CREATE INDEX reports_duplicate_of_idx ON reports (duplicate_of) WHERE duplicate_of IS NOT NULL;
+
 -- Every evaluation of a report, versioned: a re-evaluation adds one.
 CREATE TABLE evaluations (
     report_id    uuid NOT NULL REFERENCES reports (id) ON DELETE CASCADE,

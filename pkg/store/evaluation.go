@@ -33,15 +33,18 @@ func (db *DB) settle(ctx context.Context, tx pgx.Tx, ids []uuid.UUID) error {
 
 // corroborate marks the counted reports among ids, and the counted reports
 // of other agencies near them in space and time, as corroborated (with a
-// new seq, so that the engine reads it). The box finds the candidates by
-// the spatial index (a degree of longitude is at least 55 km below 60°
-// north); the distance on the sphere decides.
+// new seq, so that the engine reads it). Each other agency is probed in
+// the index by agency and place (reports_agency_geom_idx), so a report's
+// own agency's neighbours cost nothing; the box finds the candidates (a
+// degree of longitude is at least 55 km below 60° north), the distance on
+// the sphere decides.
 func (db *DB) corroborate(ctx context.Context, tx pgx.Tx, ids []uuid.UUID) error {
 	c := db.corroboration
 	_, err := tx.Exec(ctx, `WITH n AS (SELECT id, agency_id, geom, observed_at FROM reports WHERE id = ANY($1) AND status = 'live'),
-		hit AS (SELECT r.id AS a, n.id AS b FROM n JOIN reports r ON r.status = 'live' AND r.agency_id <> n.agency_id
-			AND r.geom && ST_Expand(n.geom, $2 / 55000.0) AND ST_DWithin(r.geom::geography, n.geom::geography, $2)
-			AND r.observed_at BETWEEN n.observed_at - make_interval(days => $3) AND n.observed_at + make_interval(days => $3)),
+		pairs AS MATERIALIZED (SELECT n.id, n.geom, n.observed_at, o.id AS other FROM n JOIN agencies o ON o.id <> n.agency_id),
+		hit AS (SELECT r.id AS a, p.id AS b FROM pairs p JOIN reports r ON r.agency_id = p.other AND r.status = 'live'
+			AND r.geom && ST_Expand(p.geom, $2 / 55000.0) AND ST_DWithin(r.geom::geography, p.geom::geography, $2)
+			AND r.observed_at BETWEEN p.observed_at - make_interval(days => $3) AND p.observed_at + make_interval(days => $3)),
 		ids AS (SELECT a AS id FROM hit UNION SELECT b FROM hit
 			UNION SELECT n.id FROM n WHERE EXISTS (SELECT 1 FROM reports d WHERE d.duplicate_of = n.id AND d.agency_id <> n.agency_id
 				AND d.status = 'not_counted'))
@@ -62,7 +65,8 @@ func (db *DB) uncorroborate(ctx context.Context, tx pgx.Tx, id uuid.UUID) error 
 			AND ((o.geom && ST_Expand(x.geom, $2 / 55000.0) AND ST_DWithin(o.geom::geography, x.geom::geography, $2)
 				AND o.observed_at BETWEEN x.observed_at - make_interval(days => $3) AND x.observed_at + make_interval(days => $3))
 			OR o.id = x.duplicate_of)),
-		still AS (SELECT n.id FROM near n WHERE EXISTS (SELECT 1 FROM reports p WHERE p.id <> $1 AND p.status = 'live' AND p.agency_id <> n.agency_id
+		still AS (SELECT n.id FROM near n WHERE EXISTS (SELECT 1 FROM agencies o JOIN reports p ON p.agency_id = o.id
+				WHERE o.id <> n.agency_id AND p.id <> $1 AND p.status = 'live'
 				AND p.geom && ST_Expand(n.geom, $2 / 55000.0) AND ST_DWithin(p.geom::geography, n.geom::geography, $2)
 				AND p.observed_at BETWEEN n.observed_at - make_interval(days => $3) AND n.observed_at + make_interval(days => $3))
 			OR EXISTS (SELECT 1 FROM reports d WHERE d.id <> $1 AND d.duplicate_of = n.id AND d.agency_id <> n.agency_id AND d.status = 'not_counted'))
