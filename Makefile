@@ -40,7 +40,7 @@ check: lint vulncheck ## the fast loop: lint and the tests that need no database
 
 test: tools web lint vulncheck ## set up what is missing, lint, then run every test against a real PostGIS and headless Chromium
 	@if [ -z "$$HEXWATCH_TEST_DATABASE_URL" ]; then HEXWATCH_DATABASE_URL= .ci/db.sh; fi
-	$(GO) test -race -count=1 ./...
+	$(GO) test -race -count=1 -timeout 30m ./...
 	@for f in FuzzCSVReader FuzzNDJSONReader FuzzGeoJSONReader FuzzValidate; do \
 	  $(GO) test -run='^$$' -fuzz="^$$f\$$" -fuzztime=$(FUZZTIME) ./pkg/intel || exit 1; \
 	done

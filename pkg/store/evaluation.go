@@ -35,9 +35,9 @@ func (db *DB) settle(ctx context.Context, tx pgx.Tx, ids []uuid.UUID) error {
 // of other agencies near them in space and time, as corroborated (with a
 // new seq, so that the engine reads it). Each other agency is probed in
 // the index by agency and place (reports_agency_geom_idx), so a report's
-// own agency's neighbours cost nothing; the box finds the candidates (a
-// degree of longitude is at least 55 km below 60° north), the distance on
-// the sphere decides.
+// own agency's neighbours cost nothing (the cost grows with the number of
+// agencies instead); the box finds the candidates (a degree of longitude
+// is at least 55 km below 60° north), the distance on the sphere decides.
 func (db *DB) corroborate(ctx context.Context, tx pgx.Tx, ids []uuid.UUID) error {
 	c := db.corroboration
 	_, err := tx.Exec(ctx, `WITH n AS (SELECT id, agency_id, geom, observed_at FROM reports WHERE id = ANY($1) AND status = 'live'),
