@@ -342,3 +342,47 @@ func TestCorroborationFollowsCounting(t *testing.T) {
 		t.Fatal("the mark stayed after the corroborating report was evaluated as no further action")
 	}
 }
+
+// TestPublishedViewLearnsNothingOfEvaluation attacks the published view
+// with a partner's and a chair's keys: neither corroboration nor single
+// sources are published (they would tell how many agencies stand behind a
+// cell), and a school's report waiting for evaluation moves no byte of
+// their answers or explanations.
+func TestPublishedViewLearnsNothingOfEvaluation(t *testing.T) {
+	f := newFixture(t)
+	loadDemo(t, f, 1500)
+	top, _ := f.hotspots("analyst", "?res=8")
+	if len(top.Features) == 0 {
+		t.Fatal("no hotspots")
+	}
+	cell := top.Features[0].ID
+	answers := func() map[string][]byte {
+		out := map[string][]byte{}
+		for _, caller := range []string{"partner-key", "chair"} {
+			for _, path := range []string{"/api/v1/hotspots?res=8", "/api/v1/hotspots/" + cell + "?res=8"} {
+				r := f.json(caller, http.MethodGet, path, nil)
+				if r.StatusCode != http.StatusOK && r.StatusCode != http.StatusNotFound {
+					t.Fatalf("%s %s: %d %s", caller, path, r.StatusCode, r.body)
+				}
+				if bytes.Contains(r.body, []byte(`"corroborated"`)) || bytes.Contains(r.body, []byte(`"single_source"`)) {
+					t.Fatalf("%s %s publishes corroboration: %.300s", caller, path, r.body)
+				}
+				out[caller+" "+path] = r.body
+			}
+		}
+		return out
+	}
+	before := answers()
+	// A school's report at the top cell's centre, waiting for evaluation.
+	c, _ := hexgrid.Parse(cell)
+	center, _ := c.Center()
+	r := f.json("school", http.MethodPost, "/api/v1/reports", reportAt("published-"+uuid.NewString()[:8], center[1], center[0], time.Now().Add(-72*time.Hour), nil))
+	if r.StatusCode != http.StatusCreated {
+		t.Fatalf("submit: %d %s", r.StatusCode, r.body)
+	}
+	for k, after := range answers() {
+		if !bytes.Equal(before[k], after) {
+			t.Errorf("a report waiting for evaluation changed %s", k)
+		}
+	}
+}
