@@ -69,6 +69,12 @@ func serve(ctx context.Context, env *environment, args []string) error {
 	if err != nil {
 		return err
 	}
+	// Profiles from before the load, which they may diagnose.
+	if cfg.PprofAddr != "" {
+		if err := servePprof(cfg.PprofAddr, log); err != nil {
+			return err
+		}
+	}
 	start := time.Now()
 	if err := srv.Load(ctx); err != nil {
 		return fmt.Errorf("load the hotspot engine: %w", err)
@@ -76,11 +82,6 @@ func serve(ctx context.Context, env *environment, args []string) error {
 	// Loading leaves garbage behind: give it back before serving.
 	debug.FreeOSMemory()
 	log.Info("hotspot engine loaded", "reports", srv.Engine().Len(), "ms", time.Since(start).Milliseconds())
-	if cfg.PprofAddr != "" {
-		if err := servePprof(cfg.PprofAddr, log); err != nil {
-			return err
-		}
-	}
 	if cfg.MetricsAddr != "" {
 		if err := serveMetrics(cfg.MetricsAddr, srv.Metrics(), env, log); err != nil {
 			return err

@@ -3,6 +3,7 @@ package hotspot
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"sync"
@@ -443,6 +444,22 @@ func (e *Engine) keepSpread(shares []hexgrid.Share) (uint32, uint8) {
 	return e.addSpread(s), mask
 }
 
+// Trim gives back the room the engine's tables grew into as facts came
+// one at a time: after a load, each block of facts and the index of
+// their places are copied once at their size.
+func (e *Engine) Trim() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for k, b := range e.blocks {
+		if cap(b) > len(b)+len(b)/16 {
+			e.blocks[k] = slices.Clone(b)
+		}
+	}
+	pos := make(map[uuid.UUID]place, len(e.pos))
+	maps.Copy(pos, e.pos)
+	e.pos = pos
+}
+
 // neighbours returns the disks of radius k of the study at res, building
 // them on first use.
 func (e *Engine) neighbours(st *study, k int) *neighbours {
@@ -451,7 +468,8 @@ func (e *Engine) neighbours(st *study, k int) *neighbours {
 	if nb, ok := st.nb[k]; ok {
 		return nb
 	}
-	nb := &neighbours{off: make([]int32, 1, len(st.cells)+1)}
+	// A disk of radius k holds 3k(k+1)+1 cells: held at once, not grown.
+	nb := &neighbours{off: make([]int32, 1, len(st.cells)+1), idx: make([]int32, 0, len(st.cells)*(3*k*(k+1)+1))}
 	for _, c := range st.cells {
 		disk, err := c.Disk(k)
 		if err != nil {

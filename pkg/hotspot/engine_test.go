@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math"
 	"math/rand/v2"
+	"reflect"
 	"slices"
 	"testing"
 	"time"
@@ -120,6 +121,46 @@ func TestApplyUpdatesAndRemoves(t *testing.T) {
 	}
 	if r := e.Hotspots(Params{AsOf: asOf}.Defaults(asOf)); len(r.Cells) != 0 || e.Len() != 0 {
 		t.Fatalf("after removing: %+v", r.Cells)
+	}
+}
+
+// Trim copies the blocks and the index of places the load grew: answers
+// stay the same, and updates and removals still find every fact.
+func TestTrimKeepsEveryFact(t *testing.T) {
+	e := testEngine(t)
+	var facts []Fact
+	for i := range 300 {
+		facts = append(facts, mkFact(52.2+float64(i%17)*0.01, 0.1+float64(i%13)*0.01, float64(i%90), "violence", agencyA, gradeB2))
+	}
+	apply(t, e, facts...)
+	p := Params{AsOf: asOf, Res: 9}.Defaults(asOf)
+	before := e.Hotspots(p)
+	e.Trim()
+	if after := e.Hotspots(p); !reflect.DeepEqual(before.Cells, after.Cells) {
+		t.Fatal("answers changed with Trim")
+	}
+	var chs []Change
+	for i, f := range facts {
+		if i%2 == 0 {
+			chs = append(chs, Change{Fact: Fact{ID: f.ID}})
+		} else {
+			f.Category = "weapons"
+			chs = append(chs, Change{Fact: f, Live: true})
+		}
+	}
+	if err := e.Apply(chs, nil, 1000); err != nil {
+		t.Fatal(err)
+	}
+	r := e.Hotspots(p)
+	n := 0
+	for _, c := range r.Cells {
+		n += c.Reports
+		if c.Categories["weapons"] != c.Reports {
+			t.Fatalf("cell %s: %+v", c.Cell, c.Categories)
+		}
+	}
+	if e.Len() != 150 || n != 150 {
+		t.Fatalf("after trimming, removing half and amending the rest: %d facts, %d counted", e.Len(), n)
 	}
 }
 

@@ -48,14 +48,20 @@ func New(area orb.MultiPolygon, db *store.DB) (*Engine, error) {
 	return &Engine{Engine: e, db: db, Every: DefaultEvery}, nil
 }
 
-// Load reads every report and builds the default neighbourhoods, so that
-// no query pays for them.
+// Load reads every report and, meanwhile, builds the default
+// neighbourhoods, so that no query pays for them.
 func (e *Engine) Load(ctx context.Context) error {
-	if err := e.sync(ctx, true); err != nil {
-		return err
+	warmed := make(chan struct{})
+	go func() {
+		defer close(warmed)
+		e.Warm(hotspot.DefaultK)
+	}()
+	err := e.sync(ctx, true)
+	if err == nil {
+		e.Trim()
 	}
-	e.Warm(hotspot.DefaultK)
-	return nil
+	<-warmed
+	return err
 }
 
 // Sync brings the engine up to date with the database when reports may

@@ -3,6 +3,7 @@ package server
 import (
 	"encoding/json"
 	"math"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -18,11 +19,30 @@ import (
 // geoWriter renders hotspot results as RFC 7946 GeoJSON by hand: this is
 // the hot path of the map, and encoding/json is several times slower on it.
 // What never changes of a cell, its boundary and its nearest place, is
-// rendered once and kept.
+// rendered once and kept, packed: the rings end to end in blocks that
+// never move, each place's name once.
 type geoWriter struct {
 	places *places.Gazetteer
 	mu     sync.RWMutex
-	cells  map[hexgrid.Cell]cellGeo
+	cells  map[hexgrid.Cell]geoRef
+	rings  [][]byte
+	names  []placeName
+	nameAt map[string]uint16
+}
+
+// geoRef is where a cell's ring lies in geoWriter.rings (block, from off,
+// n bytes), and its nearest place in geoWriter.names.
+type geoRef struct {
+	off   uint32
+	block uint16
+	n     uint16
+	place uint16
+}
+
+// placeName is a place's name, and the name as JSON.
+type placeName struct {
+	name string
+	json []byte
 }
 
 // cellGeo is a cell's polygon coordinates as JSON and its nearest place,
@@ -32,7 +52,11 @@ type cellGeo struct {
 	place           string
 }
 
-const geoCacheCells = 400000
+const (
+	geoCacheCells = 400000
+	// ringBlock sizes the blocks of rings: a few thousand cells each.
+	ringBlock = 1 << 20
+)
 
 // categoryOrder orders the categories of a cell's properties; the
 // published view's merged small categories come last.
@@ -47,16 +71,38 @@ var categoryOrder = func() []string {
 // cell returns the cell's polygon coordinates and nearest place as JSON.
 func (g *geoWriter) cell(c hexgrid.Cell) (cellGeo, error) {
 	g.mu.RLock()
-	cg, ok := g.cells[c]
+	ref, ok := g.cells[c]
+	var cg cellGeo
+	if ok {
+		cg = g.view(ref)
+	}
 	g.mu.RUnlock()
 	if ok {
 		return cg, nil
 	}
-	poly, err := c.Polygon()
+	ring, place, err := render(nil, c, g.places)
 	if err != nil {
 		return cg, err
 	}
-	b := []byte("[[")
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if ref, ok := g.keep(c, ring, place); ok {
+		return g.view(ref), nil
+	}
+	cg = cellGeo{ring: ring, place: place}
+	cg.placeJSON, err = json.Marshal(place)
+	return cg, err
+}
+
+// render appends a cell's polygon coordinates as JSON to b and finds its
+// nearest place.
+func render(b []byte, c hexgrid.Cell, gz *places.Gazetteer) ([]byte, string, error) {
+	poly, err := c.Polygon()
+	if err != nil {
+		return nil, "", err
+	}
+	b = slices.Grow(b, 4+len(poly[0])*48)
+	b = append(b, "[["...)
 	for i, p := range poly[0] {
 		if i > 0 {
 			b = append(b, ',')
@@ -67,24 +113,96 @@ func (g *geoWriter) cell(c hexgrid.Cell) (cellGeo, error) {
 		b = strconv.AppendFloat(b, p[1], 'f', 7, 64)
 		b = append(b, ']')
 	}
-	cg.ring = append(b, "]]"...)
 	center, err := c.Center()
 	if err != nil {
-		return cg, err
+		return nil, "", err
 	}
-	cg.place = g.places.Nearest(center.Lat(), center.Lon())
-	if cg.placeJSON, err = json.Marshal(cg.place); err != nil {
-		return cg, err
+	return append(b, "]]"...), gz.Nearest(center.Lat(), center.Lon()), nil
+}
+
+// keep stores a cell's ring and place, unless the cell is kept already or
+// the cache is full; g.mu must be held.
+func (g *geoWriter) keep(c hexgrid.Cell, ring []byte, place string) (geoRef, bool) {
+	if ref, ok := g.cells[c]; ok {
+		return ref, true
 	}
-	g.mu.Lock()
+	if len(g.cells) >= geoCacheCells || len(ring) > ringBlock {
+		return geoRef{}, false
+	}
+	p, ok := g.nameAt[place]
+	if !ok {
+		if len(g.names) > math.MaxUint16 {
+			return geoRef{}, false
+		}
+		pj, err := json.Marshal(place)
+		if err != nil {
+			return geoRef{}, false
+		}
+		p = uint16(len(g.names))
+		g.names = append(g.names, placeName{place, pj})
+		if g.nameAt == nil {
+			g.nameAt = map[string]uint16{}
+		}
+		g.nameAt[place] = p
+	}
+	k := len(g.rings) - 1
+	if k < 0 || len(g.rings[k])+len(ring) > ringBlock {
+		if len(g.rings) > math.MaxUint16 {
+			return geoRef{}, false
+		}
+		g.rings = append(g.rings, make([]byte, 0, ringBlock))
+		k++
+	}
+	ref := geoRef{off: uint32(len(g.rings[k])), block: uint16(k), n: uint16(len(ring)), place: p}
+	g.rings[k] = append(g.rings[k], ring...)
 	if g.cells == nil {
-		g.cells = map[hexgrid.Cell]cellGeo{}
+		g.cells = map[hexgrid.Cell]geoRef{}
 	}
-	if len(g.cells) < geoCacheCells {
-		g.cells[c] = cg
+	g.cells[c] = ref
+	return ref, true
+}
+
+// view is the cell kept at ref; g.mu must be held. Its ring is capped at
+// its length, so that no append writes into the next cell's.
+func (g *geoWriter) view(ref geoRef) cellGeo {
+	end := ref.off + uint32(ref.n)
+	pn := g.names[ref.place]
+	return cellGeo{ring: g.rings[ref.block][ref.off:end:end], place: pn.name, placeJSON: pn.json}
+}
+
+// warm renders and keeps every cell given, so that no request pays for
+// them: the rendering runs outside the lock, a batch at a time.
+func (g *geoWriter) warm(cells []hexgrid.Cell) error {
+	type rendered struct {
+		c      hexgrid.Cell
+		lo, hi int
+		place  string
 	}
-	g.mu.Unlock()
-	return cg, nil
+	const batch = 1024
+	var (
+		out []rendered
+		buf []byte
+	)
+	for len(cells) > 0 {
+		n := min(batch, len(cells))
+		out, buf = out[:0], buf[:0]
+		for _, c := range cells[:n] {
+			lo := len(buf)
+			var place string
+			var err error
+			if buf, place, err = render(buf, c, g.places); err != nil {
+				return err
+			}
+			out = append(out, rendered{c, lo, len(buf), place})
+		}
+		g.mu.Lock()
+		for _, r := range out {
+			g.keep(r.c, buf[r.lo:r.hi], r.place)
+		}
+		g.mu.Unlock()
+		cells = cells[n:]
+	}
+	return nil
 }
 
 // place is the name of the place nearest to the cell.

@@ -68,3 +68,56 @@ func TestGeoWriterMatchesEncodingJSON(t *testing.T) {
 		}
 	}
 }
+
+// TestGeoCacheKeepsEachCellApart warms the cache with a block of cells
+// while other goroutines ask for them, and checks that every cell reads
+// back as a writer that never cached it renders it, and that appending
+// to one cell's ring never writes into the next.
+func TestGeoCacheKeepsEachCellApart(t *testing.T) {
+	gz, err := places.LoadGazetteer("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	centre, _ := hexgrid.Of(52.2053, 0.1218, 9)
+	cells, err := centre.Disk(12)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := &geoWriter{places: gz}
+	done := make(chan error, 4)
+	go func() { done <- g.warm(cells) }()
+	for w := range 3 {
+		go func() {
+			for i := w; i < len(cells); i += 3 {
+				if _, err := g.cell(cells[i]); err != nil {
+					done <- err
+					return
+				}
+			}
+			done <- nil
+		}()
+	}
+	for range 4 {
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(g.cells) != len(cells) {
+		t.Fatalf("%d cells kept, want %d", len(g.cells), len(cells))
+	}
+	for _, c := range cells {
+		got, err := g.cell(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = append(got.ring, "]]]]"...)
+		ring, place, err := render(nil, c, gz)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pj, _ := json.Marshal(place)
+		if string(got.ring) != string(ring) || got.place != place || string(got.placeJSON) != string(pj) {
+			t.Fatalf("%s: kept %s %q %s, rendered %s %q %s", c, got.ring, got.place, got.placeJSON, ring, place, pj)
+		}
+	}
+}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/hexwatch/hexwatch/pkg/hexgrid"
 	"github.com/hexwatch/hexwatch/pkg/hotspot"
@@ -297,17 +298,18 @@ func (s *Server) Engine() *live.Engine { return s.engine }
 // Load loads the hotspot engine and prepares what the first hotspot
 // answers would otherwise pay for: the default neighbourhoods of every
 // resolution and the boundaries and places of the cells of resolutions 6
-// to 9 (those of 10 are rendered as they are asked for).
+// to 9 (those of 10 are rendered as they are asked for). The boundaries
+// share nothing with the reports, and are rendered while those are read.
 func (s *Server) Load(ctx context.Context) error {
-	if err := s.engine.Load(ctx); err != nil {
-		return err
-	}
-	for res := hotspot.MinRes; res < hotspot.MaxRes; res++ {
-		for _, c := range s.engine.StudyArea(res) {
-			if _, err := s.geo.cell(c); err != nil {
+	var g errgroup.Group
+	g.Go(func() error { return s.engine.Load(ctx) })
+	g.Go(func() error {
+		for res := hotspot.MinRes; res < hotspot.MaxRes; res++ {
+			if err := s.geo.warm(s.engine.StudyArea(res)); err != nil {
 				return err
 			}
 		}
-	}
-	return nil
+		return nil
+	})
+	return g.Wait()
 }
