@@ -131,7 +131,7 @@ func (c Cell) StoreRange() (lo, hi Cell) {
 // Cover returns every cell at resolution res that overlaps the polygons,
 // sorted: the study area of hotspot statistics.
 func Cover(mp orb.MultiPolygon, res int) ([]Cell, error) {
-	seen := map[Cell]bool{}
+	var out []Cell
 	for _, poly := range mp {
 		gp := h3.GeoPolygon{GeoLoop: loop(poly[0])}
 		for _, hole := range poly[1:] {
@@ -142,15 +142,12 @@ func Cover(mp orb.MultiPolygon, res int) ([]Cell, error) {
 			return nil, fmt.Errorf("hexgrid: cover at resolution %d: %w", res, err)
 		}
 		for _, c := range cs {
-			seen[Cell(c)] = true
+			out = append(out, Cell(c))
 		}
 	}
-	out := make([]Cell, 0, len(seen))
-	for c := range seen {
-		out = append(out, c)
-	}
+	// Polygons that touch share cells: each is listed once.
 	slices.Sort(out)
-	return out, nil
+	return slices.Compact(out), nil
 }
 
 func loop(r orb.Ring) h3.GeoLoop {

@@ -58,6 +58,7 @@ func benchEngine(b *testing.B, n int, placed bool) *Engine {
 	if err := e.Apply(changes, agencies, int64(n)); err != nil {
 		b.Fatal(err)
 	}
+	e.Trim() // as a load does
 	return e
 }
 

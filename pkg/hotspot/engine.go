@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/paulmach/orb"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/hexwatch/hexwatch/pkg/hexgrid"
 	"github.com/hexwatch/hexwatch/pkg/intel"
@@ -106,11 +107,11 @@ func (ps *portionStore) start(n int) (uint32, bool) {
 	return uint32(k<<chunkBits | len(ps.chunks[k])), true
 }
 
-// add appends a portion to the spread started last.
-func (ps *portionStore) add(p portion) {
+// add appends portions to the spread started last.
+func (ps *portionStore) add(p ...portion) {
 	k := len(ps.chunks) - 1
-	ps.chunks[k] = append(ps.chunks[k], p)
-	ps.n++
+	ps.chunks[k] = append(ps.chunks[k], p...)
+	ps.n += len(p)
 }
 
 // slice is the portions from base+lo to base+hi.
@@ -167,27 +168,39 @@ func (e *Engine) dropSpread(k uint32) {
 	e.freeSets = append(e.freeSets, k)
 }
 
-// compactSpreads copies the portions of the facts held into a new slice,
-// once more than half are dropped ones; only between changes, when every
-// spread kept belongs to a fact held.
+// compactSpreads lays the spreads out again once more than half of the
+// portions are dropped ones; only between changes.
 func (e *Engine) compactSpreads() {
 	if e.dropped <= 1<<16 || 2*e.dropped <= e.portions.n {
 		return
 	}
-	var out portionStore
-	for _, b := range e.blocks {
+	e.layoutSpreads()
+}
+
+// layoutSpreads copies the spreads of the facts held, and their portions,
+// in the order queries read them (block by block in time, fact by fact),
+// so that a query walks the portions as it walks the facts instead of
+// jumping to the place each was loaded at; dropped ones are left behind.
+// Only between changes, when every spread kept belongs to a fact held.
+func (e *Engine) layoutSpreads() {
+	spreads := make([]spreadSet, 0, len(e.spreads)-len(e.freeSets))
+	var portions portionStore
+	for _, k := range e.keys {
+		b := e.blocks[k]
 		for i := range b {
-			if k := b[i].spread; k != 0 {
-				s := &e.spreads[k-1]
-				ps := e.portions.slice(s.base, 0, s.off[nRes])
-				s.base, _ = out.start(len(ps)) // never more chunks than held before
-				for _, p := range ps {
-					out.add(p)
-				}
+			x := &b[i]
+			if x.spread == 0 {
+				continue
 			}
+			s := e.spreads[x.spread-1]
+			ps := e.portions.slice(s.base, 0, s.off[nRes])
+			s.base, _ = portions.start(len(ps)) // never more chunks than held before
+			portions.add(ps...)
+			spreads = append(spreads, s)
+			x.spread = uint32(len(spreads))
 		}
 	}
-	e.portions, e.dropped = out, 0
+	e.spreads, e.portions, e.freeSets, e.dropped = spreads, portions, nil, 0
 }
 
 // study is the study area at one resolution.
@@ -247,17 +260,25 @@ var ErrUnknownCell = errors.New("hotspot: cell outside the study area")
 // New builds an engine over the study area covering area.
 func New(area orb.MultiPolygon) (*Engine, error) {
 	e := &Engine{blocks: map[int32][]fact{}, pos: map[uuid.UUID]place{}, agencyIdx: map[uuid.UUID]uint16{}}
+	// The finest resolution costs most; the others are covered beside it.
+	var g errgroup.Group
 	for i := range e.studies {
-		res := hexgrid.MinRes + i
-		cells, err := hexgrid.Cover(area, res)
-		if err != nil {
-			return nil, err
-		}
-		st := &study{res: res, cells: cells, index: make(map[hexgrid.Cell]int32, len(cells)), nb: map[int]*neighbours{}}
-		for j, c := range cells {
-			st.index[c] = int32(j)
-		}
-		e.studies[i] = st
+		g.Go(func() error {
+			res := hexgrid.MinRes + i
+			cells, err := hexgrid.Cover(area, res)
+			if err != nil {
+				return err
+			}
+			st := &study{res: res, cells: cells, index: make(map[hexgrid.Cell]int32, len(cells)), nb: map[int]*neighbours{}}
+			for j, c := range cells {
+				st.index[c] = int32(j)
+			}
+			e.studies[i] = st
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
 	}
 	return e, nil
 }
@@ -445,11 +466,13 @@ func (e *Engine) keepSpread(shares []hexgrid.Share) (uint32, uint8) {
 }
 
 // Trim gives back the room the engine's tables grew into as facts came
-// one at a time: after a load, each block of facts and the index of
-// their places are copied once at their size.
+// one at a time, and lays the spreads out in the order queries read them:
+// after a load, each block of facts, the index of their places and the
+// spreads are copied once at their size.
 func (e *Engine) Trim() {
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	e.layoutSpreads()
 	for k, b := range e.blocks {
 		if cap(b) > len(b)+len(b)/16 {
 			e.blocks[k] = slices.Clone(b)
@@ -468,16 +491,17 @@ func (e *Engine) neighbours(st *study, k int) *neighbours {
 	if nb, ok := st.nb[k]; ok {
 		return nb
 	}
-	// A disk of radius k holds 3k(k+1)+1 cells: held at once, not grown.
-	nb := &neighbours{off: make([]int32, 1, len(st.cells)+1), idx: make([]int32, 0, len(st.cells)*(3*k*(k+1)+1))}
-	for _, c := range st.cells {
+	// A disk of radius k holds 3k(k+1) cells around its centre: held at
+	// once, not grown.
+	nb := &neighbours{off: make([]int32, 1, len(st.cells)+1), idx: make([]int32, 0, len(st.cells)*3*k*(k+1))}
+	for i, c := range st.cells {
 		disk, err := c.Disk(k)
 		if err != nil {
 			// Only pentagon distortion fails; none lies in a service area on land.
-			disk = []hexgrid.Cell{c}
+			disk = nil
 		}
 		for _, d := range disk {
-			if j, ok := st.index[d]; ok {
+			if j, ok := st.index[d]; ok && j != int32(i) {
 				nb.idx = append(nb.idx, j)
 			}
 		}

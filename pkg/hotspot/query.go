@@ -179,12 +179,7 @@ func (e *Engine) HotspotsContext(ctx context.Context, p Params) (*Result, error)
 	}
 	mean, s := moments(sum, sum2, n)
 	for i := range n {
-		var local float64
-		js := nb.of(i)
-		for _, j := range js {
-			local += x[j]
-		}
-		z[i] = giStar(local, mean, s, len(js), n)
+		z[i] = nb.giStar(x, i, mean, s)
 	}
 	var th [3]float64
 	if p.FDR {
@@ -286,7 +281,11 @@ func (e *Engine) accumulate(ctx context.Context, f *filter, n int) []acc {
 		return results[0]
 	}
 	slot := make([]int32, n)
-	var out []acc
+	most := 0
+	for _, part := range results {
+		most += len(part)
+	}
+	out := make([]acc, 0, min(most, n))
 	for _, part := range results {
 		for _, a := range part {
 			if slot[a.idx] == 0 {
@@ -339,15 +338,33 @@ func share(blocks [][]fact, total, p, parts int) [][]fact {
 	return out
 }
 
+// accChunk is the number of accs allocated at a time, with their periods.
+const accChunk = 1024
+
 func (e *Engine) accumulateRange(ctx context.Context, f *filter, n int, blocks [][]fact) []acc {
+	// The cells' sums are kept in chunks that never move, numbered from 1
+	// in slot: a growing slice would copy and clear all of them at each step.
 	slot := make([]int32, n)
-	var accs []acc
+	var (
+		chunks  [][]acc
+		periods []float64
+		count   int32
+	)
 	at := func(ci int32) *acc {
-		if slot[ci] == 0 {
-			accs = append(accs, acc{idx: ci, periods: make([]float64, f.periods)})
-			slot[ci] = int32(len(accs))
+		k := slot[ci]
+		if k == 0 {
+			if count%accChunk == 0 {
+				chunks = append(chunks, make([]acc, 0, accChunk))
+				periods = make([]float64, accChunk*f.periods)
+			}
+			c := &chunks[len(chunks)-1]
+			p := periods[len(*c)*f.periods : (len(*c)+1)*f.periods : (len(*c)+1)*f.periods]
+			*c = append(*c, acc{idx: ci, periods: p})
+			count++
+			k, slot[ci] = count, count
 		}
-		return &accs[slot[ci]-1]
+		k--
+		return &chunks[k/accChunk][k%accChunk]
 	}
 	for _, b := range blocks {
 		if ctx.Err() != nil {
@@ -395,6 +412,10 @@ func (e *Engine) accumulateRange(ctx context.Context, f *filter, n int, blocks [
 			}
 		}
 	}
+	accs := make([]acc, 0, count)
+	for _, c := range chunks {
+		accs = append(accs, c...)
+	}
 	return accs
 }
 
@@ -428,12 +449,7 @@ func (e *Engine) trends(ctx context.Context, accs []acc, nb *neighbours, n, peri
 				}
 				mean, s := moments(sum, sum2, n)
 				for i := range accs {
-					var local float64
-					js := nb.of(int(accs[i].idx))
-					for _, j := range js {
-						local += x[j]
-					}
-					zs[i][per] = giStar(local, mean, s, len(js), n)
+					zs[i][per] = nb.giStar(x, int(accs[i].idx), mean, s)
 				}
 				for i := range accs {
 					x[accs[i].idx] = 0

@@ -5,14 +5,23 @@ import (
 	"slices"
 )
 
-// neighbours lists, for every study cell, the study cells of its disk (the
-// cell included), in compressed rows: the disk of i is idx[off[i]:off[i+1]].
+// neighbours lists, for every study cell, the other study cells of its
+// disk, in compressed rows: the disk of i is i and idx[off[i]:off[i+1]].
 type neighbours struct {
 	off []int32
 	idx []int32
 }
 
-func (nb *neighbours) of(i int) []int32 { return nb.idx[nb.off[i]:nb.off[i+1]] }
+// giStar is the Gi* z-score of cell i over the values x of every study
+// cell, of mean and S as moments gives them.
+func (nb *neighbours) giStar(x []float64, i int, mean, s float64) float64 {
+	local := x[i]
+	js := nb.idx[nb.off[i]:nb.off[i+1]]
+	for _, j := range js {
+		local += x[j]
+	}
+	return giStar(local, mean, s, len(js)+1, len(x))
+}
 
 // moments are the mean and S of Gi* over n values of which only some are
 // non-zero.
