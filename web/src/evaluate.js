@@ -126,12 +126,19 @@ export function startQueue(map, taxonomy, onEvaluated) {
     };
     if (outcome === 'duplicate_of') body.duplicate_of = $('e-duplicate').value;
     if (narrative !== (current.properties.narrative || '')) body.narrative = narrative;
+    let recorded = false;
     try {
       await api('POST', `/api/v1/reports/${current.id}/evaluation`, body);
-      $('e-result').textContent = 'Recorded.';
+      recorded = true;
       onEvaluated();
+      // The next report replaces the form; the confirmation stays with it.
       await refresh();
+      $('e-result').textContent = 'Recorded.';
     } catch (err) {
+      if (recorded) {
+        $('e-result').textContent = 'Recorded. The queue could not be reloaded: ' + err.message;
+        return;
+      }
       $('e-result').textContent = 'Not recorded: ' + err.message;
       for (const fe of err.fields) {
         const box = document.querySelector(`#evaluation-form [data-field="${CSS.escape(fe.field)}"] .error`);
