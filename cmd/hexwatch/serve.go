@@ -90,6 +90,9 @@ func serve(ctx context.Context, env *environment, args []string) error {
 	if cfg.PurgeEvery > 0 {
 		go purgeEvery(ctx, db, cfg.PurgeEvery, log)
 	}
+	// The weekly releases: those missed are computed now (marked late),
+	// each next one at its cut-off.
+	go srv.Publisher().Run(ctx)
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return err

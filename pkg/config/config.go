@@ -58,6 +58,7 @@ type Config struct {
 	MinCellReports    int
 	PublishedMaxRes   int
 	PublishedBudget   int
+	ReleaseHistory    int
 	// CorroborationMetres and CorroborationDays: counted reports of two
 	// agencies this close in space and time corroborate each other.
 	CorroborationMetres float64
@@ -118,9 +119,10 @@ func (c *Config) Variables() []Variable {
 		{"HEXWATCH_BULK_LIMIT", "bulk-limit", "1GiB", "largest bulk upload accepted (413 beyond)", HTTP, (*bytesValue)(&c.BulkLimit)},
 		{"HEXWATCH_BULK_CONCURRENCY", "bulk-concurrency", "2", "bulk uploads processed at once; more wait for a slot, then get 503", HTTP, (*intValue)(&c.BulkConcurrency)},
 		{"HEXWATCH_HEAVY_CONCURRENCY", "heavy-concurrency", "4", "hotspot computations (maps, explanations, snapshots) run at once; more wait their turn, and a caller's rate limit is charged by the time its computations take", HTTP, (*intValue)(&c.HeavyConcurrency)},
-		{"HEXWATCH_MIN_CELL_REPORTS", "min-cell-reports", "5", "the published view (callers who may not read raw reports) shows a cell or a split only with at least this many counted reports of other agencies", HTTP, (*intValue)(&c.MinCellReports)},
+		{"HEXWATCH_MIN_CELL_REPORTS", "min-cell-reports", "5", "the floor of the weekly releases (the published view of callers who may not read raw reports): no cell is shown with fewer counted reports outside its largest agency, nor any split with fewer; above it a cell is shown on a perturbed count (README: releases)", HTTP, (*intValue)(&c.MinCellReports)},
 		{"HEXWATCH_PUBLISHED_MAX_RES", "published-max-res", "8", "finest H3 resolution of the published view (6 to 10)", HTTP, (*intValue)(&c.PublishedMaxRes)},
 		{"HEXWATCH_PUBLISHED_BUDGET", "published-budget", "200", "distinct parameter sets each agency may ask of the published view per cell (or for the map, or snapshots) per day; 429 beyond", HTTP, (*intValue)(&c.PublishedBudget)},
+		{"HEXWATCH_RELEASE_HISTORY", "release-history", "52", "weeks back from the latest cut-off whose missing releases serve computes at start (marked late); 0 computes none", HTTP, (*intValue)(&c.ReleaseHistory)},
 		{"HEXWATCH_MAX_CELLS", "max-cells", "30000", "largest number of cells one hotspot answer may hold (400 beyond: narrow the request)", HTTP, (*intValue)(&c.MaxCells)},
 		{"HEXWATCH_TILE_URL", "tile-url", "", "basemap tile URL template of the map (ideally a tile server of your own: every viewport an analyst looks at is asked of it); empty for none, the map then shows the service area and the gazetteer's places", HTTP, (*stringValue)(&c.TileURL)},
 		{"HEXWATCH_TILE_ATTRIBUTION", "tile-attribution", "© OpenStreetMap contributors", "attribution shown with the basemap", HTTP, (*stringValue)(&c.TileAttribution)},
@@ -202,6 +204,9 @@ func (c Config) validate(scopes []Scope) error {
 		}
 		if c.PublishedMaxRes < 6 || c.PublishedMaxRes > 10 {
 			errs = append(errs, errors.New("HEXWATCH_PUBLISHED_MAX_RES must be from 6 to 10"))
+		}
+		if c.ReleaseHistory < 0 || c.ReleaseHistory > 520 {
+			errs = append(errs, errors.New("HEXWATCH_RELEASE_HISTORY must be from 0 to 520 weeks"))
 		}
 		if c.PublishedBudget < 1 {
 			errs = append(errs, errors.New("HEXWATCH_PUBLISHED_BUDGET must be at least 1"))

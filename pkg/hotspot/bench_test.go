@@ -93,7 +93,7 @@ func BenchmarkHotspots(b *testing.B) {
 					for b.Loop() {
 						i++
 						day := DayStart(asOf.AddDate(0, 0, -i))
-						e.Hotspots(Params{Res: res, AsOf: day, Release: &Release{K: 5, Exclude: [16]byte{1}}}.Defaults(asOf))
+						e.Hotspots(Params{Res: res, AsOf: day, Release: &Release{K: 5}}.Defaults(asOf))
 					}
 				})
 			}

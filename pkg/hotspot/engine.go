@@ -32,6 +32,9 @@ type Fact struct {
 	// Key is the report's record key for the cell-key perturbation of the
 	// published view.
 	Key uint32
+	// CountedAt is when the report began to count: a release counts the
+	// reports counted before its cut-off.
+	CountedAt time.Time
 	// Cells hold the report at each resolution; zero ones are taken as
 	// the parents of Cell. Spread shares its weight out at the
 	// resolutions finer than its precision (see intel.Report).
@@ -46,15 +49,18 @@ type Agency struct {
 	Kind string
 }
 
-// fact is a Fact packed for the scoring loop: 72 bytes, fields ordered
-// so that none pads, and no pointer, so the collector never scans the
+// fact is a Fact packed for the scoring loop: 80 bytes, fields ordered
+// so that only the last four pad, and no pointer, so the collector never scans the
 // blocks of facts.
 type fact struct {
 	at   int64   // observed_at, µs since the epoch
 	w    float64 // harm × q
 	week int32   // the start of the week of at (Monday, Europe/London), minutes since the epoch
 	key  uint32
-	idx  [nRes]int32 // study-cell index at each resolution, -1 outside
+	// counted is when the report began to count, minutes since the epoch
+	// (rounded down: a release's cut-off is on a whole minute).
+	counted int32
+	idx     [nRes]int32 // study-cell index at each resolution, -1 outside
 	// spread, when not 0, is 1 + the index in Engine.spreads of the
 	// portions that share the weight out at the resolutions in spreadRes
 	// (bit i for resolution index i); the report still counts in idx.
@@ -405,6 +411,7 @@ func (e *Engine) pack(f Fact) (fact, error) {
 		at: f.ObservedAt.UnixMicro(), w: intel.Categories[cat].Weight * f.Grading.Confidence(),
 		cat: cat, source: uint8(f.Grading.Source), assess: uint8(intel.AssessmentRank(f.Grading.Assessment)),
 		agency: ag, sens: f.Sensitive, corr: f.Corroborated, id: f.ID, key: f.Key, week: int32(WeekStart(f.ObservedAt).Unix() / 60),
+		counted: int32(f.CountedAt.Unix() / 60),
 	}
 	for i, st := range e.studies {
 		p.idx[i] = -1
@@ -550,3 +557,13 @@ func (e *Engine) Warm(k int) {
 
 // StudyArea lists the study cells at res.
 func (e *Engine) StudyArea(res int) []hexgrid.Cell { return e.studies[res-hexgrid.MinRes].cells }
+
+// InStudy reports whether cell c is a study cell of its resolution.
+func (e *Engine) InStudy(c hexgrid.Cell) bool {
+	r := c.Resolution()
+	if r < hexgrid.MinRes || r > hexgrid.MaxRes {
+		return false
+	}
+	_, ok := e.studies[r-hexgrid.MinRes].index[c]
+	return ok
+}

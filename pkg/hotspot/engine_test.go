@@ -297,8 +297,4 @@ func TestQueriesStopWhenTheContextEnds(t *testing.T) {
 	if _, err := e.Explain(ctx, p, top); !errors.Is(err, context.Canceled) {
 		t.Errorf("explain on an ended context: %v", err)
 	}
-	p.Release = &Release{K: 5}
-	if _, err := e.ExplainPublished(ctx, p, top); !errors.Is(err, context.Canceled) {
-		t.Errorf("published explanation on an ended context: %v", err)
-	}
 }

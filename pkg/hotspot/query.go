@@ -77,6 +77,9 @@ type filter struct {
 	// asOf is then the start of asOf's week, so every day of a week gives
 	// the same answer.
 	weekly bool
+	// before, in a release, is its cut-off in minutes since the epoch: a
+	// fact counted at or after it is left out.
+	before int32
 }
 
 func (e *Engine) compile(p Params) filter {
@@ -101,18 +104,10 @@ func (e *Engine) compile(p Params) filter {
 			}
 		}
 	}
-	if r := p.Release; r != nil {
+	if p.Release != nil {
 		f.weekly, f.from, f.asOf = true, WeekStart(p.From).UnixMicro(), WeekStart(p.AsOf).UnixMicro()
 		f.periods = max(1, int((f.asOf-f.from)/f.periodMic))
-		if i, ok := e.agencyIdx[r.Exclude]; ok {
-			if f.agencyMask == nil {
-				f.agencyMask = make([]bool, len(e.agencies))
-				for j := range f.agencyMask {
-					f.agencyMask[j] = true
-				}
-			}
-			f.agencyMask[i] = false
-		}
+		f.before = int32(WeekStart(p.AsOf).Unix() / 60)
 	}
 	return f
 }
@@ -130,7 +125,7 @@ func (f *filter) keep(x *fact) bool {
 	t := f.time(x)
 	return t >= f.from && (t <= f.asOf && !f.weekly || t < f.asOf) && f.catMask&(1<<x.cat) != 0 &&
 		(f.agencyMask == nil || f.agencyMask[x.agency]) && x.source <= f.minSource && x.assess <= f.minAssess &&
-		x.idx[f.resIdx] >= 0
+		x.idx[f.resIdx] >= 0 && (!f.weekly || x.counted < f.before)
 }
 
 // decay is the weight of a report observed at µs t as of asOf,

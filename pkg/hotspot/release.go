@@ -9,37 +9,32 @@ import (
 	// wherever the binary runs.
 	_ "time/tzdata"
 
-	"github.com/google/uuid"
-
 	"github.com/hexwatch/hexwatch/pkg/hexgrid"
 	"github.com/hexwatch/hexwatch/pkg/intel"
 )
 
-// Release makes a query's answer a published view: a statistical release
-// for callers who may not read raw reports. Such an answer
+// Release makes a query's answer a table of a weekly release, the
+// published view of callers who may not read raw reports. Such an answer
 //
-//   - counts a report by the Monday (Europe/London) of its week, in the
-//     whole weeks from the week of From to the week before AsOf's, and
-//     decays scores from the start of AsOf's week: no time finer than a
-//     week enters it, and every day of a week gives the same answer;
-//   - leaves out the reports of Exclude (the caller's own agency), so that
-//     a caller can neither open a cell nor move a figure with reports of
-//     its own;
-//   - shows a cell only when it holds at least K counted reports (outside
-//     its largest agency, under Dominance) and computes Gi* and trends over
-//     the shown cells alone, so that hidden cells move no published figure;
+//   - counts the reports counted (stored, and evaluated where evaluation
+//     applies) before its cut-off, the Monday 00:00 (Europe/London) of
+//     AsOf's week: what happens after it moves nothing;
+//   - counts a report by the Monday of its week, in the whole weeks from
+//     the week of From to the week before the cut-off, and decays scores
+//     from the cut-off: no time finer than a week enters it;
+//   - shows a cell only when a perturbed count of its reports outside its
+//     largest agency (its own draw, see Shows) reaches K+ShowMargin, and
+//     never below K: no agency, its own reports subtracted, is left with
+//     fewer than K, and no exact count decides what is shown;
+//   - computes Gi* and trends over the shown cells alone, so that hidden
+//     cells move no published figure;
 //   - publishes counts through the cell-key method (Perturbation), scores
 //     as perturbed bands of the 1-2-5 ladder (PublishedScore), splits only
-//     with K reports or more, and no z, p or exact score.
+//     with K reports or more, rounded, and no z, p or exact score.
 type Release struct {
-	// Exclude is the agency whose reports are left out; uuid.Nil leaves out none.
-	Exclude uuid.UUID
-	// K is the fewest reports a shown cell or split holds.
+	// K is the floor: no cell holding fewer than K reports outside its
+	// largest agency is ever shown, and no split of fewer than K.
 	K int
-	// Dominance requires K reports outside the cell's largest agency
-	// (snapshots for multi-agency meetings), so that no agency that sees
-	// the release can subtract its own reports and be left with fewer.
-	Dominance bool
 }
 
 // The published view's menu: the only windows, half-lives and periods it
@@ -194,17 +189,47 @@ func publishSplits(bs map[string]*bucket, k int) map[string]int {
 	return out
 }
 
+// ShowMargin is how far above K the perturbed count of a cell must reach
+// for it to be shown: with Perturbation's changes of -2 to +2, a cell of K
+// reports is shown with probability 0.1 and one of K+4 or more always.
+const ShowMargin = 2
+
+// purposeShow is the purpose of the draw that decides whether a cell is shown.
+const purposeShow uint64 = 0x94d049bb133111eb
+
+// Shows reports whether a release of floor k shows a cell holding n
+// reports outside its largest agency, whose reports have the cell key key:
+// n must be at least k, and n plus the cell's own draw (independent of its
+// published figures') at least k+ShowMargin. The same set of reports is
+// always decided the same way; a set one report larger or smaller is
+// decided afresh.
+func Shows(n, k int, key uint32) bool {
+	return n >= k && n+draw(key, purposeShow) >= k+ShowMargin
+}
+
+// ShowProbability is the probability that a cell holding n reports
+// outside its largest agency is shown by a release of floor k.
+func ShowProbability(n, k int) float64 {
+	if n < k {
+		return 0
+	}
+	p, lo := 0.0, 0.0
+	for _, row := range Perturbation {
+		if n+row.Change >= k+ShowMargin {
+			p += row.Below - lo
+		}
+		lo = row.Below
+	}
+	return p
+}
+
 // shows reports whether the release shows the cell of a.
 func (r *Release) shows(a *acc) bool {
-	n := a.reports
-	if r.Dominance {
-		largest := int32(0)
-		for _, c := range a.agencyN {
-			largest = max(largest, c)
-		}
-		n -= int(largest)
+	largest := int32(0)
+	for _, c := range a.agencyN {
+		largest = max(largest, c)
 	}
-	return n >= r.K
+	return Shows(a.reports-int(largest), r.K, a.key)
 }
 
 // figures are a shown cell's published score and count.
@@ -264,62 +289,82 @@ type PublishedNeighbour struct {
 	Score   float64
 }
 
-// ErrHidden means the published view does not show the cell asked for.
-var ErrHidden = errors.New("hotspot: cell not shown in the published view")
+// Splits are the published splits of one shown cell of a release table:
+// its reports by category, agency kind and grading (named splits of fewer
+// than K reports merged into Other), by age and by period (nil counts
+// below K).
+type Splits struct {
+	ByCategory   map[string]int `json:"by_category"`
+	ByAgencyKind map[string]int `json:"by_agency_kind"`
+	ByGrading    map[string]int `json:"by_grading"`
+	ByAge        []Count        `json:"by_age"`
+	Periods      []Count        `json:"periods"`
+}
 
-// ExplainPublished explains cell c of the published query p (p.Release
-// set); it stops with ctx's error when ctx ends.
-func (e *Engine) ExplainPublished(ctx context.Context, p Params, c hexgrid.Cell) (*PublishedExplanation, error) {
+// cellBuckets are a cell's splits before they are published.
+type cellBuckets struct {
+	cats, kinds, grades map[string]*bucket
+	ages, periods       []bucket
+}
+
+func addTo(m map[string]*bucket, name string, key uint32) {
+	b, ok := m[name]
+	if !ok {
+		b = &bucket{}
+		m[name] = b
+	}
+	b.add(key)
+}
+
+// ReleaseSplits are the published splits of the cells of res, a table of
+// release p (p.Release set), in one pass over the facts; it stops with
+// ctx's error when ctx ends.
+func (e *Engine) ReleaseSplits(ctx context.Context, p Params, res *Result) (map[hexgrid.Cell]*Splits, error) {
 	if p.Release == nil {
-		return nil, errors.New("hotspot: ExplainPublished of a query without a release")
-	}
-	st, target, byCell, err := e.around(ctx, p, c)
-	if err != nil {
-		return nil, err
-	}
-	rc, shown := byCell[c]
-	if !shown {
-		return nil, ErrHidden
-	}
-	ex := &PublishedExplanation{Cell: rc}
-
-	cats, kinds, grades := map[string]*bucket{}, map[string]*bucket{}, map[string]*bucket{}
-	ages := make([]bucket, len(ageBands))
-	add := func(m map[string]*bucket, name string, key uint32) {
-		b, ok := m[name]
-		if !ok {
-			b = &bucket{}
-			m[name] = b
-		}
-		b.add(key)
+		return nil, errors.New("hotspot: ReleaseSplits of a query without a release")
 	}
 	e.mu.RLock()
+	st := e.studies[p.Res-hexgrid.MinRes]
 	f := e.compile(p)
-	periods := make([]bucket, f.periods)
+	byIdx := make(map[int32]*cellBuckets, len(res.Cells))
+	for _, rc := range res.Cells {
+		if i, ok := st.index[rc.Cell]; ok {
+			byIdx[i] = &cellBuckets{cats: map[string]*bucket{}, kinds: map[string]*bucket{}, grades: map[string]*bucket{},
+				ages: make([]bucket, len(ageBands)), periods: make([]bucket, f.periods)}
+		}
+	}
 	for _, block := range e.window(f.from, f.asOf) {
+		if err := ctx.Err(); err != nil {
+			e.mu.RUnlock()
+			return nil, err
+		}
 		for i := range block {
 			x := &block[i]
-			if !f.keep(x) || x.idx[f.resIdx] != target {
+			if !f.keep(x) {
 				continue
 			}
-			add(cats, intel.Categories[x.cat].Code, x.key)
-			add(kinds, e.agencies[x.agency].Kind, x.key)
-			add(grades, string(rune('0'+x.source))+string(rune('A'+x.assess-1)), x.key)
+			b := byIdx[x.idx[f.resIdx]]
+			if b == nil {
+				continue
+			}
+			addTo(b.cats, intel.Categories[x.cat].Code, x.key)
+			addTo(b.kinds, e.agencies[x.agency].Kind, x.key)
+			addTo(b.grades, string(rune('0'+x.source))+string(rune('A'+x.assess-1)), x.key)
 			age := time.Duration(f.asOf-x.weekMicros()) * time.Microsecond
-			for bi, b := range ageBands {
-				if age <= b.upTo {
-					ages[bi].add(x.key)
+			for bi, band := range ageBands {
+				if age <= band.upTo {
+					b.ages[bi].add(x.key)
 					break
 				}
 			}
 			if per := f.periods - 1 - int((f.asOf-x.weekMicros())/f.periodMic); per >= 0 {
-				periods[per].add(x.key)
+				b.periods[per].add(x.key)
 			}
 		}
 	}
 	e.mu.RUnlock()
+
 	k := p.Release.K
-	ex.ByCategory, ex.ByAgencyKind, ex.ByGrading = publishSplits(cats, k), publishSplits(kinds, k), publishSplits(grades, k)
 	ordered := func(b bucket, label, start string) Count {
 		out := Count{Label: label, Start: start}
 		if b.n >= k {
@@ -328,21 +373,17 @@ func (e *Engine) ExplainPublished(ctx context.Context, p Params, c hexgrid.Cell)
 		}
 		return out
 	}
-	for i, b := range ageBands {
-		ex.ByAge = append(ex.ByAge, ordered(ages[i], b.label, ""))
+	out := make(map[hexgrid.Cell]*Splits, len(byIdx))
+	for i, b := range byIdx {
+		sp := &Splits{ByCategory: publishSplits(b.cats, k), ByAgencyKind: publishSplits(b.kinds, k), ByGrading: publishSplits(b.grades, k)}
+		for bi, band := range ageBands {
+			sp.ByAge = append(sp.ByAge, ordered(b.ages[bi], band.label, ""))
+		}
+		for pi, pb := range b.periods {
+			start := time.UnixMicro(f.asOf).In(London).AddDate(0, 0, -(len(b.periods)-pi)*int(p.Period/day))
+			sp.Periods = append(sp.Periods, ordered(pb, "period "+start.Format(time.DateOnly), start.Format(time.RFC3339)))
+		}
+		out[st.cells[i]] = sp
 	}
-	for i, b := range periods {
-		start := time.UnixMicro(f.asOf).In(London).AddDate(0, 0, -(len(periods)-i)*int(p.Period/day))
-		ex.Periods = append(ex.Periods, ordered(b, "period "+start.Format(time.DateOnly), start.Format(time.RFC3339)))
-	}
-
-	ring, err := st.ring(c, p.K)
-	if err != nil {
-		return nil, err
-	}
-	for _, d := range ring {
-		nc, ok := byCell[d]
-		ex.Neighbours = append(ex.Neighbours, PublishedNeighbour{Cell: d, Shown: ok, Reports: nc.Reports, Score: nc.Score})
-	}
-	return ex, nil
+	return out, nil
 }

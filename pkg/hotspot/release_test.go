@@ -2,14 +2,13 @@ package hotspot
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
 	"reflect"
 	"testing"
 	"time"
-
-	"github.com/google/uuid"
 
 	"github.com/hexwatch/hexwatch/pkg/hexgrid"
 	"github.com/hexwatch/hexwatch/pkg/intel"
@@ -22,6 +21,10 @@ func keyed(rng *rand.Rand, facts ...Fact) []Fact {
 	}
 	return facts
 }
+
+// twoAgencies send the reports of cells a release may show: a cell of one
+// agency's reports never is.
+var twoAgencies = [2]Agency{agencyA, agencyB}
 
 // released is the published query of the defaults as of asOf's day.
 func released(r Release) Params {
@@ -84,48 +87,79 @@ func TestPerturbationFollowsItsTable(t *testing.T) {
 	}
 }
 
-func TestReleaseShowsOnlyCellsOfKReports(t *testing.T) {
+func TestReleaseShowsOnlyCellsOfKReportsOutsideTheLargestAgency(t *testing.T) {
 	rng := rand.New(rand.NewPCG(2, 2))
 	e := testEngine(t)
-	// A cell of 6 reports of B, one of 3 of B and 3 of A.
 	var facts []Fact
-	for range 6 {
-		facts = append(facts, mkFact(52.2053, 0.1218, 30, "drug_supply", agencyB, gradeB2))
-	}
-	for i := range 6 {
-		ag := agencyA
-		if i < 3 {
-			ag = agencyB
+	at := func(lat, lon float64, n int, ag Agency) {
+		for range n {
+			facts = append(facts, mkFact(lat, lon, 30, "drug_supply", ag, gradeB2))
 		}
-		facts = append(facts, mkFact(52.5749, -0.2503, 30, "drug_supply", ag, gradeB2))
 	}
+	at(52.2053, 0.1218, 30, agencyB) // one agency's: never shown
+	at(52.5749, -0.2503, 4, agencyB) // 4 outside the largest: below the floor
+	at(52.5749, -0.2503, 6, agencyA)
+	at(52.3306, -0.1846, 9, agencyA) // 9 outside the largest: K+4, always shown
+	at(52.3306, -0.1846, 12, agencyB)
 	apply(t, e, keyed(rng, facts...)...)
-	cam, _ := hexgrid.Of(52.2053, 0.1218, DefaultRes)
-	pet, _ := hexgrid.Of(52.5749, -0.2503, DefaultRes)
-	for _, c := range []struct {
-		name string
-		r    Release
-		want []hexgrid.Cell
-	}{
-		{"nobody's excluded", Release{K: 5}, []hexgrid.Cell{cam, pet}},
-		{"A's own reports do not count for A", Release{K: 5, Exclude: agencyA.ID}, []hexgrid.Cell{cam}},
-		{"B sees A's cell only with 5 of others'", Release{K: 5, Exclude: agencyB.ID}, nil},
-		{"dominance: 5 outside the largest agency", Release{K: 5, Dominance: true}, nil},
-		{"dominance with K 3", Release{K: 3, Dominance: true}, []hexgrid.Cell{pet}},
-	} {
-		t.Run(c.name, func(t *testing.T) {
-			var got []hexgrid.Cell
-			for _, cell := range e.Hotspots(released(c.r)).Cells {
-				got = append(got, cell.Cell)
-				if cell.GiZ != 0 || cell.GiP != 0 {
-					t.Errorf("cell %s publishes z %v, p %v", cell.Cell, cell.GiZ, cell.GiP)
-				}
-			}
-			if !reflect.DeepEqual(got, c.want) && !(len(got) == 2 && len(c.want) == 2 && got[0] == c.want[1]) {
-				t.Errorf("shown %v, want %v", got, c.want)
-			}
-		})
+	hunt, _ := hexgrid.Of(52.3306, -0.1846, DefaultRes)
+	var got []hexgrid.Cell
+	for _, cell := range e.Hotspots(released(Release{K: 5})).Cells {
+		got = append(got, cell.Cell)
+		if cell.GiZ != 0 || cell.GiP != 0 {
+			t.Errorf("cell %s publishes z %v, p %v", cell.Cell, cell.GiZ, cell.GiP)
+		}
 	}
+	if !reflect.DeepEqual(got, []hexgrid.Cell{hunt}) {
+		t.Errorf("shown %v, want only %v", got, hunt)
+	}
+}
+
+func TestShowsDecidesOnAPerturbedCount(t *testing.T) {
+	const k, n = 5, 200000
+	rng := rand.New(rand.NewPCG(9, 9))
+	for c := 0; c <= k+6; c++ {
+		shown := 0
+		for range n {
+			if Shows(c, k, rng.Uint32()) {
+				shown++
+			}
+		}
+		want := ShowProbability(c, k)
+		if got := float64(shown) / n; math.Abs(got-want) > 0.005 {
+			t.Errorf("%d reports: shown %.3f of the time, want %.3f", c, got, want)
+		}
+		switch {
+		case c < k && shown > 0:
+			t.Errorf("%d reports, below the floor %d, shown %d times", c, k, shown)
+		case c >= k+4 && shown != n:
+			t.Errorf("%d reports hidden %d times", c, n-shown)
+		}
+	}
+	// The decision and the published count are independent draws.
+	agree := 0
+	for range n {
+		key := rng.Uint32()
+		if Shows(k+2, k, key) == (PublishedCount(k+2, key) >= k+2) {
+			agree++
+		}
+	}
+	if got := float64(agree) / n; math.Abs(got-(0.7*0.7+0.3*0.3)) > 0.01 {
+		t.Errorf("shown and published count agree %.3f of the time, want %.2f for independent draws", got, 0.7*0.7+0.3*0.3)
+	}
+}
+
+func ExampleShowProbability() {
+	for c := 4; c <= 9; c++ {
+		fmt.Printf("%d: %.1f\n", c, ShowProbability(c, 5))
+	}
+	// Output:
+	// 4: 0.0
+	// 5: 0.1
+	// 6: 0.3
+	// 7: 0.7
+	// 8: 0.9
+	// 9: 1.0
 }
 
 // TestHiddenCellsMoveNoPublishedFigure adds reports to hidden cells next
@@ -135,8 +169,8 @@ func TestHiddenCellsMoveNoPublishedFigure(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 3))
 	e := testEngine(t)
 	var facts []Fact
-	for range 400 {
-		facts = append(facts, mkFact(52.5749+rng.NormFloat64()*0.01, -0.2503+rng.NormFloat64()*0.015, rng.Float64()*300, "drug_supply", agencyB, gradeB2))
+	for i := range 400 {
+		facts = append(facts, mkFact(52.5749+rng.NormFloat64()*0.004, -0.2503+rng.NormFloat64()*0.006, rng.Float64()*300, "drug_supply", twoAgencies[i%2], gradeB2))
 	}
 	apply(t, e, keyed(rng, facts...)...)
 	p := released(Release{K: 5})
@@ -182,8 +216,8 @@ func TestReleaseCountsWholePastWeeks(t *testing.T) {
 	rng := rand.New(rand.NewPCG(4, 4))
 	e := testEngine(t)
 	var facts []Fact
-	for range 300 {
-		facts = append(facts, mkFact(52.2053+rng.NormFloat64()*0.005, 0.1218+rng.NormFloat64()*0.008, 7+rng.Float64()*200, "drug_supply", agencyB, gradeB2))
+	for i := range 300 {
+		facts = append(facts, mkFact(52.2053+rng.NormFloat64()*0.005, 0.1218+rng.NormFloat64()*0.008, 7+rng.Float64()*200, "drug_supply", twoAgencies[i%2], gradeB2))
 	}
 	apply(t, e, keyed(rng, facts...)...)
 	p := released(Release{K: 5})
@@ -224,21 +258,30 @@ func TestReleaseCountsWholePastWeeks(t *testing.T) {
 	}
 }
 
-func TestExplainPublished(t *testing.T) {
+func TestReleaseSplits(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 5))
 	e := testEngine(t)
 	var facts []Fact
-	for range 30 {
-		facts = append(facts, mkFact(52.2053, 0.1218, 10+rng.Float64()*100, "drug_supply", agencyB, gradeB2))
+	for i := range 30 {
+		ag := agencyB
+		if i%2 == 0 {
+			ag = agencyA
+		}
+		facts = append(facts, mkFact(52.2053, 0.1218, 10+rng.Float64()*100, "drug_supply", ag, gradeB2))
 	}
 	lone := mkFact(52.2053, 0.1218, 40, "weapons", agencyB, intel.Grading{Source: 1, Assessment: "A", Handling: "P"})
 	apply(t, e, keyed(rng, append(facts, lone)...)...)
-	p := released(Release{K: 5, Exclude: agencyA.ID})
+	p := released(Release{K: 5})
 	cam, _ := hexgrid.Of(52.2053, 0.1218, DefaultRes)
-	ex, err := e.ExplainPublished(context.Background(), p, cam)
+	res := e.Hotspots(p)
+	if len(res.Cells) != 1 || res.Cells[0].Cell != cam {
+		t.Fatalf("shown %+v, want %s alone", res.Cells, cam)
+	}
+	splits, err := e.ReleaseSplits(context.Background(), p, res)
 	if err != nil {
 		t.Fatal(err)
 	}
+	ex := splits[cam]
 	if _, ok := ex.ByCategory["weapons"]; ok {
 		t.Errorf("a category of one report is shown: %v", ex.ByCategory)
 	}
@@ -253,14 +296,47 @@ func TestExplainPublished(t *testing.T) {
 	if _, ok := ex.ByGrading["1A"]; ok {
 		t.Errorf("a grading of one report is shown: %v", ex.ByGrading)
 	}
-	for _, c := range append(ex.ByAge, ex.Periods...) {
-		if c.Reports != nil && *c.Reports < 5-2 {
-			t.Errorf("%s: %d reports shown", c.Label, *c.Reports)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := e.ReleaseSplits(ctx, p, res); !errors.Is(err, context.Canceled) {
+		t.Errorf("splits on an ended context: %v", err)
+	}
+}
+
+func TestReleaseLeavesOutWhatCountedAfterItsCutoff(t *testing.T) {
+	rng := rand.New(rand.NewPCG(6, 6))
+	e := testEngine(t)
+	cutoff := WeekStart(asOf)
+	var facts []Fact
+	for i := range 40 {
+		ag := agencyB
+		if i%2 == 0 {
+			ag = agencyA
 		}
+		f := mkFact(52.2053, 0.1218, 20, "drug_supply", ag, gradeB2)
+		f.CountedAt = cutoff.Add(-time.Minute)
+		if i >= 20 {
+			f.CountedAt = cutoff // counted at the cut-off: the next release's
+		}
+		facts = append(facts, f)
 	}
-	empty, _ := hexgrid.Of(52.4, 0.0, DefaultRes)
-	if _, err := e.ExplainPublished(context.Background(), p, empty); err != ErrHidden {
-		t.Errorf("an empty cell: got %v, want ErrHidden", err)
+	apply(t, e, keyed(rng, facts...)...)
+	p := released(Release{K: 5})
+	p.AsOf = cutoff
+	var before, all bucket
+	for _, f := range facts {
+		if f.CountedAt.Before(cutoff) {
+			before.add(f.Key)
+		}
+		all.add(f.Key)
 	}
-	_ = uuid.Nil
+	res := e.Hotspots(p)
+	if len(res.Cells) != 1 || res.Cells[0].Reports != PublishedCount(before.n, before.key) {
+		t.Fatalf("got %+v, want one cell of the %d reports counted before the cut-off", res.Cells, before.n)
+	}
+	next := p
+	next.AsOf = cutoff.AddDate(0, 0, 7)
+	if r := e.Hotspots(next); len(r.Cells) != 1 || r.Cells[0].Reports != PublishedCount(all.n, all.key) {
+		t.Errorf("the next release: got %+v, want one cell of all %d reports", r.Cells, all.n)
+	}
 }

@@ -157,7 +157,7 @@ func (e *Engine) apply(ctx context.Context, changes []store.ReportChange) error 
 		}
 		out[i] = hotspot.Change{Live: ch.Live, Fact: hotspot.Fact{
 			ID: ch.ID, Cell: ch.Cell, ObservedAt: ch.ObservedAt, Category: ch.Category, AgencyID: ch.AgencyID, Grading: ch.Grading,
-			Sensitive: ch.Sensitive, Corroborated: ch.Corroborated, Key: ch.Key, Cells: ch.Cells, Spread: ch.Spread,
+			Sensitive: ch.Sensitive, Corroborated: ch.Corroborated, Key: ch.Key, Cells: ch.Cells, Spread: ch.Spread, CountedAt: ch.CountedAt,
 		}}
 		version = max(version, ch.Seq)
 	}

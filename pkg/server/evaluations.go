@@ -224,6 +224,17 @@ func (s *Server) getFeedback(c echo.Context) error {
 		}
 		agency = &p.AgencyID
 	}
+	// Other agencies' figures of a month still running would count their
+	// submissions as they come: a caller who may not read every report
+	// sees them once the month is over.
+	thisMonth := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, hotspot.London)
+	if !p.Can(auth.ReadAllReports) && (agency == nil || *agency != p.AgencyID) && !month.Before(thisMonth) {
+		if q.Get("month") != "" {
+			errs = append(errs, intel.FieldError{Field: "month", Message: "other agencies' feedback is shown for completed months only, up to " +
+				thisMonth.AddDate(0, -1, 0).Format("2006-01")})
+		}
+		month = thisMonth.AddDate(0, -1, 0)
+	}
 	if errs != nil {
 		return badRequest("the query is not valid", errs...)
 	}

@@ -229,6 +229,8 @@ type paramsJSON struct {
 	// view's K (0 in the full view).
 	View       string `json:"view"`
 	MinReports int    `json:"min_reports"`
+	// Release is the cut-off date of the release a published answer reads.
+	Release string `json:"release,omitempty"`
 }
 
 // The views of hotspot answers and snapshots.
@@ -245,6 +247,7 @@ func paramsOf(p hotspot.Params) paramsJSON {
 	}
 	if p.Release != nil {
 		out.View, out.MinReports = viewPublished, p.Release.K
+		out.Release = hotspot.WeekStart(p.AsOf).Format(time.DateOnly)
 	}
 	if out.Agencies == nil {
 		out.Agencies = []uuid.UUID{}

@@ -52,8 +52,21 @@ func busy(err error) bool {
 	return errors.As(err, &p) && p.Status == http.StatusServiceUnavailable
 }
 
+// hotspots is the answer to query p: read from its release for the
+// published view, computed by the live engine for the full one.
+func (s *Server) hotspots(c echo.Context, p hotspot.Params, refund func()) (*hotspot.Result, error) {
+	if p.Release != nil {
+		t, err := s.releaseTable(c, p)
+		if err != nil {
+			return nil, err
+		}
+		return t.Result(p), nil
+	}
+	return s.computeHotspots(c, p, refund)
+}
+
 // computeHotspots answers p as one of the heavy computations, refunding
-// the published budget spent on it when the server was too busy.
+// the budget spent on it when the server was too busy.
 func (s *Server) computeHotspots(c echo.Context, p hotspot.Params, refund func()) (*hotspot.Result, error) {
 	var res *hotspot.Result
 	err := s.compute(c, func(ctx context.Context) (err error) {

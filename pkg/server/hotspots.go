@@ -18,12 +18,14 @@ import (
 	"github.com/hexwatch/hexwatch/pkg/hexgrid"
 	"github.com/hexwatch/hexwatch/pkg/hotspot"
 	"github.com/hexwatch/hexwatch/pkg/live"
+	"github.com/hexwatch/hexwatch/pkg/release"
 	"github.com/hexwatch/hexwatch/pkg/store"
 )
 
-// hotspotQuery parses the request's parameters, makes the answer the
-// published view for a caller who may not read raw reports, and brings
-// the engine up to date.
+// hotspotQuery parses the request's parameters. A caller who may not read
+// raw reports gets the published view: the menu's parameters, as of the
+// cut-off of the release in force on as_of's day; anyone else the live
+// engine, brought up to date.
 func (s *Server) hotspotQuery(c echo.Context) (hotspot.Params, error) {
 	now := time.Now()
 	v := queryValues(c.QueryParams())
@@ -31,13 +33,26 @@ func (s *Server) hotspotQuery(c echo.Context) (hotspot.Params, error) {
 	if errs != nil {
 		return p, badRequest("the hotspot parameters are not valid", errs...)
 	}
-	if r := s.release(principal(c)); r != nil {
-		if errs := hotspot.ParsePublished(v, &p, s.cfg.PublishedMaxRes, now); errs != nil {
-			return p, badRequest("the published view answers a fixed menu of parameters", errs...)
-		}
-		p.Release = r
+	r := s.release(principal(c))
+	if r == nil {
+		return p, s.engine.Sync(c.Request().Context())
 	}
-	return p, s.engine.Sync(c.Request().Context())
+	if errs := hotspot.ParsePublished(v, &p, s.cfg.PublishedMaxRes, now); errs != nil {
+		return p, badRequest("the published view answers a fixed menu of parameters", errs...)
+	}
+	return publishedParams(s.releases.Menu(), p), nil
+}
+
+// publishedParams are the parameters of the release table that answers
+// the published query p (its bbox kept).
+func publishedParams(m release.Menu, p hotspot.Params) hotspot.Params {
+	category := ""
+	if len(p.Categories) == 1 {
+		category = p.Categories[0]
+	}
+	out := m.Params(release.Cutoff(p.AsOf), p.Res, p.AsOf.Sub(p.From).Round(24*time.Hour), category, p.HalfLife)
+	out.BBox = p.BBox
+	return out
 }
 
 // etag names a result by the data version and every parameter used.
@@ -46,7 +61,7 @@ func etag(version int64, p hotspot.Params, extra string) string {
 	fmt.Fprintf(h, "%d|%s|%s|%s|%s|%v|%v|%d|%s|%d|%v|%s|%s", version, p.AsOf.Format(time.RFC3339Nano), p.From.Format(time.RFC3339Nano),
 		p.HalfLife, p.Categories, p.Agencies, p.MinSource, p.Res, p.MinAssessment, p.K, p.FDR, p.Period, extra)
 	if r := p.Release; r != nil {
-		fmt.Fprintf(h, "|release %s %d %v", r.Exclude, r.K, r.Dominance)
+		fmt.Fprintf(h, "|release %d", r.K)
 	}
 	if p.BBox != nil {
 		fmt.Fprintf(h, "|%v", *p.BBox)
@@ -63,7 +78,11 @@ func (s *Server) listHotspots(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	key := etag(s.engine.Version(), p, "")
+	version := int64(0) // a release never changes
+	if p.Release == nil {
+		version = s.engine.Version()
+	}
+	key := etag(version, p, "")
 	c.Response().Header().Set("Cache-Control", "private, no-cache")
 	c.Response().Header().Set(echo.HeaderVary, echo.HeaderAcceptEncoding)
 	notModified := func(tag string) bool {
@@ -73,13 +92,13 @@ func (s *Server) listHotspots(c echo.Context) error {
 	}
 	// The full view's ETag names the data version and parameters, and is
 	// known before any work. A published view's is the hash of its bytes,
-	// which change only when its figures do: writes leave no trace in it.
+	// which are those of a release: writes leave no trace in them.
 	if p.Release == nil && notModified(key) {
 		return c.NoContent(http.StatusNotModified)
 	}
 	body, cached := s.rendered.get(key)
 	if !cached {
-		res, err := s.computeHotspots(c, p, refund)
+		res, err := s.hotspots(c, p, refund)
 		if err != nil {
 			return err
 		}
@@ -182,17 +201,20 @@ func (s *Server) getHotspotCell(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if p.Release != nil {
+		body, err := s.publishedExplanation(c, p, cell)
+		if err != nil {
+			return err
+		}
+		return c.JSONBlob(http.StatusOK, body)
+	}
 	// Explanations asked for again cost nothing.
 	key := etag(s.engine.Version(), p, "explain "+cell.String())
 	body, cached := s.rendered.get(key)
 	if !cached {
 		err := s.compute(c, func(ctx context.Context) error {
 			var err error
-			if p.Release != nil {
-				body, err = s.publishedExplanation(ctx, p, cell)
-			} else {
-				body, err = s.fullExplanation(ctx, p, cell)
-			}
+			body, err = s.fullExplanation(ctx, p, cell)
 			return err
 		})
 		if err != nil {
@@ -262,30 +284,45 @@ type publishedNbrJSON struct {
 	Score   *float64 `json:"score,omitempty"`
 }
 
-// publishedExplanation is the JSON of a shown cell's published explanation.
-func (s *Server) publishedExplanation(ctx context.Context, p hotspot.Params, cell hexgrid.Cell) ([]byte, error) {
-	ex, err := s.engine.ExplainPublished(ctx, p, cell)
-	if errors.Is(err, hotspot.ErrUnknownCell) || errors.Is(err, hotspot.ErrHidden) {
-		// A hidden cell does not exist for this caller.
-		return nil, store.ErrNotFound
-	}
+// publishedExplanation is the JSON of a shown cell's published
+// explanation, read from the release table of p.
+func (s *Server) publishedExplanation(c echo.Context, p hotspot.Params, cell hexgrid.Cell) ([]byte, error) {
+	t, err := s.releaseTable(c, p)
 	if err != nil {
 		return nil, err
+	}
+	rc, shown := t.Lookup(cell)
+	if !shown || rc.Splits == nil {
+		// A hidden cell does not exist for this caller.
+		return nil, store.ErrNotFound
 	}
 	place, err := s.geo.place(cell)
 	if err != nil {
 		return nil, err
 	}
+	h := hotspot.DurationText(p.HalfLife)
+	f := rc.ByHalfLife[h]
+	score := hotspot.CellScore{Cell: cell, Score: f.Score, Reports: rc.Reports, Categories: rc.Categories, Rank: f.Rank,
+		Confidence: f.Confidence, Trend: rc.Trend}
+	sp := rc.Splits
 	out := publishedExplanation{
 		View: viewPublished, Cell: cell.String(), Parameters: paramsOf(p),
-		Hotspot: cellOf(ex.Cell, place, true), TrendInWords: trendWords[ex.Cell.Trend], ByCategory: ex.ByCategory,
-		ByAgencyKind: ex.ByAgencyKind, ByGrading: ex.ByGrading, ByAge: ex.ByAge, Periods: ex.Periods,
+		Hotspot: cellOf(score, place, true), TrendInWords: trendWords[rc.Trend], ByCategory: sp.ByCategory,
+		ByAgencyKind: sp.ByAgencyKind, ByGrading: sp.ByGrading, ByAge: sp.ByAge, Periods: sp.Periods,
 		Neighbours: []publishedNbrJSON{},
 	}
-	for _, n := range ex.Neighbours {
-		nb := publishedNbrJSON{Cell: n.Cell.String(), Shown: n.Shown}
-		if n.Shown {
-			nb.Reports, nb.Score = &n.Reports, &n.Score
+	disk, err := cell.Disk(p.K)
+	if err != nil {
+		return nil, err
+	}
+	for _, d := range disk {
+		if d == cell || !s.engine.InStudy(d) {
+			continue
+		}
+		nb := publishedNbrJSON{Cell: d.String()}
+		if n, ok := t.Lookup(d); ok {
+			score, reports := n.ByHalfLife[h].Score, n.Reports
+			nb.Shown, nb.Reports, nb.Score = true, &reports, &score
 		}
 		out.Neighbours = append(out.Neighbours, nb)
 	}

@@ -6,7 +6,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
 	"github.com/paulmach/orb/geojson"
 
@@ -98,12 +97,14 @@ type publishedMenu struct {
 	MaxRes       int      `json:"max_res"`
 	K            int      `json:"k"`
 	OneCategory  bool     `json:"one_category"`
-	ExcludesOwn  bool     `json:"excludes_own"`
 	MinReports   int      `json:"min_reports"`
-	Dominance    bool     `json:"dominance"`
-	LatestAsOf   string   `json:"latest_as_of"`
+	ShowMargin   int      `json:"show_margin"`
 	DailyBudget  int      `json:"daily_budget"`
 	Perturbation []int    `json:"perturbation"`
+	// Releases are the cut-off dates of the stored releases, oldest first;
+	// NextRelease is when the next is due.
+	Releases    []string `json:"releases"`
+	NextRelease string   `json:"next_release"`
 }
 
 func durationList(ds []time.Duration) []string {
@@ -126,15 +127,24 @@ func (s *Server) getMapConfig(c echo.Context) error {
 	}
 	first, last, ok := s.engine.Span()
 	if r := s.release(principal(c)); r != nil {
-		// The published view's time grid: weeks of data, up to today.
-		today := hotspot.DayStart(time.Now())
-		first, last = hotspot.WeekStart(first), today
+		// The published view's time grid: the weeks of its releases.
+		rs, err := s.releases.Releases(c.Request().Context())
+		if err != nil {
+			return err
+		}
 		cfg.Published = &publishedMenu{Windows: durationList(hotspot.PublishedWindows), HalfLives: durationList(hotspot.PublishedHalfLives),
 			Periods: durationList(hotspot.PublishedPeriods), MaxRes: s.cfg.PublishedMaxRes, K: hotspot.PublishedK, OneCategory: true,
-			ExcludesOwn: r.Exclude != uuid.Nil, MinReports: r.K, Dominance: r.Dominance, LatestAsOf: today.Format(time.DateOnly),
-			DailyBudget: s.cfg.PublishedBudget}
+			MinReports: r.K, ShowMargin: hotspot.ShowMargin, DailyBudget: s.cfg.PublishedBudget, Releases: []string{},
+			NextRelease: nextCutoff(time.Now()).Format(time.RFC3339)}
 		for _, row := range hotspot.Perturbation {
 			cfg.Published.Perturbation = append(cfg.Published.Perturbation, row.Change)
+		}
+		for _, rel := range rs {
+			cfg.Published.Releases = append(cfg.Published.Releases, rel.Cutoff.In(hotspot.London).Format(time.DateOnly))
+		}
+		ok = len(rs) > 0
+		if ok {
+			first, last = rs[0].Cutoff.In(hotspot.London), rs[len(rs)-1].Cutoff.In(hotspot.London)
 		}
 	}
 	if ok {

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"crypto/sha256"
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -13,33 +14,86 @@ import (
 
 	"github.com/hexwatch/hexwatch/pkg/auth"
 	"github.com/hexwatch/hexwatch/pkg/hotspot"
+	"github.com/hexwatch/hexwatch/pkg/release"
 	"github.com/hexwatch/hexwatch/pkg/store"
 )
 
 // release is the disclosure control of the caller's hotspot answers: nil
 // for a caller who may read every raw report; otherwise the published
-// view. A caller who can submit reports never has its own agency's
-// reports in it (they could open cells and move figures at will); a
-// caller who cannot (a chair) sees what a snapshot freezes: cells with K
-// reports outside their largest agency.
+// view, read from a weekly release. One release serves every agency and
+// every chair alike: a cell is shown only with K reports outside its
+// largest agency, so no agency, its own reports subtracted, is left with
+// fewer than K.
 func (s *Server) release(p *auth.Principal) *hotspot.Release {
 	if p.Can(auth.ReadAllReports) {
 		return nil
 	}
-	r := &hotspot.Release{K: s.cfg.MinCellReports}
-	if p.Can(auth.SubmitReports) {
-		r.Exclude = p.AgencyID
-	} else {
-		r.Dominance = true
-	}
-	return r
+	return &hotspot.Release{K: s.cfg.MinCellReports}
 }
 
-// snapshotRelease is the disclosure control of snapshots, which are shown
-// to multi-agency meetings: whoever reads one, no agency can subtract its
-// own reports from a cell and be left with fewer than K.
-func (s *Server) snapshotRelease() *hotspot.Release {
-	return &hotspot.Release{K: s.cfg.MinCellReports, Dominance: true}
+// Publisher computes and reads the weekly releases.
+func (s *Server) Publisher() *release.Publisher { return s.releases }
+
+// releaseTable is the table of the release that answers published query p.
+func (s *Server) releaseTable(c echo.Context, p hotspot.Params) (*release.Table, error) {
+	category := ""
+	if len(p.Categories) == 1 {
+		category = p.Categories[0]
+	}
+	t, err := s.releases.Table(c.Request().Context(), p.AsOf, p.Res, p.AsOf.Sub(p.From).Round(24*time.Hour), category)
+	if errors.Is(err, release.ErrNoRelease) {
+		return nil, s.noRelease(c, p.AsOf)
+	}
+	return t, err
+}
+
+// noRelease is the problem of a week with no release stored.
+func (s *Server) noRelease(c echo.Context, cutoff time.Time) error {
+	rs, err := s.releases.Releases(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	detail := "no release is published yet: the first is computed at the next cut-off (Monday 00:00, Europe/London), or at start for the weeks missed"
+	if len(rs) > 0 {
+		detail = fmt.Sprintf("no release of the week of %s: releases are published from %s to %s", cutoff.In(hotspot.London).Format(time.DateOnly),
+			rs[0].Cutoff.In(hotspot.London).Format(time.DateOnly), rs[len(rs)-1].Cutoff.In(hotspot.London).Format(time.DateOnly))
+	}
+	return newProblem(http.StatusNotFound, detail)
+}
+
+// releaseJSON is a release as its readers see it.
+type releaseJSON struct {
+	// Release names it: the date of its cut-off (a Monday).
+	Release    string `json:"release"`
+	Cutoff     string `json:"cutoff"`
+	ComputedAt string `json:"computed_at"`
+	Late       bool   `json:"late"`
+}
+
+func releaseOut(r store.Release) releaseJSON {
+	return releaseJSON{Release: r.Cutoff.In(hotspot.London).Format(time.DateOnly), Cutoff: r.Cutoff.Format(time.RFC3339),
+		ComputedAt: r.ComputedAt.UTC().Format(time.RFC3339), Late: r.Late}
+}
+
+// listReleases lists the weekly releases and when the next is due.
+func (s *Server) listReleases(c echo.Context) error {
+	rs, err := s.releases.Releases(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	out := struct {
+		Items []releaseJSON `json:"items"`
+		Next  string        `json:"next_cutoff"`
+	}{Items: make([]releaseJSON, len(rs)), Next: nextCutoff(time.Now()).Format(time.RFC3339)}
+	for i, r := range rs {
+		out.Items[i] = releaseOut(r)
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+// nextCutoff is the cut-off of the next release after now.
+func nextCutoff(now time.Time) time.Time {
+	return release.Cutoff(release.Cutoff(now).In(hotspot.London).AddDate(0, 0, 7).Add(12 * time.Hour))
 }
 
 // Scopes of the query budget: a cell's explanation is scoped by the cell.

@@ -108,11 +108,15 @@ func (s *Server) reportFeature(c echo.Context, r intel.Report) *geojson.Feature 
 		"agency_id": r.AgencyID.String(), "external_ref": r.ExternalRef, "category": r.Category,
 		"indicators": nonNil(r.Indicators), "observed_at": r.ObservedAt.Format(time.RFC3339),
 		"precision_m": r.PrecisionM, "grading": gradingOf(principal(c), r), "classification": r.Classification,
-		"status": r.Status, "review_at": r.ReviewAt.Format(time.RFC3339), "seq": r.Seq,
+		"status": r.Status, "review_at": r.ReviewAt.Format(time.RFC3339),
 		"cell": r.Cell.String(), "created_at": r.CreatedAt.UTC().Format(time.RFC3339Nano),
 		"updated_at": r.UpdatedAt.UTC().Format(time.RFC3339Nano),
 	}
 	p := principal(c)
+	// seq counts every agency's writes: only readers of every report see it.
+	if p.Can(auth.ReadAllReports) {
+		props["seq"] = r.Seq
+	}
 	evaluator := p.Can(auth.EvaluateReports)
 	own := r.AgencyID == p.AgencyID
 	if narrative {

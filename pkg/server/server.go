@@ -19,6 +19,7 @@ import (
 	"github.com/hexwatch/hexwatch/pkg/intel"
 	"github.com/hexwatch/hexwatch/pkg/live"
 	"github.com/hexwatch/hexwatch/pkg/places"
+	"github.com/hexwatch/hexwatch/pkg/release"
 	"github.com/hexwatch/hexwatch/pkg/store"
 )
 
@@ -30,6 +31,7 @@ type Server struct {
 	// bulkSlots bounds the bulk uploads processed at once.
 	bulkSlots chan struct{}
 	engine    *live.Engine
+	releases  *release.Publisher
 	places    *places.Gazetteer
 	limits    *limiter
 	heavy     heavyWork
@@ -55,6 +57,8 @@ func New(cfg config.Config, db *store.DB, v *intel.Validator, log *slog.Logger, 
 	}
 	s := &Server{cfg: cfg, db: db, validator: v, log: log, version: version,
 		bulkSlots: make(chan struct{}, cfg.BulkConcurrency), heavy: make(heavyWork, cfg.HeavyConcurrency), engine: engine, rendered: newRenderCache(renderCacheBytes), places: gazetteer, geo: geoWriter{places: gazetteer}}
+	s.releases = release.New(db, engine, release.DefaultMenu(cfg.PublishedMaxRes, cfg.MinCellReports), log)
+	s.releases.History = cfg.ReleaseHistory
 	s.metrics = newMetrics(db, func() int { return len(s.bulkSlots) })
 	s.consults = newAuditQueue(db, log)
 	e := echo.New()
@@ -148,6 +152,7 @@ func (s *Server) apiRoutes() []route {
 		{method: http.MethodGet, path: v1 + "/disclosure", perm: auth.ReadAudit, handler: s.getDisclosureReport},
 
 		{method: http.MethodGet, path: v1 + "/taxonomy", perm: auth.ViewReference, handler: s.getTaxonomy},
+		{method: http.MethodGet, path: v1 + "/releases", perm: auth.ViewReference, handler: s.listReleases},
 		{method: http.MethodPost, path: v1 + "/reports", perm: auth.SubmitReports, handler: s.createReport},
 		{method: http.MethodPost, path: bulkPath, perm: auth.SubmitReports, handler: s.bulkReports},
 		{method: http.MethodGet, path: v1 + "/reports", perm: auth.ReadOwnReports, handler: s.listReports},

@@ -31,6 +31,8 @@ type snapshotRequest struct {
 // snapshotJSON is a snapshot's metadata and the links to its exports.
 type snapshotJSON struct {
 	store.Snapshot
+	// Release is the cut-off date of the release a published snapshot froze.
+	Release     string                `json:"release,omitempty"`
 	MeetingDate string                `json:"meeting_date"`
 	Notes       string                `json:"notes,omitempty"`
 	Parameters  json.RawMessage       `json:"parameters,omitempty"`
@@ -40,7 +42,11 @@ type snapshotJSON struct {
 
 func snapshotOut(s store.Snapshot) snapshotJSON {
 	base := "/api/v1/snapshots/" + s.ID.String()
-	return snapshotJSON{Snapshot: s, MeetingDate: s.MeetingDate.Format(time.DateOnly), Parameters: s.Parameters, Links: map[string]string{
+	rel := ""
+	if s.Release != nil {
+		rel = s.Release.In(hotspot.London).Format(time.DateOnly)
+	}
+	return snapshotJSON{Snapshot: s, Release: rel, MeetingDate: s.MeetingDate.Format(time.DateOnly), Parameters: s.Parameters, Links: map[string]string{
 		"self": base, "geojson": base + "/hotspots.geojson", "csv": base + "/hotspots.csv", "pdf": base + "/briefing.pdf",
 		"content": base + "/content.json", "changes": base + "/changes",
 	}}
@@ -86,7 +92,7 @@ func (s *Server) createSnapshot(c echo.Context) error {
 			// would make its classification speak of that cell.
 			errs = append(errs, FieldError{Field: "parameters.bbox", Message: "a published snapshot covers the whole service area"})
 		}
-		p.Release = s.snapshotRelease()
+		p = publishedParams(s.releases.Menu(), p)
 	}
 	if errs != nil {
 		return badRequest("the snapshot request is not valid", errs...)
@@ -95,10 +101,13 @@ func (s *Server) createSnapshot(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := s.engine.Sync(c.Request().Context()); err != nil {
-		return err
+	if !published {
+		if err := s.engine.Sync(c.Request().Context()); err != nil {
+			return err
+		}
 	}
-	res, err := s.computeHotspots(c, p, refund)
+	// A published snapshot freezes a table of a release.
+	res, err := s.hotspots(c, p, refund)
 	if err != nil {
 		return err
 	}
@@ -121,6 +130,10 @@ func (s *Server) createSnapshot(c echo.Context) error {
 	snap := store.Snapshot{ID: uuid.Must(uuid.NewV7()), Title: req.Title, MeetingDate: meeting, Res: p.Res,
 		Classification: content.Classification, DataVersion: res.Version, Cells: len(content.Cells), CreatedBy: pr.Name,
 		AgencyID: &pr.AgencyID, CreatedAt: made, Content: b, SHA256: sum, Published: published}
+	if published {
+		cutoff := p.AsOf
+		snap.Release = &cutoff
+	}
 	if err := s.db.CreateSnapshot(c.Request().Context(), snap, s.event(c, store.ActionCombine)); err != nil {
 		return err
 	}

@@ -38,7 +38,12 @@ func GeoJSON(c Content, id, sum string) ([]byte, error) {
 	}
 	fc.ExtraMembers = geojson.Properties{
 		"snapshot": id, "title": c.Title, "meeting_date": c.MeetingDate, "classification": c.Classification,
-		"parameters": json.RawMessage(c.Parameters), "data_version": c.DataVersion, "created_at": c.CreatedAt, "sha256": sum,
+		"parameters": json.RawMessage(c.Parameters), "created_at": c.CreatedAt, "sha256": sum,
+	}
+	if c.Release != "" {
+		fc.ExtraMembers["release"] = c.Release
+	} else {
+		fc.ExtraMembers["data_version"] = c.DataVersion
 	}
 	return json.Marshal(fc)
 }

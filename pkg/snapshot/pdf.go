@@ -110,7 +110,11 @@ func PDF(b Briefing) ([]byte, error) {
 	if c.Notes != "" {
 		d.text("go", 9.5, "Notes: "+c.Notes)
 	}
-	d.text("go", 7.5, fmt.Sprintf("Data version %d. SHA-256 of the frozen content: %s", c.DataVersion, b.SHA256))
+	version := fmt.Sprintf("Data version %d.", c.DataVersion)
+	if c.Release != "" {
+		version = "Weekly release of " + c.Release + " (the reports counted before that Monday)."
+	}
+	d.text("go", 7.5, version+" SHA-256 of the frozen content: "+b.SHA256)
 	if d.err != nil {
 		return nil, fmt.Errorf("snapshot: briefing: %w", d.err)
 	}

@@ -36,16 +36,19 @@ type FrozenCell struct {
 // (fields in a fixed order, map keys sorted), so the bytes and their hash
 // are the same every time it is encoded.
 type Content struct {
-	Title          string          `json:"title"`
-	MeetingDate    string          `json:"meeting_date"`
-	Notes          string          `json:"notes"`
-	Parameters     json.RawMessage `json:"parameters"`
-	DataVersion    int64           `json:"data_version"`
-	Classification string          `json:"classification"`
-	CreatedBy      string          `json:"created_by"`
-	CreatedAt      string          `json:"created_at"`
-	StudyCells     int             `json:"study_cells"`
-	Cells          []FrozenCell    `json:"cells"`
+	Title       string          `json:"title"`
+	MeetingDate string          `json:"meeting_date"`
+	Notes       string          `json:"notes"`
+	Parameters  json.RawMessage `json:"parameters"`
+	// DataVersion is the data version of exact figures; a published
+	// snapshot names its Release (the cut-off date) instead.
+	DataVersion    int64        `json:"data_version,omitempty"`
+	Release        string       `json:"release,omitempty"`
+	Classification string       `json:"classification"`
+	CreatedBy      string       `json:"created_by"`
+	CreatedAt      string       `json:"created_at"`
+	StudyCells     int          `json:"study_cells"`
+	Cells          []FrozenCell `json:"cells"`
 	// View is "published" for a statistical release (see hotspot.Release);
 	// empty for exact figures.
 	View string `json:"view,omitempty"`
@@ -78,7 +81,8 @@ func Freeze(res *hotspot.Result, params json.RawMessage, meta Meta, gazetteer *p
 		CreatedAt: meta.CreatedAt.UTC().Format(time.RFC3339), StudyCells: res.StudyCells, Cells: make([]FrozenCell, 0, len(res.Cells)),
 	}
 	if res.Params.Release != nil {
-		c.View = Published
+		c.View, c.DataVersion = Published, 0
+		c.Release = hotspot.WeekStart(res.Params.AsOf).Format(time.DateOnly)
 	}
 	for _, rc := range res.Cells {
 		if rc.Sensitive {

@@ -48,7 +48,7 @@ func (db *DB) corroborate(ctx context.Context, tx pgx.Tx, ids []uuid.UUID) error
 		ids AS (SELECT a AS id FROM hit UNION SELECT b FROM hit
 			UNION SELECT n.id FROM n WHERE EXISTS (SELECT 1 FROM reports d WHERE d.duplicate_of = n.id AND d.agency_id <> n.agency_id
 				AND d.status = 'not_counted'))
-		UPDATE reports SET corroborated = true, seq = nextval('report_seq'), updated_at = now()
+		UPDATE reports SET corroborated = true, seq = nextval('report_seq')
 		WHERE id IN (SELECT id FROM ids) AND NOT corroborated`, ids, c.Metres, c.Days)
 	return err
 }
@@ -70,7 +70,7 @@ func (db *DB) uncorroborate(ctx context.Context, tx pgx.Tx, id uuid.UUID) error 
 				AND p.geom && ST_Expand(n.geom, $2 / 55000.0) AND ST_DWithin(p.geom::geography, n.geom::geography, $2)
 				AND p.observed_at BETWEEN n.observed_at - make_interval(days => $3) AND n.observed_at + make_interval(days => $3))
 			OR EXISTS (SELECT 1 FROM reports d WHERE d.id <> $1 AND d.duplicate_of = n.id AND d.agency_id <> n.agency_id AND d.status = 'not_counted'))
-		UPDATE reports SET corroborated = false, seq = nextval('report_seq'), updated_at = now()
+		UPDATE reports SET corroborated = false, seq = nextval('report_seq')
 		WHERE id IN (SELECT id FROM near EXCEPT SELECT id FROM still)`, id, c.Metres, c.Days)
 	return err
 }
@@ -127,6 +127,7 @@ func (db *DB) EvaluateReport(ctx context.Context, id uuid.UUID, e Evaluate, ev A
 		// A report that never counted and still does not keeps a negative seq.
 		if _, err := tx.Exec(ctx, `UPDATE reports SET source = $2, assessment = $3, handling = $4, conditions = $5, status = $6,
 			outcome = $7, outcome_reference = $8, duplicate_of = $9, evaluated_at = now(),
+			counted_at = CASE WHEN $6 = 'live' AND status <> 'live' THEN now() ELSE counted_at END,
 			original_narrative = CASE WHEN $10::text IS NULL THEN original_narrative ELSE coalesce(original_narrative, narrative) END,
 			narrative = coalesce($10, narrative), corroborated = false,
 			seq = CASE WHEN $6 = 'live' OR status = 'live' THEN nextval('report_seq') ELSE -nextval('report_seq') END,
@@ -139,7 +140,7 @@ func (db *DB) EvaluateReport(ctx context.Context, id uuid.UUID, e Evaluate, ev A
 		}
 		// A duplicate from another agency corroborates the report it repeats.
 		if e.DuplicateOf != nil {
-			if _, err := tx.Exec(ctx, `UPDATE reports SET corroborated = true, seq = nextval('report_seq'), updated_at = now()
+			if _, err := tx.Exec(ctx, `UPDATE reports SET corroborated = true, seq = nextval('report_seq')
 				WHERE id = $1 AND agency_id <> $2 AND status = 'live' AND NOT corroborated`, *e.DuplicateOf, agency); err != nil {
 				return err
 			}

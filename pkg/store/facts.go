@@ -35,6 +35,8 @@ type ReportChange struct {
 	// Cells and Spread place the report (see intel.Report).
 	Cells  hexgrid.Cells
 	Spread []hexgrid.Share
+	// CountedAt is when the report began to count (see migration 12).
+	CountedAt time.Time
 }
 
 // ReportChanges returns up to limit changes after seq, in seq order, and
@@ -49,7 +51,7 @@ func (db *DB) ReportChanges(ctx context.Context, after int64, limit int) (out []
 	defer func() { _ = tx.Rollback(context.Background()) }()
 	rows, err := tx.Query(ctx, `SELECT seq, id, status = 'live', cell, observed_at, category, agency_id, source, assessment,
 		classification = 'OFFICIAL-SENSITIVE', record_key, corroborated,
-		coalesce(cells, '{}'), spread_cells, spread_weights FROM reports WHERE seq > $1 ORDER BY seq LIMIT $2`, after, limit)
+		coalesce(cells, '{}'), spread_cells, spread_weights, counted_at FROM reports WHERE seq > $1 ORDER BY seq LIMIT $2`, after, limit)
 	if err != nil {
 		return nil, false, mapErr("report changes", err)
 	}
@@ -62,7 +64,7 @@ func (db *DB) ReportChanges(ctx context.Context, after int64, limit int) (out []
 	)
 	// UUIDs scan as bytes: uuid.UUID's sql.Scanner would take each through text.
 	out = make([]ReportChange, 0, min(limit, 1<<16))
-	_, err = pgx.ForEachRow(rows, []any{&ch.Seq, (*[16]byte)(&ch.ID), &ch.Live, &cell, &ch.ObservedAt, &ch.Category, (*[16]byte)(&ch.AgencyID), &ch.Grading.Source, &ch.Grading.Assessment, &ch.Sensitive, &key, &ch.Corroborated, &cells, &spreadC, &spreadW}, func() error {
+	_, err = pgx.ForEachRow(rows, []any{&ch.Seq, (*[16]byte)(&ch.ID), &ch.Live, &cell, &ch.ObservedAt, &ch.Category, (*[16]byte)(&ch.AgencyID), &ch.Grading.Source, &ch.Grading.Assessment, &ch.Sensitive, &key, &ch.Corroborated, &cells, &spreadC, &spreadW, &ch.CountedAt}, func() error {
 		ch.Cell, ch.Key = hexgrid.Cell(cell), uint32(key)
 		ch.Cells = hexgrid.Cells{}
 		if len(cells) == hexgrid.Levels {

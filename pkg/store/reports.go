@@ -473,6 +473,7 @@ func (db *DB) AmendReport(ctx context.Context, r intel.Report, prev Version, ev 
 			conditions = $12, classification = $13, narrative = $14, review_at = $15, cell = $16, content_hash = $17,
 			cells = $18, spread_cells = $19, spread_weights = $20, status = $21, suggested_grading = $22, corroborated = false,
 			original_narrative = CASE WHEN $21 = 'pending_evaluation' THEN NULL ELSE original_narrative END,
+			counted_at = CASE WHEN $21 = 'live' AND status <> 'live' THEN now() ELSE counted_at END,
 			seq = CASE WHEN $21 = 'live' OR status = 'live' THEN nextval('report_seq') ELSE -nextval('report_seq') END, updated_at = now()
 			WHERE id = $1 AND seq = $2`,
 			r.ID, seq, r.Category, r.Indicators, r.ObservedAt, r.Location.Lon, r.Location.Lat, r.PrecisionM, r.Grading.Source,

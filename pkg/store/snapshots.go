@@ -11,17 +11,21 @@ import (
 
 // Snapshot is a frozen set of hotspots; Content is its canonical JSON.
 type Snapshot struct {
-	ID             uuid.UUID  `json:"id"`
-	Title          string     `json:"title"`
-	MeetingDate    time.Time  `json:"-"`
-	Res            int        `json:"res"`
-	Classification string     `json:"classification"`
-	DataVersion    int64      `json:"data_version"`
-	Cells          int        `json:"cells"`
-	CreatedBy      string     `json:"created_by"`
-	AgencyID       *uuid.UUID `json:"agency_id,omitempty"`
-	CreatedAt      time.Time  `json:"created_at"`
-	SHA256         string     `json:"sha256"`
+	ID             uuid.UUID `json:"id"`
+	Title          string    `json:"title"`
+	MeetingDate    time.Time `json:"-"`
+	Res            int       `json:"res"`
+	Classification string    `json:"classification"`
+	// DataVersion is the data version of exact snapshots; published ones
+	// name their release instead (a data version counts every write).
+	DataVersion int64 `json:"data_version,omitempty"`
+	// Release is the cut-off of the release a published snapshot froze.
+	Release   *time.Time `json:"-"`
+	Cells     int        `json:"cells"`
+	CreatedBy string     `json:"created_by"`
+	AgencyID  *uuid.UUID `json:"agency_id,omitempty"`
+	CreatedAt time.Time  `json:"created_at"`
+	SHA256    string     `json:"sha256"`
 	// Published snapshots are statistical releases, which callers who may
 	// not read raw reports may see; the others hold exact figures.
 	Published bool   `json:"published"`
@@ -31,12 +35,12 @@ type Snapshot struct {
 }
 
 const snapshotColumns = `id, title, meeting_date, res, classification, data_version, cells, created_by, agency_id, created_at, sha256, published,
-	convert_from(content, 'UTF8')::jsonb -> 'parameters'`
+	convert_from(content, 'UTF8')::jsonb -> 'parameters', release_cutoff`
 
 func scanSnapshot(r pgx.CollectableRow) (Snapshot, error) {
 	var s Snapshot
 	err := r.Scan(&s.ID, &s.Title, &s.MeetingDate, &s.Res, &s.Classification, &s.DataVersion, &s.Cells, &s.CreatedBy,
-		&s.AgencyID, &s.CreatedAt, &s.SHA256, &s.Published, &s.Parameters)
+		&s.AgencyID, &s.CreatedAt, &s.SHA256, &s.Published, &s.Parameters, &s.Release)
 	return s, err
 }
 
@@ -44,14 +48,18 @@ func scanSnapshot(r pgx.CollectableRow) (Snapshot, error) {
 func (db *DB) CreateSnapshot(ctx context.Context, s Snapshot, ev AuditEvent) error {
 	err := db.inTx(ctx, func(tx pgx.Tx) error {
 		_, err := tx.Exec(ctx, `INSERT INTO snapshots (id, title, meeting_date, res, classification, data_version, cells,
-			created_by, agency_id, created_at, content, sha256, published) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+			created_by, agency_id, created_at, content, sha256, published, release_cutoff) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
 			s.ID, s.Title, s.MeetingDate, s.Res, s.Classification, s.DataVersion, s.Cells, s.CreatedBy, s.AgencyID, s.CreatedAt,
-			s.Content, s.SHA256, s.Published)
+			s.Content, s.SHA256, s.Published, s.Release)
 		if err != nil {
 			return err
 		}
 		ev.ObjectType, ev.ObjectID = "snapshot", s.ID.String()
-		ev.Detail = map[string]any{"title": s.Title, "cells": s.Cells, "data_version": s.DataVersion, "sha256": s.SHA256}
+		detail := map[string]any{"title": s.Title, "cells": s.Cells, "data_version": s.DataVersion, "sha256": s.SHA256}
+		if s.Release != nil {
+			detail["release"] = s.Release.UTC().Format(time.RFC3339)
+		}
+		ev.Detail = detail
 		return writeAudit(ctx, tx, ev)
 	})
 	return mapErr("create snapshot", err)
@@ -67,7 +75,7 @@ func (db *DB) Snapshot(ctx context.Context, id uuid.UUID) (Snapshot, error) {
 	s, err := pgx.CollectExactlyOneRow(rows, func(r pgx.CollectableRow) (Snapshot, error) {
 		var s Snapshot
 		err := r.Scan(&s.ID, &s.Title, &s.MeetingDate, &s.Res, &s.Classification, &s.DataVersion, &s.Cells, &s.CreatedBy,
-			&s.AgencyID, &s.CreatedAt, &s.SHA256, &s.Published, &s.Parameters, &content)
+			&s.AgencyID, &s.CreatedAt, &s.SHA256, &s.Published, &s.Parameters, &s.Release, &content)
 		return s, err
 	})
 	s.Content = content
