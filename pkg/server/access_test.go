@@ -98,6 +98,7 @@ var access = []accessRule{
 	{"GET /api/v1/audit", adminOnly, http.StatusOK, nil, nil},
 
 	{"GET /api/v1/taxonomy", everyone, http.StatusOK, nil, nil},
+	{"GET /api/v1/releases", everyone, http.StatusOK, nil, nil},
 	{"POST /api/v1/reports", partners, http.StatusCreated, func(f *fixture) (string, any) {
 		return "/api/v1/reports", submission("access-" + uuid.NewString())
 	}, nil},
@@ -118,13 +119,9 @@ var access = []accessRule{
 	}, notFoundForOtherAgency},
 	{"GET /api/v1/map-config", everyone, http.StatusOK, nil, nil},
 	{"GET /api/v1/hotspots", viewers, http.StatusOK, nil, nil},
-	// A cell of five reports of each agency, a fortnight old: each partner
-	// sees the other's five, a chair five outside the largest agency.
+	// The cell of TestAccessMatrix's release: ten reports of each of two
+	// agencies, a fortnight old, shown to everyone.
 	{"GET /api/v1/hotspots/:cell", viewers, http.StatusOK, func(f *fixture) (string, any) {
-		for range 5 {
-			f.reportOf(f.agencyA, 14)
-			f.reportOf(f.agencyB, 14)
-		}
 		return "/api/v1/hotspots/" + fixtureCell(8), nil
 	}, nil},
 	{"POST /api/v1/snapshots", snapshotters, http.StatusCreated, func(f *fixture) (string, any) {
@@ -176,6 +173,14 @@ func reportPath(id string) string { return "/api/v1/reports/" + id }
 
 func TestAccessMatrix(t *testing.T) {
 	f := newFixture(t)
+	for range 10 {
+		f.reportOf(f.agencyA, 14)
+		f.reportOf(f.agencyB, 14)
+	}
+	if _, err := f.db.BackdateCounted(context.Background(), 48*time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	f.publish(time.Now())
 
 	var routes []string
 	for _, r := range f.srv.Echo().Routes() {

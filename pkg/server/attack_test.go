@@ -77,6 +77,8 @@ var attackAnchor = time.Date(2026, 10, 5, 0, 0, 0, 0, time.UTC)
 // tally is what an attack spent and learned.
 type tally struct {
 	requests, claims, recovered int
+	// right is how many claims were right (see judge).
+	right int
 }
 
 func (tl tally) String() string {
@@ -323,6 +325,8 @@ func diffClaims(later, earlier attackFC) []claim {
 
 func TestAttacksOnThePublishedView(t *testing.T) {
 	f, all := attackData(t, 6000)
+	f.publish(weeksBack(9)...)
+	f.publish(attackAnchor.AddDate(0, 0, 1))
 	rs := others(all, f.agencyA.ID)
 	report := func(name string, published, full tally) {
 		t.Logf("%-34s partner key: %v; full view: %v", name, published, full)
@@ -540,43 +544,61 @@ func TestAttacksOnThePublishedView(t *testing.T) {
 	})
 }
 
-// TestPublishedCellsAgreeWithSQL checks, over the raw reports table, that
-// the partner sees exactly the cells holding 5 counted reports of other
-// agencies in whole past weeks, with counts within the perturbation.
+// TestPublishedCellsAgreeWithSQL checks a release against SQL over the
+// raw reports table as it stood at the cut-off (reports counted before
+// it): no cell is shown with fewer than 5 reports outside its largest
+// agency, every cell with 9 or more is, and published counts lie within
+// the perturbation of the true ones.
 func TestPublishedCellsAgreeWithSQL(t *testing.T) {
 	f, _ := attackData(t, 3000)
-	asOf := hotspot.DayStart(attackAnchor)
+	cutoff := hotspot.WeekStart(attackAnchor.Add(12 * time.Hour))
+	f.publish(cutoff)
+	// Written after the cut-off: in no figure of its release.
+	late := submission("after-the-cutoff")
+	late["observed_at"] = cutoff.AddDate(0, 0, -3).Format(time.RFC3339)
+	if r := f.json("other-partner-key", http.MethodPost, "/api/v1/reports", late); r.StatusCode != http.StatusCreated {
+		t.Fatalf("late report: %d", r.StatusCode)
+	}
 	var pub, full attackFC
 	var tl tally
-	f.attackGet(&tl, "partner-key", "/api/v1/hotspots?window=182d&as_of="+attackAnchor.Format(time.DateOnly), &pub)
-	f.attackGet(&tl, "analyst", "/api/v1/hotspots?res=8&window=182d&as_of="+attackAnchor.Format(time.DateOnly), &full)
+	f.attackGet(&tl, "partner-key", "/api/v1/hotspots?window=182d&as_of="+cutoff.Format(time.DateOnly), &pub)
+	f.attackGet(&tl, "analyst", "/api/v1/hotspots?res=8&window=365d&as_of="+attackAnchor.Format(time.DateOnly), &full)
 	shown := map[string]attackCell{}
 	for _, c := range pub.Features {
 		shown[c.ID] = c
 	}
-	const sqlCount = `SELECT count(*) FROM reports
-		WHERE status = 'live' AND cells[$1 - 5] = $2 AND agency_id <> $3 AND assessment <> 'E'
-		  AND date_trunc('week', observed_at AT TIME ZONE 'Europe/London') >= date_trunc('week', $4::timestamptz AT TIME ZONE 'Europe/London')
-		  AND date_trunc('week', observed_at AT TIME ZONE 'Europe/London') < date_trunc('week', $5::timestamptz AT TIME ZONE 'Europe/London')`
-	checked := 0
+	const sqlCount = `SELECT coalesce(sum(n), 0), coalesce(max(n), 0) FROM (SELECT count(*) AS n FROM reports
+		WHERE status = 'live' AND cells[$1 - 5] = $2 AND assessment <> 'E' AND counted_at < $3
+		  AND date_trunc('week', observed_at AT TIME ZONE 'Europe/London') >= date_trunc('week', ($3::timestamptz - interval '182 days') AT TIME ZONE 'Europe/London')
+		  AND date_trunc('week', observed_at AT TIME ZONE 'Europe/London') < date_trunc('week', $3::timestamptz AT TIME ZONE 'Europe/London')
+		GROUP BY agency_id) a`
+	checked, between, betweenShown := 0, 0, 0
 	for _, c := range full.Features {
 		cell, _ := hexgrid.Parse(c.ID)
-		var n int
-		if err := f.sql().QueryRow(context.Background(), sqlCount, cell.Resolution(), int64(cell), f.agencyA.ID,
-			asOf.AddDate(0, 0, -182), asOf).Scan(&n); err != nil {
+		var total, largest int
+		if err := f.sql().QueryRow(context.Background(), sqlCount, cell.Resolution(), int64(cell), cutoff).Scan(&total, &largest); err != nil {
 			t.Fatal(err)
 		}
+		outside := total - largest
 		p, ok := shown[c.ID]
 		switch {
-		case ok != (n >= 5):
-			t.Errorf("cell %s: %d counted reports of other agencies, shown %v", c.ID, n, ok)
-		case ok && (p.Properties.Reports < n-2 || p.Properties.Reports > n+2):
-			t.Errorf("cell %s: %d published for %d reports, beyond the perturbation", c.ID, p.Properties.Reports, n)
+		case ok && outside < 5:
+			t.Errorf("cell %s: shown with %d reports outside its largest agency", c.ID, outside)
+		case !ok && outside >= 5+2*hotspot.ShowMargin:
+			t.Errorf("cell %s: %d reports outside its largest agency, hidden", c.ID, outside)
+		case ok && (p.Properties.Reports < total-2 || p.Properties.Reports > total+2):
+			t.Errorf("cell %s: %d published for %d reports, beyond the perturbation", c.ID, p.Properties.Reports, total)
+		}
+		if outside >= 5 && outside < 5+2*hotspot.ShowMargin {
+			between++
+			if ok {
+				betweenShown++
+			}
 		}
 		checked++
 	}
 	if len(pub.Features) == 0 || checked == 0 {
 		t.Fatalf("%d cells shown of %d checked", len(pub.Features), checked)
 	}
-	t.Logf("%d cells checked, %d shown to the partner", checked, len(pub.Features))
+	t.Logf("%d cells checked, %d shown; of the %d with 5 to 8 reports outside their largest agency, %d shown", checked, len(pub.Features), between, betweenShown)
 }

@@ -351,7 +351,7 @@ func TestCorroborationFollowsCounting(t *testing.T) {
 func TestPublishedViewLearnsNothingOfEvaluation(t *testing.T) {
 	f := newFixture(t)
 	loadDemo(t, f, 1500)
-	top, _ := f.hotspots("analyst", "?res=8")
+	top, _ := f.hotspots("partner-key", "?res=8")
 	if len(top.Features) == 0 {
 		t.Fatal("no hotspots")
 	}

@@ -17,6 +17,7 @@ import (
 
 func TestPublishedMenu(t *testing.T) {
 	f := newFixture(t)
+	f.publish(time.Now())
 	today := hotspot.DayStart(time.Now())
 	for _, tt := range []struct{ query, field, names string }{
 		{"?res=9", "res", "8"},
@@ -68,6 +69,7 @@ func TestPublishedMenu(t *testing.T) {
 
 func TestPublishedQueryBudget(t *testing.T) {
 	f := newFixture(t)
+	f.publish(time.Now())
 	f.reconfigure(func(cfg *config.Config) { cfg.PublishedBudget = 3 })
 	monday := hotspot.WeekStart(time.Now().AddDate(0, 0, -14))
 	ask := func(caller, q string) response {

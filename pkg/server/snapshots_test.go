@@ -17,6 +17,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -161,6 +162,7 @@ func TestSnapshotIsFrozenAndExported(t *testing.T) {
 
 func TestSnapshotChanges(t *testing.T) {
 	f := newFixture(t)
+	f.publish(time.Now())
 	create := func(title string) string {
 		r := f.json("analyst", http.MethodPost, "/api/v1/snapshots", map[string]any{"title": title, "meeting_date": "2026-12-03",
 			"parameters": map[string]any{"res": 9, "categories": "weapons"}, "view": "full"})
@@ -226,6 +228,7 @@ func TestSnapshotChanges(t *testing.T) {
 // alike, and values that are neither: each refusal names its parameter.
 func TestSnapshotParametersAreNamed(t *testing.T) {
 	f := newFixture(t)
+	f.publish(time.Now())
 	ok := f.json("analyst", http.MethodPost, "/api/v1/snapshots", map[string]any{"title": "Numbers", "meeting_date": "2026-12-03",
 		"parameters": map[string]any{"res": "7", "half_life": "28d", "fdr": true}})
 	if ok.StatusCode != http.StatusCreated {

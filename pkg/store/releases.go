@@ -95,7 +95,7 @@ func (db *DB) ReleaseSize(ctx context.Context, cutoff time.Time) (tables int, by
 // many changed. Real reports count from when they were stored.
 func (db *DB) BackdateCounted(ctx context.Context, lag time.Duration) (int64, error) {
 	var n int64
-	err := db.inTx(ctx, func(tx pgx.Tx) error {
+	err := db.reportsTx(ctx, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, seqLockSQL); err != nil {
 			return err
 		}

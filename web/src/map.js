@@ -9,7 +9,7 @@ import { setAgencies, showCell, showFrozenCell } from './panel.js';
 import { startReportForm } from './report.js';
 import { startQueue } from './evaluate.js';
 import { settings, startSnapshots } from './snapshots.js';
-import { $ } from './dom.js';
+import { $, el } from './dom.js';
 
 const DAY = 86400000;
 
@@ -209,25 +209,25 @@ function placeSearch(list) {
   });
 }
 
+// setupTime wires the time slider and Play to a timeline: days of data for
+// the full view, weekly releases for the published one (which is read from
+// releases only, so a day in between would show nothing new).
 function setupTime(cfg) {
   const slider = $('as-of');
-  if (!cfg.data_first) {
+  const steps = cfg.published ? releaseSteps(cfg.published.releases || []) : daySteps(cfg);
+  if (!steps) {
     slider.disabled = true;
-    $('as-of-label').textContent = 'no data yet';
+    $('as-of-label').textContent = cfg.published ? 'no release yet' : 'no data yet';
     return;
   }
-  first = new Date(cfg.data_first.slice(0, 10) + 'T00:00:00Z');
-  last = new Date(cfg.data_last.slice(0, 10) + 'T00:00:00Z');
-  const days = Math.round((last - first) / DAY);
-  slider.max = String(days);
-  const current = state.day ? Math.round((new Date(state.day + 'T00:00:00Z') - first) / DAY) : days;
-  slider.value = String(Math.min(Math.max(current, 0), days));
-  const label = () => { $('as-of-label').textContent = dayOf(Number(slider.value)); };
+  const { max } = steps;
+  slider.max = String(max);
+  slider.value = String(Math.min(Math.max(steps.at(state.day), 0), max));
+  const label = () => { $('as-of-label').textContent = steps.label(Number(slider.value)); };
   label();
   slider.addEventListener('input', label);
   slider.addEventListener('change', () => {
-    const n = Number(slider.value);
-    state.day = n === days ? null : dayOf(n);
+    state.day = steps.day(Number(slider.value));
     writeURL();
     load();
   });
@@ -241,17 +241,45 @@ function setupTime(cfg) {
       button.setAttribute('aria-pressed', 'false');
       return;
     }
-    if (Number(slider.value) >= days) slider.value = '0';
+    if (Number(slider.value) >= max) slider.value = '0';
     button.textContent = 'Pause';
     button.setAttribute('aria-pressed', 'true');
     timer = setInterval(() => {
-      const next = Math.min(Number(slider.value) + 7, days);
+      const next = Math.min(Number(slider.value) + steps.stride, max);
       slider.value = String(next);
       slider.dispatchEvent(new Event('input'));
       slider.dispatchEvent(new Event('change'));
-      if (next >= days) $('play').click();
+      if (next >= max) $('play').click();
     }, 1200);
   });
+}
+
+// daySteps is the full view's timeline: one step a day from the first
+// report to the last, the last meaning "now" (no as_of); Play moves a week.
+function daySteps(cfg) {
+  if (!cfg.data_first) return null;
+  first = new Date(cfg.data_first.slice(0, 10) + 'T00:00:00Z');
+  last = new Date(cfg.data_last.slice(0, 10) + 'T00:00:00Z');
+  const days = Math.round((last - first) / DAY);
+  return {
+    max: days, stride: 7, label: dayOf,
+    at: (day) => (day ? Math.round((new Date(day + 'T00:00:00Z') - first) / DAY) : days),
+    day: (n) => (n === days ? null : dayOf(n)),
+  };
+}
+
+// releaseSteps is the published view's timeline: one step per weekly
+// release (cut-off dates, oldest first), the last meaning the latest (no
+// as_of, so that a shared link keeps following new releases).
+function releaseSteps(releases) {
+  if (releases.length === 0) return null;
+  const max = releases.length - 1;
+  return {
+    max, stride: 1, label: (n) => `Release of ${releases[n]}`,
+    // A day from the URL lies in the week of the last release not after it.
+    at: (day) => (day ? releases.filter((r) => r <= day).length - 1 : max),
+    day: (n) => (n === max ? null : releases[n]),
+  };
 }
 
 function dayOf(n) { return new Date(first.getTime() + n * DAY).toISOString().slice(0, 10); }
@@ -273,12 +301,36 @@ function applyMenu(menu) {
   if (state.categories && state.categories.length > 1) state.categories = null;
   $('agencies').hidden = true;
   $('grading').hidden = true;
-  const note = document.createElement('p');
-  note.className = 'muted';
+  $('controls-form').prepend(publishedNote(menu));
+}
+
+// localTime writes an instant in the reader's own time zone.
+const localTime = new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeStyle: 'short' });
+
+// publishedNote says what the published view shows: which weekly release
+// (in #release-label, which draw keeps to the release of the last answer),
+// how figures are protected, and when the next release comes.
+function publishedNote(menu) {
+  const note = el('p', undefined, 'muted');
   note.id = 'published-note';
-  note.textContent = 'Published view: weekly figures, rounded and perturbed; hexagons of fewer than ' +
-    `${menu.min_reports} reports` + (menu.excludes_own ? ' of other agencies (your own are left out)' : ' outside their largest agency') + ' are not shown.';
-  $('controls-form').prepend(note);
+  const next = menu.next_release ? localTime.format(new Date(menu.next_release)) : 'the next Monday';
+  const releases = menu.releases || [];
+  if (releases.length === 0) {
+    note.textContent = `Published view: no release is published yet; the first comes at ${next}.`;
+    return note;
+  }
+  const date = el('span', releases[releases.length - 1]);
+  date.id = 'release-label';
+  note.append('Published view: the weekly release of ', date,
+    ' (reports counted before that Monday), figures rounded and perturbed; a hexagon is shown only with at least ' +
+    `${menu.min_reports} reports outside its largest agency, decided on a perturbed count. Next release: ${next}.`);
+  return note;
+}
+
+// showRelease names the release an answer of the published view came from.
+function showRelease(parameters) {
+  const label = $('release-label');
+  if (label && parameters && parameters.release) label.textContent = parameters.release;
 }
 
 function setupControls(taxonomy, agencies) {
@@ -435,6 +487,7 @@ function draw(fc) {
   const shown = fc.parameters ? ` at resolution ${fc.parameters.res}` : '';
   $('status').textContent = `${fc.features.length} hexagons${shown}` +
     (fc.parameters && fc.parameters.view === 'published' ? ' (published view)' : '');
+  showRelease(fc.parameters);
   // For people who automate the page (and its tests): what is drawn, from what.
   document.body.dataset.features = String(fc.features.length);
   document.body.dataset.version = String(fc.data_version || 0);

@@ -1,0 +1,412 @@
+package server_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/hexwatch/hexwatch/pkg/hexgrid"
+	"github.com/hexwatch/hexwatch/pkg/hotspot"
+)
+
+// The attacks that placed single reports of other agencies while the
+// published view was a live query (threshold crossings, late writes and
+// evaluations between polls, seq gaps, two freezes, feedback polling),
+// made again against the weekly releases. Each attack's claims are checked
+// against the raw reports; each also runs where it must succeed (exact
+// figures, or the rule the releases replaced), so that a failure of the
+// attack, not of its premise, is what the test shows.
+
+// confident is how often an attack's claims must be right for an attacker
+// to act on any one of them: a rule right less often than this certifies
+// nothing, since the attacker cannot tell its right claims from its wrong.
+const confident = 0.9
+
+// judge is the reports an attack recovered: its true single-report claims,
+// when its claims are right at least confident of the time.
+func (tl *tally) judge(right, single int) {
+	tl.recovered = 0
+	if tl.claims > 0 && float64(right)/float64(tl.claims) >= confident {
+		tl.recovered = single
+	}
+}
+
+// weeksBack are the n cut-offs (Mondays) back from the anchor's, newest first.
+func weeksBack(n int) []time.Time {
+	out := make([]time.Time, n)
+	for i := range out {
+		out[i] = hotspot.WeekStart(attackAnchor.Add(12*time.Hour)).AddDate(0, 0, -7*i)
+	}
+	return out
+}
+
+// othersIn counts the reports of agencies other than the attacker's in
+// cell c observed in the week starting at week and counted before counted.
+func othersIn(rs []truth, c hexgrid.Cell, week time.Time) int {
+	return matches(rs, c, func(r truth) bool {
+		return hotspot.WeekStart(r.at).Equal(week) && r.grading[1:] != "E"
+	})
+}
+
+// thresholdWalk steps back a week at a time through the releases and
+// claims, for every cell hidden one week and shown the next, that the
+// cell gained a report of another agency in the week between. shown gives
+// the cells a rule shows at a cut-off.
+func thresholdWalk(cutoffs []time.Time, rs []truth, shown func(cutoff time.Time) map[hexgrid.Cell]bool) tally {
+	var tl tally
+	right, single := 0, 0
+	for i := len(cutoffs) - 1; i > 0; i-- {
+		before, after := shown(cutoffs[i]), shown(cutoffs[i-1])
+		tl.requests += 2
+		for c := range after {
+			if before[c] {
+				continue
+			}
+			tl.claims++
+			switch n := othersIn(rs, c, cutoffs[i]); {
+			case n == 1:
+				right++
+				single++
+			case n > 1:
+				right++
+			}
+		}
+	}
+	tl.judge(right, single)
+	tl.right = right
+	return tl
+}
+
+// shownBy is the cells the partner's map shows at a cut-off, window 91 days.
+func (f *fixture) shownBy(caller string) func(time.Time) map[hexgrid.Cell]bool {
+	return func(cutoff time.Time) map[hexgrid.Cell]bool {
+		var fc attackFC
+		var tl tally
+		if code := f.attackGet(&tl, caller, "/api/v1/hotspots?res=8&window=91d&as_of="+cutoff.In(hotspot.London).Format(time.DateOnly), &fc); code != http.StatusOK {
+			f.t.Fatalf("release of %s: %d", cutoff, code)
+		}
+		out := map[hexgrid.Cell]bool{}
+		for _, c := range fc.Features {
+			cell, _ := hexgrid.Parse(c.ID)
+			out[cell] = true
+		}
+		return out
+	}
+}
+
+// exactRule is the show/hide rule the releases replaced: a cell is shown
+// when it holds 5 counted reports of other agencies in the window.
+func exactRule(rs []truth) func(time.Time) map[hexgrid.Cell]bool {
+	return func(cutoff time.Time) map[hexgrid.Cell]bool {
+		from := cutoff.In(hotspot.London).AddDate(0, 0, -91)
+		n := map[hexgrid.Cell]int{}
+		for _, r := range rs {
+			w := hotspot.WeekStart(r.at)
+			if !w.Before(from) && w.Before(cutoff) && r.grading[1:] != "E" {
+				n[r.cells.At(8)]++
+			}
+		}
+		out := map[hexgrid.Cell]bool{}
+		for c, k := range n {
+			if k >= 5 {
+				out[c] = true
+			}
+		}
+		return out
+	}
+}
+
+func TestAttacksOnTheWeeklyReleases(t *testing.T) {
+	f, all := attackData(t, 8000)
+	rs := others(all, f.agencyA.ID)
+	report := func(name string, published, control tally) {
+		t.Helper()
+		t.Logf("%-40s partner/chair: %v; control: %v", name, published, control)
+		if published.recovered != 0 {
+			t.Errorf("%s: %d reports recovered", name, published.recovered)
+		}
+		if control.recovered == 0 {
+			t.Errorf("%s: the attack recovers nothing even where it must: it tests nothing", name)
+		}
+	}
+	cutoffs := weeksBack(31)
+	f.publish(cutoffs...)
+
+	t.Run("threshold walk over 30 weeks", func(t *testing.T) {
+		f.t = t
+		pub := thresholdWalk(cutoffs, rs, f.shownBy("partner-key"))
+		t.Logf("threshold walk against the releases: %d of %d claims right (the rule needs %.0f %%)", pub.right, pub.claims, 100*confident)
+		report("threshold walk, 30 weeks", pub, thresholdWalk(cutoffs, rs, exactRule(rs)))
+	})
+
+	latest := cutoffs[2] // a release with weeks of data after it
+	asOf := latest.In(hotspot.London).Format(time.DateOnly)
+	poll := func(caller, path string) []byte {
+		t.Helper()
+		r := f.json(caller, http.MethodGet, path, nil)
+		if r.StatusCode != http.StatusOK {
+			t.Fatalf("%s %s: %d %s", caller, path, r.StatusCode, r.body)
+		}
+		return r.body
+	}
+	mapOf := func(caller string) []byte {
+		return poll(caller, "/api/v1/hotspots?res=8&window=91d&as_of="+asOf)
+	}
+	changedCells := func(a, b []byte) []hexgrid.Cell {
+		var x, y attackFC
+		if err := json.Unmarshal(a, &x); err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(b, &y); err != nil {
+			t.Fatal(err)
+		}
+		old := map[string]attackCell{}
+		for _, c := range x.Features {
+			old[c.ID] = c
+		}
+		var out []hexgrid.Cell
+		for _, c := range y.Features {
+			if o, ok := old[c.ID]; !ok || o.Properties.Reports != c.Properties.Reports || o.Properties.Score != c.Properties.Score {
+				cell, _ := hexgrid.Parse(c.ID)
+				out = append(out, cell)
+			}
+		}
+		return out
+	}
+
+	t.Run("late writes of another agency between polls", func(t *testing.T) {
+		f.t = t
+		// B posts reports dated weeks before the release, in busy cells.
+		var fc attackFC
+		var tl, control tally
+		f.attackGet(&tl, "analyst", "/api/v1/hotspots?res=8&window=91d&as_of="+asOf, &fc)
+		before, beforeFull := mapOf("partner-key"), mapOf("analyst")
+		late := map[hexgrid.Cell]bool{}
+		for i, c := range fc.Features[:min(12, len(fc.Features))] {
+			cell, _ := hexgrid.Parse(c.ID)
+			ll, _ := cell.Center()
+			sub := submission(fmt.Sprintf("late-%d", i))
+			sub["location"] = map[string]float64{"lat": ll.Lat(), "lon": ll.Lon()}
+			sub["observed_at"] = latest.AddDate(0, 0, -7*(3+i%5)).Add(36 * time.Hour).Format(time.RFC3339)
+			if r := f.json("other-partner-key", http.MethodPost, "/api/v1/reports", sub); r.StatusCode != http.StatusCreated {
+				t.Fatalf("late report: %d %s", r.StatusCode, r.body)
+			}
+			late[cell] = true
+		}
+		after, afterFull := mapOf("partner-key"), mapOf("analyst")
+		tl.requests += 2
+		if !bytes.Equal(before, after) {
+			t.Errorf("the release changed after late writes of another agency")
+		}
+		for _, c := range changedCells(before, after) {
+			tl.claims++
+			if late[c] {
+				tl.recovered++
+			}
+		}
+		// The exact view moves in the cells written to, and only there.
+		right := 0
+		for _, c := range changedCells(beforeFull, afterFull) {
+			control.claims++
+			if late[c] {
+				right++
+			}
+		}
+		control.judge(right, right)
+		report("late writes between polls", tl, control)
+	})
+
+	t.Run("evaluation between polls", func(t *testing.T) {
+		f.t = t
+		var fc attackFC
+		var tl, control tally
+		f.attackGet(&tl, "analyst", "/api/v1/hotspots?res=8&window=91d&as_of="+asOf, &fc)
+		cell, _ := hexgrid.Parse(fc.Features[0].ID)
+		ll, _ := cell.Center()
+		sub := submission("evaluated-later")
+		delete(sub, "grading")
+		sub["location"] = map[string]float64{"lat": ll.Lat(), "lon": ll.Lon()}
+		sub["observed_at"] = latest.AddDate(0, 0, -10).Format(time.RFC3339)
+		r := f.json("school", http.MethodPost, "/api/v1/reports", sub)
+		if r.StatusCode != http.StatusCreated {
+			t.Fatalf("school report: %d %s", r.StatusCode, r.body)
+		}
+		var made struct {
+			ID string `json:"id"`
+		}
+		_ = json.Unmarshal(r.body, &made)
+		before, beforeFull := mapOf("partner-key"), mapOf("analyst")
+		if r := f.json("evaluator", http.MethodPost, reportPath(made.ID)+"/evaluation", map[string]any{"source": 1, "assessment": "A", "handling": "P",
+			"outcome": "intelligence"}); r.StatusCode != http.StatusOK {
+			t.Fatalf("evaluate: %d %s", r.StatusCode, r.body)
+		}
+		after, afterFull := mapOf("partner-key"), mapOf("analyst")
+		tl.requests += 2
+		if !bytes.Equal(before, after) {
+			t.Errorf("the release changed when an evaluator counted a report")
+		}
+		for _, c := range changedCells(before, after) {
+			tl.claims++
+			if c == cell {
+				tl.recovered++
+			}
+		}
+		right := 0
+		for _, c := range changedCells(beforeFull, afterFull) {
+			control.claims++
+			if c == cell {
+				right++
+			}
+		}
+		control.judge(right, right)
+		report("evaluation between polls", tl, control)
+	})
+
+	t.Run("seq gaps between a partner's own reports", func(t *testing.T) {
+		f.t = t
+		var tl, control tally
+		post := func(caller, ref string) string {
+			r := f.json(caller, http.MethodPost, "/api/v1/reports", submission(ref))
+			if r.StatusCode != http.StatusCreated {
+				t.Fatalf("%s: %d %s", ref, r.StatusCode, r.body)
+			}
+			var made struct {
+				ID string `json:"id"`
+			}
+			_ = json.Unmarshal(r.body, &made)
+			return made.ID
+		}
+		first := post("partner-key", "gap-1")
+		for i := range 3 {
+			post("other-partner-key", fmt.Sprintf("gap-other-%d", i))
+		}
+		second := post("partner-key", "gap-2")
+		seqOf := func(caller, id string) (float64, bool) {
+			var ft struct {
+				Properties map[string]any `json:"properties"`
+			}
+			if err := json.Unmarshal(poll(caller, "/api/v1/reports/"+id), &ft); err != nil {
+				t.Fatal(err)
+			}
+			s, ok := ft.Properties["seq"].(float64)
+			return s, ok
+		}
+		for _, who := range []struct {
+			caller string
+			tl     *tally
+		}{{"partner-key", &tl}, {"analyst", &control}} {
+			a, okA := seqOf(who.caller, first)
+			b, okB := seqOf(who.caller, second)
+			who.tl.requests += 2
+			if okA && okB {
+				who.tl.claims++
+				if b-a-1 >= 3 {
+					who.tl.recovered = 3
+				}
+			}
+		}
+		report("seq gaps", tl, control)
+	})
+
+	t.Run("two freezes by a chair", func(t *testing.T) {
+		f.t = t
+		var tl, control tally
+		freeze := func(caller, view string) map[string]any {
+			r := f.json(caller, http.MethodPost, "/api/v1/snapshots", map[string]any{"title": "Freeze", "meeting_date": "2026-12-03", "view": view,
+				"parameters": map[string]any{"res": 8, "as_of": asOf}})
+			if r.StatusCode != http.StatusCreated {
+				t.Fatalf("freeze: %d %s", r.StatusCode, r.body)
+			}
+			var sn map[string]any
+			_ = json.Unmarshal(r.body, &sn)
+			content := poll(caller, "/api/v1/snapshots/"+sn["id"].(string)+"/content.json?purpose=attack")
+			var c map[string]any
+			_ = json.Unmarshal(content, &c)
+			sn["cells_json"] = fmt.Sprint(c["cells"])
+			return sn
+		}
+		a, fullA := freeze("chair", "published"), freeze("analyst", "full")
+		for i := range 4 {
+			sub := submission(fmt.Sprintf("between-freezes-%d", i))
+			if r := f.json("other-partner-key", http.MethodPost, "/api/v1/reports", sub); r.StatusCode != http.StatusCreated {
+				t.Fatalf("write: %d", r.StatusCode)
+			}
+		}
+		b, fullB := freeze("chair", "published"), freeze("analyst", "full")
+		tl.requests, control.requests = 4, 4
+		if _, ok := a["data_version"]; ok {
+			t.Errorf("a published snapshot shows data_version: %v", a)
+		}
+		if a["release"] != asOf || b["release"] != asOf {
+			t.Errorf("published snapshots name releases %v and %v, want %s", a["release"], b["release"], asOf)
+		}
+		if a["cells_json"] != b["cells_json"] {
+			t.Errorf("two freezes of one release differ")
+		}
+		if va, ok := a["data_version"].(float64); ok {
+			tl.claims++
+			if vb, _ := b["data_version"].(float64); vb-va == 4 {
+				tl.recovered = 4
+			}
+		}
+		if va, ok := fullA["data_version"].(float64); ok {
+			control.claims++
+			if vb, _ := fullB["data_version"].(float64); vb-va >= 4 {
+				control.recovered = 4
+			}
+		}
+		report("two freezes", tl, control)
+	})
+
+	t.Run("feedback polling", func(t *testing.T) {
+		f.t = t
+		var tl, control tally
+		submitted := func(caller string) map[uuid.UUID]float64 {
+			var fb struct {
+				Agencies []struct {
+					AgencyID  uuid.UUID `json:"agency_id"`
+					Submitted float64   `json:"submitted"`
+				} `json:"agencies"`
+			}
+			if err := json.Unmarshal(poll(caller, "/api/v1/feedback"), &fb); err != nil {
+				t.Fatal(err)
+			}
+			out := map[uuid.UUID]float64{}
+			for _, a := range fb.Agencies {
+				out[a.AgencyID] = a.Submitted
+			}
+			return out
+		}
+		before, beforeAll := submitted("chair"), submitted("evaluator")
+		if r := f.json("other-partner-key", http.MethodPost, "/api/v1/reports", submission("polled")); r.StatusCode != http.StatusCreated {
+			t.Fatalf("write: %d", r.StatusCode)
+		}
+		after, afterAll := submitted("chair"), submitted("evaluator")
+		tl.requests, control.requests = 2, 2
+		for id, n := range after {
+			if n != before[id] {
+				tl.claims++
+				if id == f.agencyB.ID {
+					tl.recovered++
+				}
+			}
+		}
+		for id, n := range afterAll {
+			if n != beforeAll[id] {
+				control.claims++
+				if id == f.agencyB.ID {
+					control.recovered++
+				}
+			}
+		}
+		if r := f.json("chair", http.MethodGet, "/api/v1/feedback?month="+time.Now().In(hotspot.London).Format("2006-01"), nil); r.StatusCode != http.StatusBadRequest {
+			t.Errorf("a chair's feedback of the month under way: got %d, want 400", r.StatusCode)
+		}
+		report("feedback polling", tl, control)
+	})
+}
