@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -409,4 +410,140 @@ func TestAttacksOnTheWeeklyReleases(t *testing.T) {
 		}
 		report("feedback polling", tl, control)
 	})
+}
+
+// TestReleaseIgnoresWhatHappensAfterItsCutoff makes a write, an
+// evaluation, an amendment, a withdrawal and an erasure after a release's
+// cut-off: the map, an explanation, a snapshot frozen anew and the exports
+// of one frozen before are byte-identical; the next release counts them.
+func TestReleaseIgnoresWhatHappensAfterItsCutoff(t *testing.T) {
+	f, _ := attackData(t, 3000)
+	cutoff := hotspot.WeekStart(attackAnchor.Add(12*time.Hour)).AddDate(0, 0, -7)
+	next := cutoff.AddDate(0, 0, 7)
+	f.publish(cutoff)
+	day := cutoff.In(hotspot.London).Format(time.DateOnly)
+	get := func(caller, path string) []byte {
+		t.Helper()
+		r := f.json(caller, http.MethodGet, path, nil)
+		if r.StatusCode != http.StatusOK {
+			t.Fatalf("%s: %d %s", path, r.StatusCode, r.body)
+		}
+		return r.body
+	}
+	var fc attackFC
+	if err := json.Unmarshal(get("partner-key", "/api/v1/hotspots?as_of="+day), &fc); err != nil || len(fc.Features) == 0 {
+		t.Fatalf("no cell in the release: %v", err)
+	}
+	cell, _ := hexgrid.Parse(fc.Features[0].ID)
+	freeze := func() (id string, cells string) {
+		r := f.json("chair", http.MethodPost, "/api/v1/snapshots", map[string]any{"title": "Week", "meeting_date": "2026-12-03",
+			"parameters": map[string]any{"res": 8, "as_of": day}})
+		var sn struct{ ID string }
+		if err := json.Unmarshal(r.body, &sn); err != nil || r.StatusCode != http.StatusCreated {
+			t.Fatalf("freeze: %d %s", r.StatusCode, r.body)
+		}
+		var content map[string]any
+		_ = json.Unmarshal(get("chair", "/api/v1/snapshots/"+sn.ID+"/content.json?purpose=test"), &content)
+		return sn.ID, fmt.Sprint(content["cells"])
+	}
+	snap, frozen := freeze()
+	answers := func() map[string][]byte {
+		out := map[string][]byte{}
+		for _, path := range []string{"/api/v1/hotspots?as_of=" + day, "/api/v1/hotspots?res=7&window=91d&half_life=14d&as_of=" + day,
+			"/api/v1/hotspots/" + cell.String() + "?as_of=" + day, "/api/v1/map-config"} {
+			out["partner-key "+path] = get("partner-key", path)
+			out["chair "+path] = get("chair", path)
+		}
+		for _, export := range []string{"hotspots.geojson", "hotspots.csv", "content.json"} {
+			out[export] = get("chair", "/api/v1/snapshots/"+snap+"/"+export+"?purpose=test")
+		}
+		return out
+	}
+	before := answers()
+
+	// The cell's reports of B, and what happens to them after the cut-off.
+	rows, err := f.sql().Query(context.Background(), `SELECT id FROM reports WHERE agency_id = $1 AND cells[3] = $2 AND status = 'live' LIMIT 3`, f.agencyB.ID, int64(cell))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for rows.Next() {
+		var id uuid.UUID
+		_ = rows.Scan(&id)
+		ids = append(ids, id.String())
+	}
+	rows.Close()
+	if len(ids) < 3 {
+		t.Fatalf("%d reports of B in %s", len(ids), cell)
+	}
+	ll, _ := cell.Center()
+	sub := submission("after-cutoff")
+	sub["location"] = map[string]float64{"lat": ll.Lat(), "lon": ll.Lon()}
+	sub["observed_at"] = cutoff.AddDate(0, 0, -10).Format(time.RFC3339)
+	written := f.json("other-partner-key", http.MethodPost, "/api/v1/reports", sub)
+	pending := submission("after-cutoff-evaluated")
+	delete(pending, "grading")
+	pending["location"], pending["observed_at"] = sub["location"], sub["observed_at"]
+	waiting := f.json("school", http.MethodPost, "/api/v1/reports", pending)
+	var w, e struct{ ID string }
+	_ = json.Unmarshal(written.body, &w)
+	_ = json.Unmarshal(waiting.body, &e)
+	steps := []struct {
+		what, caller, method, path string
+		body                       any
+		want                       int
+	}{
+		{"evaluation", "evaluator", http.MethodPost, reportPath(e.ID) + "/evaluation", map[string]any{"source": 1, "assessment": "A", "handling": "P", "outcome": "intelligence"}, http.StatusOK},
+		{"amendment", "other-partner-key", http.MethodPatch, reportPath(ids[0]), map[string]any{"category": "weapons"}, http.StatusOK},
+		{"withdrawal", "other-partner-key", http.MethodDelete, reportPath(ids[1]), nil, http.StatusOK},
+		{"erasure", "admin", http.MethodPost, reportPath(ids[2]) + "/erase", map[string]string{"reason": "entered in error"}, http.StatusNoContent},
+	}
+	if written.StatusCode != http.StatusCreated || waiting.StatusCode != http.StatusCreated {
+		t.Fatalf("write: %d, pending: %d", written.StatusCode, waiting.StatusCode)
+	}
+	for _, s := range steps {
+		if r := f.json(s.caller, s.method, s.path, s.body); r.StatusCode != s.want {
+			t.Fatalf("%s: %d %s", s.what, r.StatusCode, r.body)
+		}
+	}
+	for k, after := range answers() {
+		if k == "partner-key /api/v1/map-config" || k == "chair /api/v1/map-config" {
+			continue // names the releases stored, which the next one will add to
+		}
+		if !bytes.Equal(before[k], after) {
+			t.Errorf("after the cut-off, %s changed", k)
+		}
+	}
+	if _, cells := freeze(); cells != frozen {
+		t.Errorf("a snapshot frozen after the writes differs from one frozen before")
+	}
+
+	// The week after: the write and the evaluation count from then.
+	if _, err := f.sql().Exec(context.Background(), `UPDATE reports SET counted_at = $1, seq = nextval('report_seq') WHERE id = ANY($2::uuid[])`,
+		cutoff.Add(24*time.Hour), []string{w.ID, e.ID}); err != nil {
+		t.Fatal(err)
+	}
+	f.srv = newServer(t, f.db, f.logs)
+	f.http = httptestServer(t, f.srv)
+	f.publish(next)
+	var total int
+	if err := f.sql().QueryRow(context.Background(), `SELECT count(*) FROM reports WHERE status = 'live' AND cells[3] = $1 AND assessment <> 'E'
+		AND counted_at < $2 AND observed_at >= $3 AND date_trunc('week', observed_at AT TIME ZONE 'Europe/London') < date_trunc('week', $2::timestamptz AT TIME ZONE 'Europe/London')`,
+		int64(cell), next, next.AddDate(0, 0, -364)).Scan(&total); err != nil {
+		t.Fatal(err)
+	}
+	var nfc attackFC
+	_ = json.Unmarshal(get("partner-key", "/api/v1/hotspots?as_of="+next.In(hotspot.London).Format(time.DateOnly)), &nfc)
+	found := false
+	for _, c := range nfc.Features {
+		if c.ID == cell.String() {
+			found = true
+			if c.Properties.Reports < total-2 || c.Properties.Reports > total+2 {
+				t.Errorf("the next release: %d published for %d reports counted before its cut-off", c.Properties.Reports, total)
+			}
+		}
+	}
+	if !found {
+		t.Errorf("the next release does not show %s", cell)
+	}
 }
