@@ -103,7 +103,7 @@ func (p *Publisher) Publish(ctx context.Context, cutoff time.Time, now time.Time
 	p.mu.Lock()
 	p.listed = time.Time{}
 	p.mu.Unlock()
-	p.log.Info("release published", "cutoff", cutoff.Format(time.DateOnly), "late", r.Late, "took", time.Since(start).Round(time.Millisecond))
+	p.log.Info("release published", "cutoff", cutoff.Format(time.DateOnly), "late", r.Late, "took", time.Since(start).Round(time.Millisecond).String())
 	return nil
 }
 
