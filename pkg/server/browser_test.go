@@ -20,6 +20,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/hexwatch/hexwatch/pkg/hexgrid"
+	"github.com/hexwatch/hexwatch/pkg/hotspot"
 )
 
 // chromium is Debian's headless Chromium, which .ci/run installs.
@@ -347,8 +348,26 @@ func TestMapInTheBrowser(t *testing.T) {
 	})
 
 	t.Run("partner", func(t *testing.T) {
+		f.t = t
+		now := time.Now()
+		f.publish(now.AddDate(0, 0, -7), now.AddDate(0, 0, -14))
 		b, loaded := openAs(t, f, "partner", 1280, 800)
 		b.hexesMatchAPI(f, "partner")
+		// The time slider steps through the weekly releases, and the page
+		// names the release shown.
+		latest := hotspot.WeekStart(now).Format(time.DateOnly)
+		oldest := hotspot.WeekStart(now).AddDate(0, 0, -14).Format(time.DateOnly)
+		if got := eval[string](b, `document.getElementById('as-of').max + ' ' + document.getElementById('release-label').textContent + ' ' + document.getElementById('as-of-label').textContent`); got != "2 "+latest+" Release of "+latest {
+			t.Fatalf("the release slider: %q, want 3 releases, the latest (%s) shown", got, latest)
+		}
+		eval[bool](b, `(() => { const s = document.getElementById('as-of'); s.value = '0'; return s.dispatchEvent(new Event('change')); })()`)
+		poll[bool](b, `document.body.dataset.query.includes('as_of=`+oldest+`')`)
+		loaded = b.loaded(loaded)
+		if got := eval[string](b, `document.getElementById('release-label').textContent`); got != oldest {
+			t.Fatalf("after stepping back: release %q shown, want %s", got, oldest)
+		}
+		eval[bool](b, `(() => { const s = document.getElementById('as-of'); s.value = s.max; return s.dispatchEvent(new Event('change')); })()`)
+		loaded = b.loaded(loaded)
 		b.clickHex()
 		b.do(chromedp.WaitVisible(chromedp.CSS("#panel-body h2")))
 		time.Sleep(300 * time.Millisecond)
