@@ -4,10 +4,10 @@
 
 -- When a report began to count: when it was stored counting, or when an
 -- evaluation counted it. A release counts only the reports counted before
--- its cut-off. Reports that count now are taken to have counted since they
--- were evaluated, or else stored.
+-- its cut-off. Reports that count now are taken to have counted since
+-- their first evaluation, or else since they were stored.
 ALTER TABLE reports ADD COLUMN counted_at timestamptz NOT NULL DEFAULT now();
-UPDATE reports SET counted_at = coalesce(evaluated_at, created_at);
+UPDATE reports r SET counted_at = coalesce((SELECT min(e.created_at) FROM evaluations e WHERE e.report_id = r.id), r.created_at);
 
 -- A release: its cut-off, when it was computed, and whether that was late
 -- (the server was not running at the cut-off, so the release counts the

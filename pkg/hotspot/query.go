@@ -55,10 +55,9 @@ type acc struct {
 	periods  []float64
 	sens     bool
 	corr     int
-	// key and catKey are the cell keys of the cell's reports and of each
-	// category's (sums of record keys mod 2^32).
-	key    uint32
-	catKey [16]uint32
+	// key is the cell key of the cell's reports (the sum of their record
+	// keys mod 2^32).
+	key uint32
 }
 
 // filter is Params compiled for the scoring loop.
@@ -244,7 +243,9 @@ func (e *Engine) HotspotsContext(ctx context.Context, p Params) (*Result, error)
 			// published: each can move with one report.
 			out.Score, out.Reports, out.GiZ, out.GiP = pub[i].score, pub[i].reports, 0, 0
 			out.Agencies, out.LastSeen = 0, time.Time{}
-			out.Categories = a.publishedCategories(p.Release.K)
+			// A release's categories are its splits (ReleaseSplits), shown
+			// by the rule of its cells.
+			out.Categories = map[string]int{}
 		}
 		res.Cells = append(res.Cells, out)
 	}
@@ -294,7 +295,6 @@ func (e *Engine) accumulate(ctx context.Context, f *filter, n int) []acc {
 			m.key += a.key
 			for i, c := range a.cats {
 				m.cats[i] += c
-				m.catKey[i] += a.catKey[i]
 			}
 			for j, ag := range a.agencies {
 				m.countAgency(ag, a.agencyN[j])
@@ -398,7 +398,6 @@ func (e *Engine) accumulateRange(ctx context.Context, f *filter, n int, blocks [
 			a.reports++
 			a.cats[x.cat]++
 			a.key += x.key
-			a.catKey[x.cat] += x.key
 			a.countAgency(x.agency, 1)
 			a.last = max(a.last, t)
 			a.sens = a.sens || x.sens

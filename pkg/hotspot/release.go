@@ -146,15 +146,49 @@ func Ladder(v float64) float64 {
 // Other names the merged splits of fewer than K reports each.
 const Other = "other"
 
-// bucket is a split's true count and key.
+// bucket is a split's true count, key, and reports by agency.
 type bucket struct {
-	n   int
-	key uint32
+	n        int
+	key      uint32
+	agencies []uint16
+	agencyN  []int32
 }
 
-func (b *bucket) add(key uint32) {
+func (b *bucket) add(key uint32, agency uint16) {
 	b.n++
 	b.key += key
+	b.count(agency, 1)
+}
+
+func (b *bucket) count(agency uint16, n int32) {
+	for i, a := range b.agencies {
+		if a == agency {
+			b.agencyN[i] += n
+			return
+		}
+	}
+	b.agencies = append(b.agencies, agency)
+	b.agencyN = append(b.agencyN, n)
+}
+
+// merge adds o's reports to b.
+func (b *bucket) merge(o *bucket) {
+	b.n += o.n
+	b.key += o.key
+	for i, a := range o.agencies {
+		b.count(a, o.agencyN[i])
+	}
+}
+
+// shown is whether a release of floor k shows the split: by the rule of
+// its cells (Shows), on its reports outside its largest agency, so that
+// no agency opens a split with reports of its own.
+func (b *bucket) shown(k int) bool {
+	largest := int32(0)
+	for _, n := range b.agencyN {
+		largest = max(largest, n)
+	}
+	return Shows(b.n-int(largest), k, b.key)
 }
 
 // SplitStep is what published splits are rounded to: a split (a category,
@@ -169,21 +203,20 @@ func PublishedSplit(n int, key uint32) int {
 	return max(v, SplitStep)
 }
 
-// publishSplits is the published form of named buckets: each bucket of at
-// least k reports with its published split count; the others merged into
-// Other, shown when they hold k reports together.
+// publishSplits is the published form of named buckets: each bucket a
+// release of floor k shows, with its published split count; the others
+// merged into Other, shown by the same rule.
 func publishSplits(bs map[string]*bucket, k int) map[string]int {
 	out := map[string]int{}
 	var other bucket
 	for name, b := range bs {
-		if b.n >= k {
+		if b.shown(k) {
 			out[name] = PublishedSplit(b.n, b.key)
 		} else {
-			other.n += b.n
-			other.key += b.key
+			other.merge(b)
 		}
 	}
-	if other.n >= k {
+	if other.shown(k) {
 		out[Other] = PublishedSplit(other.n, other.key)
 	}
 	return out
@@ -248,17 +281,6 @@ func published(accs []acc, h time.Duration) []figures {
 	return out
 }
 
-// publishedCategories are the published counts of the cell's categories.
-func (a *acc) publishedCategories(k int) map[string]int {
-	cats := map[string]*bucket{}
-	for ci, n := range a.cats {
-		if n > 0 {
-			cats[intel.Categories[ci].Code] = &bucket{n: int(n), key: a.catKey[ci]}
-		}
-	}
-	return publishSplits(cats, k)
-}
-
 // Count is a published count of an ordered split; Reports is nil when the
 // split holds fewer than K reports.
 type Count struct {
@@ -290,9 +312,10 @@ type PublishedNeighbour struct {
 }
 
 // Splits are the published splits of one shown cell of a release table:
-// its reports by category, agency kind and grading (named splits of fewer
-// than K reports merged into Other), by age and by period (nil counts
-// below K).
+// its reports by category, agency kind and grading, by age and by period.
+// A split is shown by the rule of cells (Shows on its reports outside its
+// largest agency); named ones not shown are merged into Other, ordered
+// ones not shown have nil counts.
 type Splits struct {
 	ByCategory   map[string]int `json:"by_category"`
 	ByAgencyKind map[string]int `json:"by_agency_kind"`
@@ -307,13 +330,13 @@ type cellBuckets struct {
 	ages, periods       []bucket
 }
 
-func addTo(m map[string]*bucket, name string, key uint32) {
+func addTo(m map[string]*bucket, name string, key uint32, agency uint16) {
 	b, ok := m[name]
 	if !ok {
 		b = &bucket{}
 		m[name] = b
 	}
-	b.add(key)
+	b.add(key, agency)
 }
 
 // ReleaseSplits are the published splits of the cells of res, a table of
@@ -347,18 +370,18 @@ func (e *Engine) ReleaseSplits(ctx context.Context, p Params, res *Result) (map[
 			if b == nil {
 				continue
 			}
-			addTo(b.cats, intel.Categories[x.cat].Code, x.key)
-			addTo(b.kinds, e.agencies[x.agency].Kind, x.key)
-			addTo(b.grades, string(rune('0'+x.source))+string(rune('A'+x.assess-1)), x.key)
+			addTo(b.cats, intel.Categories[x.cat].Code, x.key, x.agency)
+			addTo(b.kinds, e.agencies[x.agency].Kind, x.key, x.agency)
+			addTo(b.grades, string(rune('0'+x.source))+string(rune('A'+x.assess-1)), x.key, x.agency)
 			age := time.Duration(f.asOf-x.weekMicros()) * time.Microsecond
 			for bi, band := range ageBands {
 				if age <= band.upTo {
-					b.ages[bi].add(x.key)
+					b.ages[bi].add(x.key, x.agency)
 					break
 				}
 			}
 			if per := f.periods - 1 - int((f.asOf-x.weekMicros())/f.periodMic); per >= 0 {
-				b.periods[per].add(x.key)
+				b.periods[per].add(x.key, x.agency)
 			}
 		}
 	}
@@ -367,7 +390,7 @@ func (e *Engine) ReleaseSplits(ctx context.Context, p Params, res *Result) (map[
 	k := p.Release.K
 	ordered := func(b bucket, label, start string) Count {
 		out := Count{Label: label, Start: start}
-		if b.n >= k {
+		if b.shown(k) {
 			n := PublishedSplit(b.n, b.key)
 			out.Reports = &n
 		}

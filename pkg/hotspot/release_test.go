@@ -296,6 +296,25 @@ func TestReleaseSplits(t *testing.T) {
 	if _, ok := ex.ByGrading["1A"]; ok {
 		t.Errorf("a grading of one report is shown: %v", ex.ByGrading)
 	}
+	// Reports of one agency never open a split, with others' or alone.
+	var own []Fact
+	for range 4 {
+		own = append(own, mkFact(52.2053, 0.1218, 30, "weapons", agencyA, gradeB2))
+	}
+	own = append(own, mkFact(52.2053, 0.1218, 30, "weapons", agencyB, gradeB2))
+	for range 12 {
+		own = append(own, mkFact(52.2053, 0.1218, 30, "violence", agencyA, gradeB2))
+	}
+	apply(t, e, keyed(rng, own...)...)
+	splits, err = e.ReleaseSplits(context.Background(), p, e.Hotspots(p))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"weapons", "violence", Other} {
+		if n, ok := splits[cam].ByCategory[name]; ok {
+			t.Errorf("%s shown (%d) with fewer than 5 reports outside its largest agency", name, n)
+		}
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	if _, err := e.ReleaseSplits(ctx, p, res); !errors.Is(err, context.Canceled) {
@@ -326,9 +345,9 @@ func TestReleaseLeavesOutWhatCountedAfterItsCutoff(t *testing.T) {
 	var before, all bucket
 	for _, f := range facts {
 		if f.CountedAt.Before(cutoff) {
-			before.add(f.Key)
+			before.add(f.Key, 0)
 		}
-		all.add(f.Key)
+		all.add(f.Key, 0)
 	}
 	res := e.Hotspots(p)
 	if len(res.Cells) != 1 || res.Cells[0].Reports != PublishedCount(before.n, before.key) {

@@ -68,6 +68,9 @@ func (e *Engine) Load(ctx context.Context) error {
 // have changed since it last did.
 func (e *Engine) Sync(ctx context.Context) error { return e.sync(ctx, false) }
 
+// SyncNow reads every change committed so far, whoever wrote it.
+func (e *Engine) SyncNow(ctx context.Context) error { return e.sync(ctx, true) }
+
 func (e *Engine) stale() bool {
 	ended, underWay := e.db.ReportWrites()
 	return underWay || ended != e.seen.Load() || time.Since(time.Unix(0, e.last.Load())) >= e.Every

@@ -73,8 +73,8 @@ func (p *Publisher) Publish(ctx context.Context, cutoff time.Time, now time.Time
 	if _, err := p.Release(ctx, cutoff); err == nil {
 		return nil
 	}
-	// Every report counted before the cut-off is in the engine.
-	if err := p.eng.Sync(ctx); err != nil {
+	// Every report counted before the cut-off, by any instance, is in the engine.
+	if err := p.eng.SyncNow(ctx); err != nil {
 		return err
 	}
 	start := time.Now()
@@ -107,23 +107,37 @@ func (p *Publisher) Publish(ctx context.Context, cutoff time.Time, now time.Time
 	return nil
 }
 
-// Run publishes the releases missing from the last History weeks, the
-// newest first, then each release as its cut-off comes, until ctx ends.
+// Settle is how long after a cut-off Run waits before computing its
+// release, so that requests under way at the cut-off have committed
+// (ordinary requests have HEXWATCH_REQUEST_TIMEOUT, 30 s by default; a
+// bulk upload still running then counts in the next release).
+const Settle = 2 * time.Minute
+
+// retry is how soon Run tries again a release it failed to publish.
+const retry = 5 * time.Minute
+
+// Run publishes the release of the latest cut-off and those missing from
+// the History weeks before it, the newest first, then each release as its
+// cut-off comes, until ctx ends; one that fails is tried again.
 func (p *Publisher) Run(ctx context.Context) {
 	for {
-		now := time.Now()
-		latest := Cutoff(now)
-		for w := 0; w < p.History && ctx.Err() == nil; w++ {
+		latest := Cutoff(time.Now().Add(-Settle))
+		failed := false
+		for w := 0; w <= p.History && ctx.Err() == nil; w++ {
 			cutoff := Cutoff(latest.In(hotspot.London).AddDate(0, 0, -7*w).Add(12 * time.Hour))
 			if err := p.Publish(ctx, cutoff, time.Now()); err != nil && ctx.Err() == nil {
 				p.log.Error("release", "cutoff", cutoff.Format(time.DateOnly), "err", err)
+				failed = true
 			}
 		}
-		next := Cutoff(latest.In(hotspot.London).AddDate(0, 0, 7).Add(12 * time.Hour))
+		wait := time.Until(Cutoff(latest.In(hotspot.London).AddDate(0, 0, 7).Add(12 * time.Hour)).Add(Settle))
+		if failed {
+			wait = min(wait, retry)
+		}
 		select {
 		case <-ctx.Done():
 			return
-		case <-time.After(time.Until(next)):
+		case <-time.After(wait):
 		}
 	}
 }

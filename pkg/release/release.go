@@ -65,6 +65,10 @@ type Cell struct {
 	Reports    int            `json:"reports"`
 	Categories map[string]int `json:"categories"`
 	Trend      string         `json:"trend"`
+	// Sensitive is true when an OFFICIAL-SENSITIVE report is behind the
+	// cell: it classifies the snapshots that freeze the table, and is not
+	// shown on its own.
+	Sensitive bool `json:"sensitive,omitempty"`
 	// ByHalfLife is keyed by the half-life as hotspot.DurationText writes it.
 	ByHalfLife map[string]Figures `json:"by_half_life"`
 	Splits     *hotspot.Splits    `json:"splits"`
@@ -111,7 +115,7 @@ func (t *Table) Result(p hotspot.Params) *hotspot.Result {
 			}
 		}
 		out.Cells = append(out.Cells, hotspot.CellScore{Cell: c.Cell, Score: f.Score, Reports: c.Reports, Categories: c.Categories,
-			Rank: f.Rank, Confidence: f.Confidence, Trend: c.Trend})
+			Rank: f.Rank, Confidence: f.Confidence, Trend: c.Trend, Sensitive: c.Sensitive})
 	}
 	slices.SortFunc(out.Cells, func(a, b hotspot.CellScore) int { return a.Rank - b.Rank })
 	return out
@@ -146,8 +150,9 @@ func (m Menu) Compute(ctx context.Context, eng *hotspot.Engine, cutoff time.Time
 				return nil, err
 			}
 			for _, c := range r.Cells {
-				t.Cells = append(t.Cells, Cell{Cell: c.Cell, Reports: c.Reports, Categories: c.Categories, Trend: c.Trend,
-					ByHalfLife: map[string]Figures{}, Splits: splits[c.Cell]})
+				sp := splits[c.Cell]
+				t.Cells = append(t.Cells, Cell{Cell: c.Cell, Reports: c.Reports, Categories: sp.ByCategory, Trend: c.Trend,
+					Sensitive: c.Sensitive, ByHalfLife: map[string]Figures{}, Splits: sp})
 			}
 			slices.SortFunc(t.Cells, func(a, b Cell) int { return compareCells(a.Cell, b.Cell) })
 			t.index()

@@ -227,18 +227,25 @@ func (s *Server) getFeedback(c echo.Context) error {
 	// Other agencies' figures of a month still running would count their
 	// submissions as they come: a caller who may not read every report
 	// sees them once the month is over.
+	// and they see each report as it stood when the month ended: later
+	// evaluations and withdrawals would count as they come too.
 	thisMonth := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, hotspot.London)
-	if !p.Can(auth.ReadAllReports) && (agency == nil || *agency != p.AgencyID) && !month.Before(thisMonth) {
-		if q.Get("month") != "" {
-			errs = append(errs, intel.FieldError{Field: "month", Message: "other agencies' feedback is shown for completed months only, up to " +
-				thisMonth.AddDate(0, -1, 0).Format("2006-01")})
+	var asOf *time.Time
+	if !p.Can(auth.ReadAllReports) && (agency == nil || *agency != p.AgencyID) {
+		if !month.Before(thisMonth) {
+			if q.Get("month") != "" {
+				errs = append(errs, intel.FieldError{Field: "month", Message: "other agencies' feedback is shown for completed months only, up to " +
+					thisMonth.AddDate(0, -1, 0).Format("2006-01")})
+			}
+			month = thisMonth.AddDate(0, -1, 0)
 		}
-		month = thisMonth.AddDate(0, -1, 0)
+		end := month.AddDate(0, 1, 0)
+		asOf = &end
 	}
 	if errs != nil {
 		return badRequest("the query is not valid", errs...)
 	}
-	rows, err := s.db.Feedback(c.Request().Context(), month, month.AddDate(0, 1, 0), agency)
+	rows, err := s.db.Feedback(c.Request().Context(), month, month.AddDate(0, 1, 0), agency, asOf)
 	if err != nil {
 		return err
 	}

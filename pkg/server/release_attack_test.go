@@ -83,6 +83,21 @@ func thresholdWalk(cutoffs []time.Time, rs []truth, shown func(cutoff time.Time)
 	return tl
 }
 
+// weeklyGain is how often a cell shown at a cut-off gained a report of
+// another agency in the week before it: the rate a blind guess is right.
+func weeklyGain(cutoffs []time.Time, rs []truth, shown func(cutoff time.Time) map[hexgrid.Cell]bool) float64 {
+	cells, gained := 0, 0
+	for i := len(cutoffs) - 1; i > 0; i-- {
+		for c := range shown(cutoffs[i-1]) {
+			cells++
+			if othersIn(rs, c, cutoffs[i]) > 0 {
+				gained++
+			}
+		}
+	}
+	return float64(gained) / float64(max(cells, 1))
+}
+
 // shownBy is the cells the partner's map shows at a cut-off, window 91 days.
 func (f *fixture) shownBy(caller string) func(time.Time) map[hexgrid.Cell]bool {
 	return func(cutoff time.Time) map[hexgrid.Cell]bool {
@@ -141,7 +156,8 @@ func TestAttacksOnTheWeeklyReleases(t *testing.T) {
 	t.Run("threshold walk over 30 weeks", func(t *testing.T) {
 		f.t = t
 		pub := thresholdWalk(cutoffs, rs, f.shownBy("partner-key"))
-		t.Logf("threshold walk against the releases: %d of %d claims right (the rule needs %.0f %%)", pub.right, pub.claims, 100*confident)
+		t.Logf("threshold walk against the releases: %d of %d claims right (an attacker needs %.0f %%); a cell shown at a cut-off gained a report the week before %.0f %% of the time",
+			pub.right, pub.claims, 100*confident, 100*weeklyGain(cutoffs, rs, f.shownBy("partner-key")))
 		report("threshold walk, 30 weeks", pub, thresholdWalk(cutoffs, rs, exactRule(rs)))
 	})
 
@@ -367,48 +383,156 @@ func TestAttacksOnTheWeeklyReleases(t *testing.T) {
 	t.Run("feedback polling", func(t *testing.T) {
 		f.t = t
 		var tl, control tally
-		submitted := func(caller string) map[uuid.UUID]float64 {
+		type figures struct {
+			AgencyID  uuid.UUID `json:"agency_id"`
+			Submitted int       `json:"submitted"`
+			Pending   int       `json:"pending"`
+			Evaluated int       `json:"evaluated"`
+			Withdrawn int       `json:"withdrawn"`
+		}
+		lastMonth := time.Now().In(hotspot.London).AddDate(0, 0, -time.Now().In(hotspot.London).Day()).Format("2006-01")
+		feedback := func(caller string) map[uuid.UUID]figures {
 			var fb struct {
-				Agencies []struct {
-					AgencyID  uuid.UUID `json:"agency_id"`
-					Submitted float64   `json:"submitted"`
-				} `json:"agencies"`
+				Agencies []figures `json:"agencies"`
 			}
-			if err := json.Unmarshal(poll(caller, "/api/v1/feedback"), &fb); err != nil {
+			if err := json.Unmarshal(poll(caller, "/api/v1/feedback?month="+lastMonth), &fb); err != nil {
 				t.Fatal(err)
 			}
-			out := map[uuid.UUID]float64{}
+			out := map[uuid.UUID]figures{}
 			for _, a := range fb.Agencies {
-				out[a.AgencyID] = a.Submitted
+				out[a.AgencyID] = a
 			}
 			return out
 		}
-		before, beforeAll := submitted("chair"), submitted("evaluator")
-		if r := f.json("other-partner-key", http.MethodPost, "/api/v1/reports", submission("polled")); r.StatusCode != http.StatusCreated {
-			t.Fatalf("write: %d", r.StatusCode)
+		// Two reports submitted last month: one waiting for evaluation
+		// (agency C), one of B's; the chair polls around their evaluation
+		// and withdrawal, and around a submission this month.
+		waiting := f.pendingReport()
+		r := f.json("other-partner-key", http.MethodPost, "/api/v1/reports", submission("last-month"))
+		var made struct{ ID string }
+		_ = json.Unmarshal(r.body, &made)
+		if _, err := f.sql().Exec(context.Background(), `UPDATE reports SET created_at = date_trunc('month', now() AT TIME ZONE 'Europe/London') AT TIME ZONE 'Europe/London' - interval '3 days'
+			WHERE id = ANY($1::uuid[])`, []string{waiting, made.ID}); err != nil {
+			t.Fatal(err)
 		}
-		after, afterAll := submitted("chair"), submitted("evaluator")
-		tl.requests, control.requests = 2, 2
-		for id, n := range after {
-			if n != before[id] {
-				tl.claims++
-				if id == f.agencyB.ID {
-					tl.recovered++
-				}
+		before, beforeAll := feedback("chair"), feedback("evaluator")
+		steps := []response{
+			f.json("evaluator", http.MethodPost, reportPath(waiting)+"/evaluation", map[string]any{"source": 2, "assessment": "B", "handling": "P", "outcome": "intelligence"}),
+			f.json("other-partner-key", http.MethodDelete, reportPath(made.ID), nil),
+			f.json("other-partner-key", http.MethodPost, "/api/v1/reports", submission("polled")),
+		}
+		for i, st := range steps {
+			if st.StatusCode >= 300 {
+				t.Fatalf("step %d: %d %s", i, st.StatusCode, st.body)
 			}
 		}
-		for id, n := range afterAll {
-			if n != beforeAll[id] {
+		after, afterAll := feedback("chair"), feedback("evaluator")
+		tl.requests, control.requests = 2, 2
+		for id, a := range after {
+			if a != before[id] {
+				tl.claims++
+				tl.recovered++
+			}
+		}
+		for id, a := range afterAll {
+			if a != beforeAll[id] {
 				control.claims++
-				if id == f.agencyB.ID {
-					control.recovered++
-				}
+				control.recovered++
 			}
 		}
 		if r := f.json("chair", http.MethodGet, "/api/v1/feedback?month="+time.Now().In(hotspot.London).Format("2006-01"), nil); r.StatusCode != http.StatusBadRequest {
 			t.Errorf("a chair's feedback of the month under way: got %d, want 400", r.StatusCode)
 		}
 		report("feedback polling", tl, control)
+	})
+
+	t.Run("own reports probing a split", func(t *testing.T) {
+		f.t = t
+		// A's reports planted after one release, four of a category to a
+		// cell: with the split shown at five reports in all, the next
+		// release would show it exactly when another agency has one.
+		next := cutoffs[0].AddDate(0, 0, 7)
+		window := func(r truth) bool {
+			w := hotspot.WeekStart(r.at)
+			return !w.Before(next.In(hotspot.London).AddDate(0, 0, -364)) && w.Before(next) && r.grading[1:] != "E"
+		}
+		var fc attackFC
+		var tl, control tally
+		f.attackGet(&tl, "partner-key", "/api/v1/hotspots?as_of="+cutoffs[0].In(hotspot.London).Format(time.DateOnly), &fc)
+		type target struct {
+			cell     hexgrid.Cell
+			category string
+		}
+		var targets []target
+		for _, c := range fc.Features {
+			cell, _ := hexgrid.Parse(c.ID)
+			for _, cat := range []string{"weapons", "violence", "cuckooing", "missing_found", "child_exploitation", "stash_location"} {
+				if _, shown := c.Properties.Categories[cat]; !shown && matches(rs, cell, func(r truth) bool { return window(r) && r.category == cat }) <= 2 {
+					targets = append(targets, target{cell, cat})
+					break
+				}
+			}
+		}
+		var planted []string
+		for i, tg := range targets {
+			ll, _ := tg.cell.Center()
+			for j := range 4 {
+				sub := submission(fmt.Sprintf("probe-%d-%d", i, j))
+				sub["category"] = tg.category
+				sub["location"] = map[string]float64{"lat": ll.Lat(), "lon": ll.Lon()}
+				sub["observed_at"] = cutoffs[0].AddDate(0, 0, -3).Format(time.RFC3339)
+				r := f.json("partner-key", http.MethodPost, "/api/v1/reports", sub)
+				var made struct{ ID string }
+				if err := json.Unmarshal(r.body, &made); err != nil || r.StatusCode != http.StatusCreated {
+					t.Fatalf("probe: %d %s", r.StatusCode, r.body)
+				}
+				planted = append(planted, made.ID)
+			}
+		}
+		if len(targets) == 0 {
+			t.Fatal("no cell to probe")
+		}
+		// Sent in the week after the release, so counted in the next.
+		if _, err := f.sql().Exec(context.Background(), `UPDATE reports SET counted_at = $1, seq = nextval('report_seq') WHERE id = ANY($2::uuid[])`,
+			cutoffs[0].Add(24*time.Hour), planted); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.srv.Engine().SyncNow(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		f.publish(next)
+		var after attackFC
+		f.attackGet(&tl, "partner-key", "/api/v1/hotspots?as_of="+next.In(hotspot.London).Format(time.DateOnly), &after)
+		shown := map[string]attackCell{}
+		for _, c := range after.Features {
+			shown[c.ID] = c
+		}
+		right, single, oldRight, oldSingle := 0, 0, 0, 0
+		for _, tg := range targets {
+			n := matches(rs, tg.cell, func(r truth) bool { return window(r) && r.category == tg.category })
+			if c, ok := shown[tg.cell.String()]; ok {
+				if _, split := c.Properties.Categories[tg.category]; split {
+					tl.claims++
+					if n >= 1 {
+						right++
+					}
+					if n == 1 {
+						single++
+					}
+				}
+			}
+			// The rule before: a split shown at K reports, the prober's included.
+			if 4+n >= 5 {
+				control.claims++
+				oldRight++
+				if n == 1 {
+					oldSingle++
+				}
+			}
+		}
+		tl.judge(right, single)
+		control.judge(oldRight, oldSingle)
+		report("own reports probing a split", tl, control)
 	})
 }
 

@@ -211,24 +211,17 @@ type FeedbackRow struct {
 }
 
 // Feedback counts the reports submitted from from to to (their creation
-// time), by agency: one agency, or every agency when agency is nil.
-func (db *DB) Feedback(ctx context.Context, from, to time.Time, agency *uuid.UUID) ([]FeedbackRow, error) {
-	rows, err := db.pool.Query(ctx, `SELECT a.id, a.name, count(r.id),
-		count(r.id) FILTER (WHERE r.status = 'pending_evaluation'),
-		count(r.id) FILTER (WHERE e.first IS NOT NULL),
-		count(r.id) FILTER (WHERE r.status = 'withdrawn'),
-		count(r.id) FILTER (WHERE r.outcome = 'intelligence'),
-		count(r.id) FILTER (WHERE r.outcome = 'safeguarding_referral'),
-		count(r.id) FILTER (WHERE r.outcome = 'crime_report'),
-		count(r.id) FILTER (WHERE r.outcome = 'no_further_action'),
-		count(r.id) FILTER (WHERE r.outcome = 'duplicate_of'),
-		count(r.id) FILTER (WHERE e.first IS NULL AND r.status = 'live'),
-		percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM e.first - r.created_at) / 3600)
-		FROM agencies a
-		LEFT JOIN reports r ON r.agency_id = a.id AND r.created_at >= $1 AND r.created_at < $2
-		LEFT JOIN LATERAL (SELECT min(created_at) AS first FROM evaluations WHERE report_id = r.id) e ON true
-		WHERE $3::uuid IS NULL OR a.id = $3
-		GROUP BY a.id, a.name ORDER BY lower(a.name)`, from, to, agency)
+// time), by agency: one agency, or every agency when agency is nil. With
+// asOf set, each report is counted as it stood then (pending, evaluated,
+// withdrawn, its outcome): figures of a past month that no later
+// evaluation or withdrawal moves.
+func (db *DB) Feedback(ctx context.Context, from, to time.Time, agency *uuid.UUID, asOf *time.Time) ([]FeedbackRow, error) {
+	sql := feedbackSQL
+	args := []any{from, to, agency}
+	if asOf != nil {
+		sql, args = feedbackAsOfSQL, append(args, *asOf)
+	}
+	rows, err := db.pool.Query(ctx, sql, args...)
 	if err != nil {
 		return nil, mapErr("feedback", err)
 	}
@@ -247,6 +240,47 @@ func (db *DB) Feedback(ctx context.Context, from, to time.Time, agency *uuid.UUI
 	})
 	return out, mapErr("feedback", err)
 }
+
+const feedbackSQL = `SELECT a.id, a.name, count(r.id),
+		count(r.id) FILTER (WHERE r.status = 'pending_evaluation'),
+		count(r.id) FILTER (WHERE e.first IS NOT NULL),
+		count(r.id) FILTER (WHERE r.status = 'withdrawn'),
+		count(r.id) FILTER (WHERE r.outcome = 'intelligence'),
+		count(r.id) FILTER (WHERE r.outcome = 'safeguarding_referral'),
+		count(r.id) FILTER (WHERE r.outcome = 'crime_report'),
+		count(r.id) FILTER (WHERE r.outcome = 'no_further_action'),
+		count(r.id) FILTER (WHERE r.outcome = 'duplicate_of'),
+		count(r.id) FILTER (WHERE e.first IS NULL AND r.status = 'live'),
+		percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM e.first - r.created_at) / 3600)
+		FROM agencies a
+		LEFT JOIN reports r ON r.agency_id = a.id AND r.created_at >= $1 AND r.created_at < $2
+		LEFT JOIN LATERAL (SELECT min(created_at) AS first FROM evaluations WHERE report_id = r.id) e ON true
+		WHERE $3::uuid IS NULL OR a.id = $3
+		GROUP BY a.id, a.name ORDER BY lower(a.name)`
+
+// feedbackAsOfSQL is feedbackSQL as the reports stood at $4: evaluations
+// and withdrawals after it are not counted, outcomes are those of the last
+// evaluation before it. A report went to evaluation when it waits or was
+// evaluated; one withdrawn (its last change) before $4 counts as withdrawn.
+const feedbackAsOfSQL = `SELECT a.id, a.name, count(r.id),
+		count(r.id) FILTER (WHERE w.evaluation AND (e.first IS NULL OR e.first >= $4) AND NOT w.withdrawn),
+		count(r.id) FILTER (WHERE e.first < $4),
+		count(r.id) FILTER (WHERE w.withdrawn),
+		count(r.id) FILTER (WHERE l.outcome = 'intelligence'),
+		count(r.id) FILTER (WHERE l.outcome = 'safeguarding_referral'),
+		count(r.id) FILTER (WHERE l.outcome = 'crime_report'),
+		count(r.id) FILTER (WHERE l.outcome = 'no_further_action'),
+		count(r.id) FILTER (WHERE l.outcome = 'duplicate_of'),
+		count(r.id) FILTER (WHERE NOT w.evaluation AND NOT w.withdrawn),
+		percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM e.first - r.created_at) / 3600) FILTER (WHERE e.first < $4)
+		FROM agencies a
+		LEFT JOIN reports r ON r.agency_id = a.id AND r.created_at >= $1 AND r.created_at < $2
+		LEFT JOIN LATERAL (SELECT min(created_at) AS first FROM evaluations WHERE report_id = r.id) e ON true
+		LEFT JOIN LATERAL (SELECT outcome FROM evaluations WHERE report_id = r.id AND created_at < $4 ORDER BY version DESC LIMIT 1) l ON true
+		LEFT JOIN LATERAL (SELECT r.status IN ('pending_evaluation', 'not_counted') OR e.first IS NOT NULL AS evaluation,
+			coalesce(r.status = 'withdrawn' AND r.updated_at < $4, false) AS withdrawn) w ON true
+		WHERE $3::uuid IS NULL OR a.id = $3
+		GROUP BY a.id, a.name ORDER BY lower(a.name)`
 
 // NearestCounted is the counted report of another agency nearest to
 // report id: what a duplicate of it would repeat.
