@@ -35,7 +35,7 @@ func TestTableSurvivesItsStoredForm(t *testing.T) {
 	in := &Table{Cutoff: time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC), Res: 8, Window: 364, StudyCells: 4000, Cells: []Cell{
 		{Cell: a, Reports: 12, Categories: map[string]int{"drug_supply": 10}, Trend: hotspot.TrendNew,
 			ByHalfLife: map[string]Figures{"14d": {Score: 20, Rank: 2, Confidence: 90}, "28d": {Score: 50, Rank: 1, Confidence: 95}},
-			Splits: &hotspot.Splits{ByCategory: map[string]int{"drug_supply": 10}, ByAge: []hotspot.Count{{Label: "last 7 days", Reports: &n}}}},
+			Splits:     &hotspot.Splits{ByCategory: map[string]int{"drug_supply": 10}, ByAge: []hotspot.Count{{Label: "last 7 days", Reports: &n}}}},
 		{Cell: b, Reports: 30, Categories: map[string]int{"weapons": 30},
 			ByHalfLife: map[string]Figures{"14d": {Score: 50, Rank: 1}, "28d": {Score: 20, Rank: 2}}},
 	}}
