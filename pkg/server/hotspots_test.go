@@ -366,7 +366,7 @@ func TestRepeatedHotspotsAreGzipped(t *testing.T) {
 	f := newFixture(t)
 	loadDemo(t, f, 500)
 	get := func() *http.Response {
-		req, _ := http.NewRequest(http.MethodGet, f.http.URL+"/api/v1/hotspots?res=8&as_of=2026-11-01", nil)
+		req, _ := http.NewRequest(http.MethodGet, f.http.URL+"/api/v1/hotspots?res=8&window=182d", nil)
 		req.Header.Set("Authorization", "Bearer "+f.callers["partner-key"].key)
 		req.Header.Set("Accept-Encoding", "gzip")
 		resp, err := (&http.Transport{DisableCompression: true}).RoundTrip(req)
@@ -378,6 +378,9 @@ func TestRepeatedHotspotsAreGzipped(t *testing.T) {
 	first := get()
 	plain, _ := io.ReadAll(first.Body)
 	first.Body.Close()
+	if first.StatusCode != http.StatusOK {
+		t.Fatalf("the first answer: %d %s", first.StatusCode, plain)
+	}
 	if first.Header.Get("Content-Encoding") != "" {
 		t.Fatal("a first answer was compressed: it should go out at once")
 	}
