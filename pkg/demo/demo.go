@@ -6,6 +6,7 @@ package demo
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -192,5 +193,26 @@ func (a *AgencyRows) Next() (intel.Row, error) {
 		if r.Agency == a.Agency {
 			return intel.Row{N: a.Gen.i, Sub: r.Sub}, nil
 		}
+	}
+}
+
+// Validated passes each of the n reports of the dataset of seed and anchor,
+// from agencies agencies, to each as v validates it, with the index of its
+// agency: the facts the engine's benchmarks hold.
+func Validated(seed uint64, n, agencies int, anchor time.Time, v *intel.Validator, each func(agency int, r intel.Report)) error {
+	gen := New(seed, n, agencies, anchor, v.Area)
+	for {
+		r, err := gen.Next()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		rep, verr := v.Validate(r.Sub)
+		if verr != nil {
+			return fmt.Errorf("demo: report %d: %w", gen.i, verr)
+		}
+		each(r.Agency, rep)
 	}
 }

@@ -30,24 +30,18 @@ func benchChanges(b *testing.B, n int, placed bool) (*Engine, []Change, []Agency
 	for i := range agencies {
 		agencies[i] = Agency{ID: [16]byte{byte(i + 1)}, Name: fmt.Sprint("agency ", i), Kind: "police"}
 	}
-	gen := demo.New(1, n, len(agencies), asOf, area)
 	changes := make([]Change, 0, n)
-	for {
-		r, err := gen.Next()
-		if err != nil {
-			break
-		}
-		rep, verr := v.Validate(r.Sub)
-		if verr != nil {
-			b.Fatal(verr)
-		}
+	err = demo.Validated(1, n, len(agencies), asOf, v, func(agency int, rep intel.Report) {
 		id := len(changes)
 		f := Fact{ID: [16]byte{byte(id), byte(id >> 8), byte(id >> 16), 1},
-			Cell: rep.Cell, ObservedAt: rep.ObservedAt, Category: rep.Category, AgencyID: agencies[r.Agency].ID, Grading: rep.Grading}
+			Cell: rep.Cell, ObservedAt: rep.ObservedAt, Category: rep.Category, AgencyID: agencies[agency].ID, Grading: rep.Grading}
 		if placed {
 			f.Cells, f.Spread = rep.Cells, rep.Spread
 		}
 		changes = append(changes, Change{Live: true, Fact: f})
+	})
+	if err != nil {
+		b.Fatal(err)
 	}
 	return e, changes, agencies
 }

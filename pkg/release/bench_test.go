@@ -34,21 +34,15 @@ func benchEngine(b *testing.B, n int) *hotspot.Engine {
 	for i, k := range kinds {
 		agencies[i] = hotspot.Agency{ID: [16]byte{byte(i + 1)}, Name: fmt.Sprint("agency ", i), Kind: k}
 	}
-	gen := demo.New(1, n, len(agencies), benchCutoff, area)
 	changes := make([]hotspot.Change, 0, n)
-	for {
-		r, err := gen.Next()
-		if err != nil {
-			break
-		}
-		rep, verr := v.Validate(r.Sub)
-		if verr != nil {
-			b.Fatal(verr)
-		}
+	err = demo.Validated(1, n, len(agencies), benchCutoff, v, func(agency int, rep intel.Report) {
 		id := len(changes)
 		changes = append(changes, hotspot.Change{Live: true, Fact: hotspot.Fact{ID: [16]byte{byte(id), byte(id >> 8), byte(id >> 16), 1},
-			Cell: rep.Cell, ObservedAt: rep.ObservedAt, Category: rep.Category, AgencyID: agencies[r.Agency].ID, Grading: rep.Grading,
+			Cell: rep.Cell, ObservedAt: rep.ObservedAt, Category: rep.Category, AgencyID: agencies[agency].ID, Grading: rep.Grading,
 			Key: uint32(id) * 2654435761, CountedAt: rep.ObservedAt.Add(48 * time.Hour), Cells: rep.Cells, Spread: rep.Spread}})
+	})
+	if err != nil {
+		b.Fatal(err)
 	}
 	if err := e.Apply(changes, agencies, int64(n)); err != nil {
 		b.Fatal(err)
