@@ -15,6 +15,7 @@ import (
 
 	"github.com/hexwatch/hexwatch/pkg/hexgrid"
 	"github.com/hexwatch/hexwatch/pkg/intel"
+	"github.com/hexwatch/hexwatch/pkg/stats"
 )
 
 // Fact is what scoring needs of one live report.
@@ -488,6 +489,24 @@ func (e *Engine) Trim() {
 	pos := make(map[uuid.UUID]place, len(e.pos))
 	maps.Copy(pos, e.pos)
 	e.pos = pos
+}
+
+// neighbours lists, for every study cell, the other study cells of its
+// disk, in compressed rows: the disk of i is i and idx[off[i]:off[i+1]].
+type neighbours struct {
+	off []int32
+	idx []int32
+}
+
+// giStar is the Gi* z-score of cell i over the values x of every study
+// cell, of mean and S as moments gives them.
+func (nb *neighbours) giStar(x []float64, i int, mean, s float64) float64 {
+	local := x[i]
+	js := nb.idx[nb.off[i]:nb.off[i+1]]
+	for _, j := range js {
+		local += x[j]
+	}
+	return stats.GiZ(local, mean, s, len(js)+1, len(x))
 }
 
 // neighbours returns the disks of radius k of the study at res, building

@@ -1,7 +1,9 @@
 package hotspot
 
 import (
+	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -95,4 +97,27 @@ func (p Params) Periods() int { return p.periods() }
 func (p Params) periods() int {
 	n := int(p.AsOf.Sub(p.From) / p.Period)
 	return max(n, 1)
+}
+
+// Key is a canonical text of every field of p: two Params ask the same
+// question exactly when their keys are equal. ETags and caches of answers
+// are keyed by it; TestKeyNamesEveryField fails when a field is left out.
+func (p Params) Key() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "res=%d|as_of=%s|from=%s|half_life=%d|categories=%s|agencies=", p.Res, p.AsOf.UTC().Format(time.RFC3339Nano),
+		p.From.UTC().Format(time.RFC3339Nano), p.HalfLife, strings.Join(p.Categories, ","))
+	for i, a := range p.Agencies {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(a.String())
+	}
+	fmt.Fprintf(&b, "|min_source=%d|min_assessment=%s|k=%d|fdr=%t|period=%d", p.MinSource, p.MinAssessment, p.K, p.FDR, p.Period)
+	if p.BBox != nil {
+		fmt.Fprintf(&b, "|bbox=%v,%v,%v,%v", p.BBox.Min[0], p.BBox.Min[1], p.BBox.Max[0], p.BBox.Max[1])
+	}
+	if r := p.Release; r != nil {
+		fmt.Fprintf(&b, "|release=%d", r.K)
+	}
+	return b.String()
 }

@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/paulmach/orb"
 
 	"github.com/hexwatch/hexwatch/pkg/config"
@@ -91,10 +90,9 @@ func Parse(v Values, now time.Time, retention time.Duration) (Params, intel.Fiel
 		p    Params
 		errs intel.FieldErrors
 	)
-	add := func(field, msg string) { errs = append(errs, intel.FieldError{Field: field, Message: msg}) }
 	for _, k := range slices.Sorted(maps.Keys(v)) {
 		if !slices.Contains(ParamNames, k) {
-			add(k, "unknown parameter; the parameters are "+strings.Join(ParamNames, ", "))
+			errs.Add(k, "unknown parameter; the parameters are "+strings.Join(ParamNames, ", "))
 		}
 	}
 	intParam := func(name string, lo, hi int) int {
@@ -104,7 +102,7 @@ func Parse(v Values, now time.Time, retention time.Duration) (Params, intel.Fiel
 		}
 		n, err := strconv.Atoi(s)
 		if err != nil || n < lo || n > hi {
-			add(name, fmt.Sprintf("must be a whole number from %d to %d", lo, hi))
+			errs.Add(name, fmt.Sprintf("must be a whole number from %d to %d", lo, hi))
 		}
 		return n
 	}
@@ -112,9 +110,9 @@ func Parse(v Values, now time.Time, retention time.Duration) (Params, intel.Fiel
 		if v[name] == "" {
 			return time.Time{}
 		}
-		t, msg := ParseTime(v[name])
+		t, msg := intel.ParseTime(v[name])
 		if msg != "" {
-			add(name, msg)
+			errs.Add(name, msg)
 		}
 		return t
 	}
@@ -125,7 +123,7 @@ func Parse(v Values, now time.Time, retention time.Duration) (Params, intel.Fiel
 		}
 		d, err := config.ParseDuration(s)
 		if err != nil || d < lo || d > hi {
-			add(name, fmt.Sprintf("must be a duration from %s to %s, such as 28d or 72h", lo, hi))
+			errs.Add(name, fmt.Sprintf("must be a duration from %s to %s, such as 28d or 72h", lo, hi))
 		}
 		return d
 	}
@@ -138,23 +136,23 @@ func Parse(v Values, now time.Time, retention time.Duration) (Params, intel.Fiel
 	p.Period = durParam("period", MinPeriod, MaxPeriod)
 	if s := v["min_assessment"]; s != "" {
 		if r := intel.AssessmentRank(s); r < 1 || r > 4 {
-			add("min_assessment", "must be A, B, C or D (E never scores)")
+			errs.Add("min_assessment", "must be A, B, C or D (E never scores)")
 		}
 		p.MinAssessment = s
 	}
-	p.Categories = CategoryList(v["categories"], "categories", add)
-	p.Agencies = AgencyList(v["agencies"], "agencies", add)
+	p.Categories = intel.ParseCategories(v["categories"], "categories", &errs)
+	p.Agencies = intel.ParseAgencies(v["agencies"], "agencies", &errs)
 	if s := v["bbox"]; s != "" {
-		b, msg := ParseBBox(s)
+		b, msg := intel.ParseBBox(s, MaxBBoxArea)
 		if msg != "" {
-			add("bbox", msg)
+			errs.Add("bbox", msg)
 		}
 		p.BBox = &orb.Bound{Min: orb.Point{b[0], b[1]}, Max: orb.Point{b[2], b[3]}}
 	}
 	if s := v["fdr"]; s != "" {
 		var err error
 		if p.FDR, err = strconv.ParseBool(s); err != nil {
-			add("fdr", "must be true or false")
+			errs.Add("fdr", "must be true or false")
 		}
 	}
 	if errs != nil {
@@ -166,22 +164,22 @@ func Parse(v Values, now time.Time, retention time.Duration) (Params, intel.Fiel
 	}
 	switch {
 	case window != 0 && !p.From.IsZero():
-		add("window", "give from or window, not both")
+		errs.Add("window", "give from or window, not both")
 	case window != 0:
 		p.From = p.AsOf.Add(-window)
 	}
 	p = p.Defaults(now)
 	switch {
 	case !p.From.Before(p.AsOf):
-		add("from", "must be before as_of")
+		errs.Add("from", "must be before as_of")
 	case p.AsOf.Sub(p.From) > retention:
-		add("from", "the window may not be longer than the retention period")
+		errs.Add("from", "the window may not be longer than the retention period")
 	}
 	if p.AsOf.After(now.Add(maxAsOfAhead)) {
-		add("as_of", "must not be in the future")
+		errs.Add("as_of", "must not be in the future")
 	}
 	if n := p.Periods(); n > MaxPeriods {
-		add("period", fmt.Sprintf("the window holds %d trend periods, at most %d may be asked for: lengthen the period or shorten the window", n, MaxPeriods))
+		errs.Add("period", fmt.Sprintf("the window holds %d trend periods, at most %d may be asked for: lengthen the period or shorten the window", n, MaxPeriods))
 	}
 	return p, errs
 }
@@ -191,7 +189,6 @@ func Parse(v Values, now time.Time, retention time.Duration) (Params, intel.Fiel
 // refused, naming the allowed ones, never rounded.
 func ParsePublished(v Values, p *Params, maxRes int, now time.Time) intel.FieldErrors {
 	var errs intel.FieldErrors
-	add := func(field, msg string) { errs = append(errs, intel.FieldError{Field: field, Message: msg}) }
 	menu := func(name string, allowed []time.Duration, def time.Duration) time.Duration {
 		s := v[name]
 		if s == "" {
@@ -199,25 +196,25 @@ func ParsePublished(v Values, p *Params, maxRes int, now time.Time) intel.FieldE
 		}
 		d, err := config.ParseDuration(s)
 		if err != nil || !slices.Contains(allowed, d) {
-			add(name, "the published view offers "+Durations(allowed))
+			errs.Add(name, "the published view offers "+Durations(allowed))
 		}
 		return d
 	}
 	for _, name := range []string{"from", "agencies", "min_source", "min_assessment"} {
 		if v[name] != "" {
-			add(name, "not offered by the published view, which shows every agency and grading together; use window for the period")
+			errs.Add(name, "not offered by the published view, which shows every agency and grading together; use window for the period")
 		}
 	}
 	if s := v["k"]; s != "" && s != strconv.Itoa(PublishedK) {
-		add("k", fmt.Sprintf("the published view's ring radius is %d", PublishedK))
+		errs.Add("k", fmt.Sprintf("the published view's ring radius is %d", PublishedK))
 	}
 	if v["res"] == "" {
 		p.Res = min(DefaultRes, maxRes)
 	} else if p.Res > maxRes {
-		add("res", fmt.Sprintf("the published view goes to resolution %d at most", maxRes))
+		errs.Add("res", fmt.Sprintf("the published view goes to resolution %d at most", maxRes))
 	}
 	if len(p.Categories) > 1 {
-		add("categories", "the published view shows all categories or one")
+		errs.Add("categories", "the published view shows all categories or one")
 	}
 	window := menu("window", PublishedWindows, PublishedWindows[len(PublishedWindows)-1])
 	p.HalfLife = menu("half_life", PublishedHalfLives, DefaultHalfLife)
@@ -232,9 +229,9 @@ func ParsePublished(v Values, p *Params, maxRes int, now time.Time) intel.FieldE
 		}
 		switch {
 		case err != nil || !DayStart(t).Equal(t):
-			add("as_of", "the published view is daily: give a date such as "+today.Format(time.DateOnly))
+			errs.Add("as_of", "the published view is daily: give a date such as "+today.Format(time.DateOnly))
 		case t.After(today):
-			add("as_of", "must not be after today, "+today.Format(time.DateOnly))
+			errs.Add("as_of", "must not be after today, "+today.Format(time.DateOnly))
 		default:
 			p.AsOf = t
 		}
@@ -269,78 +266,4 @@ func DurationText(d time.Duration) string {
 		return strconv.Itoa(int(d/time.Hour)) + "h"
 	}
 	return d.String()
-}
-
-// ParseTime reads a date (2026-01-31, midnight UTC) or an RFC 3339 time
-// with offset; the message says what is wrong otherwise.
-func ParseTime(s string) (time.Time, string) {
-	if t, err := time.Parse(time.RFC3339, s); err == nil {
-		return t, ""
-	}
-	if d, err := time.Parse(time.DateOnly, s); err == nil {
-		return d, ""
-	}
-	return time.Time{}, "must be a date (2026-01-31) or an RFC 3339 time with offset (2026-01-31T09:00:00Z)"
-}
-
-// ParseBBox reads west,south,east,north in degrees; the message says what
-// is wrong otherwise.
-func ParseBBox(s string) ([4]float64, string) {
-	var b [4]float64
-	parts := strings.Split(s, ",")
-	if len(parts) != 4 {
-		return b, "must be west,south,east,north in degrees"
-	}
-	for i, p := range parts {
-		f, err := strconv.ParseFloat(strings.TrimSpace(p), 64)
-		if err != nil || f != f || f > 180 || f < -180 {
-			return b, "must be four finite numbers: west,south,east,north in degrees"
-		}
-		b[i] = f
-	}
-	switch {
-	case b[1] < -90 || b[3] > 90:
-		return b, "latitudes must be within -90 to 90"
-	case b[0] >= b[2] || b[1] >= b[3]:
-		return b, "is inverted or empty: west must be less than east, south less than north"
-	case (b[2]-b[0])*(b[3]-b[1]) > MaxBBoxArea:
-		return b, fmt.Sprintf("covers more than %d square degrees: narrow it", MaxBBoxArea)
-	}
-	return b, ""
-}
-
-// CategoryList reads comma-separated category codes, telling add (as
-// field) of each unknown one.
-func CategoryList(s, field string, add func(field, msg string)) []string {
-	cats := splitList(s)
-	for _, c := range cats {
-		if _, ok := intel.CategoryByCode(c); !ok {
-			add(field, fmt.Sprintf("unknown category %q", c))
-		}
-	}
-	return cats
-}
-
-// AgencyList reads comma-separated agency ids, telling add (as field)
-// when one is not an id.
-func AgencyList(s, field string, add func(field, msg string)) []uuid.UUID {
-	var ids []uuid.UUID
-	for _, a := range splitList(s) {
-		id, err := uuid.Parse(a)
-		if err != nil {
-			add(field, "must be agency ids, comma-separated")
-		}
-		ids = append(ids, id)
-	}
-	return ids
-}
-
-func splitList(s string) []string {
-	var out []string
-	for _, x := range strings.Split(s, ",") {
-		if x = strings.TrimSpace(x); x != "" {
-			out = append(out, x)
-		}
-	}
-	return out
 }

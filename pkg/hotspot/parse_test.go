@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/hexwatch/hexwatch/pkg/intel"
 )
 
 func TestParseBBox(t *testing.T) {
@@ -25,7 +27,7 @@ func TestParseBBox(t *testing.T) {
 		{"0,52,0,53", [4]float64{}, "inverted or empty"},
 		{"-10,40,10,60", [4]float64{}, "square degrees"},
 	} {
-		got, msg := ParseBBox(tc.in)
+		got, msg := intel.ParseBBox(tc.in, MaxBBoxArea)
 		switch {
 		case tc.msg == "" && (msg != "" || got != tc.want):
 			t.Errorf("ParseBBox(%q) = %v, %q; want %v", tc.in, got, msg, tc.want)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/hexwatch/hexwatch/pkg/hexgrid"
 	"github.com/hexwatch/hexwatch/pkg/intel"
+	"github.com/hexwatch/hexwatch/pkg/stats"
 )
 
 // placed is a fact placed as ingest places a report: in the cells that
@@ -103,7 +104,7 @@ func TestEngineGiStarIsTheReference(t *testing.T) {
 				}
 			}
 		}
-		ref := GiStar(x, nb)
+		ref := stats.GiStar(x, nb)
 		var sum, sum2 float64
 		for _, v := range x {
 			sum, sum2 = sum+v, sum2+v*v

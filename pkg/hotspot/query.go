@@ -11,6 +11,7 @@ import (
 
 	"github.com/hexwatch/hexwatch/pkg/hexgrid"
 	"github.com/hexwatch/hexwatch/pkg/intel"
+	"github.com/hexwatch/hexwatch/pkg/stats"
 )
 
 // CellScore is one hotspot cell and its numbers.
@@ -142,7 +143,8 @@ func (e *Engine) Hotspots(p Params) *Result {
 }
 
 // HotspotsContext is Hotspots that stops, with ctx's error, when ctx ends:
-// a client that went away leaves no work behind.
+// a client that went away leaves no work behind. It sums the cells'
+// reports, then takes three steps: z-scores, ranking, cells.
 func (e *Engine) HotspotsContext(ctx context.Context, p Params) (*Result, error) {
 	e.mu.RLock()
 	defer e.mu.RUnlock()
@@ -159,8 +161,28 @@ func (e *Engine) HotspotsContext(ctx context.Context, p Params) (*Result, error)
 		// and ranks are those of the shown cells alone.
 		accs = slices.DeleteFunc(accs, func(a acc) bool { return !r.shows(&a) })
 	}
-
 	nb := e.neighbours(st, p.K)
+	z, th := zScores(accs, nb, n, p.FDR)
+	trends := e.trends(ctx, accs, nb, n, f.periods)
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	var pub []figures
+	if p.Release != nil {
+		pub = published(accs, p.HalfLife)
+	}
+	res := &Result{Params: p, StudyCells: n, Version: e.version, Cells: make([]CellScore, 0, len(accs))}
+	for rank, i := range ranking(st, accs, pub) {
+		if out, ok := cellScore(st, &accs[i], p, rank+1, z, th, trends[i], pub, i); ok {
+			res.Cells = append(res.Cells, out)
+		}
+	}
+	return res, nil
+}
+
+// zScores are the Gi* z of every study cell, and the Benjamini–Hochberg
+// thresholds of their p-values when fdr.
+func zScores(accs []acc, nb *neighbours, n int, fdr bool) ([]float64, [3]float64) {
 	x := make([]float64, n)
 	for i := range accs {
 		x[accs[i].idx] = accs[i].score
@@ -171,85 +193,82 @@ func (e *Engine) HotspotsContext(ctx context.Context, p Params) (*Result, error)
 		sum += v
 		sum2 += v * v
 	}
-	mean, s := moments(sum, sum2, n)
+	mean, s := stats.Moments(sum, sum2, n)
 	for i := range n {
 		z[i] = nb.giStar(x, i, mean, s)
 	}
 	var th [3]float64
-	if p.FDR {
+	if fdr {
 		ps := make([]float64, n)
 		for i, zi := range z {
-			ps[i] = PValue(zi)
+			ps[i] = stats.PValue(zi)
 		}
-		th = BHThresholds(ps)
+		th = stats.BHThresholds(ps)
 	}
-	trends := e.trends(ctx, accs, nb, n, f.periods)
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
+	return z, th
+}
 
-	// Rank by score, ties by cell; sorting indexes moves less than sorting
-	// the accumulators.
+// ranking is the order of accs by score, ties by cell: by published
+// figures only when pub is set. Sorting indexes moves less than sorting
+// the accumulators.
+func ranking(st *study, accs []acc, pub []figures) []int32 {
 	order := make([]int32, len(accs))
 	for i := range order {
 		order[i] = int32(i)
 	}
-	var pub []figures
-	if p.Release != nil {
-		pub = published(accs, p.HalfLife)
-		// The published view ranks by published figures only.
+	if pub != nil {
 		slices.SortFunc(order, func(i, j int32) int {
 			a, b := &pub[i], &pub[j]
 			return cmp.Or(cmp.Compare(b.score, a.score), cmp.Compare(b.reports, a.reports),
 				cmp.Compare(st.cells[accs[i].idx], st.cells[accs[j].idx]))
 		})
+		return order
+	}
+	slices.SortFunc(order, func(i, j int32) int {
+		a, b := &accs[i], &accs[j]
+		return cmp.Or(cmp.Compare(b.score, a.score), cmp.Compare(st.cells[a.idx], st.cells[b.idx]))
+	})
+	return order
+}
+
+// cellScore is the answer's cell of accumulator a (index i) at rank; false
+// when p's bbox leaves it out.
+func cellScore(st *study, a *acc, p Params, rank int, z []float64, th [3]float64, trend string, pub []figures, i int32) (CellScore, bool) {
+	c := st.cells[a.idx]
+	if p.BBox != nil {
+		if center, err := c.Center(); err != nil || !p.BBox.Contains(center) {
+			return CellScore{}, false
+		}
+	}
+	zi := z[a.idx]
+	out := CellScore{
+		Cell: c, Score: a.score, Reports: a.reports, Agencies: len(a.agencies), Categories: map[string]int{},
+		Rank: rank, GiZ: zi, GiP: stats.PValue(zi), Trend: trend, Sensitive: a.sens,
+		Corroborated: a.corr, SingleSource: len(a.agencies) == 1,
+	}
+	if p.FDR {
+		out.Confidence = stats.FDRConfidence(zi, out.GiP, th)
 	} else {
-		slices.SortFunc(order, func(i, j int32) int {
-			a, b := &accs[i], &accs[j]
-			return cmp.Or(cmp.Compare(b.score, a.score), cmp.Compare(st.cells[a.idx], st.cells[b.idx]))
-		})
+		out.Confidence = stats.Confidence(zi)
 	}
-	res := &Result{Params: p, StudyCells: n, Version: e.version, Cells: make([]CellScore, 0, len(accs))}
-	for rank, i := range order {
-		a := &accs[i]
-		c := st.cells[a.idx]
-		if p.BBox != nil {
-			if center, err := c.Center(); err != nil || !p.BBox.Contains(center) {
-				continue
-			}
-		}
-		zi := z[a.idx]
-		out := CellScore{
-			Cell: c, Score: a.score, Reports: a.reports, Agencies: len(a.agencies), Categories: map[string]int{},
-			Rank: rank + 1, GiZ: zi, GiP: PValue(zi), Trend: trends[i], Sensitive: a.sens,
-			Corroborated: a.corr, SingleSource: len(a.agencies) == 1,
-		}
-		if a.reports > 0 {
-			// A cell may hold only shares of reports placed in its neighbours.
-			out.LastSeen = time.UnixMicro(a.last).UTC()
-		}
-		if p.FDR {
-			out.Confidence = fdrConfidence(zi, out.GiP, th)
-		} else {
-			out.Confidence = confidence(zi)
-		}
-		for ci, cnt := range a.cats {
-			if cnt > 0 {
-				out.Categories[intel.Categories[ci].Code] = int(cnt)
-			}
-		}
-		if pub != nil {
-			// Neither the number of agencies nor the newest week is
-			// published: each can move with one report.
-			out.Score, out.Reports, out.GiZ, out.GiP = pub[i].score, pub[i].reports, 0, 0
-			out.Agencies, out.LastSeen = 0, time.Time{}
-			// A release's categories are its splits (ReleaseSplits), shown
-			// by the rule of its cells.
-			out.Categories = map[string]int{}
-		}
-		res.Cells = append(res.Cells, out)
+	if pub != nil {
+		// Neither the number of agencies nor the newest week is published:
+		// each can move with one report. A release's categories are its
+		// splits (ReleaseSplits), shown by the rule of its cells.
+		out.Score, out.Reports, out.GiZ, out.GiP = pub[i].score, pub[i].reports, 0, 0
+		out.Agencies = 0
+		return out, true
 	}
-	return res, nil
+	if a.reports > 0 {
+		// A cell may hold only shares of reports placed in its neighbours.
+		out.LastSeen = time.UnixMicro(a.last).UTC()
+	}
+	for ci, cnt := range a.cats {
+		if cnt > 0 {
+			out.Categories[intel.Categories[ci].Code] = int(cnt)
+		}
+	}
+	return out, true
 }
 
 // accumulate sums the reports of every cell that has some, reading only
@@ -441,7 +460,7 @@ func (e *Engine) trends(ctx context.Context, accs []acc, nb *neighbours, n, peri
 					sum += v
 					sum2 += v * v
 				}
-				mean, s := moments(sum, sum2, n)
+				mean, s := stats.Moments(sum, sum2, n)
 				for i := range accs {
 					zs[i][per] = nb.giStar(x, int(accs[i].idx), mean, s)
 				}

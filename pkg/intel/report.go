@@ -106,6 +106,11 @@ type FieldError struct {
 // the API answers it with 400 and every one of them.
 type FieldErrors []FieldError
 
+// Add adds the problem msg of field.
+func (fe *FieldErrors) Add(field, msg string) {
+	*fe = append(*fe, FieldError{Field: field, Message: msg})
+}
+
 func (fe FieldErrors) Error() string {
 	parts := make([]string, len(fe))
 	for i, e := range fe {
@@ -137,29 +142,28 @@ func (v *Validator) Validate(s Submission) (Report, FieldErrors) {
 		ExternalRef: s.ExternalRef, Category: s.Category, Classification: s.Classification,
 		Narrative: s.Narrative, Status: StatusLive, PrecisionM: DefaultPrec,
 	}
-	var errs []FieldError
-	add := func(field, msg string) { errs = append(errs, FieldError{field, msg}) }
+	var errs FieldErrors
 
 	switch {
 	case s.ExternalRef == "":
-		add("external_ref", "required: your own system's id for this report")
+		errs.Add("external_ref", "required: your own system's id for this report")
 	case len(s.ExternalRef) > MaxExternalRef:
-		add("external_ref", fmt.Sprintf("at most %d characters", MaxExternalRef))
+		errs.Add("external_ref", fmt.Sprintf("at most %d characters", MaxExternalRef))
 	case strings.IndexFunc(s.ExternalRef, unicode.IsControl) >= 0 || !utf8.ValidString(s.ExternalRef):
-		add("external_ref", "must not contain control characters")
+		errs.Add("external_ref", "must not contain control characters")
 	}
 
 	if _, ok := CategoryByCode(s.Category); !ok {
-		add("category", "unknown category; GET /api/v1/taxonomy lists them")
+		errs.Add("category", "unknown category; GET /api/v1/taxonomy lists them")
 	}
 	seen := map[string]bool{}
 	for i, ind := range s.Indicators {
 		field := "indicators[" + strconv.Itoa(i) + "]"
 		switch {
 		case !ValidIndicator(ind):
-			add(field, fmt.Sprintf("unknown indicator %q; GET /api/v1/taxonomy lists them", truncate(ind, 40)))
+			errs.Add(field, fmt.Sprintf("unknown indicator %q; GET /api/v1/taxonomy lists them", truncate(ind, 40)))
 		case seen[ind]:
-			add(field, fmt.Sprintf("%q is listed twice", ind))
+			errs.Add(field, fmt.Sprintf("%q is listed twice", ind))
 		}
 		seen[ind] = true
 	}
@@ -171,7 +175,7 @@ func (v *Validator) Validate(s Submission) (Report, FieldErrors) {
 
 	period := v.RetentionOf(s.Category)
 	if t, msg := v.observedAt(s.ObservedAt, period); msg != "" {
-		add("observed_at", msg)
+		errs.Add("observed_at", msg)
 	} else {
 		r.ObservedAt = t
 		r.ReviewAt = t.Add(period)
@@ -181,7 +185,7 @@ func (v *Validator) Validate(s Submission) (Report, FieldErrors) {
 	errs = append(errs, locErrs...)
 	if locErrs == nil {
 		if msg := v.inArea(p, grid); msg != "" {
-			add("location", msg)
+			errs.Add("location", msg)
 		} else {
 			r.Location = p
 		}
@@ -189,7 +193,7 @@ func (v *Validator) Validate(s Submission) (Report, FieldErrors) {
 
 	if s.PrecisionM != nil {
 		if *s.PrecisionM <= 0 || *s.PrecisionM > MaxPrecision {
-			add("precision_m", fmt.Sprintf("must be more than 0 and at most %d metres", MaxPrecision))
+			errs.Add("precision_m", fmt.Sprintf("must be more than 0 and at most %d metres", MaxPrecision))
 		}
 		r.PrecisionM = *s.PrecisionM
 	}
@@ -203,20 +207,20 @@ func (v *Validator) Validate(s Submission) (Report, FieldErrors) {
 	}
 
 	if !slices.Contains(Classifications, s.Classification) {
-		add("classification", "must be OFFICIAL or OFFICIAL-SENSITIVE")
+		errs.Add("classification", "must be OFFICIAL or OFFICIAL-SENSITIVE")
 	}
 	if n := utf8.RuneCountInString(s.Narrative); n > MaxNarrative {
-		add("narrative", fmt.Sprintf("at most %d characters, got %d", MaxNarrative, n))
+		errs.Add("narrative", fmt.Sprintf("at most %d characters, got %d", MaxNarrative, n))
 	}
 	for field, val := range map[string]string{"narrative": s.Narrative, "grading.conditions": r.Grading.Conditions} {
 		if !utf8.ValidString(val) || strings.ContainsRune(val, 0) {
-			add(field, "must be valid UTF-8 text without NUL characters")
+			errs.Add(field, "must be valid UTF-8 text without NUL characters")
 		}
 	}
 
 	if errs == nil {
 		if err := v.Place(&r); err != nil {
-			add("location", "no H3 cells for this point")
+			errs.Add("location", "no H3 cells for this point")
 		}
 	}
 	if errs != nil {

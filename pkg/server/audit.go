@@ -2,43 +2,33 @@ package server
 
 import (
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/hexwatch/hexwatch/pkg/hotspot"
+	"github.com/hexwatch/hexwatch/pkg/intel"
 	"github.com/hexwatch/hexwatch/pkg/store"
 	"github.com/labstack/echo/v4"
 )
 
+// auditQuery is the query of GET /api/v1/audit.
+type auditQuery struct{ filter store.AuditFilter }
+
+func (q *auditQuery) parse(v url.Values) intel.FieldErrors {
+	r := queryReader{v: v}
+	q.filter = store.AuditFilter{Action: r.get("action"), Actor: r.get("actor"), ObjectType: r.get("object_type"), ObjectID: r.get("object_id"),
+		AgencyID: r.uuid("agency_id"), From: r.time("from"), To: r.time("to"), Before: r.seqCursor(), Limit: r.limit()}
+	return r.errs
+}
+
 func (s *Server) listAudit(c echo.Context) error {
-	q := c.QueryParams()
-	f := store.AuditFilter{
-		Action: q.Get("action"), Actor: q.Get("actor"), ObjectType: q.Get("object_type"), ObjectID: q.Get("object_id"),
+	var q auditQuery
+	if err := parseQuery(c, &q, "audit"); err != nil {
+		return err
 	}
-	var errs []FieldError
-	if v := q.Get("agency_id"); v != "" {
-		id, err := uuid.Parse(v)
-		if err != nil {
-			errs = append(errs, FieldError{Field: "agency_id", Message: "must be a UUID"})
-		}
-		f.AgencyID = &id
-	}
-	errs = append(errs, timeParams(q, map[string]*time.Time{"from": &f.From, "to": &f.To})...)
-	if v := q.Get("cursor"); v != "" {
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil || n < 1 {
-			errs = append(errs, FieldError{Field: "cursor", Message: "must be a next_cursor of an earlier page"})
-		}
-		f.Before = n
-	}
-	var fe *FieldError
-	if f.Limit, fe = pageLimit(q.Get("limit")); fe != nil {
-		errs = append(errs, *fe)
-	}
-	if errs != nil {
-		return badRequest("the audit query is not valid", errs...)
-	}
+	f := q.filter
 	evs, err := s.db.AuditEvents(c.Request().Context(), f)
 	if err != nil {
 		return err
@@ -79,4 +69,20 @@ func (s *Server) getDisclosureReport(c echo.Context) error {
 		out.QuickWithdrawal = []store.QuickWithdrawal{}
 	}
 	return c.JSON(http.StatusOK, out)
+}
+
+// event starts an audit event for the request's caller.
+func (s *Server) event(c echo.Context, action string) store.AuditEvent {
+	ev := store.AuditEvent{Action: action, Actor: "anonymous", RequestID: RequestID(c), RemoteAddr: c.RealIP()}
+	if p := principal(c); p != nil {
+		ev.Actor = p.Name
+		ev.AgencyID = &p.AgencyID
+		if p.UserID != uuid.Nil {
+			ev.ActorUserID = &p.UserID
+		}
+		if p.KeyID != uuid.Nil {
+			ev.ActorKeyID = &p.KeyID
+		}
+	}
+	return ev
 }

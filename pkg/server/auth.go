@@ -106,22 +106,6 @@ func (s *Server) require(perm auth.Permission) echo.MiddlewareFunc {
 	}
 }
 
-// event starts an audit event for the request's caller.
-func (s *Server) event(c echo.Context, action string) store.AuditEvent {
-	ev := store.AuditEvent{Action: action, Actor: "anonymous", RequestID: RequestID(c), RemoteAddr: c.RealIP()}
-	if p := principal(c); p != nil {
-		ev.Actor = p.Name
-		ev.AgencyID = &p.AgencyID
-		if p.UserID != uuid.Nil {
-			ev.ActorUserID = &p.UserID
-		}
-		if p.KeyID != uuid.Nil {
-			ev.ActorKeyID = &p.KeyID
-		}
-	}
-	return ev
-}
-
 type loginRequest struct {
 	Username string `json:"username"`
 	Password string `json:"password"`

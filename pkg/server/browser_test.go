@@ -288,7 +288,7 @@ func (b *browser) answer(f *fixture, caller string) hotspotFC {
 	return fc
 }
 
-func TestMapInTheBrowser(t *testing.T) {
+func TestBrowserMap(t *testing.T) {
 	f := newFixture(t)
 	loadDemo(t, f, 3000)
 	base := f.http.URL

@@ -17,17 +17,9 @@ import (
 // decodeJSON reads the request body into v strictly: JSON content type,
 // one object, no unknown fields. Every failure is a 4xx naming the problem.
 func decodeJSON(c echo.Context, v any) error {
-	mt, _, err := mime.ParseMediaType(c.Request().Header.Get(echo.HeaderContentType))
-	if err != nil || mt != echo.MIMEApplicationJSON {
-		return newProblem(http.StatusUnsupportedMediaType, "send the body as application/json")
-	}
-	body, err := io.ReadAll(c.Request().Body)
+	body, err := readJSON(c, "the body")
 	if err != nil {
-		var he *echo.HTTPError
-		if errors.As(err, &he) {
-			return err // the body limit
-		}
-		return badRequest("the body could not be read")
+		return err
 	}
 	if !utf8.Valid(body) {
 		return badRequest("the body is not valid UTF-8", FieldError{Field: "body", Message: "is not valid UTF-8"})
@@ -52,4 +44,22 @@ func jsonProblem(err error) error {
 	}
 	fe := intel.ExplainJSON(err)
 	return badRequest("the JSON body cannot be used: see errors", fe)
+}
+
+// readJSON reads a request body that must be JSON, bounded by the body
+// limit; what names it in the answer to any other content type.
+func readJSON(c echo.Context, what string) ([]byte, error) {
+	mt, _, err := mime.ParseMediaType(c.Request().Header.Get(echo.HeaderContentType))
+	if err != nil || mt != echo.MIMEApplicationJSON {
+		return nil, newProblem(http.StatusUnsupportedMediaType, "send "+what+" as application/json")
+	}
+	body, err := io.ReadAll(c.Request().Body)
+	if err != nil {
+		var he *echo.HTTPError
+		if errors.As(err, &he) {
+			return nil, err // the body limit
+		}
+		return nil, badRequest("the body could not be read")
+	}
+	return body, nil
 }

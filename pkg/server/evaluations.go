@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -20,40 +21,28 @@ import (
 	"github.com/hexwatch/hexwatch/pkg/store"
 )
 
+// evaluationsQuery is the query of GET /api/v1/evaluations.
+type evaluationsQuery struct{ filter store.PendingFilter }
+
+func (q *evaluationsQuery) parse(v url.Values) intel.FieldErrors {
+	r := queryReader{v: v}
+	f := &q.filter
+	f.AgencyIDs = r.agencies("agency")
+	f.Categories = r.categories("category")
+	f.BBox = r.bbox("bbox")
+	f.AfterAt, f.AfterID = r.timeIDCursor()
+	f.Limit = r.limit()
+	return r.errs
+}
+
 // listEvaluations is the evaluation queue: reports waiting for
 // evaluation, oldest first, with their age and agency, as GeoJSON.
 func (s *Server) listEvaluations(c echo.Context) error {
-	q := c.QueryParams()
-	var (
-		f    store.PendingFilter
-		errs []intel.FieldError
-	)
-	add := func(field, msg string) { errs = append(errs, intel.FieldError{Field: field, Message: msg}) }
-	f.AgencyIDs = hotspot.AgencyList(q.Get("agency"), "agency", add)
-	f.Categories = hotspot.CategoryList(q.Get("category"), "category", add)
-	if v := q.Get("bbox"); v != "" {
-		b, msg := hotspot.ParseBBox(v)
-		if msg != "" {
-			add("bbox", msg)
-		}
-		f.BBox = &b
+	var q evaluationsQuery
+	if err := parseQuery(c, &q, "evaluation queue"); err != nil {
+		return err
 	}
-	if v := q.Get("cursor"); v != "" {
-		at, id, ok := strings.Cut(v, "_")
-		t, err1 := time.Parse(time.RFC3339Nano, at)
-		u, err2 := uuid.Parse(id)
-		if !ok || err1 != nil || err2 != nil {
-			add("cursor", "must be a next_cursor of an earlier page")
-		}
-		f.AfterAt, f.AfterID = t, u
-	}
-	var fe *FieldError
-	if f.Limit, fe = pageLimit(q.Get("limit")); fe != nil {
-		errs = append(errs, *fe)
-	}
-	if errs != nil {
-		return badRequest("the query is not valid", errs...)
-	}
+	f := q.filter
 	ctx := c.Request().Context()
 	rs, err := s.db.PendingReports(ctx, f)
 	if err != nil {
@@ -67,7 +56,7 @@ func (s *Server) listEvaluations(c echo.Context) error {
 	fc := geojson.NewFeatureCollection()
 	ids := make([]string, len(rs))
 	for i, r := range rs {
-		ft := s.reportFeature(c, r)
+		ft := reportFeature(principal(c), r)
 		ft.Properties["agency"] = names[r.AgencyID]
 		ft.Properties["age_hours"] = float64(now.Sub(r.CreatedAt).Round(time.Minute)) / float64(time.Hour)
 		fc.Append(ft)
@@ -81,7 +70,7 @@ func (s *Server) listEvaluations(c echo.Context) error {
 	fc.ExtraMembers = geojson.Properties{}
 	if len(rs) == f.Limit {
 		last := rs[len(rs)-1]
-		fc.ExtraMembers["next_cursor"] = last.CreatedAt.UTC().Format(time.RFC3339Nano) + "_" + last.ID.String()
+		fc.ExtraMembers["next_cursor"] = timeIDCursorOf(last.CreatedAt, last.ID)
 	}
 	return s.writeGeoJSON(c, http.StatusOK, fc)
 }
@@ -131,38 +120,37 @@ func (s *Server) evaluateReport(c echo.Context) error {
 	for i := range errs {
 		errs[i].Field = strings.TrimPrefix(errs[i].Field, "grading.")
 	}
-	add := func(field, msg string) { errs = append(errs, intel.FieldError{Field: field, Message: msg}) }
 	e := store.Evaluate{Grading: g, Outcome: req.Outcome, Reference: strings.TrimSpace(req.Reference), Actor: principal(c).Name}
 	switch req.Outcome {
 	case intel.OutcomeIntelligence, intel.OutcomeNFA:
 	case intel.OutcomeSafeguarding, intel.OutcomeCrimeReport:
 		if e.Reference == "" || utf8.RuneCountInString(e.Reference) > maxReference {
-			add("reference", fmt.Sprintf("required with %s: the referral's or crime report's number, at most %d characters", req.Outcome, maxReference))
+			errs.Add("reference", fmt.Sprintf("required with %s: the referral's or crime report's number, at most %d characters", req.Outcome, maxReference))
 		}
 	case intel.OutcomeDuplicate:
 		dup, err := uuid.Parse(req.DuplicateOf)
 		if err != nil || dup == id {
-			add("duplicate_of", "required with duplicate_of: the id of the counted report this one repeats")
+			errs.Add("duplicate_of", "required with duplicate_of: the id of the counted report this one repeats")
 			break
 		}
 		other, err := s.db.Report(ctx, dup)
 		switch {
 		case errors.Is(err, store.ErrNotFound):
-			add("duplicate_of", "no such report")
+			errs.Add("duplicate_of", "no such report")
 		case err != nil:
 			return err
 		case other.Status != intel.StatusLive:
-			add("duplicate_of", "that report does not count ("+other.Status+"): a duplicate repeats a counted report")
+			errs.Add("duplicate_of", "that report does not count ("+other.Status+"): a duplicate repeats a counted report")
 		default:
 			e.DuplicateOf = &dup
 		}
 	default:
-		add("outcome", "must be one of "+strings.Join(intel.Outcomes, ", "))
+		errs.Add("outcome", "must be one of "+strings.Join(intel.Outcomes, ", "))
 	}
 	if req.Narrative != nil {
 		n := strings.TrimSpace(*req.Narrative)
 		if utf8.RuneCountInString(n) > intel.MaxNarrative {
-			add("narrative", fmt.Sprintf("at most %d characters", intel.MaxNarrative))
+			errs.Add("narrative", fmt.Sprintf("at most %d characters", intel.MaxNarrative))
 		}
 		e.Narrative = &n
 	}
@@ -180,7 +168,7 @@ func (s *Server) evaluateReport(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	ft := s.reportFeature(c, r)
+	ft := reportFeature(principal(c), r)
 	ft.Properties["evaluation_version"] = version
 	return s.writeGeoJSON(c, http.StatusOK, ft)
 }

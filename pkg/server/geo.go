@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/labstack/echo/v4"
 
 	"github.com/hexwatch/hexwatch/pkg/hexgrid"
 	"github.com/hexwatch/hexwatch/pkg/hotspot"
@@ -399,4 +400,11 @@ func (g *geoWriter) hotspots(res *hotspot.Result, now time.Time) ([]byte, error)
 	}
 	b = append(b, "]}"...)
 	return b, nil
+}
+
+// writeGeoJSON answers v as application/geo+json.
+func (s *Server) writeGeoJSON(c echo.Context, status int, v any) error {
+	c.Response().Header().Set(echo.HeaderContentType, mimeGeoJSON)
+	c.Response().WriteHeader(status)
+	return jsonEncode(c.Response(), v)
 }

@@ -57,16 +57,8 @@ func publishedParams(m release.Menu, p hotspot.Params) hotspot.Params {
 
 // etag names a result by the data version and every parameter used.
 func etag(version int64, p hotspot.Params, extra string) string {
-	h := sha256.New()
-	fmt.Fprintf(h, "%d|%s|%s|%s|%s|%v|%v|%d|%s|%d|%v|%s|%s", version, p.AsOf.Format(time.RFC3339Nano), p.From.Format(time.RFC3339Nano),
-		p.HalfLife, p.Categories, p.Agencies, p.MinSource, p.Res, p.MinAssessment, p.K, p.FDR, p.Period, extra)
-	if r := p.Release; r != nil {
-		fmt.Fprintf(h, "|release %d", r.K)
-	}
-	if p.BBox != nil {
-		fmt.Fprintf(h, "|%v", *p.BBox)
-	}
-	return `"` + hex.EncodeToString(h.Sum(nil)[:16]) + `"`
+	sum := sha256.Sum256(fmt.Appendf(nil, "%d|%s|%s", version, p.Key(), extra))
+	return `"` + hex.EncodeToString(sum[:16]) + `"`
 }
 
 func (s *Server) listHotspots(c echo.Context) error {

@@ -1,8 +1,6 @@
 package server
 
 import (
-	"encoding/json"
-	"io"
 	"log/slog"
 	"net/url"
 	"strings"
@@ -68,12 +66,6 @@ func (s *Server) observe(next echo.HandlerFunc) echo.HandlerFunc {
 		)
 		return nil
 	}
-}
-
-func jsonEncode(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
-	return enc.Encode(v)
 }
 
 // strictQuery refuses a query string that does not say one thing: a pair

@@ -1,9 +1,6 @@
 package server
 
 import (
-	"errors"
-	"io"
-	"mime"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -15,36 +12,12 @@ import (
 	"github.com/labstack/echo/v4"
 )
 
-// invalid is the 400 of a report that failed validation.
-func invalid(errs intel.FieldErrors) *Problem {
-	return badRequest("the report is not valid: see errors", errs...)
-}
-
-// readBody reads a bounded JSON body of one report.
-func readJSONBody(c echo.Context) ([]byte, error) {
-	mt, _, err := mime.ParseMediaType(c.Request().Header.Get(echo.HeaderContentType))
-	if err != nil || mt != echo.MIMEApplicationJSON {
-		return nil, newProblem(http.StatusUnsupportedMediaType, "send the report as application/json")
-	}
-	b, err := io.ReadAll(c.Request().Body)
-	var he *echo.HTTPError
-	if errors.As(err, &he) {
-		return nil, err
-	}
-	if err != nil {
-		return nil, badRequest("the body could not be read")
-	}
-	return b, nil
-}
-
 func nonNil(s []string) []string {
 	if s == nil {
 		return []string{}
 	}
 	return s
 }
-
-// maxBBoxArea bounds a bbox filter, in square degrees: the service area is about 1.
 
 // list wraps a collection so that JSON answers are always objects.
 type list[T any] struct {
@@ -62,7 +35,7 @@ func newList[T any](items []T) list[T] {
 // parseTime reads a date (2026-01-31, midnight UTC) or an RFC 3339 time
 // with offset given as field.
 func parseTime(field, v string) (time.Time, *FieldError) {
-	t, msg := hotspot.ParseTime(v)
+	t, msg := intel.ParseTime(v)
 	if msg != "" {
 		return t, &FieldError{Field: field, Message: msg}
 	}
@@ -77,21 +50,6 @@ func queryValues(q url.Values) hotspot.Values {
 		v[k] = q.Get(k)
 	}
 	return v
-}
-
-// timeParams reads optional time parameters of q into their destinations.
-func timeParams(q url.Values, dst map[string]*time.Time) []FieldError {
-	var errs []FieldError
-	for name, d := range dst {
-		if v := q.Get(name); v != "" {
-			t, fe := parseTime(name, v)
-			if fe != nil {
-				errs = append(errs, *fe)
-			}
-			*d = t
-		}
-	}
-	return errs
 }
 
 // pageLimit reads the limit parameter of a list: defaultPage when absent.

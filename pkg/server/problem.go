@@ -2,7 +2,9 @@ package server
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
@@ -118,4 +120,16 @@ func prefixed(prefix string, errs []FieldError) []FieldError {
 		out[i] = FieldError{Field: prefix + fe.Field, Message: fe.Message}
 	}
 	return out
+}
+
+// invalid is the 400 of a report that failed validation.
+func invalid(errs intel.FieldErrors) *Problem {
+	return badRequest("the report is not valid: see errors", errs...)
+}
+
+// jsonEncode writes v as JSON, leaving <, > and & as they are.
+func jsonEncode(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
 }

@@ -127,9 +127,9 @@ func (s *Server) spendQuery(c echo.Context, scope string, p hotspot.Params) (ref
 		return refund, s.consults.add(c.Request().Context(), ev)
 	}
 	params.BBox = nil
-	canon := params
-	canon.AsOf, canon.From = hotspot.WeekStart(p.AsOf).Format(time.RFC3339), hotspot.WeekStart(p.From).Format(time.RFC3339)
-	sum := sha256.Sum256(fmt.Appendf(nil, "%+v", canon))
+	canon := p
+	canon.BBox, canon.AsOf, canon.From = nil, hotspot.WeekStart(p.AsOf), hotspot.WeekStart(p.From)
+	sum := sha256.Sum256([]byte(canon.Key()))
 	ctx := c.Request().Context()
 	caller, day := "agency:"+pr.AgencyID.String(), hotspot.DayStart(time.Now())
 	ok, fresh := true, false

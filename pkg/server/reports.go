@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -30,7 +31,7 @@ const mimeGeoJSON = "application/geo+json"
 // the same external_ref is a safe retry (200, the stored report); other
 // content under it is a conflict (409).
 func (s *Server) createReport(c echo.Context) error {
-	b, err := readJSONBody(c)
+	b, err := readJSON(c, "the report")
 	if err != nil {
 		return err
 	}
@@ -68,7 +69,7 @@ func (s *Server) createReport(c echo.Context) error {
 	if o.Status == store.Duplicate {
 		status = http.StatusOK
 	}
-	return s.writeGeoJSON(c, status, s.reportFeature(c, stored))
+	return s.writeGeoJSON(c, status, reportFeature(principal(c), stored))
 }
 
 func reportPath(id uuid.UUID) string { return "/api/v1/reports/" + id.String() }
@@ -76,8 +77,7 @@ func reportPath(id uuid.UUID) string { return "/api/v1/reports/" + id.String() }
 // reportView is whether the caller may see a report at all, and its
 // narrative. A report waiting for evaluation is its own agency's and the
 // evaluators' only.
-func (s *Server) reportView(c echo.Context, r intel.Report) (visible, narrative bool) {
-	p := principal(c)
+func reportView(p *auth.Principal, r intel.Report) (visible, narrative bool) {
 	if r.Status == intel.StatusPending && r.AgencyID != p.AgencyID && !p.Can(auth.EvaluateReports) {
 		return false, false
 	}
@@ -100,19 +100,18 @@ func gradingOf(p *auth.Principal, r intel.Report) *intel.Grading {
 
 // reportFeature is a report as a GeoJSON Feature, with the narrative only
 // for those who may read it.
-func (s *Server) reportFeature(c echo.Context, r intel.Report) *geojson.Feature {
-	_, narrative := s.reportView(c, r)
+func reportFeature(p *auth.Principal, r intel.Report) *geojson.Feature {
+	_, narrative := reportView(p, r)
 	f := geojson.NewFeature(orb.Point{r.Location.Lon, r.Location.Lat})
 	f.ID = r.ID.String()
 	props := geojson.Properties{
 		"agency_id": r.AgencyID.String(), "external_ref": r.ExternalRef, "category": r.Category,
 		"indicators": nonNil(r.Indicators), "observed_at": r.ObservedAt.Format(time.RFC3339),
-		"precision_m": r.PrecisionM, "grading": gradingOf(principal(c), r), "classification": r.Classification,
+		"precision_m": r.PrecisionM, "grading": gradingOf(p, r), "classification": r.Classification,
 		"status": r.Status, "review_at": r.ReviewAt.Format(time.RFC3339),
 		"cell": r.Cell.String(), "created_at": r.CreatedAt.UTC().Format(time.RFC3339Nano),
 		"updated_at": r.UpdatedAt.UTC().Format(time.RFC3339Nano),
 	}
-	p := principal(c)
 	// seq counts every agency's writes: only readers of every report see it.
 	if p.Can(auth.ReadAllReports) {
 		props["seq"] = r.Seq
@@ -151,12 +150,6 @@ func (s *Server) reportFeature(c echo.Context, r intel.Report) *geojson.Feature 
 	return f
 }
 
-func (s *Server) writeGeoJSON(c echo.Context, status int, v any) error {
-	c.Response().Header().Set(echo.HeaderContentType, mimeGeoJSON)
-	c.Response().WriteHeader(status)
-	return jsonEncode(c.Response(), v)
-}
-
 // visibleReport loads a report the caller may read; any other is not found,
 // so that its existence is not disclosed.
 func (s *Server) visibleReport(c echo.Context) (intel.Report, error) {
@@ -168,7 +161,7 @@ func (s *Server) visibleReport(c echo.Context) (intel.Report, error) {
 	if err != nil {
 		return r, err
 	}
-	if ok, _ := s.reportView(c, r); !ok {
+	if ok, _ := reportView(principal(c), r); !ok {
 		return r, store.ErrNotFound
 	}
 	return r, nil
@@ -184,78 +177,61 @@ func (s *Server) getReport(c echo.Context) error {
 	if err := s.db.Audit(c.Request().Context(), ev); err != nil {
 		return err
 	}
-	return s.writeGeoJSON(c, http.StatusOK, s.reportFeature(c, r))
+	return s.writeGeoJSON(c, http.StatusOK, reportFeature(principal(c), r))
 }
 
-func (s *Server) listReports(c echo.Context) error {
-	q := c.QueryParams()
-	f := store.ReportFilter{Status: q.Get("status")}
-	var errs []intel.FieldError
-	add := func(field, msg string) { errs = append(errs, intel.FieldError{Field: field, Message: msg}) }
-	if v := q.Get("bbox"); v != "" {
-		b, msg := hotspot.ParseBBox(v)
-		if msg != "" {
-			add("bbox", msg)
-		}
-		f.BBox = &b
-	}
-	errs = append(errs, timeParams(q, map[string]*time.Time{"from": &f.From, "to": &f.To})...)
-	f.Categories = hotspot.CategoryList(q.Get("category"), "category", add)
-	f.AgencyIDs = hotspot.AgencyList(q.Get("agency"), "agency", add)
-	if v := q.Get("cell"); v != "" {
-		cell, err := hexgrid.Parse(v)
+// reportsQuery is the query of GET /api/v1/reports.
+type reportsQuery struct {
+	filter store.ReportFilter
+	// csv asks for the list as a CSV export, a disclosure with purpose.
+	csv     bool
+	purpose string
+}
+
+func (q *reportsQuery) parse(v url.Values) intel.FieldErrors {
+	r := queryReader{v: v}
+	f := &q.filter
+	f.Status = r.oneOf("status", "must be one of "+strings.Join(intel.Statuses, ", "), intel.Statuses...)
+	f.BBox = r.bbox("bbox")
+	f.From, f.To = r.time("from"), r.time("to")
+	f.Categories = r.categories("category")
+	f.AgencyIDs = r.agencies("agency")
+	if s := r.get("cell"); s != "" {
+		cell, err := hexgrid.Parse(s)
 		if err != nil || cell.Resolution() > hexgrid.StoreRes {
-			add("cell", fmt.Sprintf("must be an H3 cell of resolution %d or coarser", hexgrid.StoreRes))
+			r.errs.Add("cell", fmt.Sprintf("must be an H3 cell of resolution %d or coarser", hexgrid.StoreRes))
 		}
 		f.Cell = cell
 	}
-	if f.Status != "" && !slices.Contains(intel.Statuses, f.Status) {
-		add("status", "must be one of "+strings.Join(intel.Statuses, ", "))
-	}
-	if v := q.Get("cursor"); v != "" {
-		id, err := uuid.Parse(v)
-		if err != nil {
-			add("cursor", "must be a next_cursor of an earlier page")
-		}
-		f.After = id
-	}
-	switch q.Get("sort") {
-	case "":
+	f.After = r.idCursor()
+	switch r.oneOf("sort", "must be observed_at (oldest first) or -observed_at (newest first)", "observed_at", "-observed_at") {
 	case "-observed_at":
 		f.Order = store.NewestFirst
 	case "observed_at":
 		f.Order = store.OldestFirst
-	default:
-		add("sort", "must be observed_at (oldest first) or -observed_at (newest first)")
 	}
-	if v := q.Get("offset"); v != "" {
-		n, err := strconv.Atoi(v)
-		switch {
-		case err != nil || n < 0 || n > maxOffset:
-			add("offset", fmt.Sprintf("must be 0 to %d", maxOffset))
-		case f.Order == store.ByID:
-			add("offset", "pages a list sorted by observed_at; a list in id order pages by cursor")
-		}
-		f.Offset = n
+	f.Offset = r.int("offset", 0, maxOffset)
+	if r.get("offset") != "" && f.Order == store.ByID {
+		r.errs.Add("offset", "pages a list sorted by observed_at; a list in id order pages by cursor")
 	}
 	if f.Order != store.ByID && f.After != uuid.Nil {
-		add("cursor", "pages a list in id order; a sorted list pages by offset")
+		r.errs.Add("cursor", "pages a list in id order; a sorted list pages by offset")
 	}
-	csvOut := q.Get("format") == "csv"
-	purpose := strings.TrimSpace(q.Get("purpose"))
-	if v := q.Get("format"); v != "" && v != "csv" && v != "geojson" {
-		add("format", "must be geojson (the default) or csv")
+	q.csv = r.oneOf("format", "must be geojson (the default) or csv", "csv", "geojson") == "csv"
+	q.purpose = strings.TrimSpace(r.get("purpose"))
+	if q.csv && (q.purpose == "" || utf8.RuneCountInString(q.purpose) > 200) {
+		r.errs.Add("purpose", "required for a CSV export, which is a disclosure: its purpose, at most 200 characters")
 	}
-	if csvOut && (purpose == "" || utf8.RuneCountInString(purpose) > 200) {
-		add("purpose", "required for a CSV export, which is a disclosure: its purpose, at most 200 characters")
+	f.Limit = r.limit()
+	return r.errs
+}
+
+func (s *Server) listReports(c echo.Context) error {
+	var q reportsQuery
+	if err := parseQuery(c, &q, "reports"); err != nil {
+		return err
 	}
-	var fe *FieldError
-	if f.Limit, fe = pageLimit(q.Get("limit")); fe != nil {
-		errs = append(errs, *fe)
-	}
-	if errs != nil {
-		return badRequest("the query is not valid", errs...)
-	}
+	f := q.filter
 	p := principal(c)
 	if !p.Can(auth.ReadAllReports) {
 		// A partner reads its own agency's reports, whatever it asks for.
@@ -268,13 +244,13 @@ func (s *Server) listReports(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if csvOut {
-		return s.reportsCSV(c, rs, purpose)
+	if q.csv {
+		return s.reportsCSV(c, rs, q.purpose)
 	}
 	fc := geojson.NewFeatureCollection()
 	ids := make([]string, len(rs))
 	for i, r := range rs {
-		fc.Append(s.reportFeature(c, r))
+		fc.Append(reportFeature(principal(c), r))
 		ids[i] = r.ID.String()
 	}
 	ev := s.event(c, store.ActionConsult)
@@ -334,7 +310,7 @@ func (s *Server) reportsCSV(c echo.Context, rs []intel.Report, purpose string) e
 	rows := make([][]string, len(rs))
 	f := func(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
 	for i, r := range rs {
-		_, narrative := s.reportView(c, r)
+		_, narrative := reportView(principal(c), r)
 		g := r.Grading
 		row := []string{r.ID.String(), r.ExternalRef, names[r.AgencyID], r.ObservedAt.In(hotspot.London).Format("2006-01-02 15:04"),
 			r.Category, categoryLabel(r.Category), strings.Join(r.Indicators, "; "), strconv.Itoa(g.Source), g.Assessment, g.Handling,
@@ -384,7 +360,7 @@ func (s *Server) amendReport(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	b, err := readJSONBody(c)
+	b, err := readJSON(c, "the report")
 	if err != nil {
 		return err
 	}
@@ -451,7 +427,7 @@ func (s *Server) amendReport(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.writeGeoJSON(c, http.StatusOK, s.reportFeature(c, out))
+	return s.writeGeoJSON(c, http.StatusOK, reportFeature(principal(c), out))
 }
 
 // submissionOf is a stored report in the form it was submitted.
@@ -509,7 +485,7 @@ func (s *Server) withdrawReport(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.writeGeoJSON(c, http.StatusOK, s.reportFeature(c, out))
+	return s.writeGeoJSON(c, http.StatusOK, reportFeature(principal(c), out))
 }
 
 type eraseRequest struct {

@@ -2,6 +2,7 @@ package server
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -9,6 +10,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
 
+	"github.com/hexwatch/hexwatch/pkg/intel"
 	"github.com/hexwatch/hexwatch/pkg/store"
 )
 
@@ -24,21 +26,24 @@ type dueReport struct {
 }
 
 // listReview lists the reports due for review before due_before (default now).
+// reviewQuery is the query of GET /api/v1/review: reports due for review
+// before due_before (default now).
+type reviewQuery struct{ filter store.ReportFilter }
+
+func (q *reviewQuery) parse(v url.Values) intel.FieldErrors {
+	r := queryReader{v: v}
+	q.filter = store.ReportFilter{ReviewBefore: r.time("due_before"), After: r.idCursor(), Limit: r.limit()}
+	return r.errs
+}
+
 func (s *Server) listReview(c echo.Context) error {
-	f := store.ReportFilter{ReviewBefore: time.Now()}
-	if errs := timeParams(c.QueryParams(), map[string]*time.Time{"due_before": &f.ReviewBefore}); errs != nil {
-		return badRequest("", errs...)
+	var q reviewQuery
+	if err := parseQuery(c, &q, "review"); err != nil {
+		return err
 	}
-	if v := c.QueryParam("cursor"); v != "" {
-		id, err := uuid.Parse(v)
-		if err != nil {
-			return badRequest("", FieldError{Field: "cursor", Message: "must be a next_cursor of an earlier page"})
-		}
-		f.After = id
-	}
-	var fe *FieldError
-	if f.Limit, fe = pageLimit(c.QueryParam("limit")); fe != nil {
-		return badRequest("", *fe)
+	f := q.filter
+	if f.ReviewBefore.IsZero() {
+		f.ReviewBefore = time.Now()
 	}
 	rs, err := s.db.Reports(c.Request().Context(), f)
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/hexwatch/hexwatch/pkg/auth"
 	"github.com/hexwatch/hexwatch/pkg/hotspot"
+	"github.com/hexwatch/hexwatch/pkg/intel"
 	"github.com/hexwatch/hexwatch/pkg/snapshot"
 	"github.com/hexwatch/hexwatch/pkg/store"
 )
@@ -141,24 +143,26 @@ func (s *Server) createSnapshot(c echo.Context) error {
 	return c.JSON(http.StatusCreated, snapshotOut(snap))
 }
 
+// snapshotsQuery is the query of GET /api/v1/snapshots.
+type snapshotsQuery struct {
+	before   time.Time
+	beforeID uuid.UUID
+	limit    int
+}
+
+func (q *snapshotsQuery) parse(v url.Values) intel.FieldErrors {
+	r := queryReader{v: v}
+	q.before, q.beforeID = r.timeIDCursor()
+	q.limit = r.limit()
+	return r.errs
+}
+
 func (s *Server) listSnapshots(c echo.Context) error {
-	var (
-		before   time.Time
-		beforeID uuid.UUID
-	)
-	if v := c.QueryParam("cursor"); v != "" {
-		at, id, ok := strings.Cut(v, "_")
-		t, err1 := time.Parse(time.RFC3339Nano, at)
-		u, err2 := uuid.Parse(id)
-		if !ok || err1 != nil || err2 != nil {
-			return badRequest("", FieldError{Field: "cursor", Message: "must be a next_cursor of an earlier page"})
-		}
-		before, beforeID = t, u
+	var q snapshotsQuery
+	if err := parseQuery(c, &q, "snapshots"); err != nil {
+		return err
 	}
-	limit, fe := pageLimit(c.QueryParam("limit"))
-	if fe != nil {
-		return badRequest("", *fe)
-	}
+	before, beforeID, limit := q.before, q.beforeID, q.limit
 	ss, err := s.db.Snapshots(c.Request().Context(), before, beforeID, limit, !principal(c).Can(auth.ReadAllReports))
 	if err != nil {
 		return err
@@ -169,7 +173,7 @@ func (s *Server) listSnapshots(c echo.Context) error {
 	}
 	if len(ss) == limit {
 		last := ss[len(ss)-1]
-		out.NextCursor = last.CreatedAt.UTC().Format(time.RFC3339Nano) + "_" + last.ID.String()
+		out.NextCursor = timeIDCursorOf(last.CreatedAt, last.ID)
 	}
 	return c.JSON(http.StatusOK, out)
 }

@@ -1,4 +1,5 @@
-// The two DOM helpers every module of the page uses.
+// The helpers every module of the page uses: two for the DOM, one for
+// what the caller may do.
 
 export const $ = (id) => document.getElementById(id);
 
@@ -8,4 +9,9 @@ export function el(tag, text, cls) {
   if (text !== undefined) e.textContent = text;
   if (cls) e.className = cls;
   return e;
+}
+
+// can is whether the caller me (GET /api/v1/me) holds permission.
+export function can(me, permission) {
+  return me.permissions.includes(permission);
 }

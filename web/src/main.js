@@ -4,7 +4,7 @@ import './style.css';
 import { api, setCSRF, ApiError, onExpired } from './api.js';
 import { startMap } from './map.js';
 import { startAdmin } from './admin.js';
-import { $ } from './dom.js';
+import { $, can } from './dom.js';
 
 
 // A tab that has logged in remembers it, so that the first visit shows
@@ -94,13 +94,13 @@ function showApp(me) {
   sessionStorage.setItem(sessionFlag, '1');
   if (me.username) sessionStorage.setItem('hexwatch:username', me.username);
   // Roles that read every report read sensitive narratives.
-  $('banner').hidden = !me.permissions.includes('reports:all');
+  $('banner').hidden = !can(me, 'reports:all');
   $('login-view').hidden = true;
   $('logout').hidden = false;
   $('who').textContent = `${me.username || me.key} · ${me.role} · ${me.agency}`;
   $('password-open').hidden = false;
   // Admins manage; they see no hotspots, so the map is not asked for them.
-  if (me.permissions.includes('hotspots:view')) {
+  if (can(me, 'hotspots:view')) {
     $('app-view').hidden = false;
     startMap(me);
   } else {

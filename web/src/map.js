@@ -9,7 +9,7 @@ import { setAgencies, showCell, showFrozenCell } from './panel.js';
 import { startReportForm } from './report.js';
 import { startQueue } from './evaluate.js';
 import { settings, startSnapshots } from './snapshots.js';
-import { $, el } from './dom.js';
+import { $, can, el } from './dom.js';
 
 const DAY = 86400000;
 
@@ -126,7 +126,7 @@ export async function startMap(caller) {
   setAgencies(agencies.items);
   setupControls(taxonomy, agencies.items);
   // Partners see what they need: time, categories and their own reports.
-  const partner = me.permissions.includes('reports:submit') && !me.permissions.includes('reports:all');
+  const partner = can(me, 'reports:submit') && !can(me, 'reports:all');
   if (partner) {
     for (const id of ['half-life-field', 'res-field']) $(id).hidden = true;
     $('own-reports').hidden = false;
@@ -139,11 +139,11 @@ export async function startMap(caller) {
     load();
   });
   const own = agencies.items.find((a) => a.id === me.agency_id);
-  if (me.permissions.includes('reports:submit')) {
+  if (can(me, 'reports:submit')) {
     startReportForm(map, taxonomy, () => { load(); if (partner) ownReports(); }, Boolean(own && own.self_grading));
   }
-  if (me.permissions.includes('reports:evaluate')) startQueue(map, taxonomy, () => load());
-  if (me.permissions.includes('snapshots:export')) {
+  if (can(me, 'reports:evaluate')) startQueue(map, taxonomy, () => load());
+  if (can(me, 'snapshots:export')) {
     startSnapshots(me, { query: hotspotQuery, showFrozen, showComparison, describe: describeFreeze });
   }
   $('frozen-close').addEventListener('click', () => {
@@ -628,7 +628,7 @@ function legendControl() {
     const note = document.createElement('p');
     note.className = 'muted';
     note.textContent = 'Outline: hot spot at 99 % (thick), 95 %, 90 % (dashed). Numbers: rank.' +
-      (me.permissions.includes('reports:all') ? ' Paler with a dotted outline: every report from one agency (single source).' : '');
+      (can(me, 'reports:all') ? ' Paler with a dotted outline: every report from one agency (single source).' : '');
     box.append(note);
     const changes = document.createElement('div');
     changes.id = 'change-legend';

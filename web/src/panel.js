@@ -2,7 +2,7 @@
 // reports behind it.
 import { api } from './api.js';
 import { categoryLabel, score, words } from './format.js';
-import { $, el } from './dom.js';
+import { $, can, el } from './dom.js';
 
 
 // The panel takes focus when it opens, and gives it back when it closes.
@@ -54,7 +54,7 @@ export async function showCell(cell, query, me, label) {
     el('h3', 'Agencies'), agencyList(ex.agencies || []),
   );
   $('panel').dataset.cell = cell;
-  if (me.permissions.includes('reports:all') && ex.links.reports) {
+  if (can(me, 'reports:all') && ex.links.reports) {
     body.append(el('h3', 'Reports'), reportList(ex.links.reports, h.reports));
   }
 }

@@ -3,7 +3,7 @@
 // exports, open one on the map, frozen, or compare it with the one before.
 import { api } from './api.js';
 import { score } from './format.js';
-import { $, el } from './dom.js';
+import { $, can, el } from './dom.js';
 
 
 const day = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/London', day: 'numeric', month: 'short', year: 'numeric' });
@@ -30,8 +30,8 @@ export function settings(p) {
 
 export function startSnapshots(me, { query, showFrozen, showComparison, describe }) {
   $('snapshots-open').hidden = false;
-  $('freeze-form').hidden = !me.permissions.includes('snapshots:create');
-  const exact = me.permissions.includes('reports:all');
+  $('freeze-form').hidden = !can(me, 'snapshots:create');
+  const exact = can(me, 'reports:all');
   $('f-view-field').hidden = !exact;
   const state = () => {
     $('freeze-what').textContent = describe(exact ? $('f-view').value : 'published');

@@ -1,31 +1,18 @@
-package hotspot
+// Package stats holds the statistics of hotspot analysis, free of any
+// grid or report: Getis-Ord Gi* (the formula of ArcGIS and of PySAL
+// esda's G_Local(star=True)), two-sided p-values, confidence classes with
+// and without the Benjamini–Hochberg correction, and the Mann–Kendall
+// trend test.
+package stats
 
 import (
 	"math"
 	"slices"
 )
 
-// neighbours lists, for every study cell, the other study cells of its
-// disk, in compressed rows: the disk of i is i and idx[off[i]:off[i+1]].
-type neighbours struct {
-	off []int32
-	idx []int32
-}
-
-// giStar is the Gi* z-score of cell i over the values x of every study
-// cell, of mean and S as moments gives them.
-func (nb *neighbours) giStar(x []float64, i int, mean, s float64) float64 {
-	local := x[i]
-	js := nb.idx[nb.off[i]:nb.off[i+1]]
-	for _, j := range js {
-		local += x[j]
-	}
-	return giStar(local, mean, s, len(js)+1, len(x))
-}
-
-// moments are the mean and S of Gi* over n values of which only some are
-// non-zero.
-func moments(sum, sum2 float64, n int) (mean, s float64) {
+// Moments are the mean and S of Gi* over n values, of sum sum and sum of
+// squares sum2 (the zeros need not be listed).
+func Moments(sum, sum2 float64, n int) (mean, s float64) {
 	mean = sum / float64(n)
 	v := sum2/float64(n) - mean*mean
 	if v <= 0 {
@@ -34,8 +21,9 @@ func moments(sum, sum2 float64, n int) (mean, s float64) {
 	return mean, math.Sqrt(v)
 }
 
-// giStar is the Gi* z of cell i given the local sum of its disk of k cells.
-func giStar(local, mean, s float64, k, n int) float64 {
+// GiZ is the Gi* z of a cell whose neighbourhood of k cells (itself
+// included) sums to local, among n cells of mean and S as Moments gives.
+func GiZ(local, mean, s float64, k, n int) float64 {
 	if s == 0 || n < 2 {
 		return 0
 	}
@@ -51,14 +39,14 @@ func GiStar(x []float64, nb [][]int32) []float64 {
 		sum += v
 		sum2 += v * v
 	}
-	mean, s := moments(sum, sum2, len(x))
+	mean, s := Moments(sum, sum2, len(x))
 	z := make([]float64, len(x))
 	for i, js := range nb {
 		var local float64
 		for _, j := range js {
 			local += x[j]
 		}
-		z[i] = giStar(local, mean, s, len(js), len(x))
+		z[i] = GiZ(local, mean, s, len(js), len(x))
 	}
 	return z
 }
@@ -72,8 +60,9 @@ var levels = []struct {
 	alpha, z   float64
 }{{99, 0.01, 2.576}, {95, 0.05, 1.96}, {90, 0.10, 1.645}}
 
-// confidence is the hot-spot confidence of z without FDR correction.
-func confidence(z float64) int {
+// Confidence is the hot-spot confidence (90, 95 or 99 %, 0 for none) of
+// a Gi* z without correction for multiple tests.
+func Confidence(z float64) int {
 	if z <= 0 {
 		return 0
 	}
@@ -103,8 +92,9 @@ func BHThresholds(ps []float64) [3]float64 {
 	return out
 }
 
-// fdrConfidence is the hot-spot confidence of (z, p) under BH thresholds.
-func fdrConfidence(z, p float64, th [3]float64) int {
+// FDRConfidence is the hot-spot confidence of a Gi* z of p-value p under
+// the thresholds of BHThresholds.
+func FDRConfidence(z, p float64, th [3]float64) int {
 	if z <= 0 {
 		return 0
 	}
@@ -155,61 +145,4 @@ func MannKendall(x []float64) (s int, z, p float64) {
 		z = float64(s+1) / math.Sqrt(v)
 	}
 	return s, z, PValue(z)
-}
-
-// Trend classes.
-const (
-	TrendNone         = ""
-	TrendNew          = "new"
-	TrendConsecutive  = "consecutive"
-	TrendIntensifying = "intensifying"
-	TrendPersistent   = "persistent"
-	TrendDiminishing  = "diminishing"
-	TrendSporadic     = "sporadic"
-	TrendHistorical   = "historical"
-)
-
-// hotIn is whether a period's Gi* makes the cell a hot spot in it.
-func hotIn(z float64) bool { return z > 0 && PValue(z) < 0.10 }
-
-// Classify gives the trend class of a cell from its per-period Gi* z,
-// oldest period first, following the rules in the package doc.
-func Classify(zs []float64) string {
-	n := len(zs)
-	if n == 0 {
-		return TrendNone
-	}
-	hot := 0
-	for _, z := range zs {
-		if hotIn(z) {
-			hot++
-		}
-	}
-	final := hotIn(zs[n-1])
-	mostly := float64(hot) >= 0.9*float64(n)
-	switch {
-	case !final && mostly:
-		return TrendHistorical
-	case !final:
-		return TrendNone
-	case mostly:
-		s, _, p := MannKendall(zs)
-		switch {
-		case p < 0.05 && s > 0:
-			return TrendIntensifying
-		case p < 0.05 && s < 0:
-			return TrendDiminishing
-		}
-		return TrendPersistent
-	case hot == 1:
-		return TrendNew
-	}
-	run := 0
-	for i := n - 1; i >= 0 && hotIn(zs[i]); i-- {
-		run++
-	}
-	if run == hot && run >= 2 {
-		return TrendConsecutive
-	}
-	return TrendSporadic
 }

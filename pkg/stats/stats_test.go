@@ -1,6 +1,7 @@
-package hotspot
+package stats
 
 import (
+	"fmt"
 	"math"
 	"testing"
 )
@@ -39,8 +40,8 @@ func TestPValueAndConfidence(t *testing.T) {
 		if p := PValue(tt.z); !near(p, tt.p, 1e-4) {
 			t.Errorf("PValue(%v): got %v, want %v", tt.z, p, tt.p)
 		}
-		if c := confidence(tt.z); c != tt.conf {
-			t.Errorf("confidence(%v): got %d, want %d", tt.z, c, tt.conf)
+		if c := Confidence(tt.z); c != tt.conf {
+			t.Errorf("Confidence(%v): got %d, want %d", tt.z, c, tt.conf)
 		}
 	}
 }
@@ -58,10 +59,10 @@ func TestBHThresholds(t *testing.T) {
 	if got != want {
 		t.Fatalf("got %v, want %v", got, want)
 	}
-	if c := fdrConfidence(3, 0.008, got); c != 90 {
+	if c := FDRConfidence(3, 0.008, got); c != 90 {
 		t.Errorf("p = 0.008 under FDR: got %d, want 90", c)
 	}
-	if c := fdrConfidence(3, 0.001, got); c != 95 {
+	if c := FDRConfidence(3, 0.001, got); c != 95 {
 		t.Errorf("p = 0.001 under FDR: got %d, want 95", c)
 	}
 }
@@ -79,36 +80,33 @@ func TestMannKendall(t *testing.T) {
 	}
 }
 
-func series(n int, f func(i int) float64) []float64 {
-	out := make([]float64, n)
-	for i := range out {
-		out[i] = f(i)
+func ExampleGiStar() {
+	// Four cells in a row, each neighbourhood the cell and those beside it.
+	z := GiStar([]float64{1, 2, 3, 10}, [][]int32{{0, 1}, {0, 1, 2}, {1, 2, 3}, {2, 3}})
+	for _, v := range z {
+		fmt.Printf("%.4f %d%%\n", v, Confidence(v))
 	}
-	return out
+	// Output:
+	// -1.2247 0%
+	// -1.6971 0%
+	// 0.8485 0%
+	// 1.2247 0%
 }
 
-func TestClassify(t *testing.T) {
-	const n = 13
-	hot, cold := 3.0, 0.0
-	tests := []struct {
-		name string
-		zs   []float64
-		want string
-	}{
-		{"new", series(n, func(i int) float64 { return map[bool]float64{true: hot}[i == n-1] }), TrendNew},
-		{"consecutive", series(n, func(i int) float64 { return map[bool]float64{true: hot}[i >= n-3] }), TrendConsecutive},
-		{"intensifying", series(n, func(i int) float64 { return 2 + float64(i)*0.25 }), TrendIntensifying},
-		{"persistent", series(n, func(i int) float64 { return []float64{2.5, 3}[i%2] }), TrendPersistent},
-		{"diminishing", series(n, func(i int) float64 { return 5 - float64(i)*0.25 }), TrendDiminishing},
-		{"sporadic", series(n, func(i int) float64 { return []float64{hot, cold}[i%2] }), TrendSporadic},
-		{"historical", series(n, func(i int) float64 { return map[bool]float64{true: hot}[i < n-1] }), TrendHistorical},
-		{"none: never hot", series(n, func(int) float64 { return cold }), TrendNone},
-		{"none: hot once, long ago", series(n, func(i int) float64 { return map[bool]float64{true: hot}[i == 0] }), TrendNone},
-		{"cold spots are not hot", series(n, func(int) float64 { return -3 }), TrendNone},
-	}
-	for _, tt := range tests {
-		if got := Classify(tt.zs); got != tt.want {
-			t.Errorf("%s: got %q, want %q", tt.name, got, tt.want)
-		}
-	}
+func ExampleBHThresholds() {
+	// Ten tests: at each α the procedure declares significant the p-values
+	// up to the largest p(k) ≤ k/10 · α (α = 0.01, 0.05, 0.10).
+	th := BHThresholds([]float64{0.001, 0.008, 0.039, 0.041, 0.042, 0.06, 0.074, 0.205, 0.212, 0.216})
+	fmt.Println(th[0], th[1], th[2])
+	fmt.Println(FDRConfidence(3, 0.008, th), FDRConfidence(2.1, 0.039, th))
+	// Output:
+	// 0.001 0.008 0.06
+	// 95 90
+}
+
+func ExampleMannKendall() {
+	s, z, p := MannKendall([]float64{1, 2, 3, 4, 5})
+	fmt.Printf("S %d, z %.3f, p %.4f\n", s, z, p)
+	// Output:
+	// S 10, z 2.205, p 0.0275
 }
