@@ -153,142 +153,160 @@ func (o *optionalBool) Set(s string) error {
 
 func (o *optionalBool) IsBoolFlag() bool { return true }
 
+// agencyCmds are the agency commands and the flags they share.
+type agencyCmds struct {
+	kind        string
+	selfGrading optionalBool
+}
+
+const selfGradingHelp = "the agency grades its own reports, which count at once (without: they wait for a police evaluator)"
+
 func agencyCommands() []opCommand {
-	var (
-		kind        string
-		selfGrading optionalBool
-	)
-	const selfGradingHelp = "the agency grades its own reports, which count at once (without: they wait for a police evaluator)"
+	a := &agencyCmds{}
 	return []opCommand{
 		{"add", "NAME --kind KIND [--self-grading]", "add a partner agency; prints its id (police grade their own reports unless --self-grading=false)",
-			func(fs *flag.FlagSet) func() error {
-				fs.StringVar(&kind, "kind", "", "one of "+strings.Join(auth.AgencyKinds, ", "))
-				fs.Var(&selfGrading, "self-grading", selfGradingHelp)
-				return func() error {
-					if !auth.ValidAgencyKind(kind) {
-						return fmt.Errorf("--kind must be one of %s", strings.Join(auth.AgencyKinds, ", "))
-					}
-					return nil
-				}
-			},
-			func(ctx context.Context, op *operator, pos []string) error {
-				if err := wantArgs(pos, 1, "one agency NAME"); err != nil {
-					return err
-				}
-				a, err := identity.AddAgency(ctx, op.db, pos[0], kind, op.event(store.ActionAdmin))
-				if err != nil {
-					return refused(err)
-				}
-				if selfGrading.v != nil && *selfGrading.v != a.SelfGrading {
-					if err := op.db.SetSelfGrading(ctx, a.ID, *selfGrading.v, op.event(store.ActionAdmin)); err != nil {
-						return err
-					}
-				}
-				fmt.Fprintln(op.env.stdout, a.ID)
-				return nil
-			}},
+			a.addFlags, a.add},
 		{"set", "NAME --self-grading=true|false", "say whether an agency grades its own reports (reports already stored keep their status)",
-			func(fs *flag.FlagSet) func() error {
-				fs.Var(&selfGrading, "self-grading", selfGradingHelp)
-				return func() error {
-					if selfGrading.v == nil {
-						return errors.New("--self-grading=true or --self-grading=false is required")
-					}
-					return nil
-				}
-			},
-			func(ctx context.Context, op *operator, pos []string) error {
-				if err := wantArgs(pos, 1, "one agency NAME"); err != nil {
-					return err
-				}
-				a, err := op.db.AgencyByName(ctx, pos[0])
-				if errors.Is(err, store.ErrNotFound) {
-					return refused(fmt.Errorf("no agency named %q", pos[0]))
-				}
-				if err != nil {
-					return err
-				}
-				return op.db.SetSelfGrading(ctx, a.ID, *selfGrading.v, op.event(store.ActionAdmin))
-			}},
-		{"list", "", "list the agencies", nil,
-			func(ctx context.Context, op *operator, pos []string) error {
-				as, err := op.db.Agencies(ctx)
-				if err != nil {
-					return err
-				}
-				w := table(op.env.stdout, "ID\tNAME\tKIND\tSELF-GRADING")
-				for _, a := range as {
-					fmt.Fprintf(w, "%s\t%s\t%s\t%v\n", a.ID, a.Name, a.Kind, a.SelfGrading)
-				}
-				return w.Flush()
-			}},
+			a.setFlags, a.set},
+		{"list", "", "list the agencies", nil, listAgencies},
 	}
 }
 
+func (a *agencyCmds) addFlags(fs *flag.FlagSet) func() error {
+	fs.StringVar(&a.kind, "kind", "", "one of "+strings.Join(auth.AgencyKinds, ", "))
+	fs.Var(&a.selfGrading, "self-grading", selfGradingHelp)
+	return func() error {
+		if !auth.ValidAgencyKind(a.kind) {
+			return fmt.Errorf("--kind must be one of %s", strings.Join(auth.AgencyKinds, ", "))
+		}
+		return nil
+	}
+}
+
+func (a *agencyCmds) add(ctx context.Context, op *operator, pos []string) error {
+	if err := wantArgs(pos, 1, "one agency NAME"); err != nil {
+		return err
+	}
+	ag, err := identity.AddAgency(ctx, op.db, pos[0], a.kind, op.event(store.ActionAdmin))
+	if err != nil {
+		return refused(err)
+	}
+	if a.selfGrading.v != nil && *a.selfGrading.v != ag.SelfGrading {
+		if err := op.db.SetSelfGrading(ctx, ag.ID, *a.selfGrading.v, op.event(store.ActionAdmin)); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintln(op.env.stdout, ag.ID)
+	return nil
+}
+
+func (a *agencyCmds) setFlags(fs *flag.FlagSet) func() error {
+	fs.Var(&a.selfGrading, "self-grading", selfGradingHelp)
+	return func() error {
+		if a.selfGrading.v == nil {
+			return errors.New("--self-grading=true or --self-grading=false is required")
+		}
+		return nil
+	}
+}
+
+func (a *agencyCmds) set(ctx context.Context, op *operator, pos []string) error {
+	if err := wantArgs(pos, 1, "one agency NAME"); err != nil {
+		return err
+	}
+	ag, err := op.db.AgencyByName(ctx, pos[0])
+	if errors.Is(err, store.ErrNotFound) {
+		return refused(fmt.Errorf("no agency named %q", pos[0]))
+	}
+	if err != nil {
+		return err
+	}
+	return op.db.SetSelfGrading(ctx, ag.ID, *a.selfGrading.v, op.event(store.ActionAdmin))
+}
+
+func listAgencies(ctx context.Context, op *operator, _ []string) error {
+	as, err := op.db.Agencies(ctx)
+	if err != nil {
+		return err
+	}
+	w := table(op.env.stdout, "ID\tNAME\tKIND\tSELF-GRADING")
+	for _, a := range as {
+		fmt.Fprintf(w, "%s\t%s\t%s\t%v\n", a.ID, a.Name, a.Kind, a.SelfGrading)
+	}
+	return w.Flush()
+}
+
+// userCmds are the user commands and the flags they share.
+type userCmds struct{ role, agency string }
+
 func userCommands() []opCommand {
-	var role, agency string
+	u := &userCmds{}
 	return []opCommand{
 		{"add", "USERNAME --role ROLE --agency NAME", "add a user; password from stdin, or generated and printed",
-			func(fs *flag.FlagSet) func() error { return roleAndAgency(fs, &role, &agency, "", "user") },
-			func(ctx context.Context, op *operator, pos []string) error {
-				if err := wantArgs(pos, 1, "one USERNAME"); err != nil {
-					return err
-				}
-				pw, err := op.password()
-				if err != nil {
-					return err
-				}
-				u, generated, err := identity.AddUser(ctx, op.db, identity.NewUser{Username: pos[0], Password: pw, Role: auth.Role(role), Agency: agency},
-					op.event(store.ActionAdmin))
-				if err != nil {
-					return refused(err)
-				}
-				if generated != "" {
-					fmt.Fprintln(op.env.stdout, generated)
-				}
-				fmt.Fprintf(op.env.stderr, "created user %s (%s)\n", u.Username, u.ID)
-				return nil
-			}},
-		{"passwd", "USERNAME", "set a user's password from stdin, or a generated one that is printed", nil,
-			func(ctx context.Context, op *operator, pos []string) error {
-				return op.changeUser(ctx, pos, func(ch *store.UserChange) error {
-					pw, err := op.password()
-					if err != nil {
-						return err
-					}
-					if pw == "" {
-						pw = auth.NewPassword()
-						fmt.Fprintln(op.env.stdout, pw)
-					}
-					hash, err := identity.HashNewPassword(pw)
-					if err != nil {
-						return refused(err)
-					}
-					ch.PasswordHash = &hash
-					return nil
-				})
-			}},
-		{"disable", "USERNAME", "disable a user and end their sessions", nil,
-			func(ctx context.Context, op *operator, pos []string) error {
-				return op.changeUser(ctx, pos, func(ch *store.UserChange) error {
-					yes := true
-					ch.Disabled = &yes
-					return nil
-				})
-			}},
-		{"list", "", "list the users", nil,
-			func(ctx context.Context, op *operator, pos []string) error {
-				us, err := op.db.Users(ctx)
-				if err != nil {
-					return err
-				}
-				w := table(op.env.stdout, "ID\tUSERNAME\tROLE\tAGENCY\tDISABLED")
-				for _, u := range us {
-					fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%v\n", u.ID, u.Username, u.Role, u.AgencyName, u.Disabled)
-				}
-				return w.Flush()
-			}},
+			func(fs *flag.FlagSet) func() error { return roleAndAgency(fs, &u.role, &u.agency, "", "user") }, u.add},
+		{"passwd", "USERNAME", "set a user's password from stdin, or a generated one that is printed", nil, setPassword},
+		{"disable", "USERNAME", "disable a user and end their sessions", nil, disableUser},
+		{"list", "", "list the users", nil, listUsers},
 	}
+}
+
+func (u *userCmds) add(ctx context.Context, op *operator, pos []string) error {
+	if err := wantArgs(pos, 1, "one USERNAME"); err != nil {
+		return err
+	}
+	pw, err := op.password()
+	if err != nil {
+		return err
+	}
+	made, generated, err := identity.AddUser(ctx, op.db, identity.NewUser{Username: pos[0], Password: pw, Role: auth.Role(u.role), Agency: u.agency},
+		op.event(store.ActionAdmin))
+	if err != nil {
+		return refused(err)
+	}
+	if generated != "" {
+		fmt.Fprintln(op.env.stdout, generated)
+	}
+	fmt.Fprintf(op.env.stderr, "created user %s (%s)\n", made.Username, made.ID)
+	return nil
+}
+
+func setPassword(ctx context.Context, op *operator, pos []string) error {
+	return op.changeUser(ctx, pos, func(ch *store.UserChange) error {
+		pw, err := op.password()
+		if err != nil {
+			return err
+		}
+		if pw == "" {
+			pw = auth.NewPassword()
+			fmt.Fprintln(op.env.stdout, pw)
+		}
+		hash, err := identity.HashNewPassword(pw)
+		if err != nil {
+			return refused(err)
+		}
+		ch.PasswordHash = &hash
+		return nil
+	})
+}
+
+func disableUser(ctx context.Context, op *operator, pos []string) error {
+	return op.changeUser(ctx, pos, func(ch *store.UserChange) error {
+		yes := true
+		ch.Disabled = &yes
+		return nil
+	})
+}
+
+func listUsers(ctx context.Context, op *operator, _ []string) error {
+	us, err := op.db.Users(ctx)
+	if err != nil {
+		return err
+	}
+	w := table(op.env.stdout, "ID\tUSERNAME\tROLE\tAGENCY\tDISABLED")
+	for _, u := range us {
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%v\n", u.ID, u.Username, u.Role, u.AgencyName, u.Disabled)
+	}
+	return w.Flush()
 }
 
 // roleAndAgency registers --role and --agency and returns their check.

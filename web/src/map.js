@@ -1,20 +1,23 @@
-// The map: hexagon hotspots over the service area, with controls whose
-// state lives in the URL, so a view can be shared and restored.
+// The map and its controls: the service area, the time slider, the
+// parameters (view.js keeps their state in the URL, so that a view can be
+// shared and restored), snapshots and the top ten; hexes.js draws the
+// hexagons.
 import L from 'leaflet';
 import { api } from './api.js';
-import {
-  categoryLabel, centroid, labelCells, score, scoreClass, scoreClassLabel, scorePalette, setTaxonomy,
-} from './format.js';
+import { categoryLabel, centroid, score, setTaxonomy } from './format.js';
 import { setAgencies, showCell, showFrozenCell } from './panel.js';
 import { startReportForm } from './report.js';
 import { startQueue } from './evaluate.js';
 import { settings, startSnapshots } from './snapshots.js';
 import { $, can, el } from './dom.js';
+import {
+  changeColours, choose, drawHexes, hexBounds, hexLabel, startHexes,
+} from './hexes.js';
+import {
+  applyDefaults, readURL, resetToDefault, state, viewQuery, writeURL,
+} from './view.js';
 
 const DAY = 86400000;
-
-// Trend letters, drawn on hexagons large enough to carry them.
-const trendLetters = { new: 'N', consecutive: 'C', intensifying: 'I', persistent: 'P', diminishing: 'D', sporadic: 'S', historical: 'H' };
 
 // resForZoom is the documented mapping of zoom to H3 resolution.
 export function resForZoom(z, maxRes = 10) {
@@ -35,13 +38,6 @@ function zoomKeeping(res) {
 // lastRes is the resolution of the hexagons drawn.
 function lastRes() { return Number(hotspotQuery().get('res')); }
 
-// The state of the view; every field is mirrored in the URL. The
-// parameters' defaults come from the server (map-config's query).
-const state = {
-  day: null, window: null, halfLife: null, categories: null, agencies: null,
-  minSource: null, minAssessment: null, res: 'auto', lat: null, lon: null, zoom: null, trends: true,
-};
-
 // resOptions offers the resolutions the server answers, with their cells' areas.
 function resOptions(limits) {
   for (let r = limits.min_res; r <= limits.max_res; r++) {
@@ -50,51 +46,10 @@ function resOptions(limits) {
   }
 }
 
-// applyDefaults fills what the URL did not set with the server's defaults.
-function applyDefaults(defaults) {
-  state.window ??= defaults.window;
-  state.halfLife ??= defaults.half_life;
-  state.minSource ??= String(defaults.min_source);
-  state.minAssessment ??= defaults.min_assessment;
-}
-
-function readURL() {
-  const q = new URLSearchParams(location.search);
-  if (q.has('as_of')) state.day = q.get('as_of');
-  for (const [k, key] of [['window', 'window'], ['half_life', 'halfLife'], ['min_source', 'minSource'],
-    ['min_assessment', 'minAssessment'], ['res', 'res']]) {
-    if (q.has(k)) state[key] = q.get(k);
-  }
-  if (q.get('trends') === 'off') state.trends = false;
-  if (q.has('categories')) state.categories = q.get('categories').split(',').filter(Boolean);
-  if (q.has('agencies')) state.agencies = q.get('agencies').split(',').filter(Boolean);
-  if (q.has('at')) {
-    const [lat, lon, zoom] = q.get('at').split(',').map(Number);
-    if ([lat, lon, zoom].every(Number.isFinite)) Object.assign(state, { lat, lon, zoom });
-  }
-}
-
-function writeURL() {
-  const q = new URLSearchParams();
-  if (state.day) q.set('as_of', state.day);
-  q.set('window', state.window);
-  q.set('half_life', state.halfLife);
-  if (state.categories) q.set('categories', state.categories.join(','));
-  if (state.agencies) q.set('agencies', state.agencies.join(','));
-  if (state.minSource !== '3') q.set('min_source', state.minSource);
-  if (state.minAssessment !== 'D') q.set('min_assessment', state.minAssessment);
-  if (state.res !== 'auto') q.set('res', state.res);
-  if (!state.trends) q.set('trends', 'off');
-  if (state.zoom !== null) q.set('at', `${state.lat.toFixed(5)},${state.lon.toFixed(5)},${state.zoom}`);
-  history.replaceState(null, '', '?' + q.toString());
-}
-
-let map, hexLayer, markLayer, me, config, lastResult, inflight, first, last;
-// The hexagons drawn, by cell id, their labels, and the one chosen.
-let hexById = new Map();
-let labels = new Map();
-let chosen = null;
+let map, me, config, inflight, first, last;
 let places = new Map();
+// comparison is a comparison's classes by cell, while one is drawn.
+let comparison = null;
 
 export async function startMap(caller) {
   me = caller;
@@ -117,10 +72,7 @@ export async function startMap(caller) {
   placeSearch(cfg.places || []);
   if (state.zoom !== null) map.setView([state.lat, state.lon], state.zoom);
   else map.fitBounds(outline.getBounds());
-  hexLayer = L.geoJSON(null, { style: hexStyle, onEachFeature: bindHex }).addTo(map);
-  markLayer = L.layerGroup().addTo(map);
-  legendControl().addTo(map);
-  map.on('zoomend', drawMarks);
+  startHexes(map, me, openCell);
 
   setupTime(cfg);
   setAgencies(agencies.items);
@@ -297,7 +249,7 @@ function applyMenu(menu) {
   if (!menu.windows.includes(state.window)) state.window = menu.windows[menu.windows.length - 1];
   if (!menu.half_lives.includes(state.halfLife)) state.halfLife = menu.half_lives.includes('28d') ? '28d' : menu.half_lives[0];
   if (state.res !== 'auto' && Number(state.res) > menu.max_res) state.res = 'auto';
-  Object.assign(state, { agencies: null, minSource: '3', minAssessment: 'D' });
+  resetToDefault('agencies', 'minSource', 'minAssessment');
   if (state.categories && state.categories.length > 1) state.categories = null;
   $('agencies').hidden = true;
   $('grading').hidden = true;
@@ -382,19 +334,10 @@ function checkboxes(fieldset, items, key, one = false) {
 
 // hotspotQuery is the query string of the current view.
 export function hotspotQuery() {
-  const q = new URLSearchParams();
+  const q = viewQuery(Boolean(config.published));
   const maxRes = config.published ? config.published.max_res : config.query.limits.max_res;
   const res = state.res === 'auto' ? resForZoom(map.getZoom(), maxRes) : Number(state.res);
   q.set('res', String(res));
-  if (state.day) q.set('as_of', state.day);
-  q.set('window', state.window);
-  q.set('half_life', state.halfLife);
-  if (state.categories) q.set('categories', state.categories.join(','));
-  if (!config.published) {
-    if (state.agencies) q.set('agencies', state.agencies.join(','));
-    q.set('min_source', state.minSource);
-    q.set('min_assessment', state.minAssessment);
-  }
   if (map.getZoom() >= 11) {
     const b = map.getBounds();
     q.set('bbox', [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map((v) => v.toFixed(5)).join(','));
@@ -413,8 +356,7 @@ function setFrozen(on, text = '') {
   for (const e of $('controls-form').elements) e.disabled = on;
   $('frozen-text').textContent = text;
   $('frozen').hidden = !on;
-  comparing = null;
-  $('change-legend').hidden = true;
+  comparison = null;
 }
 
 function showFrozen(fc, snap) {
@@ -424,10 +366,6 @@ function showFrozen(fc, snap) {
   draw(fc);
 }
 
-// The colours of a comparison's classes: not the score ramp.
-const changeColours = { new: '#5e3c99', rising: '#d01c8b', falling: '#0571b0', gone: '#999999', steady: '#e0e0e0' };
-let comparing = null;
-
 // showComparison draws a snapshot's cells by how they changed since the
 // one before (gone ones from the earlier snapshot's own hexagons).
 function showComparison(ch, now, before, snap) {
@@ -435,8 +373,7 @@ function showComparison(ch, now, before, snap) {
     Object.entries(changeColours).map(([k]) => k).join(', ') + ' (see the legend).');
   const status = new Map(ch.changes.map((c) => [c.cell, c.status]));
   const gone = before.features.filter((f) => status.get(f.id) === 'gone');
-  comparing = status;
-  $('change-legend').hidden = false;
+  comparison = status;
   lastQuery = 'compare=' + snap.id;
   draw({ ...now, features: [...now.features, ...gone] });
 }
@@ -475,13 +412,7 @@ async function load() {
 let lastQuery = '';
 
 function draw(fc) {
-  lastResult = fc;
-  labels = labelCells(fc.features, places);
-  hexById = new Map();
-  hexLayer.clearLayers();
-  hexLayer.addData(fc);
-  if (chosen) choose(chosen);
-  drawMarks();
+  drawHexes(fc, places, comparison);
   drawTopList(fc);
   countCategories(fc);
   const shown = fc.parameters ? ` at resolution ${fc.parameters.res}` : '';
@@ -496,76 +427,12 @@ function draw(fc) {
   document.body.dataset.loaded = String(Date.now());
 }
 
-// hexPixels is how wide a drawn hexagon is on screen, in pixels.
-function hexPixels(fc) {
-  if (!fc || fc.features.length === 0) return 0;
-  const ring = fc.features[0].geometry.coordinates[0];
-  const a = map.latLngToContainerPoint([ring[0][1], ring[0][0]]);
-  const b = map.latLngToContainerPoint([ring[3][1], ring[3][0]]);
-  return a.distanceTo(b);
-}
-
-// drawMarks puts the top ten's rank numbers on the map, never two
-// overlapping (a lower rank gives way), and trend letters on hexagons
-// large enough to hold them, when trends are switched on.
-function drawMarks() {
-  markLayer.clearLayers();
-  if (!lastResult) return;
-  const px = hexPixels(lastResult);
-  const taken = [];
-  for (const f of lastResult.features.slice(0, 10)) {
-    const at = centroid(f);
-    const pt = map.latLngToContainerPoint(at);
-    if (taken.some((q) => Math.abs(q.x - pt.x) < 26 && Math.abs(q.y - pt.y) < 20)) continue;
-    taken.push(pt);
-    L.marker(at, {
-      interactive: false, keyboard: false,
-      icon: L.divIcon({ className: 'rank-mark', html: String(f.properties.rank), iconSize: [22, 18] }),
-    }).addTo(markLayer);
-  }
-  if (!state.trends || px < 40) return;
-  for (const f of lastResult.features.slice(0, 400)) {
-    const letter = trendLetters[f.properties.trend];
-    if (!letter || f.properties.rank <= 10) continue;
-    L.marker(centroid(f), {
-      interactive: false, keyboard: false,
-      icon: L.divIcon({ className: 'trend-mark', html: letter, iconSize: [16, 16] }),
-    }).addTo(markLayer);
-  }
-}
-
-function hexStyle(f) {
-  const p = f.properties;
-  const outline = { 99: [3, '#000000', null], 95: [2, '#222222', null], 90: [1.5, '#222222', '4 3'] }[p.confidence] || [0.5, '#777777', null];
-  if (comparing) {
-    const st = comparing.get(f.id) || 'steady';
-    return { className: 'hex', fillColor: changeColours[st], fillOpacity: 0.75, weight: 1, color: '#333333', dashArray: st === 'gone' ? '4 3' : null };
-  }
-  // Every report from one agency: paler, with a dotted outline.
-  if (p.single_source) return { className: 'hex single-source', fillColor: scorePalette[scoreClass(p.score)], fillOpacity: 0.4, weight: Math.max(outline[0], 1.5), color: outline[1], dashArray: '1 4' };
-  return {
-    className: 'hex', fillColor: scorePalette[scoreClass(p.score)], fillOpacity: 0.7,
-    weight: outline[0], color: outline[1], dashArray: outline[2],
-  };
-}
-
 // openCell explains a hexagon: live or frozen.
 function openCell(f) {
   choose(f.id);
-  if (frozen) showFrozenCell(f, labels.get(f.id));
-  else showCell(f.id, hotspotQuery(), me, labels.get(f.id));
+  if (frozen) showFrozenCell(f, hexLabel(f.id));
+  else showCell(f.id, hotspotQuery(), me, hexLabel(f.id));
   keepInView(f);
-}
-
-// choose outlines the chosen hexagon (and restores the one before).
-function choose(id) {
-  if (chosen && hexById.has(chosen)) hexLayer.resetStyle(hexById.get(chosen));
-  chosen = id;
-  const layer = hexById.get(id);
-  if (layer) {
-    layer.setStyle({ weight: 4, color: '#1d70b8', dashArray: null });
-    layer.bringToFront();
-  }
 }
 
 // keepInView pans the map so that the hexagon stays clear of the panel.
@@ -573,93 +440,6 @@ function keepInView(f) {
   const panel = $('panel');
   const width = panel.hidden ? 0 : panel.offsetWidth;
   map.panInside(centroid(f), { paddingTopLeft: [20, 20], paddingBottomRight: [width + 20, 20] });
-}
-
-// A single click explains a hexagon, unless it turns out to be half of a
-// double click, which only zooms; in report mode a click only sets the
-// report's location (report.js listens to the map).
-function bindHex(f, layer) {
-  hexById.set(f.id, layer);
-  let timer = null;
-  layer.on('click', () => {
-    if (reportMode()) return;
-    clearTimeout(timer);
-    timer = setTimeout(() => openCell(f), 250);
-  });
-  layer.on('dblclick', () => clearTimeout(timer));
-  layer.on('add', () => {
-    const path = layer.getElement();
-    if (path) {
-      path.setAttribute('tabindex', '-1');
-      path.dataset.cell = f.id;
-    }
-  });
-  const p = f.properties;
-  layer.bindTooltip(() => `${labels.get(f.id) || p.place} · rank ${p.rank} · score ${score(p.score)} · ${p.reports} reports`, { sticky: true });
-}
-
-function reportMode() { return !$('report').hidden; }
-
-// legendControl is the legend, on the map: the fixed score classes with
-// the fills the hexagons use, what the outlines and marks mean, and the
-// switch for trend letters.
-function legendControl() {
-  const control = L.control({ position: 'bottomright' });
-  control.onAdd = () => {
-    const box = L.DomUtil.create('div', 'legend');
-    box.id = 'legend';
-    box.setAttribute('role', 'region');
-    box.setAttribute('aria-label', 'Legend');
-    L.DomEvent.disableClickPropagation(box);
-    const title = document.createElement('strong');
-    title.textContent = 'Score (fixed classes)';
-    box.append(title);
-    for (let i = scorePalette.length - 1; i >= 0; i--) {
-      const row = document.createElement('div');
-      row.className = 'row';
-      const fill = document.createElement('span');
-      fill.className = 'fill';
-      fill.style.background = scorePalette[i];
-      const text = document.createElement('span');
-      text.textContent = scoreClassLabel(i);
-      row.append(fill, text);
-      box.append(row);
-    }
-    const note = document.createElement('p');
-    note.className = 'muted';
-    note.textContent = 'Outline: hot spot at 99 % (thick), 95 %, 90 % (dashed). Numbers: rank.' +
-      (can(me, 'reports:all') ? ' Paler with a dotted outline: every report from one agency (single source).' : '');
-    box.append(note);
-    const changes = document.createElement('div');
-    changes.id = 'change-legend';
-    changes.hidden = true;
-    const head = document.createElement('strong');
-    head.textContent = 'Change since the snapshot before';
-    changes.append(head);
-    for (const [name, colour] of Object.entries(changeColours)) {
-      const row = document.createElement('div');
-      row.className = 'row';
-      const fill = document.createElement('span');
-      fill.className = 'fill';
-      fill.style.background = colour;
-      const text = document.createElement('span');
-      text.textContent = name + (name === 'gone' ? ' (dashed)' : '');
-      row.append(fill, text);
-      changes.append(row);
-    }
-    box.append(changes);
-    const toggle = document.createElement('label');
-    toggle.className = 'cat-row';
-    const box2 = document.createElement('input');
-    box2.type = 'checkbox';
-    box2.id = 'show-trends';
-    box2.checked = state.trends;
-    box2.addEventListener('change', () => { state.trends = box2.checked; writeURL(); drawMarks(); });
-    toggle.append(box2, document.createTextNode('Trend letters when zoomed in (New, Consecutive, Intensifying, Persistent, Diminishing, Sporadic, Historical)'));
-    box.append(toggle);
-    return box;
-  };
-  return control;
 }
 
 // drawTopList lists the ten highest cells as buttons, so that the
@@ -672,12 +452,12 @@ function drawTopList(fc) {
     const b = document.createElement('button');
     b.type = 'button';
     const p = f.properties;
-    b.textContent = `${labels.get(f.id) || p.place}: score ${score(p.score)}, ${p.reports} reports` + (p.confidence ? `, ${p.confidence} %` : '') + (p.trend ? `, ${p.trend}` : '');
+    b.textContent = `${hexLabel(f.id) || p.place}: score ${score(p.score)}, ${p.reports} reports` + (p.confidence ? `, ${p.confidence} %` : '') + (p.trend ? `, ${p.trend}` : '');
     b.dataset.cell = f.id;
     b.addEventListener('click', () => {
-      const layer = hexById.get(f.id);
+      const bounds = hexBounds(f.id);
       // Fly no closer than the zoom that keeps this resolution, so that the hexagon stays drawn.
-      if (layer) map.flyToBounds(layer.getBounds(), { maxZoom: state.res === 'auto' ? zoomKeeping(lastRes()) : 13, duration: 0.5 });
+      if (bounds) map.flyToBounds(bounds, { maxZoom: state.res === 'auto' ? zoomKeeping(lastRes()) : 13, duration: 0.5 });
       openCell(f);
     });
     li.append(b);

@@ -1,0 +1,209 @@
+// The hexagon layer: the hotspot cells drawn with their score classes,
+// confidence outlines, ranks and trend letters (or a comparison's
+// classes), their tooltips, the chosen one, and the legend.
+import L from 'leaflet';
+import { centroid, labelCells, score, scoreClass, scoreClassLabel, scorePalette } from './format.js';
+import { $, can } from './dom.js';
+import { state, writeURL } from './view.js';
+
+// Trend letters, drawn on hexagons large enough to carry them.
+const trendLetters = { new: 'N', consecutive: 'C', intensifying: 'I', persistent: 'P', diminishing: 'D', sporadic: 'S', historical: 'H' };
+
+// The colours of a comparison's classes: not the score ramp.
+export const changeColours = { new: '#5e3c99', rising: '#d01c8b', falling: '#0571b0', gone: '#999999', steady: '#e0e0e0' };
+
+let map, hexLayer, markLayer, me, open;
+// The answer drawn, its hexagons by cell id, their labels, the one chosen,
+// and a comparison's classes by cell (null when none is drawn).
+let lastResult = null;
+let hexById = new Map();
+let labels = new Map();
+let chosen = null;
+let comparing = null;
+
+// startHexes puts the layer and its legend on m for caller; open is called
+// with the feature of a hexagon clicked.
+export function startHexes(m, caller, onOpen) {
+  map = m;
+  me = caller;
+  open = onOpen;
+  hexLayer = L.geoJSON(null, { style: hexStyle, onEachFeature: bindHex }).addTo(map);
+  markLayer = L.layerGroup().addTo(map);
+  legendControl().addTo(map);
+  map.on('zoomend', drawMarks);
+}
+
+// drawHexes draws the cells of fc, named after places, by their comparison
+// classes when status (cell to class) is given.
+export function drawHexes(fc, places, status = null) {
+  comparing = status;
+  $('change-legend').hidden = !status;
+  lastResult = fc;
+  labels = labelCells(fc.features, places);
+  hexById = new Map();
+  hexLayer.clearLayers();
+  hexLayer.addData(fc);
+  if (chosen) choose(chosen);
+  drawMarks();
+}
+
+// hexLabel is the place name a drawn cell goes by.
+export function hexLabel(id) { return labels.get(id); }
+
+// hexBounds are the bounds of a drawn cell, or null.
+export function hexBounds(id) {
+  const layer = hexById.get(id);
+  return layer ? layer.getBounds() : null;
+}
+
+// hexPixels is how wide a drawn hexagon is on screen, in pixels.
+function hexPixels(fc) {
+  if (!fc || fc.features.length === 0) return 0;
+  const ring = fc.features[0].geometry.coordinates[0];
+  const a = map.latLngToContainerPoint([ring[0][1], ring[0][0]]);
+  const b = map.latLngToContainerPoint([ring[3][1], ring[3][0]]);
+  return a.distanceTo(b);
+}
+
+// drawMarks puts the top ten's rank numbers on the map, never two
+// overlapping (a lower rank gives way), and trend letters on hexagons
+// large enough to hold them, when trends are switched on.
+function drawMarks() {
+  markLayer.clearLayers();
+  if (!lastResult) return;
+  const px = hexPixels(lastResult);
+  const taken = [];
+  for (const f of lastResult.features.slice(0, 10)) {
+    const at = centroid(f);
+    const pt = map.latLngToContainerPoint(at);
+    if (taken.some((q) => Math.abs(q.x - pt.x) < 26 && Math.abs(q.y - pt.y) < 20)) continue;
+    taken.push(pt);
+    L.marker(at, {
+      interactive: false, keyboard: false,
+      icon: L.divIcon({ className: 'rank-mark', html: String(f.properties.rank), iconSize: [22, 18] }),
+    }).addTo(markLayer);
+  }
+  if (!state.trends || px < 40) return;
+  for (const f of lastResult.features.slice(0, 400)) {
+    const letter = trendLetters[f.properties.trend];
+    if (!letter || f.properties.rank <= 10) continue;
+    L.marker(centroid(f), {
+      interactive: false, keyboard: false,
+      icon: L.divIcon({ className: 'trend-mark', html: letter, iconSize: [16, 16] }),
+    }).addTo(markLayer);
+  }
+}
+
+function hexStyle(f) {
+  const p = f.properties;
+  const outline = { 99: [3, '#000000', null], 95: [2, '#222222', null], 90: [1.5, '#222222', '4 3'] }[p.confidence] || [0.5, '#777777', null];
+  if (comparing) {
+    const st = comparing.get(f.id) || 'steady';
+    return { className: 'hex', fillColor: changeColours[st], fillOpacity: 0.75, weight: 1, color: '#333333', dashArray: st === 'gone' ? '4 3' : null };
+  }
+  // Every report from one agency: paler, with a dotted outline.
+  if (p.single_source) return { className: 'hex single-source', fillColor: scorePalette[scoreClass(p.score)], fillOpacity: 0.4, weight: Math.max(outline[0], 1.5), color: outline[1], dashArray: '1 4' };
+  return {
+    className: 'hex', fillColor: scorePalette[scoreClass(p.score)], fillOpacity: 0.7,
+    weight: outline[0], color: outline[1], dashArray: outline[2],
+  };
+}
+
+// choose outlines the chosen hexagon (and restores the one before).
+export function choose(id) {
+  if (chosen && hexById.has(chosen)) hexLayer.resetStyle(hexById.get(chosen));
+  chosen = id;
+  const layer = hexById.get(id);
+  if (layer) {
+    layer.setStyle({ weight: 4, color: '#1d70b8', dashArray: null });
+    layer.bringToFront();
+  }
+}
+
+// A single click explains a hexagon, unless it turns out to be half of a
+// double click, which only zooms; in report mode a click only sets the
+// report's location (report.js listens to the map).
+function bindHex(f, layer) {
+  hexById.set(f.id, layer);
+  let timer = null;
+  layer.on('click', () => {
+    if (reportMode()) return;
+    clearTimeout(timer);
+    timer = setTimeout(() => open(f), 250);
+  });
+  layer.on('dblclick', () => clearTimeout(timer));
+  layer.on('add', () => {
+    const path = layer.getElement();
+    if (path) {
+      path.setAttribute('tabindex', '-1');
+      path.dataset.cell = f.id;
+    }
+  });
+  const p = f.properties;
+  layer.bindTooltip(() => `${labels.get(f.id) || p.place} · rank ${p.rank} · score ${score(p.score)} · ${p.reports} reports`, { sticky: true });
+}
+
+function reportMode() { return !$('report').hidden; }
+
+// legendControl is the legend, on the map: the fixed score classes with
+// the fills the hexagons use, what the outlines and marks mean, and the
+// switch for trend letters.
+function legendControl() {
+  const control = L.control({ position: 'bottomright' });
+  control.onAdd = () => {
+    const box = L.DomUtil.create('div', 'legend');
+    box.id = 'legend';
+    box.setAttribute('role', 'region');
+    box.setAttribute('aria-label', 'Legend');
+    L.DomEvent.disableClickPropagation(box);
+    const title = document.createElement('strong');
+    title.textContent = 'Score (fixed classes)';
+    box.append(title);
+    for (let i = scorePalette.length - 1; i >= 0; i--) {
+      const row = document.createElement('div');
+      row.className = 'row';
+      const fill = document.createElement('span');
+      fill.className = 'fill';
+      fill.style.background = scorePalette[i];
+      const text = document.createElement('span');
+      text.textContent = scoreClassLabel(i);
+      row.append(fill, text);
+      box.append(row);
+    }
+    const note = document.createElement('p');
+    note.className = 'muted';
+    note.textContent = 'Outline: hot spot at 99 % (thick), 95 %, 90 % (dashed). Numbers: rank.' +
+      (can(me, 'reports:all') ? ' Paler with a dotted outline: every report from one agency (single source).' : '');
+    box.append(note);
+    const changes = document.createElement('div');
+    changes.id = 'change-legend';
+    changes.hidden = true;
+    const head = document.createElement('strong');
+    head.textContent = 'Change since the snapshot before';
+    changes.append(head);
+    for (const [name, colour] of Object.entries(changeColours)) {
+      const row = document.createElement('div');
+      row.className = 'row';
+      const fill = document.createElement('span');
+      fill.className = 'fill';
+      fill.style.background = colour;
+      const text = document.createElement('span');
+      text.textContent = name + (name === 'gone' ? ' (dashed)' : '');
+      row.append(fill, text);
+      changes.append(row);
+    }
+    box.append(changes);
+    const toggle = document.createElement('label');
+    toggle.className = 'cat-row';
+    const box2 = document.createElement('input');
+    box2.type = 'checkbox';
+    box2.id = 'show-trends';
+    box2.checked = state.trends;
+    box2.addEventListener('change', () => { state.trends = box2.checked; writeURL(); drawMarks(); });
+    toggle.append(box2, document.createTextNode('Trend letters when zoomed in (New, Consecutive, Intensifying, Persistent, Diminishing, Sporadic, Historical)'));
+    box.append(toggle);
+    return box;
+  };
+  return control;
+}
+
