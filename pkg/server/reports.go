@@ -210,8 +210,9 @@ func (q *reportsQuery) parse(v url.Values) intel.FieldErrors {
 	case "observed_at":
 		f.Order = store.OldestFirst
 	}
+	bad := len(r.errs)
 	f.Offset = r.int("offset", 0, maxOffset)
-	if r.get("offset") != "" && f.Order == store.ByID {
+	if r.get("offset") != "" && len(r.errs) == bad && f.Order == store.ByID {
 		r.errs.Add("offset", "pages a list sorted by observed_at; a list in id order pages by cursor")
 	}
 	if f.Order != store.ByID && f.After != uuid.Nil {

@@ -357,6 +357,7 @@ function setFrozen(on, text = '') {
   $('frozen-text').textContent = text;
   $('frozen').hidden = !on;
   comparison = null;
+  $('change-legend').hidden = true;
 }
 
 function showFrozen(fc, snap) {

@@ -3,12 +3,14 @@
 // server's map-config). A parameter added here is in all three.
 
 // Each parameter: its field of the state, its name in the URL and the
-// query, whether it is a comma-separated list, whether the published view
-// takes it, and its default from map-config's query defaults (none: null).
+// query, whether it is a comma-separated list, whether only the full view
+// takes it (fullOnly), its default from map-config's query defaults
+// (fromServer; none: null), and whether the URL names it even at its
+// default (inURL), so that a shared link keeps its window and half-life.
 export const viewParams = [
   { key: 'day', name: 'as_of' },
-  { key: 'window', name: 'window', fromServer: (d) => d.window },
-  { key: 'halfLife', name: 'half_life', fromServer: (d) => d.half_life },
+  { key: 'window', name: 'window', fromServer: (d) => d.window, inURL: true },
+  { key: 'halfLife', name: 'half_life', fromServer: (d) => d.half_life, inURL: true },
   { key: 'categories', name: 'categories', list: true },
   { key: 'agencies', name: 'agencies', list: true, fullOnly: true },
   { key: 'minSource', name: 'min_source', fullOnly: true, fromServer: (d) => String(d.min_source) },
@@ -46,7 +48,8 @@ function written(p, v) { return p.list ? v.join(',') : String(v); }
 // readURL sets the state from the page's URL.
 export function readURL() {
   const q = new URLSearchParams(location.search);
-  for (const p of viewParams) if (q.has(p.name)) state[p.key] = read(p, q.get(p.name));
+  // An empty value is no value, except for a list (none ticked).
+  for (const p of viewParams) if (q.has(p.name) && (p.list || q.get(p.name) !== '')) state[p.key] = read(p, q.get(p.name));
   if (q.has('res')) state.res = q.get('res');
   if (q.get('trends') === 'off') state.trends = false;
   if (q.has('at')) {
@@ -55,13 +58,14 @@ export function readURL() {
   }
 }
 
-// writeURL mirrors the state in the URL, leaving out what is the default.
+// writeURL mirrors the state in the URL, leaving out what is the default
+// unless the parameter is always named.
 export function writeURL() {
   const q = new URLSearchParams();
   for (const p of viewParams) {
     const v = state[p.key];
     const def = defaults[p.key];
-    if (v !== null && v !== undefined && (def === undefined || written(p, v) !== written(p, def))) q.set(p.name, written(p, v));
+    if (v !== null && v !== undefined && (p.inURL || def === undefined || written(p, v) !== written(p, def))) q.set(p.name, written(p, v));
   }
   if (state.res !== 'auto') q.set('res', state.res);
   if (!state.trends) q.set('trends', 'off');
