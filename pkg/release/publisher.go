@@ -92,7 +92,9 @@ func (p *Publisher) Publish(ctx context.Context, cutoff time.Time, now time.Time
 	if err != nil {
 		return err
 	}
-	r := store.Release{Cutoff: cutoff, ComputedAt: time.Now().UTC(), Late: now.Sub(cutoff) > Grace, Menu: menu}
+	// When the computation began, not ended: how long it took would tell
+	// how many reports there are.
+	r := store.Release{Cutoff: cutoff, ComputedAt: start.UTC(), Late: now.Sub(cutoff) > Grace, Menu: menu}
 	err = p.db.CreateRelease(ctx, r, tables, store.AuditEvent{Action: store.ActionCombine, Actor: "system:release"})
 	if errors.Is(err, store.ErrReleaseExists) {
 		err = nil
