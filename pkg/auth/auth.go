@@ -81,6 +81,16 @@ var Matrix = map[Role][]Permission{
 	Evaluator: {ViewReference, ReadOwnReports, ReadAllReports, ViewHotspots, EvaluateReports, ViewFeedback, AllFeedback},
 }
 
+// About says in a line what each role is for, as the admin console
+// offers the roles (from Roles and Matrix, so that none is missed).
+var About = map[Role]string{
+	Partner:   "a partner agency: reports its own intelligence, sees the published view",
+	Analyst:   "police analyst: reads every report, explores the exact hotspots",
+	Chair:     "tasking-meeting chair: the published view, snapshots and feedback",
+	Admin:     "administers users, keys and agencies, the audit log and retention",
+	Evaluator: "police intelligence handler (police agencies only): evaluates and grades partners' reports",
+}
+
 // Can reports whether role r holds permission p.
 func (r Role) Can(p Permission) bool { return slices.Contains(Matrix[r], p) }
 

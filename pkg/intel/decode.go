@@ -15,7 +15,7 @@ import (
 func DecodeSubmission(b []byte) (Submission, FieldErrors) {
 	var s Submission
 	if !utf8.Valid(b) {
-		return s, FieldErrors{{"body", "is not valid UTF-8"}}
+		return s, FieldErrors{{Field: "body", Message: "is not valid UTF-8"}}
 	}
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
@@ -23,7 +23,7 @@ func DecodeSubmission(b []byte) (Submission, FieldErrors) {
 		return s, FieldErrors{ExplainJSON(err)}
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return s, FieldErrors{{"body", "holds more than one JSON value"}}
+		return s, FieldErrors{{Field: "body", Message: "holds more than one JSON value"}}
 	}
 	return s, nil
 }
@@ -36,23 +36,23 @@ func ExplainJSON(err error) FieldError {
 	)
 	switch {
 	case errors.Is(err, io.EOF):
-		return FieldError{"body", "is empty: send a JSON object"}
+		return FieldError{Field: "body", Message: "is empty: send a JSON object"}
 	case errors.Is(err, io.ErrUnexpectedEOF):
-		return FieldError{"body", "the JSON is truncated"}
+		return FieldError{Field: "body", Message: "the JSON is truncated"}
 	case errors.As(err, &syntax):
-		return FieldError{"body", fmt.Sprintf("malformed JSON at byte %d", syntax.Offset)}
+		return FieldError{Field: "body", Message: fmt.Sprintf("malformed JSON at byte %d", syntax.Offset)}
 	case errors.As(err, &typeErr):
 		if typeErr.Field == "" {
-			return FieldError{"body", "must be a JSON object"}
+			return FieldError{Field: "body", Message: "must be a JSON object"}
 		}
 		if strings.HasPrefix(typeErr.Value, "number ") && typeErr.Type.Kind().String() == "float64" {
-			return FieldError{typeErr.Field, "number out of range"}
+			return FieldError{Field: typeErr.Field, Message: "number out of range"}
 		}
-		return FieldError{typeErr.Field, "must be " + jsonKind(typeErr.Type.Kind().String()) + ", got " + typeErr.Value}
+		return FieldError{Field: typeErr.Field, Message: "must be " + jsonKind(typeErr.Type.Kind().String()) + ", got " + typeErr.Value}
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		return FieldError{strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`), "unknown field"}
+		return FieldError{Field: strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`), Message: "unknown field"}
 	default:
-		return FieldError{"body", "is not valid JSON"}
+		return FieldError{Field: "body", Message: "is not valid JSON"}
 	}
 }
 

@@ -71,27 +71,36 @@ func AssessmentRank(a string) int {
 func (g Grading) validate() []FieldError {
 	var errs []FieldError
 	if _, ok := sourceWeight[strconv.Itoa(g.Source)]; !ok {
-		errs = append(errs, FieldError{"grading.source", "must be 1 (reliable), 2 (untested) or 3 (not reliable)"})
+		errs = append(errs, FieldError{Field: "grading.source", Message: "must be 1 (reliable), 2 (untested) or 3 (not reliable)", Code: chosen(g.Source != 0)})
 	}
 	if _, ok := assessmentWeight[g.Assessment]; !ok {
-		errs = append(errs, FieldError{"grading.assessment", "must be A, B, C, D or E"})
+		errs = append(errs, FieldError{Field: "grading.assessment", Message: "must be A, B, C, D or E", Code: chosen(g.Assessment != "")})
 	}
 	switch g.Handling {
 	case "P":
 		if g.Conditions != "" {
-			errs = append(errs, FieldError{"grading.conditions", "only with handling C"})
+			errs = append(errs, FieldError{Field: "grading.conditions", Message: "only with handling C"})
 		}
 	case "C":
 		if g.Conditions == "" {
-			errs = append(errs, FieldError{"grading.conditions", "required with handling C: state the conditions"})
+			errs = append(errs, FieldError{Field: "grading.conditions", Message: "required with handling C: state the conditions", Code: CodeRequired})
 		}
 	default:
-		errs = append(errs, FieldError{"grading.handling", "must be P (sharing permitted) or C (conditions apply)"})
+		errs = append(errs, FieldError{Field: "grading.handling", Message: "must be P (sharing permitted) or C (conditions apply)", Code: chosen(g.Handling != "")})
 	}
 	if len(g.Conditions) > 500 {
-		errs = append(errs, FieldError{"grading.conditions", "at most 500 characters"})
+		errs = append(errs, FieldError{Field: "grading.conditions", Message: "at most 500 characters"})
 	}
 	return errs
+}
+
+// chosen is the code of a value not allowed: CodeNotAllowed when one was
+// given, CodeRequired when none was.
+func chosen(given bool) string {
+	if given {
+		return CodeNotAllowed
+	}
+	return CodeRequired
 }
 
 // Validate checks a grading on its own (an evaluator's), naming its fields

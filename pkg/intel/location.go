@@ -43,11 +43,11 @@ func FromBNG(easting, northing float64) Point {
 // {"easting","northing"} or a GeoJSON Point.
 func parseLocation(raw json.RawMessage) (Point, Grid, []FieldError) {
 	if len(bytes.TrimSpace(raw)) == 0 || string(bytes.TrimSpace(raw)) == "null" {
-		return Point{}, LatLon, []FieldError{{"location", `required: {"lat","lon"}, {"easting","northing"} or a GeoJSON Point`}}
+		return Point{}, LatLon, []FieldError{{Field: "location", Message: `required: {"lat","lon"}, {"easting","northing"} or a GeoJSON Point`, Code: CodeRequired}}
 	}
 	var members map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &members); err != nil {
-		return Point{}, LatLon, []FieldError{{"location", `must be an object: {"lat","lon"}, {"easting","northing"} or a GeoJSON Point`}}
+		return Point{}, LatLon, []FieldError{{Field: "location", Message: `must be an object: {"lat","lon"}, {"easting","northing"} or a GeoJSON Point`}}
 	}
 	keys := make([]string, 0, len(members))
 	for k := range members {
@@ -76,22 +76,22 @@ func parseLocation(raw json.RawMessage) (Point, Grid, []FieldError) {
 		switch k {
 		case "lat", "lon", "easting", "northing", "type", "coordinates":
 		case "lng", "long", "longitude", "latitude", "x", "y":
-			return Point{}, LatLon, []FieldError{{"location." + k, `unknown member: give "lat" and "lon", or "easting" and "northing"`}}
+			return Point{}, LatLon, []FieldError{{Field: "location." + k, Message: `unknown member: give "lat" and "lon", or "easting" and "northing"`}}
 		default:
-			return Point{}, LatLon, []FieldError{{"location." + k, "unknown member"}}
+			return Point{}, LatLon, []FieldError{{Field: "location." + k, Message: "unknown member"}}
 		}
 	}
-	return Point{}, LatLon, []FieldError{{"location", `give both "lat" and "lon", both "easting" and "northing", or a GeoJSON Point`}}
+	return Point{}, LatLon, []FieldError{{Field: "location", Message: `give both "lat" and "lon", both "easting" and "northing", or a GeoJSON Point`}}
 }
 
 func parseGeoJSONPoint(field string, members map[string]json.RawMessage) (Point, Grid, []FieldError) {
 	var typ string
 	if err := json.Unmarshal(members["type"], &typ); err != nil || typ != "Point" {
-		return Point{}, LatLon, []FieldError{{field + ".type", `must be "Point"`}}
+		return Point{}, LatLon, []FieldError{{Field: field + ".type", Message: `must be "Point"`}}
 	}
 	var coords []json.RawMessage
 	if err := json.Unmarshal(members["coordinates"], &coords); err != nil || len(coords) < 2 || len(coords) > 3 {
-		return Point{}, LatLon, []FieldError{{field + ".coordinates", "must be [longitude, latitude]"}}
+		return Point{}, LatLon, []FieldError{{Field: field + ".coordinates", Message: "must be [longitude, latitude]"}}
 	}
 	lon, e1 := number(field+".coordinates[0]", coords[0])
 	lat, e2 := number(field+".coordinates[1]", coords[1])
@@ -104,14 +104,14 @@ func parseGeoJSONPoint(field string, members map[string]json.RawMessage) (Point,
 func pointFromBNG(field string, e, n float64) (Point, Grid, []FieldError) {
 	var errs []FieldError
 	if e < 0 || e > 700000 {
-		errs = append(errs, FieldError{field + ".easting", "must be 0 to 700000 metres (British National Grid)"})
+		errs = append(errs, FieldError{Field: field + ".easting", Message: "must be 0 to 700000 metres (British National Grid)"})
 	}
 	if n < 0 || n > 1300000 {
-		errs = append(errs, FieldError{field + ".northing", "must be 0 to 1300000 metres (British National Grid)"})
+		errs = append(errs, FieldError{Field: field + ".northing", Message: "must be 0 to 1300000 metres (British National Grid)"})
 	}
 	if errs != nil {
 		if n >= 0 && n <= 700000 && e > 700000 && e <= 1300000 {
-			errs = append(errs, FieldError{field, "easting and northing look swapped"})
+			errs = append(errs, FieldError{Field: field, Message: "easting and northing look swapped"})
 		}
 		return Point{}, BNG, errs
 	}
@@ -121,13 +121,13 @@ func pointFromBNG(field string, e, n float64) (Point, Grid, []FieldError) {
 func checkLatLon(field string, lat, lon float64) []FieldError {
 	var errs []FieldError
 	if lat < -90 || lat > 90 {
-		errs = append(errs, FieldError{field, fmt.Sprintf("latitude %v is outside -90 to 90", lat)})
+		errs = append(errs, FieldError{Field: field, Message: fmt.Sprintf("latitude %v is outside -90 to 90", lat)})
 	}
 	if lon < -180 || lon > 180 {
-		errs = append(errs, FieldError{field, fmt.Sprintf("longitude %v is outside -180 to 180", lon)})
+		errs = append(errs, FieldError{Field: field, Message: fmt.Sprintf("longitude %v is outside -180 to 180", lon)})
 	}
 	if lat == 0 && lon == 0 {
-		errs = append(errs, FieldError{field, "0,0 is not a real location: it is what a system sends when it has none"})
+		errs = append(errs, FieldError{Field: field, Message: "0,0 is not a real location: it is what a system sends when it has none"})
 	}
 	return errs
 }
@@ -137,10 +137,10 @@ func checkLatLon(field string, lat, lon float64) []FieldError {
 func number(field string, raw json.RawMessage) (float64, []FieldError) {
 	s := string(bytes.TrimSpace(raw))
 	if strings.HasPrefix(s, `"`) {
-		return 0, []FieldError{{field, "must be a number, not a string"}}
+		return 0, []FieldError{{Field: field, Message: "must be a number, not a string"}}
 	}
 	if s == "" || s == "null" {
-		return 0, []FieldError{{field, "required"}}
+		return 0, []FieldError{{Field: field, Message: "required"}}
 	}
 	return parseFloat(field, s)
 }
@@ -150,11 +150,11 @@ func parseFloat(field, s string) (float64, []FieldError) {
 	f, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
 	switch {
 	case err != nil && strings.Contains(err.Error(), "out of range"):
-		return 0, []FieldError{{field, "number out of range"}}
+		return 0, []FieldError{{Field: field, Message: "number out of range"}}
 	case err != nil:
-		return 0, []FieldError{{field, fmt.Sprintf("must be a number, got %q", truncate(s, 40))}}
+		return 0, []FieldError{{Field: field, Message: fmt.Sprintf("must be a number, got %q", truncate(s, 40))}}
 	case math.IsNaN(f) || math.IsInf(f, 0):
-		return 0, []FieldError{{field, "must be a finite number"}}
+		return 0, []FieldError{{Field: field, Message: "must be a finite number"}}
 	}
 	return f, nil
 }

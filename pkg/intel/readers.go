@@ -60,7 +60,7 @@ func (n *ndjsonReader) Next() (Row, error) {
 		}
 		n.line++
 		if tooLong {
-			return Row{N: n.line, Errs: []FieldError{{"line", fmt.Sprintf("longer than %d bytes", MaxLine)}}}, nil
+			return Row{N: n.line, Errs: []FieldError{{Field: "line", Message: fmt.Sprintf("longer than %d bytes", MaxLine)}}}, nil
 		}
 		line = bytes.TrimSpace(bytes.TrimPrefix(line, bom))
 		if len(line) == 0 {
@@ -192,14 +192,14 @@ func (c *csvReader) Next() (Row, error) {
 	case errors.Is(err, io.EOF):
 		return Row{}, io.EOF
 	case errors.As(err, &pe):
-		return Row{N: pe.StartLine, Errs: []FieldError{{"row", "not valid CSV: " + pe.Err.Error()}}}, nil
+		return Row{N: pe.StartLine, Errs: []FieldError{{Field: "row", Message: "not valid CSV: " + pe.Err.Error()}}}, nil
 	case err != nil:
 		return Row{}, err
 	}
 	line, _ := c.r.FieldPos(0)
 	row := Row{N: line}
 	if len(rec) != len(c.col) {
-		row.Errs = []FieldError{{"row", fmt.Sprintf("has %d fields, the header has %d", len(rec), len(c.col))}}
+		row.Errs = []FieldError{{Field: "row", Message: fmt.Sprintf("has %d fields, the header has %d", len(rec), len(c.col))}}
 		return row, nil
 	}
 	get := func(name string) string {
@@ -210,7 +210,7 @@ func (c *csvReader) Next() (Row, error) {
 	}
 	for _, v := range rec {
 		if !utf8.ValidString(v) {
-			row.Errs = []FieldError{{"row", "is not valid UTF-8: save the file as CSV UTF-8"}}
+			row.Errs = []FieldError{{Field: "row", Message: "is not valid UTF-8: save the file as CSV UTF-8"}}
 			return row, nil
 		}
 	}
@@ -234,7 +234,7 @@ func (c *csvReader) Next() (Row, error) {
 	if src := get("source"); src != "" {
 		n, err := strconv.Atoi(src)
 		if err != nil {
-			errs = append(errs, FieldError{"grading.source", "must be 1, 2 or 3"})
+			errs = append(errs, FieldError{Field: "grading.source", Message: "must be 1, 2 or 3"})
 		}
 		g.Source = n
 	}
@@ -257,7 +257,7 @@ func csvLocation(get func(string) string) (json.RawMessage, []FieldError) {
 	hasLL, hasEN := lat != "" || lon != "", e != "" || n != ""
 	switch {
 	case hasLL && hasEN:
-		return nil, []FieldError{{"location", "give lat/lon or easting/northing, not both"}}
+		return nil, []FieldError{{Field: "location", Message: "give lat/lon or easting/northing, not both"}}
 	case hasEN:
 		ef, e1 := parseFloat("location.easting", e)
 		nf, e2 := parseFloat("location.northing", n)
@@ -369,13 +369,13 @@ func (g *geojsonReader) Next() (Row, error) {
 	if err := g.dec.Decode(&f); err != nil {
 		var typeErr *json.UnmarshalTypeError
 		if errors.As(err, &typeErr) {
-			return Row{N: g.n, Errs: []FieldError{{"feature", "must be a GeoJSON Feature object"}}}, nil
+			return Row{N: g.n, Errs: []FieldError{{Field: "feature", Message: "must be a GeoJSON Feature object"}}}, nil
 		}
 		return Row{}, g.fail("malformed JSON in feature " + strconv.Itoa(g.n))
 	}
 	row := Row{N: g.n}
 	if f.Type != "Feature" {
-		row.Errs = []FieldError{{"type", `must be "Feature"`}}
+		row.Errs = []FieldError{{Field: "type", Message: `must be "Feature"`}}
 		return row, nil
 	}
 	sub, errs := DecodeSubmission(f.Properties)
@@ -387,7 +387,7 @@ func (g *geojsonReader) Next() (Row, error) {
 		}
 	}
 	if sub.Location != nil {
-		errs = append(errs, FieldError{"properties.location", "give the location as the feature's geometry"})
+		errs = append(errs, FieldError{Field: "properties.location", Message: "give the location as the feature's geometry"})
 	}
 	sub.Location = f.Geometry
 	if g.bng && errs == nil {
@@ -404,7 +404,7 @@ func bngGeometry(raw json.RawMessage) (json.RawMessage, []FieldError) {
 		Coordinates []json.RawMessage `json:"coordinates"`
 	}
 	if err := json.Unmarshal(raw, &p); err != nil || p.Type != "Point" || len(p.Coordinates) < 2 {
-		return nil, []FieldError{{"geometry", "must be a Point [easting, northing]"}}
+		return nil, []FieldError{{Field: "geometry", Message: "must be a Point [easting, northing]"}}
 	}
 	e, e1 := number("geometry.coordinates[0]", p.Coordinates[0])
 	n, e2 := number("geometry.coordinates[1]", p.Coordinates[1])

@@ -1,6 +1,7 @@
 package intel
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
@@ -100,7 +101,26 @@ type Submission struct {
 type FieldError struct {
 	Field   string `json:"field"`
 	Message string `json:"message"`
+	// Code is the kind of mistake, for a client that says it in its own
+	// words (one of the Code constants); empty for any other.
+	Code string `json:"code,omitempty"`
 }
+
+// The kinds of mistake a FieldError's Code names.
+const (
+	// CodeRequired: the field is missing or empty.
+	CodeRequired = "required"
+	// CodeNotAllowed: a value that is not one of those allowed.
+	CodeNotAllowed = "not_allowed"
+	// CodeFuture: a time that has not come yet.
+	CodeFuture = "future"
+	// CodeTooOld: a time further back than allowed.
+	CodeTooOld = "too_old"
+	// CodeOutsideArea: a place outside the service area.
+	CodeOutsideArea = "outside_area"
+	// CodeTooLong: text longer than allowed.
+	CodeTooLong = "too_long"
+)
 
 // FieldErrors are the mistakes of a request, field by field: as an error,
 // the API answers it with 400 and every one of them.
@@ -109,6 +129,11 @@ type FieldErrors []FieldError
 // Add adds the problem msg of field.
 func (fe *FieldErrors) Add(field, msg string) {
 	*fe = append(*fe, FieldError{Field: field, Message: msg})
+}
+
+// AddCode adds the problem msg of field, of the kind code.
+func (fe *FieldErrors) AddCode(field, code, msg string) {
+	*fe = append(*fe, FieldError{Field: field, Message: msg, Code: code})
 }
 
 func (fe FieldErrors) Error() string {
@@ -146,7 +171,7 @@ func (v *Validator) Validate(s Submission) (Report, FieldErrors) {
 
 	switch {
 	case s.ExternalRef == "":
-		errs.Add("external_ref", "required: your own system's id for this report")
+		errs.AddCode("external_ref", CodeRequired, "required: your own system's id for this report")
 	case len(s.ExternalRef) > MaxExternalRef:
 		errs.Add("external_ref", fmt.Sprintf("at most %d characters", MaxExternalRef))
 	case strings.IndexFunc(s.ExternalRef, unicode.IsControl) >= 0 || !utf8.ValidString(s.ExternalRef):
@@ -154,7 +179,7 @@ func (v *Validator) Validate(s Submission) (Report, FieldErrors) {
 	}
 
 	if _, ok := CategoryByCode(s.Category); !ok {
-		errs.Add("category", "unknown category; GET /api/v1/taxonomy lists them")
+		errs.AddCode("category", cmp.Or(missing(s.Category), CodeNotAllowed), "unknown category; GET /api/v1/taxonomy lists them")
 	}
 	seen := map[string]bool{}
 	for i, ind := range s.Indicators {
@@ -174,8 +199,8 @@ func (v *Validator) Validate(s Submission) (Report, FieldErrors) {
 	slices.Sort(r.Indicators)
 
 	period := v.RetentionOf(s.Category)
-	if t, msg := v.observedAt(s.ObservedAt, period); msg != "" {
-		errs.Add("observed_at", msg)
+	if t, code, msg := v.observedAt(s.ObservedAt, period); msg != "" {
+		errs.AddCode("observed_at", code, msg)
 	} else {
 		r.ObservedAt = t
 		r.ReviewAt = t.Add(period)
@@ -185,7 +210,7 @@ func (v *Validator) Validate(s Submission) (Report, FieldErrors) {
 	errs = append(errs, locErrs...)
 	if locErrs == nil {
 		if msg := v.inArea(p, grid); msg != "" {
-			errs.Add("location", msg)
+			errs.AddCode("location", CodeOutsideArea, msg)
 		} else {
 			r.Location = p
 		}
@@ -207,10 +232,10 @@ func (v *Validator) Validate(s Submission) (Report, FieldErrors) {
 	}
 
 	if !slices.Contains(Classifications, s.Classification) {
-		errs.Add("classification", "must be OFFICIAL or OFFICIAL-SENSITIVE")
+		errs.AddCode("classification", cmp.Or(missing(s.Classification), CodeNotAllowed), "must be OFFICIAL or OFFICIAL-SENSITIVE")
 	}
 	if n := utf8.RuneCountInString(s.Narrative); n > MaxNarrative {
-		errs.Add("narrative", fmt.Sprintf("at most %d characters, got %d", MaxNarrative, n))
+		errs.AddCode("narrative", CodeTooLong, fmt.Sprintf("at most %d characters, got %d", MaxNarrative, n))
 	}
 	for field, val := range map[string]string{"narrative": s.Narrative, "grading.conditions": r.Grading.Conditions} {
 		if !utf8.ValidString(val) || strings.ContainsRune(val, 0) {
@@ -272,27 +297,37 @@ func (v *Validator) RetentionOf(category string) time.Duration {
 	return v.Retention
 }
 
-func (v *Validator) observedAt(s string, retention time.Duration) (time.Time, string) {
+// observedAt reads an observation time, or says what is wrong with it
+// (its code and message).
+func (v *Validator) observedAt(s string, retention time.Duration) (time.Time, string, string) {
 	if s == "" {
-		return time.Time{}, "required: when it was observed, RFC 3339 with offset, e.g. 2026-05-01T14:30:00+01:00"
+		return time.Time{}, CodeRequired, "required: when it was observed, RFC 3339 with offset, e.g. 2026-05-01T14:30:00+01:00"
 	}
 	t, err := time.Parse(time.RFC3339Nano, strings.TrimSpace(s))
 	if err != nil {
 		for _, layout := range []string{"2006-01-02T15:04:05", "2006-01-02 15:04:05", "2006-01-02 15:04", "2006-01-02T15:04", "2006-01-02"} {
 			if _, err := time.Parse(layout, strings.TrimSpace(s)); err == nil {
-				return time.Time{}, "needs a UTC offset: write it as 2026-05-01T14:30:00Z or 2026-05-01T14:30:00+01:00"
+				return time.Time{}, "", "needs a UTC offset: write it as 2026-05-01T14:30:00Z or 2026-05-01T14:30:00+01:00"
 			}
 		}
-		return time.Time{}, fmt.Sprintf("must be an RFC 3339 time with offset, e.g. 2026-05-01T14:30:00+01:00; got %q", truncate(s, 40))
+		return time.Time{}, "", fmt.Sprintf("must be an RFC 3339 time with offset, e.g. 2026-05-01T14:30:00+01:00; got %q", truncate(s, 40))
 	}
 	now := v.Now()
 	switch {
 	case t.After(now.Add(v.Skew)):
-		return time.Time{}, "is in the future"
+		return time.Time{}, CodeFuture, "is in the future"
 	case t.Before(now.Add(-retention)):
-		return time.Time{}, fmt.Sprintf("is older than the retention period (%d days): it would be due for disposal already", int(retention.Hours()/24))
+		return time.Time{}, CodeTooOld, fmt.Sprintf("is older than the retention period (%d days): it would be due for disposal already", int(retention.Hours()/24))
 	}
-	return t.UTC(), ""
+	return t.UTC(), "", ""
+}
+
+// missing is CodeRequired when s is empty, else "".
+func missing(s string) string {
+	if s == "" {
+		return CodeRequired
+	}
+	return ""
 }
 
 func (v *Validator) inArea(p Point, grid Grid) string {

@@ -147,10 +147,10 @@ func (s *Server) login(c echo.Context) error {
 	req.Username = strings.ToLower(strings.TrimSpace(req.Username))
 	var errs []FieldError
 	if req.Username == "" || len(req.Username) > 64 {
-		errs = append(errs, FieldError{Field: "username", Message: "required, at most 64 characters"})
+		errs = append(errs, FieldError{Field: "username", Message: "required, at most 64 characters", Code: textCode(req.Username, 64)})
 	}
 	if req.Password == "" || len(req.Password) > 1024 {
-		errs = append(errs, FieldError{Field: "password", Message: "required, at most 1024 characters"})
+		errs = append(errs, FieldError{Field: "password", Message: "required, at most 1024 characters", Code: textCode(req.Password, 1024)})
 	}
 	if errs != nil {
 		return badRequest("the login is incomplete", errs...)

@@ -390,9 +390,12 @@ func TestBrowserMap(t *testing.T) {
 		// The grading's choices come from the taxonomy, with what each means.
 		grading := poll[string](b, `['r-source', 'r-assessment', 'r-handling', 'r-classification'].map((id) => {
 			const s = document.getElementById(id); return s.options.length + ' ' + s.options[s.selectedIndex].text; }).join('|')`)
-		if grading != "3 2: untested|5 B: known indirectly, corroborated|2 P: lawful sharing permitted|2 OFFICIAL" {
+		// None is chosen for the partner: its agency grades its own, and the
+		// report counts at once.
+		if grading != "4 Choose how far the source can be trusted|6 Choose how the information was known|3 Choose who may see it|2 OFFICIAL" {
 			t.Fatalf("the grading's choices: %q", grading)
 		}
+		b.do(chromedp.SetValue(chromedp.ID("r-source"), "2"), chromedp.SetValue(chromedp.ID("r-assessment"), "B"), chromedp.SetValue(chromedp.ID("r-handling"), "P"))
 		b.do(chromedp.Click(chromedp.CSS("#report-form button[type=submit]")))
 		result := poll[string](b, `document.getElementById('report-result').textContent`)
 		if !strings.Contains(result, "stored") {

@@ -15,8 +15,11 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
+	"github.com/google/uuid"
+
 	"github.com/hexwatch/hexwatch/pkg/config"
 	"github.com/hexwatch/hexwatch/pkg/hexgrid"
+	"github.com/hexwatch/hexwatch/pkg/intel"
 )
 
 // The fixed score classes, as the page's legend states them: the test's
@@ -128,7 +131,7 @@ func TestBrowserMapAtAGlance(t *testing.T) {
 
 		// The legend is a map control, in view at 1440×900, with the classes' fills.
 		inView := eval[bool](b, `(() => { const r = document.querySelector('#map .legend').getBoundingClientRect(); return r.bottom <= innerHeight && r.right <= innerWidth && r.top >= 0; })()`)
-		swatches := eval[[]string](b, `[...document.querySelectorAll('#map .legend > .row .fill')].map((e) => getComputedStyle(e).backgroundColor)`)
+		swatches := eval[[]string](b, `[...document.querySelectorAll('#legend-body > .row .fill')].map((e) => getComputedStyle(e).backgroundColor)`)
 		if !inView || len(swatches) != len(scorePalette) {
 			t.Fatalf("legend in view %v with %d score swatches", inView, len(swatches))
 		}
@@ -321,14 +324,15 @@ func TestBrowserMapAtAGlance(t *testing.T) {
 		center, _ := cell.Center()
 		b.do(chromedp.SetValue(chromedp.ID("r-lat"), strconv.FormatFloat(center[1], 'f', 6, 64)),
 			chromedp.SetValue(chromedp.ID("r-lon"), strconv.FormatFloat(center[0], 'f', 6, 64)),
-			chromedp.SetValue(chromedp.ID("r-category"), "cuckooing"))
+			chromedp.SetValue(chromedp.ID("r-category"), "cuckooing"), chromedp.SetValue(chromedp.ID("r-source"), "2"),
+			chromedp.SetValue(chromedp.ID("r-assessment"), "B"), chromedp.SetValue(chromedp.ID("r-handling"), "P"))
 		eval[bool](b, `(() => { const s = document.getElementById('report-submit'); s.click(); s.click(); document.getElementById('report-form').requestSubmit(); return true; })()`)
 		result := poll[string](b, `document.getElementById('report-result').dataset.id || ''`)
 		time.Sleep(500 * time.Millisecond)
 		if n := count(); n != before+1 {
 			t.Fatalf("a double submit stored %d reports", n-before)
 		}
-		if text := eval[string](b, `document.getElementById('report-result').textContent`); !strings.Contains(text, result) {
+		if text := eval[string](b, `document.getElementById('report-result').textContent`); !strings.Contains(text, intel.Reference(uuid.MustParse(result))) {
 			t.Fatalf("the reference is not shown: %q", text)
 		}
 		if v := eval[string](b, `document.getElementById('r-lat').value + '|' + document.getElementById('r-category').value`); v != "|" {
@@ -371,7 +375,8 @@ func TestBrowserMapAtAGlance(t *testing.T) {
 
 	t.Run("phone", func(t *testing.T) {
 		b, _ := openAs(t, f, "partner", 390, 844)
-		b.do(chromedp.Click(chromedp.ID("report-open")), chromedp.WaitVisible(chromedp.ID("report-form")))
+		// On a phone the header's actions are in its menu.
+		b.do(chromedp.Click(chromedp.ID("menu-toggle")), chromedp.Click(chromedp.ID("report-open")), chromedp.WaitVisible(chromedp.ID("report-form")))
 		// The form is a bottom sheet: the map above it takes a tap.
 		top := eval[float64](b, `document.getElementById('report').getBoundingClientRect().top`)
 		if top < 300 {

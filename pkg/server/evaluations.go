@@ -67,7 +67,12 @@ func (s *Server) listEvaluations(c echo.Context) error {
 	if err := s.db.Audit(ctx, ev); err != nil {
 		return err
 	}
-	fc.ExtraMembers = geojson.Properties{}
+	// The queue says how long it is, not only how long its page is.
+	total, err := s.db.CountPending(ctx, f)
+	if err != nil {
+		return err
+	}
+	fc.ExtraMembers = geojson.Properties{"number_matched": total}
 	if len(rs) == f.Limit {
 		last := rs[len(rs)-1]
 		fc.ExtraMembers["next_cursor"] = timeIDCursorOf(last.CreatedAt, last.ID)
@@ -125,12 +130,12 @@ func (s *Server) evaluateReport(c echo.Context) error {
 	case intel.OutcomeIntelligence, intel.OutcomeNFA:
 	case intel.OutcomeSafeguarding, intel.OutcomeCrimeReport:
 		if e.Reference == "" || utf8.RuneCountInString(e.Reference) > maxReference {
-			errs.Add("reference", fmt.Sprintf("required with %s: the referral's or crime report's number, at most %d characters", req.Outcome, maxReference))
+			errs.AddCode("reference", intel.CodeRequired, fmt.Sprintf("required with %s: the referral's or crime report's number, at most %d characters", req.Outcome, maxReference))
 		}
 	case intel.OutcomeDuplicate:
 		dup, err := uuid.Parse(req.DuplicateOf)
 		if err != nil || dup == id {
-			errs.Add("duplicate_of", "required with duplicate_of: the id of the counted report this one repeats")
+			errs.AddCode("duplicate_of", intel.CodeRequired, "required with duplicate_of: the id of the counted report this one repeats")
 			break
 		}
 		other, err := s.db.Report(ctx, dup)
@@ -145,7 +150,11 @@ func (s *Server) evaluateReport(c echo.Context) error {
 			e.DuplicateOf = &dup
 		}
 	default:
-		errs.Add("outcome", "must be one of "+strings.Join(intel.Outcomes, ", "))
+		code := intel.CodeNotAllowed
+		if req.Outcome == "" {
+			code = intel.CodeRequired
+		}
+		errs.AddCode("outcome", code, "must be one of "+strings.Join(intel.Outcomes, ", "))
 	}
 	if req.Narrative != nil {
 		n := strings.TrimSpace(*req.Narrative)

@@ -21,6 +21,45 @@ func (s *Server) listAgencies(c echo.Context) error {
 	return c.JSON(http.StatusOK, newList(as))
 }
 
+// roleJSON is a role as the admin console offers it.
+type roleJSON struct {
+	Role        auth.Role         `json:"role"`
+	About       string            `json:"about"`
+	Permissions []auth.Permission `json:"permissions"`
+}
+
+// listRoles is every role with what it may do, from the permission matrix.
+func (s *Server) listRoles(c echo.Context) error {
+	out := make([]roleJSON, len(auth.Roles))
+	for i, r := range auth.Roles {
+		out[i] = roleJSON{Role: r, About: auth.About[r], Permissions: auth.Matrix[r]}
+	}
+	return c.JSON(http.StatusOK, newList(out))
+}
+
+// agencyPatch changes an agency: whether it grades its own reports.
+type agencyPatch struct {
+	SelfGrading *bool `json:"self_grading"`
+}
+
+func (s *Server) updateAgency(c echo.Context) error {
+	id, req, err := idAndBody[agencyPatch](c)
+	if err != nil {
+		return err
+	}
+	if req.SelfGrading == nil {
+		return badRequest("nothing to change", FieldError{Field: "self_grading", Message: "required: true or false"})
+	}
+	if err := s.db.SetSelfGrading(c.Request().Context(), id, *req.SelfGrading, s.event(c, store.ActionAdmin)); err != nil {
+		return err
+	}
+	a, err := s.db.AgencyByID(c.Request().Context(), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, a)
+}
+
 type agencyRequest struct {
 	Name string `json:"name"`
 	Kind string `json:"kind"`

@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strconv"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 	"github.com/hexwatch/hexwatch/pkg/hotspot"
@@ -88,3 +89,14 @@ const (
 	defaultPage = 100
 	maxPage     = 1000
 )
+
+// textCode is the code of the mistake in s, a text of 1 to max characters.
+func textCode(s string, max int) string {
+	switch {
+	case s == "":
+		return intel.CodeRequired
+	case utf8.RuneCountInString(s) > max:
+		return intel.CodeTooLong
+	}
+	return ""
+}

@@ -117,7 +117,8 @@ func (s *Server) problemFor(err error, c echo.Context) *Problem {
 func prefixed(prefix string, errs []FieldError) []FieldError {
 	out := make([]FieldError, len(errs))
 	for i, fe := range errs {
-		out[i] = FieldError{Field: prefix + fe.Field, Message: fe.Message}
+		fe.Field = prefix + fe.Field
+		out[i] = fe
 	}
 	return out
 }

@@ -105,7 +105,7 @@ func reportFeature(p *auth.Principal, r intel.Report) *geojson.Feature {
 	f := geojson.NewFeature(orb.Point{r.Location.Lon, r.Location.Lat})
 	f.ID = r.ID.String()
 	props := geojson.Properties{
-		"agency_id": r.AgencyID.String(), "external_ref": r.ExternalRef, "category": r.Category,
+		"agency_id": r.AgencyID.String(), "reference": intel.Reference(r.ID), "external_ref": r.ExternalRef, "category": r.Category,
 		"indicators": nonNil(r.Indicators), "observed_at": r.ObservedAt.Format(time.RFC3339),
 		"precision_m": r.PrecisionM, "grading": gradingOf(p, r), "classification": r.Classification,
 		"status": r.Status, "review_at": r.ReviewAt.Format(time.RFC3339),
@@ -186,6 +186,8 @@ type reportsQuery struct {
 	// csv asks for the list as a CSV export, a disclosure with purpose.
 	csv     bool
 	purpose string
+	// all is a CSV export of every report matched (no limit asked for).
+	all bool
 }
 
 func (q *reportsQuery) parse(v url.Values) intel.FieldErrors {
@@ -204,16 +206,19 @@ func (q *reportsQuery) parse(v url.Values) intel.FieldErrors {
 		f.Cell = cell
 	}
 	f.After = r.idCursor()
-	switch r.oneOf("sort", "must be observed_at (oldest first) or -observed_at (newest first)", "observed_at", "-observed_at") {
+	switch r.oneOf("sort", "must be observed_at (oldest first), -observed_at (newest first) or -created_at (latest submitted first)",
+		"observed_at", "-observed_at", "-created_at") {
 	case "-observed_at":
 		f.Order = store.NewestFirst
 	case "observed_at":
 		f.Order = store.OldestFirst
+	case "-created_at":
+		f.Order = store.LatestSubmittedFirst
 	}
 	bad := len(r.errs)
 	f.Offset = r.int("offset", 0, maxOffset)
 	if r.get("offset") != "" && len(r.errs) == bad && f.Order == store.ByID {
-		r.errs.Add("offset", "pages a list sorted by observed_at; a list in id order pages by cursor")
+		r.errs.Add("offset", "pages a sorted list; a list in id order pages by cursor")
 	}
 	if f.Order != store.ByID && f.After != uuid.Nil {
 		r.errs.Add("cursor", "pages a list in id order; a sorted list pages by offset")
@@ -224,6 +229,10 @@ func (q *reportsQuery) parse(v url.Values) intel.FieldErrors {
 		r.errs.Add("purpose", "required for a CSV export, which is a disclosure: its purpose, at most 200 characters")
 	}
 	f.Limit = r.limit()
+	if q.csv && r.get("limit") == "" {
+		// An export without a limit is of every report matched.
+		q.all, f.Limit = true, maxExport
+	}
 	return r.errs
 }
 
@@ -240,6 +249,16 @@ func (s *Server) listReports(c echo.Context) error {
 	}
 	if !p.Can(auth.EvaluateReports) {
 		f.PendingOf = &p.AgencyID
+	}
+	if q.all {
+		n, err := s.db.CountReports(c.Request().Context(), f)
+		if err != nil {
+			return err
+		}
+		if n > maxExport {
+			return badRequest("", FieldError{Field: "format", Message: fmt.Sprintf(
+				"a CSV export holds at most %d reports and this one would hold %d: narrow it by from, to, category or bbox", maxExport, n)})
+		}
 	}
 	rs, err := s.db.Reports(c.Request().Context(), f)
 	if err != nil {
@@ -276,6 +295,9 @@ func (s *Server) listReports(c echo.Context) error {
 // maxOffset bounds the pages of a sorted list of reports.
 const maxOffset = 100_000
 
+// maxExport is the most reports one CSV export holds.
+const maxExport = 50_000
+
 // reportsCSVHeader names the columns of a list of reports as CSV: codes
 // beside their labels, times in Europe/London.
 var reportsCSVHeader = []string{"id", "external_ref", "agency", "observed_at_london", "category", "category_label",
@@ -296,7 +318,7 @@ func gradingMeaning(g intel.Grading) string {
 }
 
 // reportsCSV discloses a list of reports as CSV, audited as a disclosure
-// with its purpose and the reports' ids.
+// with its purpose and the reports' ids, then streamed row by row.
 func (s *Server) reportsCSV(c echo.Context, rs []intel.Report, purpose string) error {
 	ctx := c.Request().Context()
 	agencies, err := s.db.Agencies(ctx)
@@ -308,9 +330,22 @@ func (s *Server) reportsCSV(c echo.Context, rs []intel.Report, purpose string) e
 		names[a.ID] = a.Name
 	}
 	ids := make([]string, len(rs))
-	rows := make([][]string, len(rs))
-	f := func(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
 	for i, r := range rs {
+		ids[i] = r.ID.String()
+	}
+	ev := s.event(c, store.ActionDisclose)
+	ev.ObjectType, ev.Justification, ev.Recipient = "report", purpose, c.QueryParam("recipient")
+	ev.Detail = map[string]any{"export": "reports.csv", "count": len(rs), "ids": ids}
+	if err := s.db.Audit(ctx, ev); err != nil {
+		return err
+	}
+	h := c.Response().Header()
+	h.Set(echo.HeaderContentDisposition, `attachment; filename="hexwatch-reports.csv"`)
+	h.Set(echo.HeaderContentType, "text/csv; charset=utf-8")
+	c.Response().WriteHeader(http.StatusOK)
+	w := snapshot.NewExcelWriter(c.Response(), reportsCSVHeader)
+	f := func(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
+	for _, r := range rs {
 		_, narrative := reportView(principal(c), r)
 		g := r.Grading
 		row := []string{r.ID.String(), r.ExternalRef, names[r.AgencyID], r.ObservedAt.In(hotspot.London).Format("2006-01-02 15:04"),
@@ -319,16 +354,9 @@ func (s *Server) reportsCSV(c echo.Context, rs []intel.Report, purpose string) e
 		if narrative {
 			row[len(row)-1] = r.Narrative
 		}
-		rows[i], ids[i] = row, r.ID.String()
+		w.Write(row)
 	}
-	ev := s.event(c, store.ActionDisclose)
-	ev.ObjectType, ev.Justification, ev.Recipient = "report", purpose, c.QueryParam("recipient")
-	ev.Detail = map[string]any{"export": "reports.csv", "count": len(rs), "ids": ids}
-	if err := s.db.Audit(ctx, ev); err != nil {
-		return err
-	}
-	c.Response().Header().Set(echo.HeaderContentDisposition, `attachment; filename="hexwatch-reports.csv"`)
-	return c.Blob(http.StatusOK, "text/csv; charset=utf-8", snapshot.ExcelCSV(reportsCSVHeader, rows))
+	return w.Flush()
 }
 
 // mayChange reports whether the caller may amend or withdraw r: its own

@@ -142,6 +142,8 @@ func (s *Server) apiRoutes() []route {
 
 		{method: http.MethodGet, path: v1 + "/agencies", perm: auth.ViewReference, handler: s.listAgencies},
 		{method: http.MethodPost, path: v1 + "/agencies", perm: auth.ManageIdentities, handler: s.createAgency},
+		{method: http.MethodPatch, path: v1 + "/agencies/:id", perm: auth.ManageIdentities, handler: s.updateAgency},
+		{method: http.MethodGet, path: v1 + "/roles", perm: auth.ManageIdentities, handler: s.listRoles},
 		{method: http.MethodGet, path: v1 + "/users", perm: auth.ManageIdentities, handler: s.listUsers},
 		{method: http.MethodPost, path: v1 + "/users", perm: auth.ManageIdentities, handler: s.createUser},
 		{method: http.MethodPatch, path: v1 + "/users/:id", perm: auth.ManageIdentities, handler: s.updateUser},

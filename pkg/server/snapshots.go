@@ -14,6 +14,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/hexwatch/hexwatch/pkg/auth"
+	"github.com/hexwatch/hexwatch/pkg/config"
 	"github.com/hexwatch/hexwatch/pkg/hotspot"
 	"github.com/hexwatch/hexwatch/pkg/intel"
 	"github.com/hexwatch/hexwatch/pkg/snapshot"
@@ -65,11 +66,11 @@ func (s *Server) createSnapshot(c echo.Context) error {
 	var errs []FieldError
 	req.Title = strings.TrimSpace(req.Title)
 	if req.Title == "" || utf8.RuneCountInString(req.Title) > 200 {
-		errs = append(errs, FieldError{Field: "title", Message: "required, at most 200 characters"})
+		errs = append(errs, FieldError{Field: "title", Message: "required, at most 200 characters", Code: textCode(req.Title, 200)})
 	}
 	meeting, err := time.Parse(time.DateOnly, req.MeetingDate)
 	if err != nil {
-		errs = append(errs, FieldError{Field: "meeting_date", Message: "required, a date such as 2026-12-03"})
+		errs = append(errs, FieldError{Field: "meeting_date", Message: "required, a date such as 2026-12-03", Code: textCode(req.MeetingDate, 10)})
 	}
 	if utf8.RuneCountInString(req.Notes) > 2000 {
 		errs = append(errs, FieldError{Field: "notes", Message: "at most 2000 characters"})
@@ -215,9 +216,20 @@ func (s *Server) getSnapshot(c echo.Context) error {
 	return c.JSON(http.StatusOK, out)
 }
 
-// changes compares a snapshot with another: against, or the previous one.
-// It returns the other snapshot ("" title when there is none).
-func (s *Server) changes(c echo.Context, sn store.Snapshot, content snapshot.Content) ([]snapshot.Change, store.Snapshot, error) {
+// comparison is a snapshot compared with an earlier one.
+type comparison struct {
+	changes []snapshot.Change
+	other   store.Snapshot
+	against *snapshot.Against
+}
+
+// changes compares a snapshot with another: against, or the previous one
+// (no other: the zero comparison). Only like compares with like: when the
+// two were frozen with different settings, a published earlier one is
+// recomputed from its weekly release (which holds every table of the
+// menu) under this one's settings; exact figures are not compared
+// (against.Unlike), since the data they were frozen from have moved on.
+func (s *Server) changes(c echo.Context, sn store.Snapshot, content snapshot.Content) (comparison, error) {
 	var (
 		other store.Snapshot
 		err   error
@@ -225,29 +237,67 @@ func (s *Server) changes(c echo.Context, sn store.Snapshot, content snapshot.Con
 	if v := c.QueryParam("against"); v != "" {
 		id, perr := uuid.Parse(v)
 		if perr != nil {
-			return nil, other, badRequest("", FieldError{Field: "against", Message: "must be a snapshot id"})
+			return comparison{}, badRequest("", FieldError{Field: "against", Message: "must be a snapshot id"})
 		}
 		other, err = s.snapshot(c, id)
 		if err == nil && other.Published != sn.Published {
-			return nil, other, badRequest("", FieldError{Field: "against", Message: "a published snapshot compares only with published ones, exact figures only with exact ones"})
+			return comparison{}, badRequest("", FieldError{Field: "against", Message: "a published snapshot compares only with published ones, exact figures only with exact ones"})
 		}
 	} else {
 		other, err = s.db.PreviousSnapshot(c.Request().Context(), sn)
 	}
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, store.Snapshot{}, nil
+		return comparison{}, nil
 	}
 	if err != nil {
-		return nil, other, err
-	}
-	if other.Res != sn.Res {
-		return nil, other, badRequest("", FieldError{Field: "against", Message: fmt.Sprintf("that snapshot is at resolution %d, this one at %d: hexagons of different sizes do not compare", other.Res, sn.Res)})
+		return comparison{}, err
 	}
 	before, err := snapshot.Decode(other.Content)
 	if err != nil {
-		return nil, other, err
+		return comparison{}, err
 	}
-	return snapshot.Compare(content, before), other, nil
+	against := &snapshot.Against{Title: other.Title, Settings: snapshot.Settings(before.Parameters)}
+	if snapshot.SettingsKey(before.Parameters) != snapshot.SettingsKey(content.Parameters) {
+		if !sn.Published {
+			against.Unlike = true
+			return comparison{other: other, against: against}, nil
+		}
+		if before, err = s.recompute(c, content, other); err != nil {
+			return comparison{}, err
+		}
+		against.Settings, against.Recomputed = snapshot.Settings(before.Parameters), true
+	}
+	return comparison{changes: snapshot.Compare(content, before, s.places.Places()), other: other, against: against}, nil
+}
+
+// recompute is the published snapshot other as this snapshot's settings
+// (content) would have frozen it from other's weekly release.
+func (s *Server) recompute(c echo.Context, content snapshot.Content, other store.Snapshot) (snapshot.Content, error) {
+	var pj paramsJSON
+	if err := json.Unmarshal(content.Parameters, &pj); err != nil {
+		return snapshot.Content{}, err
+	}
+	asOf, errA := time.Parse(time.RFC3339, pj.AsOf)
+	from, errF := time.Parse(time.RFC3339, pj.From)
+	halfLife, errH := config.ParseDuration(pj.HalfLife)
+	if err := errors.Join(errA, errF, errH); err != nil || other.Release == nil {
+		return snapshot.Content{}, fmt.Errorf("snapshot %s: parameters unreadable: %v", other.ID, err)
+	}
+	category := ""
+	if len(pj.Categories) == 1 {
+		category = pj.Categories[0]
+	}
+	p := s.releases.Menu().Params(*other.Release, pj.Res, asOf.Sub(from).Round(24*time.Hour), category, halfLife)
+	res, err := s.hotspots(c, p, func() {})
+	if err != nil {
+		return snapshot.Content{}, err
+	}
+	params, err := json.Marshal(paramsOf(p))
+	if err != nil {
+		return snapshot.Content{}, err
+	}
+	return snapshot.Freeze(res, params, snapshot.Meta{Title: other.Title, MeetingDate: other.MeetingDate, CreatedBy: other.CreatedBy,
+		CreatedAt: other.CreatedAt}, s.places)
 }
 
 func (s *Server) snapshotChanges(c echo.Context) error {
@@ -255,17 +305,25 @@ func (s *Server) snapshotChanges(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	chs, other, err := s.changes(c, sn, content)
+	cmp, err := s.changes(c, sn, content)
 	if err != nil {
 		return err
 	}
-	if other.ID == uuid.Nil {
+	switch {
+	case cmp.against == nil:
 		return newProblem(http.StatusNotFound, "there is no earlier snapshot to compare with")
+	case cmp.against.Unlike:
+		return newProblem(http.StatusConflict, "only like compares with like", FieldError{Field: "against", Message: fmt.Sprintf(
+			"%q was frozen with other settings (%s) than this snapshot (%s): freeze both with the same settings to compare them",
+			cmp.other.Title, cmp.against.Settings, snapshot.Settings(content.Parameters))})
 	}
+	chs := cmp.changes
 	if chs == nil {
 		chs = []snapshot.Change{}
 	}
-	return c.JSON(http.StatusOK, map[string]any{"snapshot": sn.ID, "against": other.ID, "against_title": other.Title, "changes": chs})
+	return c.JSON(http.StatusOK, map[string]any{"snapshot": sn.ID, "against": cmp.other.ID, "against_title": cmp.other.Title,
+		"settings": snapshot.Settings(content.Parameters), "against_settings": cmp.against.Settings, "recomputed": cmp.against.Recomputed,
+		"changes": chs})
 }
 
 // exportSnapshot discloses a snapshot as a file, audited with its purpose.
@@ -303,19 +361,16 @@ func (s *Server) exportSnapshot(c echo.Context) error {
 		body, err = snapshot.GeoJSON(content, sn.ID.String(), sn.SHA256)
 		contentType, name = mimeGeoJSON, name+".geojson"
 	case "hotspots.csv":
-		var chs []snapshot.Change
-		if chs, _, err = s.changes(c, sn, content); err == nil {
-			body = snapshot.CSV(content, chs)
+		var cmp comparison
+		if cmp, err = s.changes(c, sn, content); err == nil {
+			body = snapshot.CSV(content, cmp.changes, cmp.against, s.places.Places())
 		}
 		contentType, name = "text/csv; charset=utf-8", name+".csv"
 	case "briefing.pdf":
-		var (
-			chs   []snapshot.Change
-			other store.Snapshot
-		)
-		if chs, other, err = s.changes(c, sn, content); err == nil {
-			body, err = snapshot.PDF(snapshot.Briefing{Content: content, SHA256: sn.SHA256, Changes: chs, Previous: other.Title, Area: s.validator.Area.Shape,
-				Places: s.places.Places()})
+		var cmp comparison
+		if cmp, err = s.changes(c, sn, content); err == nil {
+			body, err = snapshot.PDF(snapshot.Briefing{Content: content, SHA256: sn.SHA256, Changes: cmp.changes, Against: cmp.against,
+				Area: s.validator.Area.Shape, Places: s.places.Places()})
 		}
 		contentType, name = "application/pdf", name+".pdf"
 	}

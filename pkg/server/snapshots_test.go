@@ -330,6 +330,16 @@ func TestBriefingLayout(t *testing.T) {
 			}
 		}
 	}
+	// Every top-ten rank is placed on the map page (the city insets hold
+	// those the county map has no room for).
+	for rank := 1; rank <= 10; rank++ {
+		if !slices.ContainsFunc(first, func(w pdfWord) bool { return w.text == strconv.Itoa(rank) }) {
+			t.Errorf("rank %d is not on the map page", rank)
+		}
+	}
+	if !slices.ContainsFunc(first, func(w pdfWord) bool { return w.text == "Inset" }) {
+		t.Error("the map page has no inset of the clusters of the top ten")
+	}
 	bannerBottom, titleTop := 0.0, 1e9
 	for _, w := range first {
 		switch {

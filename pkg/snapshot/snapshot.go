@@ -7,8 +7,10 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"math"
 	"time"
 
+	"github.com/hexwatch/hexwatch/pkg/hexgrid"
 	"github.com/hexwatch/hexwatch/pkg/hotspot"
 	"github.com/hexwatch/hexwatch/pkg/places"
 )
@@ -156,7 +158,8 @@ const (
 // SteadyBand is the relative change in score within which a cell is steady.
 const SteadyBand = 0.10
 
-// Change is what became of one cell between two snapshots.
+// Change is what became of one cell between two snapshots. Label names
+// the cell as Labels does, the same in the API, the CSV and the briefing.
 type Change struct {
 	Cell     string  `json:"cell"`
 	Status   string  `json:"status"`
@@ -165,13 +168,15 @@ type Change struct {
 	Delta    float64 `json:"delta"`
 	Rank     int     `json:"rank,omitempty"`
 	Place    string  `json:"place"`
+	Label    string  `json:"label"`
 }
 
 // Compare classifies every cell of this and of before: new (only in
 // this), gone (only in before), rising or falling (score up or down by
 // more than SteadyBand of the earlier score) or steady. Cells of this come
-// first, by rank, then the gone ones by their former rank.
-func Compare(this, before Content) []Change {
+// first, by rank, then the gone ones by their former rank. Every change
+// is labelled by Labels over the cells it shows, with the places ps.
+func Compare(this, before Content, ps []places.Place) []Change {
 	prev := map[string]FrozenCell{}
 	for _, c := range before.Cells {
 		prev[c.Cell] = c
@@ -203,5 +208,97 @@ func Compare(this, before Content) []Change {
 			out = append(out, Change{Cell: p.Cell, Status: Gone, Previous: p.Score, Delta: -p.Score, Place: p.Place})
 		}
 	}
+	labels := Labels(this, out, ps)
+	for i := range out {
+		out[i].Label = labels[out[i].Cell]
+	}
 	return out
+}
+
+// Labels names every hexagon of c and every gone one among changes, by
+// cell id: by its place alone when no other hexagon has that place, else
+// by the place and where it lies from the place's centre of ps ("Millfield,
+// 0.6 km E"), and then by its rank when that is still shared. The map page
+// (web/src/format.js, labelCells) names hexagons the same way.
+func Labels(c Content, changes []Change, ps []places.Place) map[string]string {
+	var items []labelItem
+	seen := map[string]bool{}
+	for _, cell := range c.Cells {
+		items = append(items, labelItem{cell.Cell, cell.Place, cell.Lat, cell.Lon, cell.Rank})
+		seen[cell.Cell] = true
+	}
+	for _, ch := range changes {
+		if !seen[ch.Cell] {
+			lat, lon := cellCentre(ch.Cell)
+			items = append(items, labelItem{ch.Cell, ch.Place, lat, lon, ch.Rank})
+		}
+	}
+	at := map[string]places.Place{}
+	for _, p := range ps {
+		at[p.Name] = p
+	}
+	byName := map[string][]labelItem{}
+	for _, it := range items {
+		byName[it.place] = append(byName[it.place], it)
+	}
+	out := map[string]string{}
+	for name, its := range byName {
+		labelShared(out, name, its, at)
+	}
+	return out
+}
+
+// labelItem is a hexagon to be named.
+type labelItem struct {
+	cell, place string
+	lat, lon    float64
+	rank        int
+}
+
+// labelShared names the hexagons its that share the place name into out.
+func labelShared(out map[string]string, name string, its []labelItem, at map[string]places.Place) {
+	if len(its) == 1 {
+		out[its[0].cell] = name
+		return
+	}
+	count := map[string]int{}
+	for _, it := range its {
+		label := name
+		if p, ok := at[name]; ok {
+			label = name + ", " + offsetFrom(p, it.lat, it.lon)
+		}
+		out[it.cell] = label
+		count[label]++
+	}
+	for _, it := range its {
+		if count[out[it.cell]] > 1 {
+			out[it.cell] += fmt.Sprintf(" (rank %d)", it.rank)
+		}
+	}
+}
+
+// cellCentre is the centre of the cell of id s; 0, 0 when s is no cell.
+func cellCentre(s string) (lat, lon float64) {
+	cell, err := hexgrid.Parse(s)
+	if err != nil {
+		return 0, 0
+	}
+	p, err := cell.Center()
+	if err != nil {
+		return 0, 0
+	}
+	return p[1], p[0]
+}
+
+// offsetFrom says where (lat, lon) lies from a place: "1.2 km NE".
+func offsetFrom(p places.Place, lat, lon float64) string {
+	dy := (lat - p.Lat) * 111.2
+	dx := (lon - p.Lon) * 111.2 * math.Cos(p.Lat*math.Pi/180)
+	km := math.Hypot(dx, dy)
+	if km < 0.3 {
+		return "centre"
+	}
+	bearing := math.Atan2(dx, dy) * 180 / math.Pi
+	compass := []string{"N", "NE", "E", "SE", "S", "SW", "W", "NW"}
+	return fmt.Sprintf("%.1f km %s", km, compass[int(math.Round(math.Mod(bearing+360, 360)/45))%8])
 }

@@ -5,24 +5,36 @@ import (
 	"encoding/csv"
 	"strings"
 	"testing"
+
+	"github.com/hexwatch/hexwatch/pkg/hexgrid"
+	"github.com/hexwatch/hexwatch/pkg/places"
 )
 
 func content(cells ...FrozenCell) Content {
 	return Content{Title: "t", MeetingDate: "2026-12-03", Parameters: []byte(`{}`), Classification: Official, Cells: cells}
 }
 
+// TestCompare classifies the cells of two snapshots and names them as
+// Labels does: by place, then by where they lie from it when they share it.
 func TestCompare(t *testing.T) {
+	north, err := hexgrid.Of(52.5920, -0.2560, 8) // a kilometre north of Millfield
+	if err != nil {
+		t.Fatal(err)
+	}
 	before := content(
-		FrozenCell{Cell: "a", Score: 10}, FrozenCell{Cell: "b", Score: 10}, FrozenCell{Cell: "c", Score: 10}, FrozenCell{Cell: "gone", Score: 4},
+		FrozenCell{Cell: "a", Score: 10}, FrozenCell{Cell: "b", Score: 10}, FrozenCell{Cell: "c", Score: 10},
+		FrozenCell{Cell: north.String(), Score: 4, Place: "Millfield"},
 	)
 	this := content(
-		FrozenCell{Cell: "a", Score: 12, Rank: 1},   // +20 %: rising
-		FrozenCell{Cell: "b", Score: 10.5, Rank: 2}, // +5 %: steady
-		FrozenCell{Cell: "new", Score: 7, Rank: 3},
-		FrozenCell{Cell: "c", Score: 8, Rank: 4}, // −20 %: falling
+		FrozenCell{Cell: "a", Score: 12, Rank: 1, Place: "Millfield", Lat: 52.5820, Lon: -0.2460},   // +20 %: rising
+		FrozenCell{Cell: "b", Score: 10.5, Rank: 2, Place: "Millfield", Lat: 52.5820, Lon: -0.2560}, // +5 %: steady
+		FrozenCell{Cell: "new", Score: 7, Rank: 3, Place: "Orton"},
+		FrozenCell{Cell: "c", Score: 8, Rank: 4, Place: "Yaxley"}, // −20 %: falling
 	)
-	want := map[string]string{"a": Rising, "b": Steady, "new": New, "c": Falling, "gone": Gone}
-	got := Compare(this, before)
+	ps := []places.Place{{Name: "Millfield", Lat: 52.5820, Lon: -0.2560}, {Name: "Orton", Lat: 52.5450, Lon: -0.2850}}
+	want := map[string]string{"a": Rising, "b": Steady, "new": New, "c": Falling, north.String(): Gone}
+	labels := map[string]string{"a": "Millfield, 0.7 km E", "b": "Millfield, centre", "new": "Orton", "c": "Yaxley", north.String(): "Millfield, 1.1 km N"}
+	got := Compare(this, before, ps)
 	if len(got) != len(want) {
 		t.Fatalf("got %d changes, want %d: %+v", len(got), len(want), got)
 	}
@@ -30,9 +42,12 @@ func TestCompare(t *testing.T) {
 		if ch.Status != want[ch.Cell] {
 			t.Errorf("cell %s: got %s, want %s", ch.Cell, ch.Status, want[ch.Cell])
 		}
+		if ch.Label != labels[ch.Cell] {
+			t.Errorf("cell %s: labelled %q, want %q", ch.Cell, ch.Label, labels[ch.Cell])
+		}
 	}
-	if got[len(got)-1].Cell != "gone" || got[len(got)-1].Delta != -4 {
-		t.Errorf("the gone cell comes last with its loss: %+v", got[len(got)-1])
+	if last := got[len(got)-1]; last.Cell != north.String() || last.Delta != -4 {
+		t.Errorf("the gone cell comes last with its loss: %+v", last)
 	}
 }
 
@@ -58,7 +73,7 @@ func TestCSVNeutralisesFormulas(t *testing.T) {
 	c := content(FrozenCell{Cell: "8819", Rank: 1, Score: 3, Lat: 52.5, Lon: -0.25, Place: `=HYPERLINK("http://x")`},
 		FrozenCell{Cell: "881a", Rank: 2, Score: 2, Lat: 52.4, Lon: 0.1, Place: "@SUM(A1)"},
 		FrozenCell{Cell: "881b", Rank: 3, Score: 1, Lat: 52.3, Lon: 0.2, Place: "+cmd", Trend: "-x"})
-	b := CSV(c, nil)
+	b := CSV(c, nil, nil, nil)
 	if !bytes.HasPrefix(b, []byte("\uFEFF")) || !bytes.Contains(b, []byte("\r\n")) {
 		t.Fatal("the CSV lacks its BOM or CRLF line ends")
 	}

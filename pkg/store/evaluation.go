@@ -171,6 +171,30 @@ type PendingFilter struct {
 // PendingReports is the evaluation queue: reports waiting for evaluation,
 // oldest first.
 func (db *DB) PendingReports(ctx context.Context, f PendingFilter) ([]intel.Report, error) {
+	w := f.where()
+	if f.AfterID != uuid.Nil {
+		w.add("(created_at, id) > (?, ?)", f.AfterAt, f.AfterID)
+	}
+	sql, args := w.query(selectReportSQL, "created_at, id", f.Limit)
+	rows, err := db.pool.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, mapErr("pending reports", err)
+	}
+	rs, err := pgx.CollectRows(rows, scanReport)
+	return rs, mapErr("pending reports", err)
+}
+
+// CountPending is the number of reports waiting for evaluation that f
+// selects, whatever its page: the length of the whole queue.
+func (db *DB) CountPending(ctx context.Context, f PendingFilter) (int, error) {
+	w := f.where()
+	var n int
+	err := db.pool.QueryRow(ctx, w.count("reports"), w.args...).Scan(&n)
+	return n, mapErr("count pending reports", err)
+}
+
+// where is f's conditions, its page aside.
+func (f PendingFilter) where() filter {
 	var w filter
 	w.add("status = 'pending_evaluation'")
 	if len(f.AgencyIDs) > 0 {
@@ -182,16 +206,7 @@ func (db *DB) PendingReports(ctx context.Context, f PendingFilter) ([]intel.Repo
 	if f.BBox != nil {
 		w.add("geom && ST_MakeEnvelope(?, ?, ?, ?, 4326)", f.BBox[0], f.BBox[1], f.BBox[2], f.BBox[3])
 	}
-	if f.AfterID != uuid.Nil {
-		w.add("(created_at, id) > (?, ?)", f.AfterAt, f.AfterID)
-	}
-	sql, args := w.query(selectReportSQL, "created_at, id", f.Limit)
-	rows, err := db.pool.Query(ctx, sql, args...)
-	if err != nil {
-		return nil, mapErr("pending reports", err)
-	}
-	rs, err := pgx.CollectRows(rows, scanReport)
-	return rs, mapErr("pending reports", err)
+	return w
 }
 
 // FeedbackRow is one agency's submissions of a month and what became of them.

@@ -30,3 +30,12 @@ func (f *filter) query(base, orderBy string, limit int) (string, []any) {
 	args := append(f.args, limit)
 	return sql + " ORDER BY " + orderBy + " LIMIT $" + strconv.Itoa(len(args)), args
 }
+
+// count is the query of how many rows of table the conditions select.
+func (f *filter) count(table string) string {
+	sql := "SELECT count(*) FROM " + table
+	if len(f.where) > 0 {
+		sql += " WHERE " + strings.Join(f.where, " AND ")
+	}
+	return sql
+}

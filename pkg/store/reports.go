@@ -343,11 +343,14 @@ type ReportFilter struct {
 type ReportOrder int
 
 // The orders of a list of reports: by id (creation time, which After
-// pages), or by observation time.
+// pages), by observation time, or by creation time, newest first.
 const (
 	ByID ReportOrder = iota
 	NewestFirst
 	OldestFirst
+	// LatestSubmittedFirst is by creation time, newest first (ids are
+	// version 7 UUIDs, in creation order).
+	LatestSubmittedFirst
 )
 
 // Reports returns the reports matching f, in id (creation time) order
@@ -357,7 +360,7 @@ func (db *DB) Reports(ctx context.Context, f ReportFilter) ([]intel.Report, erro
 	if err != nil {
 		return nil, err
 	}
-	order := map[ReportOrder]string{ByID: "id", NewestFirst: "observed_at DESC, id", OldestFirst: "observed_at, id"}[f.Order]
+	order := map[ReportOrder]string{ByID: "id", NewestFirst: "observed_at DESC, id", OldestFirst: "observed_at, id", LatestSubmittedFirst: "id DESC"}[f.Order]
 	sql, args := w.query(selectReportSQL, order, f.Limit)
 	if f.Offset > 0 {
 		args = append(args, f.Offset)
@@ -377,12 +380,8 @@ func (db *DB) CountReports(ctx context.Context, f ReportFilter) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	sql := "SELECT count(*) FROM reports"
-	if len(w.where) > 0 {
-		sql += " WHERE " + strings.Join(w.where, " AND ")
-	}
 	var n int
-	err = db.pool.QueryRow(ctx, sql, w.args...).Scan(&n)
+	err = db.pool.QueryRow(ctx, w.count("reports"), w.args...).Scan(&n)
 	return n, mapErr("count reports", err)
 }
 

@@ -4,12 +4,12 @@
 import { api } from './api.js';
 import { categoryLabel } from './format.js';
 import { $, el } from './dom.js';
+import { plainError } from './errors.js';
 
 const when = new Intl.DateTimeFormat('en-GB', {
   timeZone: 'Europe/London', day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit',
 });
 const at = (t) => (t ? when.format(new Date(t)) : '–');
-const roles = ['partner', 'analyst', 'chair', 'admin'];
 
 // field is a labelled input (or select, given options) with an id.
 function field(id, label, options) {
@@ -70,7 +70,7 @@ async function submitForm(form, call, done) {
     result.textContent = 'Not done: ' + err.message;
     for (const fe of err.fields) {
       const box = form.querySelector(`[data-field="${CSS.escape(fe.field)}"] .error`);
-      if (box) box.textContent = fe.message;
+      if (box) box.textContent = plainError(fe);
     }
   }
 }
@@ -89,9 +89,9 @@ function form(title, fields, label) {
 
 const sections = {
   async users(box, ctx) {
-    const [users, agencies] = await Promise.all([api('GET', '/api/v1/users'), ctx.agencies()]);
+    const [users, agencies, roles] = await Promise.all([api('GET', '/api/v1/users'), ctx.agencies(), ctx.roles()]);
     const f = form('Add a user', [field('a-user-username', 'Username'), field('a-user-password', 'First password (at least 12 characters)'),
-      field('a-user-role', 'Role', roles.map((r) => [r, r])), field('a-user-agency', 'Agency', agencies.map((a) => [a.name, a.name]))], 'Add user');
+      field('a-user-role', 'Role', roleOptions(roles)), field('a-user-agency', 'Agency', agencies.map((a) => [a.name, a.name]))], 'Add user');
     f.querySelector('#a-user-password').type = 'password';
     f.addEventListener('submit', (ev) => {
       ev.preventDefault();
@@ -103,7 +103,7 @@ const sections = {
     const rows = users.items.map((u) => {
       const role = el('select');
       role.setAttribute('aria-label', `Role of ${u.username}`);
-      for (const r of roles) role.append(new Option(r, r, false, r === u.role));
+      for (const r of roles) role.append(new Option(r.role, r.role, false, r.role === u.role));
       role.addEventListener('change', () => ctx.act(() => api('PATCH', `/api/v1/users/${u.id}`, { role: role.value }), `${u.username} is now ${role.value}.`, 'users'));
       const actions = el('span', undefined, 'actions');
       actions.append(button(u.disabled ? 'Enable' : 'Disable', () => ctx.act(() => api('PATCH', `/api/v1/users/${u.id}`, { disabled: !u.disabled }),
@@ -118,9 +118,9 @@ const sections = {
   },
 
   async keys(box, ctx) {
-    const [keys, agencies] = await Promise.all([api('GET', '/api/v1/keys'), ctx.agencies()]);
+    const [keys, agencies, roles] = await Promise.all([api('GET', '/api/v1/keys'), ctx.agencies(), ctx.roles()]);
     const f = form('Create an API key', [field('a-key-label', 'Label (the partner system)'),
-      field('a-key-agency', 'Agency', agencies.map((a) => [a.name, a.name])), field('a-key-role', 'Role', roles.map((r) => [r, r]))], 'Create key');
+      field('a-key-agency', 'Agency', agencies.map((a) => [a.name, a.name])), field('a-key-role', 'Role', roleOptions(roles))], 'Create key');
     f.addEventListener('submit', (ev) => {
       ev.preventDefault();
       submitForm(f, () => api('POST', '/api/v1/keys', {
@@ -152,7 +152,17 @@ const sections = {
       submitForm(f, () => api('POST', '/api/v1/agencies', { name: f.querySelector('#a-agency-name').value, kind: f.querySelector('#a-agency-kind').value }),
         (a) => ctx.show('agencies', `Agency ${a.name} added.`));
     });
-    box.append(f, table('Agencies', ['Name', 'Kind'], agencies.map((a) => [a.name, a.kind.replaceAll('_', ' ')])));
+    const rows = agencies.map((a) => {
+      const own = el('input');
+      own.type = 'checkbox';
+      own.checked = a.self_grading;
+      own.setAttribute('aria-label', `${a.name} grades its own reports`);
+      own.addEventListener('change', () => ctx.act(() => api('PATCH', `/api/v1/agencies/${a.id}`, { self_grading: own.checked }),
+        own.checked ? `${a.name}'s reports now count at once, graded by ${a.name}.` : `${a.name}'s reports now wait for a police evaluator.`, 'agencies'));
+      return [a.name, a.kind.replaceAll('_', ' '), own];
+    });
+    box.append(f, el('p', 'An agency that grades its own reports has them count at once; any other agency\'s reports wait for a police evaluator, who grades them and tells the agency the outcome.', 'muted'),
+      table('Agencies', ['Name', 'Kind', 'Grades its own reports'], rows));
   },
 
   async audit(box, ctx) {
@@ -217,13 +227,24 @@ const sections = {
   },
 };
 
+// roleOptions are the roles as a select offers them, each with what it is
+// for (from the permission matrix, by GET /api/v1/roles).
+function roleOptions(roles) {
+  return roles.map((r) => [r.role, `${r.role}: ${r.about}`]);
+}
+
 const titles = { users: 'Users', keys: 'API keys', agencies: 'Agencies', audit: 'Audit log', review: 'Retention review', snapshots: 'Snapshots' };
 
 export function startAdmin() {
   $('admin-view').hidden = false;
   const nav = $('admin-nav');
   let agencyCache = null;
+  let roleCache = null;
   const ctx = {
+    roles: async () => {
+      roleCache ??= (await api('GET', '/api/v1/roles')).items;
+      return roleCache;
+    },
     agencies: async (fresh) => {
       if (fresh || !agencyCache) agencyCache = (await api('GET', '/api/v1/agencies')).items;
       return agencyCache;
@@ -235,7 +256,7 @@ export function startAdmin() {
         await call();
         await show(section, message);
       } catch (err) {
-        $('admin-status').textContent = 'Not done: ' + err.message + (err.fields.length ? ': ' + err.fields.map((f) => `${f.field} ${f.message}`).join('; ') : '');
+        $('admin-status').textContent = 'Not done: ' + (err.fields.length ? err.fields.map((fe) => plainError(fe)).join('; ') : err.message);
       }
     },
   };

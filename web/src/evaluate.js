@@ -9,7 +9,8 @@
 import L from 'leaflet';
 import { api } from './api.js';
 import { $, el } from './dom.js';
-import { categoryLabel, words } from './format.js';
+import { categoryLabel, count, words } from './format.js';
+import { plainError } from './errors.js';
 
 const outcomes = [
   ['intelligence', 'Intelligence (counts)', 'i'],
@@ -71,7 +72,9 @@ export function startQueue(map, taxonomy, onEvaluated) {
       li.append(b);
       return li;
     }));
-    $('queue-count').textContent = items.length === 0 ? 'Nothing is waiting for evaluation.' : `${items.length} waiting, oldest first.`;
+    const total = fc.number_matched ?? items.length;
+    $('queue-count').textContent = total === 0 ? 'Nothing is waiting for evaluation.'
+      : `${count(total, 'report')} waiting, oldest first.` + (total > items.length ? ` The oldest ${items.length} are listed; evaluate them to see the rest.` : '');
     document.body.dataset.queue = String(items.length) + ':' + Date.now();
     if (items.length > 0) show(0);
     else $('evaluation-form').hidden = true;
@@ -111,7 +114,10 @@ export function startQueue(map, taxonomy, onEvaluated) {
         .bindTooltip(`${categoryLabel(f.properties.category)}, ${f.properties.observed_at.slice(0, 10)}`).addTo(layer);
       dup.append(new Option(`${categoryLabel(f.properties.category)}, ${f.properties.observed_at.slice(0, 10)} (${f.properties.external_ref})`, f.id));
     }
-    $('e-near').textContent = `${near.features.length} counted reports within about 400 m (blue on the map).`;
+    const around = near.number_matched ?? near.features.length;
+    $('e-near').textContent = around > near.features.length
+      ? `${count(around, 'counted report')} within about 400 m; the newest ${near.features.length} are shown (blue on the map) and offered as duplicates.`
+      : `${count(around, 'counted report')} within about 400 m (blue on the map).`;
   }
 
   $('evaluation-form').addEventListener('submit', async (ev) => {
@@ -139,11 +145,11 @@ export function startQueue(map, taxonomy, onEvaluated) {
         $('e-result').textContent = 'Recorded. The queue could not be reloaded: ' + err.message;
         return;
       }
-      $('e-result').textContent = 'Not recorded: ' + err.message;
+      $('e-result').textContent = err.fields.length ? 'Not recorded: see the errors above.' : 'Not recorded: ' + err.message;
       for (const fe of err.fields) {
         const box = document.querySelector(`#evaluation-form [data-field="${CSS.escape(fe.field)}"] .error`);
-        if (box) box.textContent = fe.message;
-        else $('e-result').textContent += ` ${fe.field}: ${fe.message}.`;
+        if (box) box.textContent = plainError(fe);
+        else $('e-result').textContent += ` ${plainError(fe)}.`;
       }
     }
   });

@@ -91,3 +91,8 @@ export function labelCells(features, places) {
   }
   return labels;
 }
+
+// count writes n with its noun, singular or plural: "1 report", "3 reports".
+export function count(n, noun, plural = noun + 's') {
+  return `${n.toLocaleString('en-GB')} ${n === 1 ? noun : plural}`;
+}

@@ -5,6 +5,7 @@ import { api, setCSRF, ApiError, onExpired } from './api.js';
 import { startMap } from './map.js';
 import { startAdmin } from './admin.js';
 import { $, can } from './dom.js';
+import { plainError } from './errors.js';
 
 
 // A tab that has logged in remembers it, so that the first visit shows
@@ -34,8 +35,17 @@ function showLogin() {
   $('logout').hidden = true;
   $('report-open').hidden = true;
   $('who').textContent = '';
+  $('menu-toggle').hidden = true;
   $('login-view').hidden = false;
   $('login-username').focus();
+}
+
+// loginFailed says why a login failed: what is missing (the server names
+// the fields), too many tries, or a wrong username or password.
+function loginFailed(err) {
+  if (err.status === 429) return 'Too many failed logins: try again later.';
+  if (err.fields.length) return err.fields.map((fe) => plainError(fe) + '.').join(' ');
+  return err.status === 401 ? 'Wrong username or password.' : 'Could not log in: ' + err.message;
 }
 
 $('login-form').addEventListener('submit', async (ev) => {
@@ -49,8 +59,7 @@ $('login-form').addEventListener('submit', async (ev) => {
     $('login-password').value = '';
     showApp(me);
   } catch (err) {
-    $('login-error').textContent = err.status === 429
-      ? 'Too many failed logins: try again later.' : 'Wrong username or password.';
+    $('login-error').textContent = loginFailed(err);
   }
 });
 
@@ -83,8 +92,7 @@ onExpired(() => new Promise((resolve) => {
       dialog.close();
       resolve();
     } catch (err) {
-      $('relogin-error').textContent = err.status === 429
-        ? 'Too many failed logins: try again later.' : 'Wrong username or password.';
+      $('relogin-error').textContent = loginFailed(err);
     }
   };
   form.addEventListener('submit', submit);
@@ -99,6 +107,7 @@ function showApp(me) {
   $('logout').hidden = false;
   $('who').textContent = `${me.username || me.key} · ${me.role} · ${me.agency}`;
   $('password-open').hidden = false;
+  $('menu-toggle').hidden = false;
   // Admins manage; they see no hotspots, so the map is not asked for them.
   if (can(me, 'hotspots:view')) {
     $('app-view').hidden = false;
@@ -127,8 +136,20 @@ $('password-form').addEventListener('submit', async (ev) => {
     showLogin();
     $('login-error').textContent = 'Password changed: log in with the new one.';
   } catch (err) {
-    $('password-error').textContent = err.fields.length ? err.fields.map((f) => f.message.charAt(0).toUpperCase() + f.message.slice(1)).join(' ') : err.message;
+    $('password-error').textContent = err.fields.length ? err.fields.map((fe) => plainError(fe) + '.').join(' ') : err.message;
   }
+});
+
+// On a phone the header's actions fold into a menu, which closes once
+// one of them is chosen.
+$('menu-toggle').addEventListener('click', () => {
+  const open = document.querySelector('header.bar').classList.toggle('open');
+  $('menu-toggle').setAttribute('aria-expanded', String(open));
+});
+$('actions').addEventListener('click', (ev) => {
+  if (!ev.target.closest('button')) return;
+  document.querySelector('header.bar').classList.remove('open');
+  $('menu-toggle').setAttribute('aria-expanded', 'false');
 });
 
 // Escape closes the panel on top (by its close button, so that each panel

@@ -4,14 +4,14 @@
 // hexagons.
 import L from 'leaflet';
 import { api } from './api.js';
-import { categoryLabel, centroid, score, setTaxonomy } from './format.js';
+import { categoryLabel, centroid, count, score, setTaxonomy } from './format.js';
 import { setAgencies, showCell, showFrozenCell } from './panel.js';
 import { startReportForm } from './report.js';
 import { startQueue } from './evaluate.js';
 import { settings, startSnapshots } from './snapshots.js';
 import { $, can, el } from './dom.js';
 import {
-  changeColours, choose, drawHexes, hexBounds, hexLabel, startHexes,
+  changeColours, choose, drawHexes, hexBounds, hexLabel, markBoxes, startHexes,
 } from './hexes.js';
 import {
   applyDefaults, readURL, resetToDefault, state, viewQuery, writeURL,
@@ -19,21 +19,32 @@ import {
 
 const DAY = 86400000;
 
-// resForZoom is the documented mapping of zoom to H3 resolution.
-export function resForZoom(z, maxRes = 10) {
-  if (z <= 8) return 6;
-  if (z <= 9) return 7;
-  if (z <= 11) return Math.min(8, maxRes);
-  if (z <= 13) return Math.min(9, maxRes);
-  return maxRes;
+// minHexPx is how wide, in pixels, a hexagon drawn at the resolution
+// that follows the zoom is at least: wide enough to see and to click.
+const minHexPx = 20;
+
+// resForZoom is the finest resolution (up to maxRes) whose hexagons are at
+// least minHexPx wide at zoom z and latitude lat: a hexagon of area A
+// is √(2A/√3) across its flats, and a pixel is 156,543 m × cos(lat) / 2^z.
+export function resForZoom(z, lat, maxRes) {
+  const { min_res: minRes, cell_areas_km2: areas } = config.query.limits;
+  const metresPerPx = (156543.03 * Math.cos((lat * Math.PI) / 180)) / 2 ** z;
+  let res = minRes;
+  for (let r = minRes; r <= maxRes; r++) {
+    if ((1000 * Math.sqrt((2 * areas[r - minRes]) / Math.sqrt(3))) / metresPerPx >= minHexPx) res = r;
+  }
+  return res;
 }
 
 // zoomKeeping is the closest zoom at which resForZoom still gives res.
 function zoomKeeping(res) {
   let z = 18;
-  while (z > 0 && resForZoom(z, config.query.limits.max_res) !== res) z--;
+  while (z > 0 && resForZoom(z, map.getCenter().lat, maxResolution()) !== res) z--;
   return z;
 }
+
+// maxResolution is the finest resolution the caller's view answers.
+function maxResolution() { return config.published ? config.published.max_res : config.query.limits.max_res; }
 
 // lastRes is the resolution of the hexagons drawn.
 function lastRes() { return Number(hotspotQuery().get('res')); }
@@ -72,7 +83,7 @@ export async function startMap(caller) {
   placeSearch(cfg.places || []);
   if (state.zoom !== null) map.setView([state.lat, state.lon], state.zoom);
   else map.fitBounds(outline.getBounds());
-  startHexes(map, me, openCell);
+  startHexes(map, me, openCell, thinLabels);
 
   setupTime(cfg);
   setAgencies(agencies.items);
@@ -119,19 +130,35 @@ function statusWords(p) {
   return 'counted';
 }
 
-// ownReports lists the caller's agency's latest submissions, newest first,
-// with what became of them.
+const moment = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/London', day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit' });
+
+// ownReports lists the caller's agency's latest submissions, the latest
+// submitted first, each by its reference; each opens to its history.
 async function ownReports() {
-  const fc = await api('GET', '/api/v1/reports?sort=-observed_at&limit=8');
-  const day = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/London', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' });
+  const fc = await api('GET', '/api/v1/reports?sort=-created_at&limit=8');
   $('own-list').replaceChildren(...fc.features.map((f) => {
-    const li = document.createElement('li');
+    const p = f.properties;
+    const li = el('li');
     li.dataset.id = f.id;
-    li.dataset.status = f.properties.status;
-    li.textContent = `${day.format(new Date(f.properties.observed_at))}: ${categoryLabel(f.properties.category)} (${statusWords(f.properties)})`;
+    li.dataset.status = p.status;
+    const item = el('details');
+    item.append(el('summary', `${p.reference}: ${categoryLabel(p.category)} (${statusWords(p)})`), history(p));
+    li.append(item);
     return li;
   }));
-  if (fc.features.length === 0) $('own-list').append(Object.assign(document.createElement('li'), { textContent: 'None yet.' }));
+  if (fc.features.length === 0) $('own-list').append(el('li', 'None yet.'));
+}
+
+// history is what happened to a submission, step by step.
+function history(p) {
+  const steps = [`Submitted ${moment.format(new Date(p.created_at))} (seen ${moment.format(new Date(p.observed_at))})`];
+  if (p.evaluation) steps.push(`Evaluated ${moment.format(new Date(p.evaluation.evaluated_at))}: ${outcomeWords[p.evaluation.outcome] || p.evaluation.outcome}`);
+  else if (p.status === 'pending_evaluation') steps.push('Waiting for a police evaluator to grade it');
+  else if (p.status === 'live') steps.push('Counted at once: your agency grades its own reports');
+  if (p.status === 'withdrawn') steps.push(`Withdrawn ${moment.format(new Date(p.updated_at))}`);
+  const ol = el('ol', undefined, 'history');
+  for (const s of steps) ol.append(el('li', s));
+  return ol;
 }
 
 // placeLabels names the gazetteer's places on a map without a basemap, so
@@ -145,6 +172,19 @@ function placeLabels(places) {
       interactive: false, keyboard: false,
       icon: L.divIcon({ className: 'place-label', html: name, iconSize: null }),
     }).addTo(layer);
+  }
+}
+
+// thinLabels hides the place names that would overlap a rank badge or a
+// name shown before them (the gazetteer's order: its main places first).
+function thinLabels() {
+  const taken = markBoxes();
+  for (const label of document.querySelectorAll('.place-label')) {
+    label.style.visibility = '';
+    const r = label.getBoundingClientRect();
+    const clash = taken.some((t) => r.left < t.right && t.left < r.right && r.top < t.bottom && t.top < r.bottom);
+    if (clash) label.style.visibility = 'hidden';
+    else taken.push(r);
   }
 }
 
@@ -335,8 +375,7 @@ function checkboxes(fieldset, items, key, one = false) {
 // hotspotQuery is the query string of the current view.
 export function hotspotQuery() {
   const q = viewQuery(Boolean(config.published));
-  const maxRes = config.published ? config.published.max_res : config.query.limits.max_res;
-  const res = state.res === 'auto' ? resForZoom(map.getZoom(), maxRes) : Number(state.res);
+  const res = state.res === 'auto' ? resForZoom(map.getZoom(), map.getCenter().lat, maxResolution()) : Number(state.res);
   q.set('res', String(res));
   if (map.getZoom() >= 11) {
     const b = map.getBounds();
@@ -370,8 +409,9 @@ function showFrozen(fc, snap) {
 // showComparison draws a snapshot's cells by how they changed since the
 // one before (gone ones from the earlier snapshot's own hexagons).
 function showComparison(ch, now, before, snap) {
-  setFrozen(true, `Comparing "${snap.title}" with "${ch.against_title}": ` +
-    Object.entries(changeColours).map(([k]) => k).join(', ') + ' (see the legend).');
+  setFrozen(true, `Comparing "${snap.title}" (${ch.settings}) with "${ch.against_title}" (${ch.against_settings}` +
+    (ch.recomputed ? ', recomputed from its weekly release under the same settings' : '') + '): ' +
+    Object.keys(changeColours).join(', ') + ' (see the legend).');
   const status = new Map(ch.changes.map((c) => [c.cell, c.status]));
   const gone = before.features.filter((f) => status.get(f.id) === 'gone');
   comparison = status;
@@ -391,23 +431,66 @@ function describeFreeze(view) {
     `${cats}, as a ${view === 'full' ? 'snapshot of exact figures' : 'published view'}.`;
 }
 
+// noneTicked names the first list of the view with nothing ticked: an
+// empty choice shows nothing, as it says.
+function noneTicked() {
+  if (state.categories && state.categories.length === 0) return ['categories', 'No category is ticked: tick one or more to see hotspots.'];
+  if (!config.published && state.agencies && state.agencies.length === 0) return ['agencies', 'No agency is ticked: tick one or more to see hotspots.'];
+  return null;
+}
+
 async function load() {
   if (frozen) return;
-  if (state.categories && state.categories.length === 0) {
+  if (inflight) inflight.abort();
+  const none = noneTicked();
+  if (none) {
     draw({ features: [] });
+    mapState('empty', none[1], ['Tick them all', () => tickAll(none[0])]);
     return;
   }
-  if (inflight) inflight.abort();
   inflight = new AbortController();
   const q = hotspotQuery();
   lastQuery = q.toString();
-  $('status').textContent = 'Loading…';
+  // What is drawn stays, dimmed, until the answer for the new settings comes.
+  mapState('loading', 'Loading the hotspots…');
   try {
     const fc = await api('GET', '/api/v1/hotspots?' + q.toString(), undefined, inflight.signal);
+    mapState(null);
     draw(fc);
   } catch (err) {
-    if (err.name !== 'AbortError') $('status').textContent = 'Could not load hotspots: ' + err.message;
+    if (err.name === 'AbortError') return;
+    // Never a map under settings it was not computed with.
+    draw({ features: [] });
+    const why = err instanceof TypeError ? 'hexwatch cannot be reached (are you offline?)' : err.message;
+    mapState('error', `Could not load the hotspots for these settings: ${why}. No hotspots are shown.`, ['Try again', load]);
   }
+}
+
+// mapState shows, on the map itself, that hotspots are loading (what is
+// drawn dims), that they could not be loaded, or that the choice is
+// empty, with an action (label and function) when one helps; null clears it.
+function mapState(kind, text = '', action = null) {
+  const box = $('map-state');
+  $('map').classList.toggle('stale', kind === 'loading');
+  document.body.dataset.mapState = kind || '';
+  box.hidden = !kind;
+  box.className = 'map-state ' + (kind || '');
+  box.replaceChildren(el('span', text));
+  if (action) {
+    const b = el('button', action[0], 'secondary');
+    b.type = 'button';
+    b.addEventListener('click', action[1]);
+    box.append(b);
+  }
+  if (kind) $('status').textContent = text;
+}
+
+// tickAll ticks every box of a list of the controls, and shows the map.
+function tickAll(key) {
+  for (const box of $(key).querySelectorAll('input[type=checkbox]')) box.checked = true;
+  state[key] = null;
+  writeURL();
+  load();
 }
 
 let lastQuery = '';
@@ -445,15 +528,22 @@ function keepInView(f) {
 
 // drawTopList lists the ten highest cells as buttons, so that the
 // explanations can be reached from the keyboard and by screen readers.
+// Each is numbered by its rank, the number on the map: a list of what is
+// in view (the map asks for its bounds from zoom 11) says so. Focus on an
+// item stays on the same cell's item when the list is drawn again.
 function drawTopList(fc) {
   const ol = $('top-list');
+  const focused = ol.contains(document.activeElement) ? document.activeElement.dataset.cell : null;
   ol.replaceChildren();
+  const inView = Boolean(fc.parameters && fc.parameters.bbox);
+  $('top-title').textContent = inView ? 'Top hotspots in view (numbered by rank in the whole area)' : 'Top hotspots';
   for (const f of fc.features.slice(0, 10)) {
     const li = document.createElement('li');
     const b = document.createElement('button');
     b.type = 'button';
     const p = f.properties;
-    b.textContent = `${hexLabel(f.id) || p.place}: score ${score(p.score)}, ${p.reports} reports` + (p.confidence ? `, ${p.confidence} %` : '') + (p.trend ? `, ${p.trend}` : '');
+    li.value = p.rank;
+    b.textContent = `${hexLabel(f.id) || p.place}: score ${score(p.score)}, ${count(p.reports, 'report')}` + (p.confidence ? `, ${p.confidence} %` : '') + (p.trend ? `, ${p.trend}` : '');
     b.dataset.cell = f.id;
     b.addEventListener('click', () => {
       const bounds = hexBounds(f.id);
@@ -463,6 +553,7 @@ function drawTopList(fc) {
     });
     li.append(b);
     ol.append(li);
+    if (f.id === focused) b.focus();
   }
 }
 

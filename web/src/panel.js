@@ -1,15 +1,19 @@
 // The side panel that explains a hexagon, and for analysts lists the
 // reports behind it.
 import { api } from './api.js';
-import { categoryLabel, score, words } from './format.js';
+import { categoryLabel, count, score, words } from './format.js';
 import { $, can, el } from './dom.js';
 
 
 // The panel takes focus when it opens, and gives it back when it closes.
 let returnFocus = null;
+// A top-list item drawn again since is the same item: focus goes to the
+// one of the same cell.
 $('panel-close').addEventListener('click', () => {
   $('panel').hidden = true;
-  if (returnFocus && document.contains(returnFocus)) returnFocus.focus();
+  let back = returnFocus;
+  if (back && !document.contains(back) && back.dataset.cell) back = document.querySelector(`#top-list button[data-cell="${CSS.escape(back.dataset.cell)}"]`);
+  if (back && document.contains(back)) back.focus();
 });
 
 function openPanel() {
@@ -42,11 +46,11 @@ export async function showCell(cell, query, me, label) {
   body.replaceChildren(
     el('h2', label || `Near ${h.place}`),
     el('p', `Hexagon ${cell}`, 'muted'),
-    el('p', `Rank ${h.rank} · score ${h.score.toFixed(2)} · ${h.reports} reports from ${h.agencies} agencies`),
+    el('p', `Rank ${h.rank} · score ${h.score.toFixed(2)} · ${count(h.reports, 'report')} from ${count(h.agencies, 'agency', 'agencies')}`),
     el('p', `Gi* z = ${h.gi_z.toFixed(2)} (p = ${h.gi_p.toPrecision(2)})` + (h.confidence ? `: hot spot at ${h.confidence} % confidence` : ': not a significant hot spot')),
     el('p', 'Trend: ' + ex.trend_in_words),
     el('p', (h.single_source ? 'Single source: every report is from one agency. ' : '') +
-      `${h.corroborated ?? 0} of ${h.reports} reports corroborated by another agency (within 150 m and 7 days).`),
+      `${h.corroborated ?? 0} of ${count(h.reports, 'report')} corroborated by another agency (within 150 m and 7 days).`),
     el('h3', 'Score by category'), bars(ex.by_category, h.score, categoryLabel),
     el('h3', 'Score by agency kind'), bars(ex.by_agency_kind, h.score, words),
     el('h3', 'Score by grading'), bars(ex.by_grading, h.score, (g) => g),
@@ -70,7 +74,7 @@ function reportList(link, expected) {
   const order = el('select');
   order.setAttribute('aria-label', 'Order of the reports');
   order.append(new Option('Newest first', '-observed_at'), new Option('Oldest first', 'observed_at'));
-  const csv = el('a', 'Download as CSV');
+  const csv = el('a', 'Download all as CSV');
   const table = el('table', undefined, 'reports');
   const pager = el('div', undefined, 'pager');
   const prev = el('button', 'Previous');
@@ -83,7 +87,9 @@ function reportList(link, expected) {
   let offset = 0;
   const show = async () => {
     const q = `${link}&sort=${order.value}&limit=${size}&offset=${offset}`;
-    csv.href = `${link}&sort=${order.value}&limit=1000&format=csv&purpose=${encodeURIComponent('analysis of a hotspot cell')}`;
+    // Every report of the cell, however many (the server refuses past its
+    // export limit, and says so).
+    csv.href = `${link}&sort=${order.value}&format=csv&purpose=${encodeURIComponent('analysis of a hotspot cell')}`;
     csv.setAttribute('download', '');
     let fc;
     try {
@@ -93,6 +99,7 @@ function reportList(link, expected) {
       return;
     }
     const total = fc.number_matched ?? fc.features.length;
+    csv.textContent = `Download all ${count(total, 'report')} as CSV`;
     summary.textContent = total === 0 ? 'No report.'
       : `Reports ${offset + 1}–${offset + fc.features.length} of ${total}` +
         (total !== expected ? ` (the cell counts ${expected} in its window)` : '');
@@ -151,7 +158,7 @@ function publishedCell(cell, ex, label) {
   return [
     el('h2', label || `Near ${h.place}`),
     el('p', `Hexagon ${cell}`, 'muted'),
-    el('p', `Rank ${h.rank} · score band ${score(h.score)} and over · about ${h.reports} reports`),
+    el('p', `Rank ${h.rank} · score band ${score(h.score)} and over · about ${count(h.reports, 'report')}`),
     el('p', h.confidence ? `Hot spot at ${h.confidence} % confidence` : 'Not a significant hot spot'),
     el('p', 'Trend: ' + ex.trend_in_words),
     el('h3', 'Reports by category'), bars(ex.by_category, h.reports, named(categoryLabel), 0),
@@ -194,7 +201,7 @@ function sparkline(values) {
 
 function agencyList(agencies) {
   const ul = el('ul');
-  for (const a of agencies) ul.append(el('li', `${a.agency} (${words(a.kind)}): ${a.reports} reports`));
+  for (const a of agencies) ul.append(el('li', `${a.agency} (${words(a.kind)}): ${count(a.reports, 'report')}`));
   return ul;
 }
 
@@ -205,7 +212,7 @@ export function showFrozenCell(f, label) {
   $('panel-body').replaceChildren(
     el('h2', `${label || p.place} (frozen)`),
     el('p', `Hexagon ${f.id}`, 'muted'),
-    el('p', `Rank ${p.rank} · score ${p.score.toFixed(2)} · ${p.reports} reports` + (p.agencies ? ` from ${p.agencies} agencies` : '')),
+    el('p', `Rank ${p.rank} · score ${p.score.toFixed(2)} · ${count(p.reports, 'report')}` + (p.agencies ? ` from ${count(p.agencies, 'agency', 'agencies')}` : '')),
     el('p', (p.gi_z === undefined ? '' : `Gi* z = ${p.gi_z.toFixed(2)}: `) + (p.confidence ? `hot spot at ${p.confidence} % confidence` : 'not a significant hot spot')),
     el('p', `Trend: ${p.trend || 'none'} · top categories: ${p.top_categories.split('; ').filter(Boolean).map(categoryLabel).join(', ')}`),
   );

@@ -6,18 +6,14 @@
 import L from 'leaflet';
 import { api } from './api.js';
 import { $ } from './dom.js';
+import { plainError } from './errors.js';
 
 
 // Where the error summary's links take the reader, by the API's field.
 const fieldInputs = {
   location: 'r-lat', category: 'r-category', indicators: 'r-indicators', observed_at: 'r-observed',
-  grading: 'r-source', classification: 'r-classification', narrative: 'r-narrative', external_ref: 'r-category',
-};
-
-// Messages in the form's own words where the API's name its fields.
-const plain = {
-  location: 'Set the location: click the map, use your location, or type latitude and longitude (or easting and northing)',
-  category: 'Choose what you saw',
+  grading: 'r-source', 'grading.source': 'r-source', 'grading.assessment': 'r-assessment', 'grading.handling': 'r-handling',
+  'grading.conditions': 'r-conditions', classification: 'r-classification', narrative: 'r-narrative', external_ref: 'r-category',
 };
 
 export function startReportForm(map, taxonomy, onStored, selfGrading) {
@@ -31,13 +27,22 @@ export function startReportForm(map, taxonomy, onStored, selfGrading) {
   $('r-category').options[0].disabled = true;
   for (const c of taxonomy.categories) $('r-category').append(new Option(c.label, c.code));
   // The grading's codes and what they mean, as the server states them.
+  // None is chosen at first: a grading that counts at once must be a
+  // conscious choice.
   const options = (id, entries, selected) => {
     for (const [value, text] of entries) $(id).append(new Option(text, value, false, value === selected));
   };
+  const choose = (id, prompt) => {
+    $(id).append(new Option(prompt, '', true, true));
+    $(id).options[0].disabled = true;
+  };
   const graded = (m) => Object.entries(m).sort(([a], [b]) => a.localeCompare(b)).map(([code, label]) => [code, `${code}: ${label}`]);
-  options('r-source', graded(taxonomy.grading.source), '2');
-  options('r-assessment', graded(taxonomy.grading.assessment), 'B');
-  options('r-handling', graded(taxonomy.grading.handling).reverse(), 'P');
+  choose('r-source', 'Choose how far the source can be trusted');
+  options('r-source', graded(taxonomy.grading.source));
+  choose('r-assessment', 'Choose how the information was known');
+  options('r-assessment', graded(taxonomy.grading.assessment));
+  choose('r-handling', 'Choose who may see it');
+  options('r-handling', graded(taxonomy.grading.handling).reverse());
   options('r-classification', taxonomy.classifications.map((c) => [c, c]), taxonomy.classifications[0]);
   for (const ind of taxonomy.indicators) {
     const label = document.createElement('label');
@@ -123,7 +128,7 @@ export function startReportForm(map, taxonomy, onStored, selfGrading) {
       ref = 'web-' + crypto.randomUUID();
       $('r-observed').value = localNow();
       const result = $('report-result');
-      result.textContent = `Report stored. Your reference: ${stored.id}.` +
+      result.textContent = `Report stored. Your reference: ${stored.properties.reference}.` +
         (stored.properties.status === 'pending_evaluation' ? ' A police evaluator will grade it; its outcome will show under "My submissions".' : ' Thank you.');
       result.dataset.id = stored.id;
       onStored();
@@ -147,7 +152,7 @@ function submission(ref, graded = true) {
   const location = $('r-easting').value.trim() !== ''
     ? { easting: number('r-easting'), northing: number('r-northing') }
     : (lat === null && lon === null ? null : { lat, lon });
-  const grading = { source: Number($('r-source').value), assessment: $('r-assessment').value, handling: $('r-handling').value };
+  const grading = { source: Number($('r-source').value || 0), assessment: $('r-assessment').value, handling: $('r-handling').value };
   if ($('r-conditions').value.trim()) grading.conditions = $('r-conditions').value.trim();
   const observed = $('r-observed').value ? new Date($('r-observed').value) : null;
   return {
@@ -187,17 +192,17 @@ function showErrors(err) {
   const list = $('report-summary-list');
   for (const fe of fields) {
     const top = fe.field.split(/[.[]/)[0];
-    const message = (top === 'location' && submission('').location === null) || (top === 'category' && !$('r-category').value)
-      ? plain[top] : fe.message;
+    const message = plainError(fe);
     const box = document.querySelector(`#report-form [data-field="${CSS.escape(top)}"] .error`);
     if (box) box.textContent = (box.textContent ? box.textContent + ' ' : '') + message;
     const li = document.createElement('li');
     const a = document.createElement('a');
-    a.href = '#' + (fieldInputs[top] || 'r-narrative');
+    const input = fieldInputs[fe.field] || fieldInputs[top] || 'r-narrative';
+    a.href = '#' + input;
     a.textContent = message;
     a.addEventListener('click', (ev) => {
       ev.preventDefault();
-      $(fieldInputs[top] || 'r-narrative').focus();
+      $(input).focus();
     });
     li.append(a);
     list.append(li);

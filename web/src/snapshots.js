@@ -4,6 +4,7 @@
 import { api } from './api.js';
 import { score } from './format.js';
 import { $, can, el } from './dom.js';
+import { plainError } from './errors.js';
 
 
 const day = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/London', day: 'numeric', month: 'short', year: 'numeric' });
@@ -69,7 +70,7 @@ export function startSnapshots(me, { query, showFrozen, showComparison, describe
       $('freeze-result').textContent = 'Not frozen: ' + err.message;
       for (const fe of err.fields) {
         const box = document.querySelector(`#freeze-form [data-field="${CSS.escape(fe.field)}"] .error`);
-        if (box) box.textContent = fe.message;
+        if (box) box.textContent = plainError(fe);
       }
     }
   });
@@ -121,7 +122,8 @@ export function startSnapshots(me, { query, showFrozen, showComparison, describe
     try {
       ch = await api('GET', `${s.links.changes}`);
     } catch (err) {
-      box.append(el('p', err.status === 404 ? 'There is no earlier snapshot of the same kind to compare with.' : 'Could not compare: ' + err.message, 'error'));
+      const why = { 404: 'There is no earlier snapshot of the same kind to compare with.', 409: 'Not compared: ' + (err.fields[0] || err).message + '.' };
+      box.append(el('p', why[err.status] || 'Could not compare: ' + err.message, 'error'));
       return;
     }
     const reason = encodeURIComponent('compared on the map');
@@ -131,7 +133,11 @@ export function startSnapshots(me, { query, showFrozen, showComparison, describe
     ]);
     const counts = {};
     for (const c of ch.changes) counts[c.status] = (counts[c.status] || 0) + 1;
-    box.append(el('h3', `Against "${ch.against_title}"`),
+    const sides = el('dl', undefined, 'sides');
+    sides.append(el('dt', `This snapshot, "${s.title}"`), el('dd', ch.settings),
+      el('dt', `Compared with "${ch.against_title}"`), el('dd', ch.against_settings +
+        (ch.recomputed ? ' (recomputed from its weekly release under this snapshot\'s settings, so that like compares with like)' : '')));
+    box.append(el('h3', `Against "${ch.against_title}"`), sides,
       el('p', ['new', 'rising', 'falling', 'gone', 'steady'].map((k) => `${counts[k] || 0} ${k}`).join(' · ')));
     const table = el('table', undefined, 'reports changes');
     const head = el('tr');
@@ -141,7 +147,7 @@ export function startSnapshots(me, { query, showFrozen, showComparison, describe
     for (const c of sorted.filter((x) => x.status !== 'steady').slice(0, 30)) {
       const tr = el('tr');
       tr.dataset.status = c.status;
-      tr.append(el('td', c.place), el('td', c.status), el('td', c.status === 'new' ? '–' : score(c.previous)),
+      tr.append(el('td', c.label), el('td', c.status), el('td', c.status === 'new' ? '–' : score(c.previous)),
         el('td', c.status === 'gone' ? '–' : score(c.score)));
       table.append(tr);
     }
