@@ -209,8 +209,8 @@ func (v *Validator) Validate(s Submission) (Report, FieldErrors) {
 	p, grid, locErrs := parseLocation(s.Location)
 	errs = append(errs, locErrs...)
 	if locErrs == nil {
-		if msg := v.inArea(p, grid); msg != "" {
-			errs.AddCode("location", CodeOutsideArea, msg)
+		if code, msg := v.inArea(p, grid); msg != "" {
+			errs.AddCode("location", code, msg)
 		} else {
 			r.Location = p
 		}
@@ -330,14 +330,17 @@ func missing(s string) string {
 	return ""
 }
 
-func (v *Validator) inArea(p Point, grid Grid) string {
+// inArea says what is wrong with a point outside the service area (its
+// code and message): a point whose swapped coordinates lie inside has no
+// code, so that clients show the message, which says so.
+func (v *Validator) inArea(p Point, grid Grid) (string, string) {
 	if v.Area.Contains(p) {
-		return ""
+		return "", ""
 	}
 	if grid == LatLon && v.Area.Contains(Point{Lat: p.Lon, Lon: p.Lat}) {
-		return fmt.Sprintf("outside the service area; lat and lon look swapped: lat %v, lon %v is inside", p.Lon, p.Lat)
+		return "", fmt.Sprintf("outside the service area; lat and lon look swapped: lat %v, lon %v is inside", p.Lon, p.Lat)
 	}
-	return "outside the service area"
+	return CodeOutsideArea, "outside the service area"
 }
 
 // submittedGrading is the grading as the agency sent it: a pending

@@ -70,6 +70,10 @@ var access = []accessRule{
 	{"POST /api/v1/agencies", adminOnly, http.StatusCreated, func(f *fixture) (string, any) {
 		return "/api/v1/agencies", map[string]string{"name": "New agency " + uuid.NewString(), "kind": "housing"}
 	}, nil},
+	{"PATCH /api/v1/agencies/:id", adminOnly, http.StatusOK, func(f *fixture) (string, any) {
+		return "/api/v1/agencies/" + f.agencyB.ID.String(), map[string]bool{"self_grading": true}
+	}, nil},
+	{"GET /api/v1/roles", adminOnly, http.StatusOK, nil, nil},
 	{"GET /api/v1/users", adminOnly, http.StatusOK, nil, nil},
 	{"POST /api/v1/users", adminOnly, http.StatusCreated, func(f *fixture) (string, any) {
 		return "/api/v1/users", map[string]string{"username": "u-" + uuid.NewString()[:12], "role": "partner", "agency": f.agencyB.Name}

@@ -288,8 +288,10 @@ func TestBriefingLayout(t *testing.T) {
 	loadDemo(t, f, 3000)
 	var id string
 	for _, title := range []string{"November tasking group", "December tasking group"} {
-		r := f.json("chair", http.MethodPost, "/api/v1/snapshots", map[string]any{
-			"title": title, "meeting_date": "2026-12-03", "parameters": map[string]any{"res": 8, "window": "182d"},
+		// Exact figures: every cell of the DEMO's cities, as dense as a
+		// briefing gets.
+		r := f.json("analyst", http.MethodPost, "/api/v1/snapshots", map[string]any{
+			"title": title, "meeting_date": "2026-12-03", "parameters": map[string]any{"res": 8, "window": "182d"}, "view": "full",
 		})
 		var meta snapshotMeta
 		if err := json.Unmarshal(r.body, &meta); err != nil || r.StatusCode != http.StatusCreated {
@@ -299,7 +301,7 @@ func TestBriefingLayout(t *testing.T) {
 		loadDemo(t, f, 400)
 	}
 	path := filepath.Join(t.TempDir(), "briefing.pdf")
-	if err := os.WriteFile(path, f.export("chair", id, "briefing.pdf"), 0o644); err != nil {
+	if err := os.WriteFile(path, f.export("analyst", id, "briefing.pdf"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	words, pages := pdfWords(t, path)

@@ -96,7 +96,7 @@ func PDF(b Briefing) ([]byte, error) {
 	c := b.Content
 	d.text("gobold", 16, c.Title)
 	d.text("go", 10, "Tasking meeting of "+londonDay(c.MeetingDate)+". Snapshot frozen "+londonTime(c.CreatedAt)+" by "+c.CreatedBy+
-		"; "+fmt.Sprint(len(c.Cells))+" hexagons. Scores: see the legend; numbers are ranks.")
+		"; "+hexagons(len(c.Cells))+". Scores: see the legend; numbers are ranks.")
 	d.drawMap(bodyBottom - d.y)
 
 	d.page()
@@ -288,4 +288,12 @@ func (d *doc) truncate(s string, width float64) string {
 		s = string(r[:len(r)-1]) + "…"
 	}
 	return s
+}
+
+// hexagons writes a number of hexagons: "1 hexagon", "24 hexagons".
+func hexagons(n int) string {
+	if n == 1 {
+		return "1 hexagon"
+	}
+	return fmt.Sprintf("%d hexagons", n)
 }
