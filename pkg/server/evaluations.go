@@ -130,7 +130,7 @@ func (s *Server) evaluateReport(c echo.Context) error {
 	case intel.OutcomeIntelligence, intel.OutcomeNFA:
 	case intel.OutcomeSafeguarding, intel.OutcomeCrimeReport:
 		if e.Reference == "" || utf8.RuneCountInString(e.Reference) > maxReference {
-			errs.AddCode("reference", intel.CodeRequired, fmt.Sprintf("required with %s: the referral's or crime report's number, at most %d characters", req.Outcome, maxReference))
+			errs.AddCode("reference", textCode(e.Reference, maxReference), fmt.Sprintf("required with %s: the referral's or crime report's number, at most %d characters", req.Outcome, maxReference))
 		}
 	case intel.OutcomeDuplicate:
 		dup, err := uuid.Parse(req.DuplicateOf)

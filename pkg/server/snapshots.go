@@ -17,6 +17,7 @@ import (
 	"github.com/hexwatch/hexwatch/pkg/config"
 	"github.com/hexwatch/hexwatch/pkg/hotspot"
 	"github.com/hexwatch/hexwatch/pkg/intel"
+	"github.com/hexwatch/hexwatch/pkg/release"
 	"github.com/hexwatch/hexwatch/pkg/snapshot"
 	"github.com/hexwatch/hexwatch/pkg/store"
 )
@@ -70,7 +71,7 @@ func (s *Server) createSnapshot(c echo.Context) error {
 	}
 	meeting, err := time.Parse(time.DateOnly, req.MeetingDate)
 	if err != nil {
-		errs = append(errs, FieldError{Field: "meeting_date", Message: "required, a date such as 2026-12-03", Code: textCode(req.MeetingDate, 10)})
+		errs = append(errs, FieldError{Field: "meeting_date", Message: "required, a date such as 2026-12-03", Code: textCode(req.MeetingDate, len(time.DateOnly))})
 	}
 	if utf8.RuneCountInString(req.Notes) > 2000 {
 		errs = append(errs, FieldError{Field: "notes", Message: "at most 2000 characters"})
@@ -262,42 +263,61 @@ func (s *Server) changes(c echo.Context, sn store.Snapshot, content snapshot.Con
 			against.Unlike = true
 			return comparison{other: other, against: against}, nil
 		}
-		if before, err = s.recompute(c, content, other); err != nil {
+		recomputed, ok, err := s.recompute(c, content, other)
+		if err != nil {
 			return comparison{}, err
 		}
+		if !ok {
+			against.Unlike = true
+			return comparison{other: other, against: against}, nil
+		}
+		before = recomputed
 		against.Settings, against.Recomputed = snapshot.Settings(before.Parameters), true
 	}
 	return comparison{changes: snapshot.Compare(content, before, s.places.Places()), other: other, against: against}, nil
 }
 
 // recompute is the published snapshot other as this snapshot's settings
-// (content) would have frozen it from other's weekly release.
-func (s *Server) recompute(c echo.Context, content snapshot.Content, other store.Snapshot) (snapshot.Content, error) {
+// (content) would have frozen it from other's weekly release, a published
+// answer like any other (the caller's budget spent, audited as such); ok
+// is false when that cannot be done: other froze no release (it is older
+// than releases) or its release holds no table of these settings.
+func (s *Server) recompute(c echo.Context, content snapshot.Content, other store.Snapshot) (_ snapshot.Content, ok bool, _ error) {
 	var pj paramsJSON
 	if err := json.Unmarshal(content.Parameters, &pj); err != nil {
-		return snapshot.Content{}, err
+		return snapshot.Content{}, false, err
 	}
 	asOf, errA := time.Parse(time.RFC3339, pj.AsOf)
 	from, errF := time.Parse(time.RFC3339, pj.From)
 	halfLife, errH := config.ParseDuration(pj.HalfLife)
-	if err := errors.Join(errA, errF, errH); err != nil || other.Release == nil {
-		return snapshot.Content{}, fmt.Errorf("snapshot %s: parameters unreadable: %v", other.ID, err)
+	if err := errors.Join(errA, errF, errH); err != nil {
+		return snapshot.Content{}, false, fmt.Errorf("snapshot parameters unreadable: %w", err)
+	}
+	if other.Release == nil {
+		return snapshot.Content{}, false, nil
 	}
 	category := ""
 	if len(pj.Categories) == 1 {
 		category = pj.Categories[0]
 	}
 	p := s.releases.Menu().Params(*other.Release, pj.Res, asOf.Sub(from).Round(24*time.Hour), category, halfLife)
-	res, err := s.hotspots(c, p, func() {})
+	t, err := s.releases.Table(c.Request().Context(), p.AsOf, p.Res, p.AsOf.Sub(p.From).Round(24*time.Hour), category)
+	if errors.Is(err, release.ErrNoRelease) {
+		return snapshot.Content{}, false, nil
+	}
 	if err != nil {
-		return snapshot.Content{}, err
+		return snapshot.Content{}, false, err
+	}
+	if _, err := s.spendQuery(c, scopeSnapshots, p); err != nil {
+		return snapshot.Content{}, false, err
 	}
 	params, err := json.Marshal(paramsOf(p))
 	if err != nil {
-		return snapshot.Content{}, err
+		return snapshot.Content{}, false, err
 	}
-	return snapshot.Freeze(res, params, snapshot.Meta{Title: other.Title, MeetingDate: other.MeetingDate, CreatedBy: other.CreatedBy,
-		CreatedAt: other.CreatedAt}, s.places)
+	frozen, err := snapshot.Freeze(t.Result(p), params, snapshot.Meta{Title: other.Title, MeetingDate: other.MeetingDate,
+		CreatedBy: other.CreatedBy, CreatedAt: other.CreatedAt}, s.places)
+	return frozen, err == nil, err
 }
 
 func (s *Server) snapshotChanges(c echo.Context) error {
@@ -342,10 +362,21 @@ func (s *Server) exportSnapshot(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	// The CSV and the briefing disclose the comparison too: it is in the audit.
+	var cmp comparison
 	ev := s.event(c, store.ActionDisclose)
 	ev.ObjectType, ev.ObjectID = "snapshot", sn.ID.String()
 	ev.Justification, ev.Recipient = purpose, c.QueryParam("recipient")
-	ev.Detail = map[string]any{"export": export, "sha256": sn.SHA256}
+	detail := map[string]any{"export": export, "sha256": sn.SHA256}
+	if export == "hotspots.csv" || export == "briefing.pdf" {
+		if cmp, err = s.changes(c, sn, content); err != nil {
+			return err
+		}
+		if cmp.against != nil {
+			detail["against"], detail["recomputed"], detail["compared"] = cmp.other.ID.String(), cmp.against.Recomputed, !cmp.against.Unlike
+		}
+	}
+	ev.Detail = detail
 	if err := s.db.Audit(c.Request().Context(), ev); err != nil {
 		return err
 	}
@@ -361,17 +392,11 @@ func (s *Server) exportSnapshot(c echo.Context) error {
 		body, err = snapshot.GeoJSON(content, sn.ID.String(), sn.SHA256)
 		contentType, name = mimeGeoJSON, name+".geojson"
 	case "hotspots.csv":
-		var cmp comparison
-		if cmp, err = s.changes(c, sn, content); err == nil {
-			body = snapshot.CSV(content, cmp.changes, cmp.against, s.places.Places())
-		}
+		body = snapshot.CSV(content, cmp.changes, cmp.against, s.places.Places())
 		contentType, name = "text/csv; charset=utf-8", name+".csv"
 	case "briefing.pdf":
-		var cmp comparison
-		if cmp, err = s.changes(c, sn, content); err == nil {
-			body, err = snapshot.PDF(snapshot.Briefing{Content: content, SHA256: sn.SHA256, Changes: cmp.changes, Against: cmp.against,
-				Area: s.validator.Area.Shape, Places: s.places.Places()})
-		}
+		body, err = snapshot.PDF(snapshot.Briefing{Content: content, SHA256: sn.SHA256, Changes: cmp.changes, Against: cmp.against,
+			Area: s.validator.Area.Shape, Places: s.places.Places()})
 		contentType, name = "application/pdf", name+".pdf"
 	}
 	if err != nil {

@@ -38,9 +38,19 @@ type parameters struct {
 // agencies and the grading counted. Dates are Europe/London's.
 func Settings(raw json.RawMessage) string { return settingsInWords(raw, true) }
 
-// SettingsKey is Settings without the date the window ends: two snapshots
-// of equal keys compare like with like, whatever weeks they cover.
-func SettingsKey(raw json.RawMessage) string { return settingsInWords(raw, false) }
+// SettingsKey is what two snapshots must share to compare like with
+// like, whatever weeks they cover: Settings without the date the window
+// ends, with the agencies chosen by their whole ids and the parameters
+// Settings does not name (the ring, false discovery rate correction, the
+// published view's minimum).
+func SettingsKey(raw json.RawMessage) string {
+	var p parameters
+	if err := json.Unmarshal(raw, &p); err != nil {
+		return string(raw)
+	}
+	return fmt.Sprintf("%s · agencies %s · k %d · fdr %v · min %d", settingsInWords(raw, false),
+		strings.Join(slices.Sorted(slices.Values(p.Agencies)), ","), p.K, p.FDR, p.MinReports)
+}
 
 // settingsInWords is Settings, with the window's end date when dated. It
 // is the JSON as stored when that cannot be read.
@@ -92,18 +102,16 @@ func categoriesInWords(codes []string) string {
 	return "categories " + strings.Join(slices.Sorted(slices.Values(codes)), ", ")
 }
 
-// agenciesInWords is "all agencies" or the agencies selected by the first
-// eight characters of their ids, sorted.
+// agenciesInWords is "all agencies" or how many were selected (the
+// parameters hold their ids, which say nothing to a reader).
 func agenciesInWords(ids []string) string {
-	if len(ids) == 0 {
+	switch len(ids) {
+	case 0:
 		return "all agencies"
+	case 1:
+		return "1 selected agency"
 	}
-	short := make([]string, len(ids))
-	for i, id := range ids {
-		short[i] = id[:min(8, len(id))]
-	}
-	slices.Sort(short)
-	return "agencies " + strings.Join(short, ", ")
+	return fmt.Sprintf("%d selected agencies", len(ids))
 }
 
 // paramsInWords says in a sentence what the parameters chose, with dates

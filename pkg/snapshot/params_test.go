@@ -18,35 +18,27 @@ const (
 )
 
 func TestSettings(t *testing.T) {
-	for _, tc := range []struct{ raw, want, key string }{
-		{publishedParams,
-			"published view · resolution 8 · 26 weeks to 30 November 2026 · half-life 4 weeks · all categories",
-			"published view · resolution 8 · 26 weeks · half-life 4 weeks · all categories"},
-		{exactParams,
-			"exact figures · resolution 9 · 13 weeks to 3 December 2026 · half-life 2 weeks · categories weapons · all agencies · source 3 or better, assessment D or better",
-			"exact figures · resolution 9 · 13 weeks · half-life 2 weeks · categories weapons · all agencies · source 3 or better, assessment D or better"},
+	for _, tc := range []struct{ raw, want string }{
+		{publishedParams, "published view · resolution 8 · 26 weeks to 30 November 2026 · half-life 4 weeks · all categories"},
+		{exactParams, "exact figures · resolution 9 · 13 weeks to 3 December 2026 · half-life 2 weeks · categories weapons · all agencies · source 3 or better, assessment D or better"},
 		{`{"res":8,"as_of":"2026-12-03T10:15:00Z","from":"2026-11-23T10:15:00Z","half_life":"1d","categories":["weapons","cuckooing"],` +
 			`"agencies":["9b1c0e2f-0000-4000-8000-000000000002","3f2a9c1d-0000-4000-8000-000000000001"],"min_source":2,"min_assessment":"B","view":"full"}`,
-			"exact figures · resolution 8 · 10 days to 3 December 2026 · half-life 1 day · categories cuckooing, weapons · agencies 3f2a9c1d, 9b1c0e2f · source 2 or better, assessment B or better",
-			"exact figures · resolution 8 · 10 days · half-life 1 day · categories cuckooing, weapons · agencies 3f2a9c1d, 9b1c0e2f · source 2 or better, assessment B or better"},
+			"exact figures · resolution 8 · 10 days to 3 December 2026 · half-life 1 day · categories cuckooing, weapons · 2 selected agencies · source 2 or better, assessment B or better"},
 		{`{"res":8,"as_of":"2026-12-03T10:15:00Z","window":"84d","half_life":"28d","view":"published"}`,
-			"published view · resolution 8 · 12 weeks to 3 December 2026 · half-life 4 weeks · all categories",
-			"published view · resolution 8 · 12 weeks · half-life 4 weeks · all categories"},
+			"published view · resolution 8 · 12 weeks to 3 December 2026 · half-life 4 weeks · all categories"},
 	} {
 		if got := Settings([]byte(tc.raw)); got != tc.want {
 			t.Errorf("Settings(%s)\n got %q\nwant %q", tc.raw, got, tc.want)
-		}
-		if got := SettingsKey([]byte(tc.raw)); got != tc.key {
-			t.Errorf("SettingsKey(%s)\n got %q\nwant %q", tc.raw, got, tc.key)
 		}
 	}
 }
 
 // TestSettingsKey: snapshots of the same settings a week apart are alike;
-// another half-life, agency or view is not.
+// another half-life, agency (even one whose id begins alike), ring, view
+// or area is not.
 func TestSettingsKey(t *testing.T) {
 	weekLater := `{"res":8,"as_of":"2026-12-07T00:00:00Z","from":"2026-06-07T23:00:00Z","half_life":"28d","categories":[],"agencies":[],` +
-		`"min_source":3,"min_assessment":"D","view":"published"}`
+		`"min_source":3,"min_assessment":"D","k":1,"fdr":false,"view":"published","min_reports":3}`
 	if SettingsKey([]byte(publishedParams)) != SettingsKey([]byte(weekLater)) {
 		t.Errorf("a week later, the same settings: %q and %q", SettingsKey([]byte(publishedParams)), SettingsKey([]byte(weekLater)))
 	}
@@ -54,14 +46,17 @@ func TestSettingsKey(t *testing.T) {
 		t.Error("Settings does not say when the window ends")
 	}
 	base := `{"res":8,"as_of":"2026-12-03T10:15:00Z","from":"2026-09-03T10:15:00Z","min_source":3,"min_assessment":"D",`
+	alike := base + `"half_life":"28d","view":"full","agencies":["019ae4c2-7b3a-7c11-8f4e-3a2b1c0d9e8f"]}`
 	for _, other := range []string{
-		base + `"half_life":"56d","view":"full"}`,
-		base + `"half_life":"28d","view":"full","agencies":["3f2a9c1d-0000-4000-8000-000000000001"]}`,
+		base + `"half_life":"56d","view":"full","agencies":["019ae4c2-7b3a-7c11-8f4e-3a2b1c0d9e8f"]}`,
+		base + `"half_life":"28d","view":"full","agencies":["019ae4c2-7b3b-7c11-8f4e-3a2b1c0d9e90"]}`,
+		base + `"half_life":"28d","view":"full","agencies":["019ae4c2-7b3a-7c11-8f4e-3a2b1c0d9e8f"],"k":2}`,
+		base + `"half_life":"28d","view":"full","agencies":["019ae4c2-7b3a-7c11-8f4e-3a2b1c0d9e8f"],"fdr":true}`,
 		base + `"half_life":"28d","view":"published"}`,
-		base + `"half_life":"28d","view":"full","bbox":[0.1,52.1,0.2,52.3]}`,
+		base + `"half_life":"28d","view":"full","agencies":["019ae4c2-7b3a-7c11-8f4e-3a2b1c0d9e8f"],"bbox":[0.1,52.1,0.2,52.3]}`,
 	} {
-		if SettingsKey([]byte(base+`"half_life":"28d","view":"full"}`)) == SettingsKey([]byte(other)) {
-			t.Errorf("%s is alike with its 28-day exact twin", other)
+		if SettingsKey([]byte(alike)) == SettingsKey([]byte(other)) {
+			t.Errorf("%s is alike with %s", other, alike)
 		}
 	}
 }

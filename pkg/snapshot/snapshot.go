@@ -169,6 +169,9 @@ type Change struct {
 	Rank     int     `json:"rank,omitempty"`
 	Place    string  `json:"place"`
 	Label    string  `json:"label"`
+	// Ring is a gone cell's outline (the others' are in the snapshot), so
+	// that a map draws what the comparison counts.
+	Ring [][2]float64 `json:"ring,omitempty"`
 }
 
 // Compare classifies every cell of this and of before: new (only in
@@ -205,7 +208,7 @@ func Compare(this, before Content, ps []places.Place) []Change {
 	}
 	for _, p := range before.Cells {
 		if !seen[p.Cell] {
-			out = append(out, Change{Cell: p.Cell, Status: Gone, Previous: p.Score, Delta: -p.Score, Place: p.Place})
+			out = append(out, Change{Cell: p.Cell, Status: Gone, Previous: p.Score, Delta: -p.Score, Place: p.Place, Ring: p.Ring})
 		}
 	}
 	labels := Labels(this, out, ps)
@@ -219,7 +222,8 @@ func Compare(this, before Content, ps []places.Place) []Change {
 // cell id: by its place alone when no other hexagon has that place, else
 // by the place and where it lies from the place's centre of ps ("Millfield,
 // 0.6 km E"), and then by its rank when that is still shared. The map page
-// (web/src/format.js, labelCells) names hexagons the same way.
+// draws a comparison with these labels; its live hexagons it names by the
+// same rule (web/src/format.js, labelCells).
 func Labels(c Content, changes []Change, ps []places.Place) map[string]string {
 	var items []labelItem
 	seen := map[string]bool{}

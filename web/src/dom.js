@@ -1,4 +1,4 @@
-// The helpers every module of the page uses: two for the DOM, one for
+// The helpers every module of the page uses: three for the DOM, one for
 // what the caller may do.
 
 export const $ = (id) => document.getElementById(id);
@@ -9,6 +9,12 @@ export function el(tag, text, cls) {
   if (text !== undefined) e.textContent = text;
   if (cls) e.className = cls;
   return e;
+}
+
+// focusBack gives the focus back to the button that opened a panel, or,
+// when the header's menu hides it (on a phone), to the menu's button.
+export function focusBack(button) {
+  (button.offsetParent ? button : $('menu-toggle')).focus();
 }
 
 // can is whether the caller me (GET /api/v1/me) holds permission.

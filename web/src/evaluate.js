@@ -8,7 +8,7 @@
 // action, U duplicate; J the next report; Ctrl+Enter records.
 import L from 'leaflet';
 import { api } from './api.js';
-import { $, el } from './dom.js';
+import { $, el, focusBack } from './dom.js';
 import { categoryLabel, count, words } from './format.js';
 import { plainError } from './errors.js';
 
@@ -55,7 +55,7 @@ export function startQueue(map, taxonomy, onEvaluated) {
   $('queue-close').addEventListener('click', () => {
     $('queue').hidden = true;
     layer.clearLayers();
-    $('queue-open').focus();
+    focusBack($('queue-open'));
   });
 
   async function refresh() {

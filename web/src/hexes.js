@@ -35,13 +35,14 @@ export function startHexes(m, caller, onOpen, onMarks) {
   map.on('zoomend', drawMarks);
 }
 
-// drawHexes draws the cells of fc, named after places, by their comparison
-// classes when status (cell to class) is given.
-export function drawHexes(fc, places, status = null) {
+// drawHexes draws the cells of fc, named after places (or by named, cell
+// to label, as a comparison names them), by their comparison classes when
+// status (cell to class) is given.
+export function drawHexes(fc, places, status = null, named = null) {
   comparing = status;
   $('change-legend').hidden = !status;
   lastResult = fc;
-  labels = labelCells(fc.features, places);
+  labels = named || labelCells(fc.features, places);
   hexById = new Map();
   hexLayer.clearLayers();
   hexLayer.addData(fc);
@@ -200,7 +201,9 @@ function bindHex(f, layer) {
     }
   });
   const p = f.properties;
-  layer.bindTooltip(() => `${labels.get(f.id) || p.place} · rank ${p.rank} · score ${score(p.score)} · ${count(p.reports, 'report')}`, { sticky: true });
+  layer.bindTooltip(() => (comparing && comparing.get(f.id) === 'gone'
+    ? `${labels.get(f.id) || p.place} · gone (score before ${score(p.score)})`
+    : `${labels.get(f.id) || p.place} · rank ${p.rank} · score ${score(p.score)} · ${count(p.reports, 'report')}`), { sticky: true });
 }
 
 function reportMode() { return !$('report').hidden; }

@@ -36,6 +36,7 @@ function showLogin() {
   $('report-open').hidden = true;
   $('who').textContent = '';
   $('menu-toggle').hidden = true;
+  document.querySelector('header.bar').classList.remove('open');
   $('login-view').hidden = false;
   $('login-username').focus();
 }
@@ -44,7 +45,7 @@ function showLogin() {
 // the fields), too many tries, or a wrong username or password.
 function loginFailed(err) {
   if (err.status === 429) return 'Too many failed logins: try again later.';
-  if (err.fields.length) return err.fields.map((fe) => plainError(fe) + '.').join(' ');
+  if (err.fields?.length) return err.fields.map((fe) => plainError(fe) + '.').join(' ');
   return err.status === 401 ? 'Wrong username or password.' : 'Could not log in: ' + err.message;
 }
 

@@ -3,7 +3,7 @@
 // shared and restored), snapshots and the top ten; hexes.js draws the
 // hexagons.
 import L from 'leaflet';
-import { api } from './api.js';
+import { api, ApiError } from './api.js';
 import { categoryLabel, centroid, count, score, setTaxonomy } from './format.js';
 import { setAgencies, showCell, showFrozenCell } from './panel.js';
 import { startReportForm } from './report.js';
@@ -21,7 +21,7 @@ const DAY = 86400000;
 
 // minHexPx is how wide, in pixels, a hexagon drawn at the resolution
 // that follows the zoom is at least: wide enough to see and to click.
-const minHexPx = 20;
+const minHexPx = 18;
 
 // resForZoom is the finest resolution (up to maxRes) whose hexagons are at
 // least minHexPx wide at zoom z and latitude lat: a hexagon of area A
@@ -59,8 +59,11 @@ function resOptions(limits) {
 
 let map, me, config, inflight, first, last;
 let places = new Map();
-// comparison is a comparison's classes by cell, while one is drawn.
+// comparison is a comparison's classes by cell, while one is drawn, and
+// comparisonNames its labels by cell (the server's, as its table, CSV and
+// briefing name the cells).
 let comparison = null;
+let comparisonNames = null;
 
 export async function startMap(caller) {
   me = caller;
@@ -107,7 +110,7 @@ export async function startMap(caller) {
   }
   if (can(me, 'reports:evaluate')) startQueue(map, taxonomy, () => load());
   if (can(me, 'snapshots:export')) {
-    startSnapshots(me, { query: hotspotQuery, showFrozen, showComparison, describe: describeFreeze });
+    startSnapshots(me, { query: hotspotQuery, showFrozen, showComparison, describe: describeFreeze, empty: () => noneTicked()?.[1] });
   }
   $('frozen-close').addEventListener('click', () => {
     setFrozen(false);
@@ -392,10 +395,12 @@ let frozen = false;
 function setFrozen(on, text = '') {
   frozen = on;
   if (on && inflight) inflight.abort();
+  mapState(null);
   for (const e of $('controls-form').elements) e.disabled = on;
   $('frozen-text').textContent = text;
   $('frozen').hidden = !on;
   comparison = null;
+  comparisonNames = null;
   $('change-legend').hidden = true;
 }
 
@@ -407,14 +412,18 @@ function showFrozen(fc, snap) {
 }
 
 // showComparison draws a snapshot's cells by how they changed since the
-// one before (gone ones from the earlier snapshot's own hexagons).
-function showComparison(ch, now, before, snap) {
+// one before, the gone ones from the comparison's outlines of them.
+function showComparison(ch, now, snap) {
   setFrozen(true, `Comparing "${snap.title}" (${ch.settings}) with "${ch.against_title}" (${ch.against_settings}` +
     (ch.recomputed ? ', recomputed from its weekly release under the same settings' : '') + '): ' +
     Object.keys(changeColours).join(', ') + ' (see the legend).');
   const status = new Map(ch.changes.map((c) => [c.cell, c.status]));
-  const gone = before.features.filter((f) => status.get(f.id) === 'gone');
+  const gone = ch.changes.filter((c) => c.status === 'gone').map((c) => ({
+    type: 'Feature', id: c.cell, geometry: { type: 'Polygon', coordinates: [c.ring] },
+    properties: { place: c.place, rank: 0, score: c.previous, reports: 0 },
+  }));
   comparison = status;
+  comparisonNames = new Map(ch.changes.map((c) => [c.cell, c.label]));
   lastQuery = 'compare=' + snap.id;
   draw({ ...now, features: [...now.features, ...gone] });
 }
@@ -453,17 +462,19 @@ async function load() {
   lastQuery = q.toString();
   // What is drawn stays, dimmed, until the answer for the new settings comes.
   mapState('loading', 'Loading the hotspots…');
+  let fc;
   try {
-    const fc = await api('GET', '/api/v1/hotspots?' + q.toString(), undefined, inflight.signal);
-    mapState(null);
-    draw(fc);
+    fc = await api('GET', '/api/v1/hotspots?' + q.toString(), undefined, inflight.signal);
   } catch (err) {
     if (err.name === 'AbortError') return;
     // Never a map under settings it was not computed with.
     draw({ features: [] });
-    const why = err instanceof TypeError ? 'hexwatch cannot be reached (are you offline?)' : err.message;
+    const why = err instanceof ApiError ? err.message : 'hexwatch cannot be reached (are you offline?)';
     mapState('error', `Could not load the hotspots for these settings: ${why}. No hotspots are shown.`, ['Try again', load]);
+    return;
   }
+  mapState(null);
+  draw(fc);
 }
 
 // mapState shows, on the map itself, that hotspots are loading (what is
@@ -485,9 +496,10 @@ function mapState(kind, text = '', action = null) {
   if (kind) $('status').textContent = text;
 }
 
-// tickAll ticks every box of a list of the controls, and shows the map.
+// tickAll ticks every box of a list of the controls (or its "All"
+// radio button), and shows the map.
 function tickAll(key) {
-  for (const box of $(key).querySelectorAll('input[type=checkbox]')) box.checked = true;
+  for (const box of $(key).querySelectorAll('input[type=checkbox], input[type=radio][value=""]')) box.checked = true;
   state[key] = null;
   writeURL();
   load();
@@ -496,7 +508,7 @@ function tickAll(key) {
 let lastQuery = '';
 
 function draw(fc) {
-  drawHexes(fc, places, comparison);
+  drawHexes(fc, places, comparison, comparisonNames);
   drawTopList(fc);
   countCategories(fc);
   const shown = fc.parameters ? ` at resolution ${fc.parameters.res}` : '';

@@ -5,7 +5,7 @@
 // of Submit, or a retry after a lost answer, returns the same report.
 import L from 'leaflet';
 import { api } from './api.js';
-import { $ } from './dom.js';
+import { $, focusBack } from './dom.js';
 import { plainError } from './errors.js';
 
 
@@ -84,7 +84,7 @@ export function startReportForm(map, taxonomy, onStored, selfGrading) {
   const close = () => {
     $('report').hidden = true;
     document.body.classList.remove('report-mode');
-    $('report-open').focus();
+    focusBack($('report-open'));
   };
   $('report-open').addEventListener('click', open);
   $('report-close').addEventListener('click', close);

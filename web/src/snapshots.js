@@ -3,7 +3,7 @@
 // exports, open one on the map, frozen, or compare it with the one before.
 import { api } from './api.js';
 import { score } from './format.js';
-import { $, can, el } from './dom.js';
+import { $, can, el, focusBack } from './dom.js';
 import { plainError } from './errors.js';
 
 
@@ -29,7 +29,7 @@ export function settings(p) {
   return parts.join(' · ');
 }
 
-export function startSnapshots(me, { query, showFrozen, showComparison, describe }) {
+export function startSnapshots(me, { query, showFrozen, showComparison, describe, empty }) {
   $('snapshots-open').hidden = false;
   $('freeze-form').hidden = !can(me, 'snapshots:create');
   const exact = can(me, 'reports:all');
@@ -46,12 +46,17 @@ export function startSnapshots(me, { query, showFrozen, showComparison, describe
     list();
   });
   $('f-view').addEventListener('change', state);
-  $('snapshots-close').addEventListener('click', () => { $('snapshots').hidden = true; $('snapshots-open').focus(); });
+  $('snapshots-close').addEventListener('click', () => { $('snapshots').hidden = true; focusBack($('snapshots-open')); });
   $('s-purpose').addEventListener('change', list);
 
   $('freeze-form').addEventListener('submit', async (ev) => {
     ev.preventDefault();
     for (const p of document.querySelectorAll('#freeze-form .error')) p.textContent = '';
+    // A view of nothing ticked shows nothing: there is nothing to freeze.
+    if (empty()) {
+      $('freeze-result').textContent = 'Not frozen: ' + empty();
+      return;
+    }
     const params = Object.fromEntries(query());
     delete params.bbox;
     const view = exact ? $('f-view').value : 'published';
@@ -126,11 +131,7 @@ export function startSnapshots(me, { query, showFrozen, showComparison, describe
       box.append(el('p', why[err.status] || 'Could not compare: ' + err.message, 'error'));
       return;
     }
-    const reason = encodeURIComponent('compared on the map');
-    const [now, before] = await Promise.all([
-      api('GET', `${s.links.geojson}?purpose=${reason}`),
-      api('GET', `/api/v1/snapshots/${ch.against}/hotspots.geojson?purpose=${reason}`),
-    ]);
+    const now = await api('GET', `${s.links.geojson}?purpose=${encodeURIComponent('compared on the map')}`);
     const counts = {};
     for (const c of ch.changes) counts[c.status] = (counts[c.status] || 0) + 1;
     const sides = el('dl', undefined, 'sides');
@@ -152,6 +153,6 @@ export function startSnapshots(me, { query, showFrozen, showComparison, describe
       table.append(tr);
     }
     box.append(table);
-    showComparison(ch, now, before, s);
+    showComparison(ch, now, s);
   }
 }
