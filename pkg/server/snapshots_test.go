@@ -7,7 +7,6 @@ import (
 	"encoding/csv"
 	"encoding/hex"
 	"encoding/json"
-	"html"
 	"net/http"
 	"os"
 	"os/exec"
@@ -21,6 +20,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/hexwatch/hexwatch/pkg/snapshot/pdfwords"
 	"github.com/hexwatch/hexwatch/pkg/store"
 )
 
@@ -251,33 +251,6 @@ func TestSnapshotParametersAreNamed(t *testing.T) {
 	}
 }
 
-// pdfWord is a word of pdftotext -bbox, on its page (from 1).
-type pdfWord struct {
-	page                   int
-	text                   string
-	xMin, yMin, xMax, yMax float64
-}
-
-var pdfWordRE = regexp.MustCompile(`<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>`)
-
-// pdfWords reads a PDF's words and their boxes with pdftotext -bbox.
-func pdfWords(t *testing.T, path string) (words []pdfWord, pages int) {
-	t.Helper()
-	out := tool(t, "pdftotext", "-bbox", path, "-")
-	for i, page := range strings.Split(out, "<page ")[1:] {
-		pages = i + 1
-		for _, m := range pdfWordRE.FindAllStringSubmatch(page, -1) {
-			w := pdfWord{page: i + 1, text: html.UnescapeString(m[5])}
-			w.xMin, _ = strconv.ParseFloat(m[1], 64)
-			w.yMin, _ = strconv.ParseFloat(m[2], 64)
-			w.xMax, _ = strconv.ParseFloat(m[3], 64)
-			w.yMax, _ = strconv.ParseFloat(m[4], 64)
-			words = append(words, w)
-		}
-	}
-	return words, pages
-}
-
 // TestBriefingLayout checks the briefing as a reader sees it: every page
 // holds more than its banners, no two words of the map's page overlap
 // (ranks, places, legend, scale), the title stays clear of the banner,
@@ -304,14 +277,17 @@ func TestBriefingLayout(t *testing.T) {
 	if err := os.WriteFile(path, f.export("analyst", id, "briefing.pdf"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	words, pages := pdfWords(t, path)
+	words, pages, err := pdfwords.Read(path)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if pages < 2 || pages > 3 {
 		t.Fatalf("the briefing has %d pages", pages)
 	}
 	for p := 1; p <= pages; p++ {
 		content := 0
-		for _, w := range words {
-			if w.page == p && !strings.HasPrefix(w.text, "OFFICIAL") {
+		for _, w := range pdfwords.OnPage(words, p) {
+			if !strings.HasPrefix(w.Text, "OFFICIAL") {
 				content++
 			}
 		}
@@ -319,36 +295,27 @@ func TestBriefingLayout(t *testing.T) {
 			t.Errorf("page %d holds %d words besides its banners", p, content)
 		}
 	}
-	var first []pdfWord
-	for _, w := range words {
-		if w.page == 1 {
-			first = append(first, w)
-		}
-	}
-	for i, a := range first {
-		for _, b := range first[i+1:] {
-			if min(a.xMax, b.xMax)-max(a.xMin, b.xMin) > 0.5 && min(a.yMax, b.yMax)-max(a.yMin, b.yMin) > 0.5 {
-				t.Errorf("on the map page %q (%.0f,%.0f) overlaps %q (%.0f,%.0f)", a.text, a.xMin, a.yMin, b.text, b.xMin, b.yMin)
-			}
-		}
+	first := pdfwords.OnPage(words, 1)
+	for _, o := range pdfwords.Overlaps(first) {
+		t.Errorf("on the map page %s", o)
 	}
 	// Every top-ten rank is placed on the map page (the city insets hold
 	// those the county map has no room for).
 	for rank := 1; rank <= 10; rank++ {
-		if !slices.ContainsFunc(first, func(w pdfWord) bool { return w.text == strconv.Itoa(rank) }) {
+		if !slices.ContainsFunc(first, func(w pdfwords.Word) bool { return w.Alone && w.Text == strconv.Itoa(rank) }) {
 			t.Errorf("rank %d is not on the map page", rank)
 		}
 	}
-	if !slices.ContainsFunc(first, func(w pdfWord) bool { return w.text == "Inset" }) {
+	if !slices.ContainsFunc(first, func(w pdfwords.Word) bool { return w.Text == "Inset" }) {
 		t.Error("the map page has no inset of the clusters of the top ten")
 	}
 	bannerBottom, titleTop := 0.0, 1e9
 	for _, w := range first {
 		switch {
-		case strings.HasPrefix(w.text, "OFFICIAL") && w.yMin < 40:
-			bannerBottom = max(bannerBottom, w.yMax)
-		case w.text == "December" && w.yMin < 100:
-			titleTop = min(titleTop, w.yMin)
+		case strings.HasPrefix(w.Text, "OFFICIAL") && w.YMin < 40:
+			bannerBottom = max(bannerBottom, w.YMax)
+		case w.Text == "December" && w.YMin < 100:
+			titleTop = min(titleTop, w.YMin)
 		}
 	}
 	// The banner's frame is 4 points below its word.
@@ -365,7 +332,7 @@ func TestBriefingLayout(t *testing.T) {
 	placed := 0
 	for _, name := range []string{"Cambridge", "Peterborough", "Ely", "Huntingdon", "Wisbech", "March", "St Neots"} {
 		for _, w := range first {
-			if w.text == strings.Fields(name)[0] {
+			if w.Text == strings.Fields(name)[0] {
 				placed++
 				break
 			}

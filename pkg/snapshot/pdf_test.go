@@ -5,7 +5,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strconv"
 	"testing"
@@ -13,6 +12,7 @@ import (
 	"github.com/hexwatch/hexwatch/pkg/hexgrid"
 	"github.com/hexwatch/hexwatch/pkg/intel"
 	"github.com/hexwatch/hexwatch/pkg/places"
+	"github.com/hexwatch/hexwatch/pkg/snapshot/pdfwords"
 )
 
 // site is a hotspot of the test briefing: its hexagon scores top, the
@@ -85,45 +85,6 @@ func briefingContent(t *testing.T, g *places.Gazetteer, sites []site) Content {
 	return c
 }
 
-// pdfWord is a word of a page as pdftotext places it, in points from the
-// top left.
-type pdfWord struct {
-	page                   int
-	text                   string
-	xMin, yMin, xMax, yMax float64
-	// alone: no other word shares its line.
-	alone bool
-}
-
-var (
-	pageRe = regexp.MustCompile(`(?s)<page .*?</page>`)
-	lineRe = regexp.MustCompile(`(?s)<line .*?</line>`)
-	wordRe = regexp.MustCompile(`<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>`)
-)
-
-// pdfWords reads every word of the PDF at path with pdftotext -bbox-layout.
-func pdfWords(t *testing.T, path string) (words []pdfWord, pages int) {
-	t.Helper()
-	out, err := exec.Command("pdftotext", "-bbox-layout", path, "-").Output()
-	if err != nil {
-		t.Fatalf("pdftotext: %v", err)
-	}
-	for p, page := range pageRe.FindAllString(string(out), -1) {
-		pages++
-		for _, line := range lineRe.FindAllString(page, -1) {
-			ms := wordRe.FindAllStringSubmatch(line, -1)
-			for _, m := range ms {
-				w := pdfWord{page: p + 1, text: m[5], alone: len(ms) == 1}
-				for i, f := range []*float64{&w.xMin, &w.yMin, &w.xMax, &w.yMax} {
-					*f, _ = strconv.ParseFloat(m[i+1], 64)
-				}
-				words = append(words, w)
-			}
-		}
-	}
-	return words, pages
-}
-
 // TestBriefingMapInsets renders the briefings of snapshots whose top
 // hexagons crowd one city, two, or four towns, and reads their map page
 // as a reader would: no two words overlap, each of the top ten ranks is
@@ -134,7 +95,7 @@ func pdfWords(t *testing.T, path string) (words []pdfWord, pages int) {
 func TestBriefingMapInsets(t *testing.T) {
 	for _, tool := range []string{"pdftotext", "pdftoppm"} {
 		if _, err := exec.LookPath(tool); err != nil {
-			t.Skip(tool + " is not installed")
+			t.Fatalf("%s is missing: install poppler-utils (make tools)", tool)
 		}
 	}
 	g, err := places.LoadGazetteer("")
@@ -179,28 +140,22 @@ func TestBriefingMapInsets(t *testing.T) {
 // first no two words overlapping, insets insets and every top rank.
 func checkMapPage(t *testing.T, path string, insets int) {
 	t.Helper()
-	words, pages := pdfWords(t, path)
+	words, pages, err := pdfwords.Read(path)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if pages < 2 || pages > 3 {
 		t.Errorf("the briefing has %d pages, want 2 or 3", pages)
 	}
-	var first []pdfWord
-	for _, w := range words {
-		if w.page == 1 {
-			first = append(first, w)
-		}
+	first := pdfwords.OnPage(words, 1)
+	for _, o := range pdfwords.Overlaps(first) {
+		t.Errorf("on the map page %s", o)
 	}
-	for i, a := range first {
-		for _, b := range first[i+1:] {
-			if min(a.xMax, b.xMax)-max(a.xMin, b.xMin) > 0.5 && min(a.yMax, b.yMax)-max(a.yMin, b.yMin) > 0.5 {
-				t.Errorf("on the map page %q (%.0f,%.0f) overlaps %q (%.0f,%.0f)", a.text, a.xMin, a.yMin, b.text, b.xMin, b.yMin)
-			}
-		}
-	}
-	if n := len(slices.DeleteFunc(slices.Clone(first), func(w pdfWord) bool { return w.text != "Inset" })); n != insets {
+	if n := len(slices.DeleteFunc(slices.Clone(first), func(w pdfwords.Word) bool { return w.Text != "Inset" })); n != insets {
 		t.Errorf("the map page has %d insets, want %d", n, insets)
 	}
 	for rank := 1; rank <= rankedOnMap; rank++ {
-		if !slices.ContainsFunc(first, func(w pdfWord) bool { return w.alone && w.text == strconv.Itoa(rank) }) {
+		if !slices.ContainsFunc(first, func(w pdfwords.Word) bool { return w.Alone && w.Text == strconv.Itoa(rank) }) {
 			t.Errorf("rank %d is not written on the map page", rank)
 		}
 	}
