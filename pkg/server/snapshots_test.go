@@ -349,3 +349,66 @@ func TestBriefingLayout(t *testing.T) {
 		tool(t, "pdftoppm", "-png", "-r", "80", "-f", strconv.Itoa(p), "-l", strconv.Itoa(p), "-singlefile", path, filepath.Join(dir, "briefing-page"+strconv.Itoa(p)))
 	}
 }
+
+// TestRecomputedComparisonIsThePublishedView: a chair comparing published
+// snapshots of unlike settings learns nothing the published view does not
+// answer. The earlier side, recomputed under the later one's settings,
+// holds exactly the cells and score bands that the chair's own map gets
+// for that release and those settings (here the same release: every cell
+// steady, its two scores equal), and each comparison is spent from the
+// chair's budget like any published answer.
+func TestRecomputedComparisonIsThePublishedView(t *testing.T) {
+	f := newFixture(t)
+	loadDemo(t, f, 3000)
+	freeze := func(title, halfLife string) snapshotMeta {
+		r := f.json("chair", http.MethodPost, "/api/v1/snapshots", map[string]any{"title": title, "meeting_date": "2026-12-03",
+			"parameters": map[string]any{"res": 7, "half_life": halfLife}})
+		var m snapshotMeta
+		if err := json.Unmarshal(r.body, &m); err != nil || r.StatusCode != http.StatusCreated {
+			t.Fatalf("freeze: %d %s", r.StatusCode, r.body)
+		}
+		return m
+	}
+	freeze("Two weeks", "14d")
+	later := freeze("Four weeks", "28d")
+	var out struct {
+		Recomputed bool `json:"recomputed"`
+		Changes    []struct {
+			Cell, Status    string
+			Score, Previous float64
+		} `json:"changes"`
+	}
+	r := f.json("chair", http.MethodGet, "/api/v1/snapshots/"+later.ID+"/changes", nil)
+	if err := json.Unmarshal(r.body, &out); err != nil || r.StatusCode != http.StatusOK || !out.Recomputed {
+		t.Fatalf("changes: %d %s", r.StatusCode, r.body)
+	}
+	published, resp := f.hotspots("chair", "?res=7&half_life=28d")
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("the chair's published map: %d", resp.StatusCode)
+	}
+	band := map[string]float64{}
+	for _, ft := range published.Features {
+		band[ft.ID] = ft.Properties.Score
+	}
+	if len(out.Changes) != len(band) || len(band) == 0 {
+		t.Fatalf("the comparison holds %d cells, the published view %d", len(out.Changes), len(band))
+	}
+	for _, ch := range out.Changes {
+		want, ok := band[ch.Cell]
+		if !ok || ch.Status != "steady" || ch.Previous != want || ch.Score != want {
+			t.Fatalf("cell %s: %s, %g then, %g now; the published view answers %g (shown %v)", ch.Cell, ch.Status, ch.Previous, ch.Score, want, ok)
+		}
+	}
+	// The recomputation is a published answer: spent and recorded (the
+	// record of consultations is written in batches).
+	var consults int
+	for deadline := time.Now().Add(10 * time.Second); consults == 0 && time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		if err := f.sql().QueryRow(context.Background(), `SELECT count(*) FROM audit_events WHERE actor = $1 AND object_type = 'published_view'
+			AND detail->>'route' LIKE '%/changes'`, f.callers["chair"].username).Scan(&consults); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if consults == 0 {
+		t.Fatal("the recomputation is not recorded as a published answer of the chair's")
+	}
+}
