@@ -69,16 +69,22 @@ const (
 	ViewFeedback Permission = "feedback:view"
 	// AllFeedback: the same for every agency.
 	AllFeedback Permission = "feedback:all"
+	// ManageLocations: record locations of concern and task agencies with
+	// actions on them; see every agency's actions.
+	ManageLocations Permission = "locations:manage"
+	// WorkActions: see and update the actions the own agency owns.
+	WorkActions Permission = "actions:work"
 )
 
 // Matrix is the permission matrix: the one place that says what each role
 // may do. README.md shows it; every route names the permission it needs.
 var Matrix = map[Role][]Permission{
-	Partner:   {ViewReference, SubmitReports, ReadOwnReports, ChangeOwnReports, ViewHotspots, ViewFeedback},
-	Analyst:   {ViewReference, ReadOwnReports, ChangeOwnReports, ReadAllReports, ViewHotspots, CreateSnapshots, ExportSnapshots},
-	Chair:     {ViewReference, ViewHotspots, CreateSnapshots, ExportSnapshots, ViewFeedback, AllFeedback},
+	Partner: {ViewReference, SubmitReports, ReadOwnReports, ChangeOwnReports, ViewHotspots, ViewFeedback, WorkActions},
+	Analyst: {ViewReference, ReadOwnReports, ChangeOwnReports, ReadAllReports, ViewHotspots, CreateSnapshots, ExportSnapshots,
+		ManageLocations, WorkActions},
+	Chair:     {ViewReference, ViewHotspots, CreateSnapshots, ExportSnapshots, ViewFeedback, AllFeedback, ManageLocations, WorkActions},
 	Admin:     {ViewReference, ManageIdentities, ReadAudit, EraseData, ViewFeedback, AllFeedback},
-	Evaluator: {ViewReference, ReadOwnReports, ReadAllReports, ViewHotspots, EvaluateReports, ViewFeedback, AllFeedback},
+	Evaluator: {ViewReference, ReadOwnReports, ReadAllReports, ViewHotspots, EvaluateReports, ViewFeedback, AllFeedback, WorkActions},
 }
 
 // About says in a line what each role is for, as the admin console

@@ -56,6 +56,7 @@ type Config struct {
 	BulkConcurrency   int
 	HeavyConcurrency  int
 	MinCellReports    int
+	BufferRings       int
 	PublishedMaxRes   int
 	PublishedBudget   int
 	ReleaseHistory    int
@@ -122,6 +123,7 @@ func (c *Config) Variables() []Variable {
 		{"HEXWATCH_MIN_CELL_REPORTS", "min-cell-reports", "5", "the floor of the weekly releases (the published view of callers who may not read raw reports): no cell is shown with fewer counted reports outside its largest agency, nor any split with fewer; above it a cell is shown on a perturbed count (README: releases)", HTTP, (*intValue)(&c.MinCellReports)},
 		{"HEXWATCH_PUBLISHED_MAX_RES", "published-max-res", "8", "finest H3 resolution of the published view (6 to 10)", HTTP, (*intValue)(&c.PublishedMaxRes)},
 		{"HEXWATCH_PUBLISHED_BUDGET", "published-budget", "200", "distinct parameter sets each agency may ask of the published view per cell (or for the map, or snapshots) per day; 429 beyond", HTTP, (*intValue)(&c.PublishedBudget)},
+		{"HEXWATCH_BUFFER_RINGS", "buffer-rings", "2", "the buffer of a location of concern's evaluation: the cells within this many rings around its area (README: locations of concern)", HTTP, (*intValue)(&c.BufferRings)},
 		{"HEXWATCH_RELEASE_HISTORY", "release-history", "52", "weeks before the latest cut-off whose missing releases serve computes at start (marked late); the latest is always computed", HTTP, (*intValue)(&c.ReleaseHistory)},
 		{"HEXWATCH_MAX_CELLS", "max-cells", "30000", "largest number of cells one hotspot answer may hold (400 beyond: narrow the request)", HTTP, (*intValue)(&c.MaxCells)},
 		{"HEXWATCH_TILE_URL", "tile-url", "", "basemap tile URL template of the map (ideally a tile server of your own: every viewport an analyst looks at is asked of it); empty for none, the map then shows the service area and the gazetteer's places", HTTP, (*stringValue)(&c.TileURL)},
@@ -207,6 +209,9 @@ func (c Config) validate(scopes []Scope) error {
 		}
 		if c.ReleaseHistory < 0 || c.ReleaseHistory > 520 {
 			errs = append(errs, errors.New("HEXWATCH_RELEASE_HISTORY must be from 0 to 520 weeks"))
+		}
+		if c.BufferRings < 1 || c.BufferRings > 5 {
+			errs = append(errs, errors.New("HEXWATCH_BUFFER_RINGS must be 1 to 5"))
 		}
 		if c.PublishedBudget < 1 {
 			errs = append(errs, errors.New("HEXWATCH_PUBLISHED_BUDGET must be at least 1"))

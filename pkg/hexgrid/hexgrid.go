@@ -160,3 +160,60 @@ func loop(r orb.Ring) h3.GeoLoop {
 	}
 	return l
 }
+
+// Buffer is the cells within k steps of cells that are not among them,
+// sorted: the ring around an area.
+func Buffer(cells []Cell, k int) ([]Cell, error) {
+	in := make(map[Cell]bool, len(cells))
+	for _, c := range cells {
+		in[c] = true
+	}
+	seen := map[Cell]bool{}
+	var out []Cell
+	for _, c := range cells {
+		disk, err := c.Disk(k)
+		if err != nil {
+			return nil, err
+		}
+		for _, d := range disk {
+			if !in[d] && !seen[d] {
+				seen[d] = true
+				out = append(out, d)
+			}
+		}
+	}
+	slices.Sort(out)
+	return out, nil
+}
+
+// Outline is the outline of cells: their union as polygons, lon/lat.
+func Outline(cells []Cell) (orb.MultiPolygon, error) {
+	hs := make([]h3.Cell, len(cells))
+	for i, c := range cells {
+		hs[i] = h3.Cell(c)
+	}
+	gps, err := h3.CellsToMultiPolygon(hs)
+	if err != nil {
+		return nil, fmt.Errorf("hexgrid: outline: %w", err)
+	}
+	out := make(orb.MultiPolygon, 0, len(gps))
+	for _, gp := range gps {
+		poly := orb.Polygon{ring(gp.GeoLoop)}
+		for _, h := range gp.Holes {
+			poly = append(poly, ring(h))
+		}
+		out = append(out, poly)
+	}
+	return out, nil
+}
+
+func ring(l h3.GeoLoop) orb.Ring {
+	r := make(orb.Ring, 0, len(l)+1)
+	for _, ll := range l {
+		r = append(r, orb.Point{ll.Lng, ll.Lat})
+	}
+	if len(r) > 0 {
+		r = append(r, r[0])
+	}
+	return r
+}

@@ -79,3 +79,29 @@ func TestStoreRange(t *testing.T) {
 		}
 	}
 }
+
+func TestBufferAndOutline(t *testing.T) {
+	c, err := Of(52.2053, 0.1218, 8)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b1, err := Buffer([]Cell{c}, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b2, _ := Buffer([]Cell{c}, 2)
+	if len(b1) != 6 || len(b2) != 18 {
+		t.Errorf("buffers of one cell: %d and %d cells, want 6 and 18", len(b1), len(b2))
+	}
+	disk, _ := c.Disk(1)
+	if b, _ := Buffer(disk, 1); len(b) != 12 {
+		t.Errorf("buffer of a disk of 7: %d cells, want 12", len(b))
+	}
+	mp, err := Outline(disk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(mp) != 1 || len(mp[0]) != 1 || !mp[0][0].Closed() || len(mp[0][0]) != 19 {
+		t.Errorf("outline of a disk of 7: %d polygons, want one closed ring of 18 vertices: %v", len(mp), mp)
+	}
+}

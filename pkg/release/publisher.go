@@ -9,6 +9,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/hexwatch/hexwatch/pkg/hotspot"
 	"github.com/hexwatch/hexwatch/pkg/live"
 	"github.com/hexwatch/hexwatch/pkg/store"
@@ -30,6 +32,9 @@ type Publisher struct {
 	// History is how many weeks back from the latest cut-off Run computes
 	// the releases missing.
 	History int
+	// BufferRings is the radius, in rings of cells, of the buffer around a
+	// location whose figures a release publishes.
+	BufferRings int
 
 	mu       sync.Mutex // guards releases, tables, order
 	releases []store.Release
@@ -51,7 +56,7 @@ const cachedTables = 256
 
 // New is a publisher of menu's releases over eng's reports.
 func New(db *store.DB, eng *live.Engine, menu Menu, log *slog.Logger) *Publisher {
-	return &Publisher{db: db, eng: eng, menu: menu, log: log, History: 52, tables: map[tableKey]*Table{}}
+	return &Publisher{db: db, eng: eng, menu: menu, log: log, History: 52, BufferRings: 2, tables: map[tableKey]*Table{}}
 }
 
 // Menu is the publisher's menu.
@@ -88,6 +93,10 @@ func (p *Publisher) Publish(ctx context.Context, cutoff time.Time, now time.Time
 	if err != nil {
 		return err
 	}
+	locations, err := p.locations(ctx, cutoff)
+	if err != nil {
+		return err
+	}
 	menu, err := json.Marshal(p.menu)
 	if err != nil {
 		return err
@@ -95,7 +104,7 @@ func (p *Publisher) Publish(ctx context.Context, cutoff time.Time, now time.Time
 	// When the computation began, not ended: how long it took would tell
 	// how many reports there are.
 	r := store.Release{Cutoff: cutoff, ComputedAt: start.UTC(), Late: now.Sub(cutoff) > Grace, Menu: menu}
-	err = p.db.CreateRelease(ctx, r, tables, store.AuditEvent{Action: store.ActionCombine, Actor: "system:release"})
+	err = p.db.CreateRelease(ctx, r, tables, locations, store.AuditEvent{Action: store.ActionCombine, Actor: "system:release"})
 	if errors.Is(err, store.ErrReleaseExists) {
 		err = nil
 	}
@@ -222,4 +231,42 @@ func (p *Publisher) Table(ctx context.Context, cutoff time.Time, res int, window
 		}
 	}
 	return t, nil
+}
+
+// locations are the figures of every location's area in force at cutoff.
+func (p *Publisher) locations(ctx context.Context, cutoff time.Time) ([]store.ReleaseLocation, error) {
+	areas, err := p.db.LocationAreasAt(ctx, cutoff)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]store.ReleaseLocation, 0, len(areas))
+	for _, a := range areas {
+		l, err := ComputeLocation(ctx, p.eng.Engine, cutoff, a, p.BufferRings, p.menu.K)
+		if err != nil {
+			return nil, err
+		}
+		body, err := encode(l)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, store.ReleaseLocation{Cutoff: cutoff, LocationID: a.LocationID, Version: a.Version, Body: body})
+	}
+	return out, nil
+}
+
+// Location is the figures of location id in the latest release whose
+// cut-off is at or before atMost; ErrNoRelease when there is none.
+func (p *Publisher) Location(ctx context.Context, id uuid.UUID, atMost time.Time) (*Location, error) {
+	r, err := p.db.ReleaseLocationBody(ctx, id, atMost)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, ErrNoRelease
+	}
+	if err != nil {
+		return nil, err
+	}
+	var l Location
+	if err := decode(r.Body, &l); err != nil {
+		return nil, err
+	}
+	return &l, nil
 }

@@ -180,34 +180,45 @@ func compareCells(a, b hexgrid.Cell) int {
 }
 
 // Encode is the stored form of t: gzipped JSON.
-func (t *Table) Encode() ([]byte, error) {
+func (t *Table) Encode() ([]byte, error) { return encode(t) }
+
+// Decode reads a table stored by Encode.
+func Decode(body []byte) (*Table, error) {
+	var t Table
+	if err := decode(body, &t); err != nil {
+		return nil, err
+	}
+	t.index()
+	return &t, nil
+}
+
+// encode is v as gzipped JSON, the stored form of a release's parts.
+func encode(v any) ([]byte, error) {
 	var buf bytes.Buffer
 	zw := gzip.NewWriter(&buf)
-	if err := json.NewEncoder(zw).Encode(t); err != nil {
-		return nil, fmt.Errorf("release: encode table: %w", err)
+	if err := json.NewEncoder(zw).Encode(v); err != nil {
+		return nil, fmt.Errorf("release: encode: %w", err)
 	}
 	if err := zw.Close(); err != nil {
-		return nil, fmt.Errorf("release: encode table: %w", err)
+		return nil, fmt.Errorf("release: encode: %w", err)
 	}
 	return buf.Bytes(), nil
 }
 
-// Decode reads a table stored by Encode.
-func Decode(body []byte) (*Table, error) {
+// decode reads into v what encode stored.
+func decode(body []byte, v any) error {
 	zr, err := gzip.NewReader(bytes.NewReader(body))
 	if err != nil {
-		return nil, fmt.Errorf("release: decode table: %w", err)
+		return fmt.Errorf("release: decode: %w", err)
 	}
 	raw, err := io.ReadAll(zr)
 	if err != nil {
-		return nil, fmt.Errorf("release: decode table: %w", err)
+		return fmt.Errorf("release: decode: %w", err)
 	}
-	var t Table
-	if err := json.Unmarshal(raw, &t); err != nil {
-		return nil, fmt.Errorf("release: decode table: %w", err)
+	if err := json.Unmarshal(raw, v); err != nil {
+		return fmt.Errorf("release: decode: %w", err)
 	}
-	t.index()
-	return &t, nil
+	return nil
 }
 
 // Build computes every table of the release of cutoff; progress, when

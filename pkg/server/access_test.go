@@ -159,6 +159,32 @@ var access = []accessRule{
 		return reportPath(f.pendingReport()) + "/evaluation", map[string]any{"source": 2, "assessment": "B", "handling": "P", "outcome": "intelligence"}
 	}, nil},
 	{"GET /api/v1/feedback", feedbackReaders, http.StatusOK, nil, nil},
+	{"GET /api/v1/locations", everyone, http.StatusOK, nil, nil},
+	{"POST /api/v1/locations", locationManagers, http.StatusCreated, func(f *fixture) (string, any) {
+		return "/api/v1/locations", map[string]any{"name": "Access " + uuid.NewString()[:8], "owner_agency": f.agencyA.Name, "cell": fixtureCell(8), "rings": 1}
+	}, nil},
+	{"GET /api/v1/locations/:id", everyone, http.StatusOK, func(f *fixture) (string, any) {
+		return "/api/v1/locations/" + f.location(), nil
+	}, nil},
+	{"PATCH /api/v1/locations/:id", locationManagers, http.StatusOK, func(f *fixture) (string, any) {
+		return "/api/v1/locations/" + f.location(), map[string]any{"review_date": "2027-02-01"}
+	}, nil},
+	// A location drawn today is in no release yet: the published view answers 409.
+	{"GET /api/v1/locations/:id/evaluation", []string{"analyst", "evaluator"}, http.StatusOK, func(f *fixture) (string, any) {
+		return "/api/v1/locations/" + f.location() + "/evaluation?weeks=4&at=" + time.Now().AddDate(0, 0, -14).Format(time.DateOnly), nil
+	}, map[string]int{"partner": http.StatusConflict, "partner-key": http.StatusConflict, "other-partner-key": http.StatusConflict, "chair": http.StatusConflict}},
+	{"POST /api/v1/locations/:id/actions", locationManagers, http.StatusCreated, func(f *fixture) (string, any) {
+		return "/api/v1/locations/" + f.location() + "/actions", map[string]any{"tactic": "licensing_review", "owner_agency": f.agencyB.Name,
+			"start_date": "2026-12-01", "due_date": "2027-01-15"}
+	}, nil},
+	{"GET /api/v1/actions", actionWorkers, http.StatusOK, nil, nil},
+	// An action of agency A: another agency's caller does not find it.
+	{"GET /api/v1/actions/:id", agencyAWorkers, http.StatusOK, func(f *fixture) (string, any) {
+		return "/api/v1/actions/" + f.action(f.location(), f.agencyA), nil
+	}, notFoundForOtherAgency},
+	{"PATCH /api/v1/actions/:id", agencyAWorkers, http.StatusOK, func(f *fixture) (string, any) {
+		return "/api/v1/actions/" + f.action(f.location(), f.agencyA), map[string]string{"status": "in_progress"}
+	}, notFoundForOtherAgency},
 }
 
 var (
@@ -170,6 +196,9 @@ var (
 	evaluators             = []string{"evaluator"}
 	feedbackReaders        = []string{"partner", "partner-key", "other-partner-key", "chair", "admin", "evaluator"}
 	snapshotters           = []string{"analyst", "chair"}
+	locationManagers       = []string{"analyst", "chair"}
+	actionWorkers          = []string{"partner", "partner-key", "other-partner-key", "analyst", "chair", "evaluator"}
+	agencyAWorkers         = []string{"partner", "partner-key", "analyst", "chair", "evaluator"}
 	notFoundForOtherAgency = map[string]int{"other-partner-key": http.StatusNotFound}
 )
 

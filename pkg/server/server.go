@@ -59,6 +59,7 @@ func New(cfg config.Config, db *store.DB, v *intel.Validator, log *slog.Logger, 
 		bulkSlots: make(chan struct{}, cfg.BulkConcurrency), heavy: make(heavyWork, cfg.HeavyConcurrency), engine: engine, rendered: newRenderCache(renderCacheBytes), places: gazetteer, geo: geoWriter{places: gazetteer}}
 	s.releases = release.New(db, engine, release.DefaultMenu(cfg.PublishedMaxRes, cfg.MinCellReports), log)
 	s.releases.History = cfg.ReleaseHistory
+	s.releases.BufferRings = cfg.BufferRings
 	s.metrics = newMetrics(db, func() int { return len(s.bulkSlots) })
 	s.consults = newAuditQueue(db, log)
 	e := echo.New()
@@ -171,6 +172,16 @@ func (s *Server) apiRoutes() []route {
 		{method: http.MethodGet, path: v1 + "/map-config", perm: auth.ViewReference, handler: s.getMapConfig},
 		{method: http.MethodGet, path: v1 + "/hotspots", perm: auth.ViewHotspots, handler: s.listHotspots},
 		{method: http.MethodGet, path: v1 + "/hotspots/:cell", perm: auth.ViewHotspots, handler: s.getHotspotCell},
+
+		{method: http.MethodGet, path: v1 + "/locations", perm: auth.ViewReference, handler: s.listLocations},
+		{method: http.MethodPost, path: v1 + "/locations", perm: auth.ManageLocations, handler: s.createLocation},
+		{method: http.MethodGet, path: v1 + "/locations/:id", perm: auth.ViewReference, handler: s.getLocation},
+		{method: http.MethodPatch, path: v1 + "/locations/:id", perm: auth.ManageLocations, handler: s.updateLocation},
+		{method: http.MethodGet, path: v1 + "/locations/:id/evaluation", perm: auth.ViewHotspots, handler: s.locationEvaluation},
+		{method: http.MethodPost, path: v1 + "/locations/:id/actions", perm: auth.ManageLocations, handler: s.createAction},
+		{method: http.MethodGet, path: v1 + "/actions", perm: auth.WorkActions, handler: s.listActions},
+		{method: http.MethodGet, path: v1 + "/actions/:id", perm: auth.WorkActions, handler: s.getAction},
+		{method: http.MethodPatch, path: v1 + "/actions/:id", perm: auth.WorkActions, handler: s.updateAction},
 
 		{method: http.MethodPost, path: v1 + "/snapshots", perm: auth.CreateSnapshots, handler: s.createSnapshot},
 		{method: http.MethodGet, path: v1 + "/snapshots", perm: auth.ExportSnapshots, handler: s.listSnapshots},

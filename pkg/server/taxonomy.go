@@ -17,6 +17,8 @@ func (s *Server) getTaxonomy(c echo.Context) error {
 			"assessment": intel.Labels(intel.Assessments),
 			"handling":   intel.Labels(intel.Handlings),
 		},
-		"csv_columns": intel.CSVColumns,
+		"csv_columns":     intel.CSVColumns,
+		"tactics":         intel.Tactics,
+		"action_statuses": intel.ActionStatuses,
 	})
 }

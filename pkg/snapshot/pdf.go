@@ -26,6 +26,8 @@ type Briefing struct {
 	Area    orb.MultiPolygon
 	// Places label the map, and name hexagons by where they lie from them.
 	Places []places.Place
+	// Locations, when not nil, adds the "Locations and actions" pages.
+	Locations *LocationsPage
 }
 
 // TopRows is the number of hotspots in the briefing's table.
@@ -80,8 +82,9 @@ func scoreClassLabel(i int) string {
 // leader line; no two words of the page overlap. Then the changes since
 // the earlier snapshot, with the settings of both sides, in one table of
 // new, rising and falling hexagons sorted by the size of the change; the
-// top hotspots; and the method in words. Hexagons are named as Labels
-// names them, never by cell id.
+// top hotspots; and the method in words; then, when the briefing has
+// them, the locations of concern and their actions. Hexagons are named
+// as Labels names them, never by cell id.
 func PDF(b Briefing) ([]byte, error) {
 	pdf := &gopdf.GoPdf{}
 	pdf.Start(gopdf.Config{PageSize: gopdf.Rect{W: pageW, H: pageH}})
@@ -119,6 +122,10 @@ func PDF(b Briefing) ([]byte, error) {
 		version = "Weekly release of " + c.Release + " (the reports counted before that Monday)."
 	}
 	d.text("go", 7.5, version+" SHA-256 of the frozen content: "+b.SHA256)
+	if b.Locations != nil {
+		d.page()
+		d.locations(*b.Locations)
+	}
 	if d.err != nil {
 		return nil, fmt.Errorf("snapshot: briefing: %w", d.err)
 	}

@@ -32,9 +32,10 @@ type ReleaseTable struct {
 // (another instance computed it first): releases never change.
 var ErrReleaseExists = errors.New("store: the release of that cut-off exists")
 
-// CreateRelease stores a release and its tables in one transaction, and
-// the audit event of its making, unless one of its cut-off exists.
-func (db *DB) CreateRelease(ctx context.Context, r Release, tables []ReleaseTable, ev AuditEvent) error {
+// CreateRelease stores a release, its tables and its locations' figures
+// in one transaction, and the audit event of its making, unless one of its
+// cut-off exists.
+func (db *DB) CreateRelease(ctx context.Context, r Release, tables []ReleaseTable, locations []ReleaseLocation, ev AuditEvent) error {
 	err := db.inTx(ctx, func(tx pgx.Tx) error {
 		// Instances computing the same release take turns; the second finds it stored.
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(7303, $1)`, int32(r.Cutoff.Unix()/86400)); err != nil {
@@ -56,8 +57,14 @@ func (db *DB) CreateRelease(ctx context.Context, r Release, tables []ReleaseTabl
 			pgx.CopyFromRows(rows)); err != nil {
 			return err
 		}
+		for _, l := range locations {
+			if _, err := tx.Exec(ctx, `INSERT INTO release_locations (cutoff, location_id, version, body) VALUES ($1, $2, $3, $4)`,
+				r.Cutoff, l.LocationID, l.Version, l.Body); err != nil {
+				return err
+			}
+		}
 		ev.ObjectType, ev.ObjectID = "release", r.Cutoff.UTC().Format(time.RFC3339)
-		ev.Detail = map[string]any{"late": r.Late, "tables": len(tables)}
+		ev.Detail = map[string]any{"late": r.Late, "tables": len(tables), "locations": len(locations)}
 		return writeAudit(ctx, tx, ev)
 	})
 	if errors.Is(err, ErrReleaseExists) {

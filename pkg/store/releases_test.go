@@ -21,10 +21,10 @@ func TestReleasesAreStoredOnceAndNeverChange(t *testing.T) {
 	tables := []store.ReleaseTable{{Res: 8, WindowDays: 364, Category: "", Cells: 2, Body: []byte("all")},
 		{Res: 8, WindowDays: 364, Category: "weapons", Cells: 1, Body: []byte("weapons")}}
 	ev := store.AuditEvent{Action: store.ActionCombine, Actor: "system:release"}
-	if err := db.CreateRelease(ctx, r, tables, ev); err != nil {
+	if err := db.CreateRelease(ctx, r, tables, nil, ev); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.CreateRelease(ctx, r, tables[:1], ev); !errors.Is(err, store.ErrReleaseExists) {
+	if err := db.CreateRelease(ctx, r, tables[:1], nil, ev); !errors.Is(err, store.ErrReleaseExists) {
 		t.Fatalf("a second release of one cut-off: got %v, want ErrReleaseExists", err)
 	}
 	rs, err := db.Releases(ctx)

@@ -29,6 +29,16 @@ const words = {
   'title:required': 'Enter a title',
   'title:too_long': 'The title must be 200 characters or fewer',
   'meeting_date:required': 'Enter the meeting date',
+  'name:required': 'Enter a name for the location',
+  'name:personal_data': 'The name must not hold personal data: name the place, not a person',
+  'note:personal_data': 'The note must not hold personal data: no names, phone numbers, e-mail addresses, postcodes or dates of birth',
+  'note:too_long': 'The note must be 500 characters or fewer',
+  'tactic:required': 'Choose a tactic',
+  'owner_agency:required': 'Choose the agency that owns it',
+  'start_date:required': 'Enter the start date',
+  'due_date:required': 'Enter the due date',
+  'closed_reason:required': 'Say why the location is closed',
+  'cells:required': 'Choose the area: a hotspot cell and its ring, or draw it on the map',
 };
 
 // plainError is what the page says of a field error of the API.
