@@ -340,3 +340,20 @@ func redact(rawURL string) string {
 	}
 	return u.Redacted()
 }
+
+// OwnerSQL is a pool on the database of db as the role that owns its
+// schema, for a test that must do what no role of the service may (move
+// back in time what is kept as written). It is closed when the test ends.
+func OwnerSQL(t testing.TB, db *store.DB) *pgxpool.Pool {
+	t.Helper()
+	u, err := url.Parse(db.ConnString())
+	if err != nil {
+		t.Fatalf("storetest: %v", err)
+	}
+	p, err := pgxpool.New(context.Background(), withDatabase(AdminURL(), u.Path[1:]))
+	if err != nil {
+		t.Fatalf("storetest: %v", err)
+	}
+	t.Cleanup(p.Close)
+	return p
+}
