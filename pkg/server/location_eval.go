@@ -122,18 +122,38 @@ func (s *Server) locationEvaluation(c echo.Context) error {
 	if !at.Before(hotspot.WeekStart(now)) {
 		return badRequest("the evaluation's parameters are not valid", FieldError{Field: "at", Message: "a date before this week: the weeks after it must have begun"})
 	}
-	var out *evaluationJSON
+	p := hotspot.Params{Res: l.Area.Res, AsOf: at, From: at.AddDate(0, 0, -7*weeks)}.Defaults(now)
+	if published {
+		p.Release = &hotspot.Release{K: s.cfg.MinCellReports}
+	}
+	if _, err := s.spendQuery(c, "location:"+l.ID.String(), p); err != nil {
+		return err
+	}
+	out, err := s.evaluate(c, l, at, weeks, published)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+// evaluate is the evaluation of l at the Monday at over weeks, exact or
+// published.
+func (s *Server) evaluate(c echo.Context, l store.Location, at time.Time, weeks int, published bool) (*evaluationJSON, error) {
+	var (
+		out *evaluationJSON
+		err error
+	)
 	if published {
 		out, err = s.publishedEvaluation(c, l, at, weeks)
 	} else {
-		out, err = s.exactEvaluation(c, l, at, weeks, now)
+		out, err = s.exactEvaluation(c, l, at, weeks, time.Now())
 	}
-	if err != nil || out == nil {
-		return err
+	if err != nil {
+		return nil, err
 	}
 	out.Location, out.At, out.Weeks = l.ID.String(), at.Format(time.DateOnly), weeks
 	judge(out)
-	return c.JSON(http.StatusOK, out)
+	return out, nil
 }
 
 // exactEvaluation is the evaluation from every counted report, in the
@@ -141,10 +161,6 @@ func (s *Server) locationEvaluation(c echo.Context) error {
 func (s *Server) exactEvaluation(c echo.Context, l store.Location, at time.Time, weeks int, now time.Time) (*evaluationJSON, error) {
 	ctx := c.Request().Context()
 	if err := s.engine.Sync(ctx); err != nil {
-		return nil, err
-	}
-	p := hotspot.Params{Res: l.Area.Res, AsOf: at, From: at.AddDate(0, 0, -7*weeks)}.Defaults(now)
-	if _, err := s.spendQuery(c, "location:"+l.ID.String(), p); err != nil {
 		return nil, err
 	}
 	cells := areaCells(l.Area)
@@ -204,9 +220,10 @@ func (s *Server) publishedEvaluation(c echo.Context, l store.Location, at time.T
 	ctx := c.Request().Context()
 	rel, err := s.releases.Location(ctx, l.ID, time.Now())
 	if errors.Is(err, release.ErrNoRelease) {
-		next := nextCutoff(l.Area.ValidFrom)
-		return nil, newProblem(http.StatusConflict, fmt.Sprintf("this location is in no weekly release yet: its published evaluation is read from the release of %s, the first computed after its area was drawn",
-			next.In(hotspot.London).Format(time.DateOnly)))
+		// Not an error: the location waits for the next release.
+		next := nextCutoff(l.Area.ValidFrom).In(hotspot.London).Format(time.DateOnly)
+		return &evaluationJSON{View: "published", BufferRings: s.cfg.BufferRings, AreaVersion: l.Area.Version, TooFew: true, Timeline: []release.Period{},
+			Reading: fmt.Sprintf("Not evaluated yet: a location's published figures come from the weekly releases, and this one enters the release of %s, the first computed after its area was drawn.", next)}, nil
 	}
 	if err != nil {
 		return nil, err
@@ -215,10 +232,6 @@ func (s *Server) publishedEvaluation(c echo.Context, l store.Location, at time.T
 	if !ok {
 		return nil, badRequest("the published view answers a fixed menu of parameters", FieldError{Field: "at",
 			Message: fmt.Sprintf("a date in the %d weeks before the release of %s", release.EvalHistory, rel.Cutoff.In(hotspot.London).Format(time.DateOnly))})
-	}
-	p := hotspot.Params{Res: rel.Res, AsOf: at, From: at.AddDate(0, 0, -7*weeks), Release: &hotspot.Release{K: s.cfg.MinCellReports}}.Defaults(rel.Cutoff)
-	if _, err := s.spendQuery(c, "location:"+l.ID.String(), p); err != nil {
-		return nil, err
 	}
 	name := rel.Cutoff.In(hotspot.London).Format(time.DateOnly)
 	out := &evaluationJSON{View: "published", Release: &name, WeeksAfter: ev.WeeksAfter, BufferRings: rel.BufferRings, AreaVersion: rel.Version,
@@ -281,7 +294,8 @@ func trendCounts(cells []hexgrid.Cell, trend func(hexgrid.Cell) (string, bool)) 
 
 // judge fills in the changes, measures, test and reading of out from its
 // figures: nothing is computed from a figure not shown, and too few
-// reports in the area is said, never guessed.
+// reports in the area is said, never guessed. An answer already read
+// (a location in no release yet) is left as it is.
 func judge(out *evaluationJSON) {
 	rs := []*regionJSON{&out.Regions.Area, &out.Regions.Buffer, &out.Regions.Control}
 	period := func(r *regionJSON, harm bool) (displacement.Period, bool) {
@@ -296,17 +310,21 @@ func judge(out *evaluationJSON) {
 		}
 		return displacement.Period{Before: float64(*r.Before.Reports), After: float64(*r.After.Reports)}, true
 	}
-	shown := true
-	for _, r := range rs {
+	shown := make([]bool, len(rs))
+	for i, r := range rs {
 		r.Change = map[string]*float64{}
+		shown[i] = true
 		for _, what := range []string{"harm", "reports"} {
 			if p, ok := period(r, what == "harm"); ok {
 				r.Change[what] = displacement.Change(p)
 			} else {
 				r.Change[what] = nil
-				shown = false
+				shown[i] = false
 			}
 		}
+	}
+	if out.Reading != "" {
+		return
 	}
 	areas := func(harm bool) displacement.Areas {
 		a, _ := period(rs[0], harm)
@@ -320,7 +338,7 @@ func judge(out *evaluationJSON) {
 		out.TooFew = true
 		out.Reading = "No week after the date has ended yet: nothing to compare."
 		return
-	case !shown:
+	case !shown[0] || !shown[2]:
 		out.TooFew = true
 		out.Reading = "Too few reports to say anything: the weekly release does not show a figure of fewer than its floor (\"too few reports\" below)."
 		return
@@ -328,6 +346,13 @@ func judge(out *evaluationJSON) {
 		out.TooFew = true
 		out.Reading = fmt.Sprintf("Too few reports to say anything: %.0f in the area before and after together, and at least %d are needed.",
 			plain.A.Before+plain.A.After, displacement.MinReports)
+		return
+	}
+	test := oddsRatio(out, plain)
+	if !shown[1] {
+		// The area against the control can be said; the buffer cannot.
+		out.Reading = displacement.Words(displacement.Measures{}, areas(true), test, "harm") +
+			" Too few reports in the buffer to say whether harm moved next door." + soFar(out)
 		return
 	}
 	harm := areas(true)
@@ -345,14 +370,25 @@ func judge(out *evaluationJSON) {
 		Harm    measuresJSON `json:"harm"`
 		Reports measuresJSON `json:"reports"`
 	}{m(mh), m(mr)}
-	var test *displacement.Test
-	if t, err := displacement.OddsRatio(plain.A, plain.C); err == nil {
-		test = &t
-		out.Test = &testJSON{Name: "relative effect size (odds ratio) of the area's reports against the control's, log-normal, two-sided",
-			OddsRatio: t.OddsRatio, Low: t.Low, High: t.High, Z: t.Z, P: t.P, Significant: t.Significant}
+	out.Reading = displacement.Words(mh, harm, test, "harm") + soFar(out)
+}
+
+// soFar says how many of the weeks after the date have passed, when not all.
+func soFar(out *evaluationJSON) string {
+	if out.WeeksAfter >= out.Weeks {
+		return ""
 	}
-	out.Reading = displacement.Words(mh, harm, test, "harm")
-	if out.WeeksAfter < out.Weeks {
-		out.Reading += fmt.Sprintf(" So far: %d of the %d weeks after the date have passed.", out.WeeksAfter, out.Weeks)
+	return fmt.Sprintf(" So far: %d of the %d weeks after the date have passed.", out.WeeksAfter, out.Weeks)
+}
+
+// oddsRatio is the test of the area's reports against the control's, set
+// on out; nil when a count is 0.
+func oddsRatio(out *evaluationJSON, plain displacement.Areas) *displacement.Test {
+	t, err := displacement.OddsRatio(plain.A, plain.C)
+	if err != nil {
+		return nil
 	}
+	out.Test = &testJSON{Name: "relative effect size (odds ratio) of the area's reports against the control's, log-normal, two-sided",
+		OddsRatio: t.OddsRatio, Low: t.Low, High: t.High, Z: t.Z, P: t.P, Significant: t.Significant}
+	return &t
 }

@@ -37,7 +37,8 @@ type locationJSON struct {
 	ID         string             `json:"id"`
 	Geometry   *geojson.Geometry  `json:"geometry"`
 	Properties locationProperties `json:"properties"`
-	Actions    []actionJSON       `json:"actions,omitempty"`
+	// Actions are there (perhaps empty) only for a caller who may see some.
+	Actions *[]actionJSON `json:"actions,omitempty"`
 }
 
 type locationProperties struct {
@@ -171,10 +172,11 @@ func (s *Server) getLocation(c echo.Context) error {
 		if err != nil {
 			return err
 		}
-		out.Actions = []actionJSON{}
-		for _, a := range as {
-			out.Actions = append(out.Actions, actionOut(a, time.Now()))
+		list := make([]actionJSON, len(as))
+		for i, a := range as {
+			list[i] = actionOut(a, time.Now())
 		}
+		out.Actions = &list
 	}
 	return c.JSON(http.StatusOK, out)
 }

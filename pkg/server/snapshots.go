@@ -51,7 +51,7 @@ func snapshotOut(s store.Snapshot) snapshotJSON {
 		rel = s.Release.In(hotspot.London).Format(time.DateOnly)
 	}
 	return snapshotJSON{Snapshot: s, Release: rel, MeetingDate: s.MeetingDate.Format(time.DateOnly), Parameters: s.Parameters, Links: map[string]string{
-		"self": base, "geojson": base + "/hotspots.geojson", "csv": base + "/hotspots.csv", "pdf": base + "/briefing.pdf",
+		"self": base, "geojson": base + "/hotspots.geojson", "csv": base + "/hotspots.csv", "pdf": base + "/briefing.pdf", "locations_csv": base + "/locations.csv",
 		"content": base + "/content.json", "changes": base + "/changes",
 	}}
 }
@@ -350,7 +350,7 @@ func (s *Server) snapshotChanges(c echo.Context) error {
 func (s *Server) exportSnapshot(c echo.Context) error {
 	export := c.Param("export")
 	switch export {
-	case "hotspots.geojson", "hotspots.csv", "briefing.pdf", "content.json":
+	case "hotspots.geojson", "hotspots.csv", "briefing.pdf", "content.json", "locations.csv":
 	default:
 		return store.ErrNotFound
 	}
@@ -368,7 +368,7 @@ func (s *Server) exportSnapshot(c echo.Context) error {
 	ev.ObjectType, ev.ObjectID = "snapshot", sn.ID.String()
 	ev.Justification, ev.Recipient = purpose, c.QueryParam("recipient")
 	detail := map[string]any{"export": export, "sha256": sn.SHA256}
-	if export == "hotspots.csv" || export == "briefing.pdf" {
+	if export == "hotspots.csv" || export == "briefing.pdf" || export == "locations.csv" {
 		if cmp, err = s.changes(c, sn, content); err != nil {
 			return err
 		}
@@ -394,9 +394,17 @@ func (s *Server) exportSnapshot(c echo.Context) error {
 	case "hotspots.csv":
 		body = snapshot.CSV(content, cmp.changes, cmp.against, s.places.Places())
 		contentType, name = "text/csv; charset=utf-8", name+".csv"
-	case "briefing.pdf":
+	case "briefing.pdf", "locations.csv":
+		var page snapshot.LocationsPage
+		if page, err = s.locationsPage(c, sn, cmp.other); err != nil {
+			return err
+		}
+		if export == "locations.csv" {
+			body, contentType, name = snapshot.LocationsCSV(page), "text/csv; charset=utf-8", name+"-locations.csv"
+			break
+		}
 		body, err = snapshot.PDF(snapshot.Briefing{Content: content, SHA256: sn.SHA256, Changes: cmp.changes, Against: cmp.against,
-			Area: s.validator.Area.Shape, Places: s.places.Places()})
+			Area: s.validator.Area.Shape, Places: s.places.Places(), Locations: &page})
 		contentType, name = "application/pdf", name+".pdf"
 	}
 	if err != nil {

@@ -9,6 +9,7 @@ import { setAgencies, showCell, showFrozenCell } from './panel.js';
 import { startReportForm } from './report.js';
 import { startQueue } from './evaluate.js';
 import { settings, startSnapshots } from './snapshots.js';
+import { startLocations } from './locations.js';
 import { $, can, el } from './dom.js';
 import {
   changeColours, choose, drawHexes, hexBounds, hexLabel, markBoxes, startHexes,
@@ -112,6 +113,7 @@ export async function startMap(caller) {
   if (can(me, 'snapshots:export')) {
     startSnapshots(me, { query: hotspotQuery, showFrozen, showComparison, describe: describeFreeze, empty: () => noneTicked()?.[1] });
   }
+  startLocations(map, me, taxonomy, agencies.items);
   $('frozen-close').addEventListener('click', () => {
     setFrozen(false);
     load();

@@ -24,6 +24,11 @@ function openPanel() {
   $('panel').focus();
 }
 
+// cellExtras add to a cell's panel what other modules offer of it (a
+// chair's "make a location of concern" button).
+const cellExtras = [];
+export function addCellExtra(fn) { cellExtras.push(fn); }
+
 export async function showCell(cell, query, me, label) {
   const body = $('panel-body');
   body.replaceChildren(el('p', 'Loading…', 'muted'));
@@ -41,6 +46,7 @@ export async function showCell(cell, query, me, label) {
   if (ex.view === 'published') {
     body.replaceChildren(...publishedCell(cell, ex, label));
     $('panel').dataset.cell = cell;
+    for (const extra of cellExtras) extra(cell, body, label);
     return;
   }
   body.replaceChildren(
@@ -58,6 +64,7 @@ export async function showCell(cell, query, me, label) {
     el('h3', 'Agencies'), agencyList(ex.agencies || []),
   );
   $('panel').dataset.cell = cell;
+  for (const extra of cellExtras) extra(cell, body, label);
   if (can(me, 'reports:all') && ex.links.reports) {
     body.append(el('h3', 'Reports'), reportList(ex.links.reports, h.reports));
   }

@@ -94,7 +94,7 @@ export function startSnapshots(me, { query, showFrozen, showComparison, describe
         el('div', settings(s.parameters), 'muted'),
         el('div', `Frozen ${moment.format(new Date(s.created_at))} by ${s.created_by}`, 'muted'));
       const links = el('div', undefined, 'snapshot-actions');
-      for (const [label, href] of [['GeoJSON', s.links.geojson], ['CSV', s.links.csv], ['PDF briefing', s.links.pdf]]) {
+      for (const [label, href] of [['GeoJSON', s.links.geojson], ['CSV', s.links.csv], ['PDF briefing', s.links.pdf], ['Locations CSV', s.links.locations_csv]]) {
         const a = el('a', label);
         a.href = `${href}?purpose=${purpose()}`;
         a.setAttribute('download', '');
