@@ -118,6 +118,9 @@ func (op *operator) demoReports(ctx context.Context, v *intel.Validator, n int, 
 	if err := op.demoEvaluations(ctx, seed); err != nil {
 		return err
 	}
+	if err := op.demoLocationsLoad(ctx, v); err != nil {
+		return err
+	}
 	// The year was loaded in a minute: for the weekly releases, each
 	// synthetic report counts as if sent and evaluated when it happened.
 	backdated, err := op.db.BackdateCounted(ctx, demoReportingLag)

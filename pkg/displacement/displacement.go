@@ -29,12 +29,13 @@ const (
 	// ReadingNoSuccess: harm did not fall in A against C (SM >= 0), so
 	// there is no success to weigh displacement against.
 	ReadingNoSuccess = "no_success"
-	// ReadingDiffusion: 0 < WDQ <= 1, the buffer improved too.
+	// ReadingDiffusion: Negligible <= WDQ <= 1, the buffer improved too.
 	ReadingDiffusion = "diffusion"
 	// ReadingDiffusionExceeds: WDQ > 1, the buffer improved by more than
 	// the response area.
 	ReadingDiffusionExceeds = "diffusion_exceeds"
-	// ReadingNone: WDQ == 0, the buffer did not move against the control.
+	// ReadingNone: |WDQ| < Negligible, the buffer hardly moved against the
+	// control.
 	ReadingNone = "no_displacement"
 	// ReadingDisplacement: −1 <= WDQ < 0, some displacement into the
 	// buffer, less than the direct benefit: the net effect is not negative.
@@ -92,6 +93,12 @@ func Measure(a Areas) (Measures, error) {
 	return m, nil
 }
 
+// Negligible is the size of a WDQ too small to read as displacement or
+// diffusion: the buffer's change against the control is under a tenth of
+// the area's, within what the noise of counts (and of a release's
+// perturbation) moves it by.
+const Negligible = 0.1
+
 // reading classes a WDQ; nil means there was no success.
 func reading(wdq *float64) string {
 	switch w := wdq; {
@@ -99,9 +106,9 @@ func reading(wdq *float64) string {
 		return ReadingNoSuccess
 	case *w > 1:
 		return ReadingDiffusionExceeds
-	case *w > 0:
+	case *w >= Negligible:
 		return ReadingDiffusion
-	case *w == 0:
+	case *w > -Negligible:
 		return ReadingNone
 	case *w >= -1:
 		return ReadingDisplacement

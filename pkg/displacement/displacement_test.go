@@ -145,9 +145,11 @@ func TestReadingEdges(t *testing.T) {
 		{nil, ReadingNoSuccess},
 		{ptr(1.0001), ReadingDiffusionExceeds},
 		{ptr(1), ReadingDiffusion},
-		{ptr(1e-12), ReadingDiffusion},
+		{ptr(Negligible), ReadingDiffusion},
+		{ptr(Negligible - 1e-12), ReadingNone},
 		{ptr(0), ReadingNone},
-		{ptr(-1e-12), ReadingDisplacement},
+		{ptr(-Negligible + 1e-12), ReadingNone},
+		{ptr(-Negligible), ReadingDisplacement},
 		{ptr(-1), ReadingDisplacement},
 		{ptr(-1.0001), ReadingBackfire},
 	}
@@ -304,7 +306,7 @@ func TestWordsEachReading(t *testing.T) {
 	}, {
 		name:  ReadingNone,
 		areas: Areas{A: Period{50, 30}, B: Period{40, 32}, C: Period{1000, 800}},
-		want:  []string{"against 20 % in the control", "the buffer did not change against the control", "no sign that harm moved next door"},
+		want:  []string{"against 20 % in the control", "the buffer hardly changed against the control", "no sign that harm moved next door"},
 	}, {
 		name:  ReadingDisplacement,
 		areas: Areas{A: Period{50, 30}, B: Period{40, 50}, C: Period{1000, 1000}},

@@ -36,7 +36,7 @@ func readingWords(r, what string) string {
 	case ReadingDiffusionExceeds:
 		return "the buffer fell by more than the area, against the control: diffusion of benefit, bigger next door than in the area"
 	case ReadingNone:
-		return "the buffer did not change against the control: no sign that " + what + " moved next door"
+		return "the buffer hardly changed against the control: no sign that " + what + " moved next door"
 	case ReadingDisplacement:
 		return "the buffer rose against the control: some " + what + " may have moved next door, less than the area's fall"
 	case ReadingBackfire:

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -309,7 +310,7 @@ func TestEvaluationByHand(t *testing.T) {
 		disk1, _ := centre.Disk(1)
 		var buf hexgrid.Cell
 		for _, c := range disk2 {
-			if !contains(disk1, c) {
+			if !slices.Contains(disk1, c) {
 				buf = c
 				break
 			}
@@ -387,13 +388,4 @@ func TestEvaluationByHand(t *testing.T) {
 	if r.StatusCode != http.StatusOK || !ev.TooFew || ev.Measures != nil || !strings.Contains(ev.Reading, "Too few reports") {
 		t.Errorf("an empty location: %d too_few %v measures %v %q", r.StatusCode, ev.TooFew, ev.Measures, ev.Reading)
 	}
-}
-
-func contains(cs []hexgrid.Cell, c hexgrid.Cell) bool {
-	for _, x := range cs {
-		if x == c {
-			return true
-		}
-	}
-	return false
 }

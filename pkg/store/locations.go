@@ -33,6 +33,8 @@ type Location struct {
 
 // LocationArea is one version of a location's area: cells of one
 // resolution, their outline and, when it was drawn, the polygon drawn.
+// ValidFrom is when it was drawn: now, unless a synthetic dataset (the
+// demo) says when its meeting agreed it.
 type LocationArea struct {
 	LocationID uuid.UUID
 	Version    int
@@ -88,10 +90,14 @@ func geom(g orb.Geometry) any {
 }
 
 func insertArea(ctx context.Context, tx pgx.Tx, a *LocationArea) error {
-	return tx.QueryRow(ctx, `INSERT INTO location_areas (location_id, version, res, cells, outline, drawn)
+	var from *time.Time
+	if !a.ValidFrom.IsZero() {
+		from = &a.ValidFrom
+	}
+	return tx.QueryRow(ctx, `INSERT INTO location_areas (location_id, version, res, cells, outline, drawn, valid_from)
 		VALUES ($1, (SELECT coalesce(max(version), 0) + 1 FROM location_areas WHERE location_id = $1), $2, $3,
-			ST_Multi(ST_SetSRID(ST_GeomFromWKB($4), 4326)), ST_SetSRID(ST_GeomFromWKB($5), 4326))
-		RETURNING version, valid_from`, a.LocationID, int16(a.Res), a.Cells, wkb.Value(a.Outline), geom(a.Drawn)).Scan(&a.Version, &a.ValidFrom)
+			ST_Multi(ST_SetSRID(ST_GeomFromWKB($4), 4326)), ST_SetSRID(ST_GeomFromWKB($5), 4326), coalesce($6, now()))
+		RETURNING version, valid_from`, a.LocationID, int16(a.Res), a.Cells, wkb.Value(a.Outline), geom(a.Drawn), from).Scan(&a.Version, &a.ValidFrom)
 }
 
 // CreateLocation stores a location, its first area and the audit event of its making.
