@@ -1,3 +1,4 @@
+DROP TABLE release_salt;
 DROP TABLE release_locations;
 DROP TABLE location_actions;
 DROP TABLE location_areas;

@@ -8,6 +8,9 @@ CREATE TABLE locations (
     owner_agency_id uuid NOT NULL REFERENCES agencies (id),
     status          text NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'closed')),
     closed_reason   text NOT NULL DEFAULT '' CHECK (length(closed_reason) <= 500),
+    -- When it was closed: a release computes no figures of a location
+    -- closed before its cut-off.
+    closed_at       timestamptz,
     review_date     date,
     created_by      text NOT NULL,
     created_at      timestamptz NOT NULL DEFAULT now(),
@@ -70,3 +73,13 @@ BEGIN
 END;
 $$;
 CREATE TRIGGER location_areas_no_change BEFORE UPDATE OR DELETE ON location_areas FOR EACH ROW EXECUTE FUNCTION location_areas_append_only();
+
+-- The secret of the releases' location figures: every cell of an area,
+-- with reports or none, changes its figures by a draw keyed by its
+-- reports and this salt, so that a cell's change is the same in every
+-- area it joins and says nothing of whether it holds a report. Drawn once,
+-- never shown, never changed.
+CREATE TABLE release_salt (salt bigint NOT NULL);
+INSERT INTO release_salt SELECT ('x' || substr(md5(gen_random_uuid()::text || clock_timestamp()::text), 1, 16))::bit(64)::bigint;
+CREATE TRIGGER release_salt_no_change BEFORE UPDATE OR DELETE ON release_salt FOR EACH ROW EXECUTE FUNCTION releases_immutable();
+CREATE TRIGGER release_salt_no_truncate BEFORE TRUNCATE ON release_salt EXECUTE FUNCTION releases_immutable();

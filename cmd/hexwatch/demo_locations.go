@@ -54,7 +54,7 @@ const demoEvalWeeks = 8
 // agreed a week before their date, and their actions; the date is the
 // Monday nine weeks back, so that eight whole weeks after it have passed.
 func (op *operator) demoLocationsLoad(ctx context.Context, v *intel.Validator) error {
-	existing, err := op.db.Locations(ctx)
+	existing, err := op.db.Locations(ctx, uuid.Nil)
 	if err != nil {
 		return err
 	}

@@ -94,9 +94,21 @@ func Sides(eng *hotspot.Engine, res int, cells []hexgrid.Cell, rings int) (buffe
 	return buffer, eng.StudyCells(res) - in, nil
 }
 
-// ComputeLocation is the figures of area in the release of cutoff, with
-// a buffer of rings and the floor k.
-func ComputeLocation(ctx context.Context, eng *hotspot.Engine, cutoff time.Time, area store.LocationArea, rings, k int) (*Location, error) {
+// LocationWeeks is how many weeks back from a cut-off the figures of a
+// location reach: the history of dates and the longest weeks before one.
+func LocationWeeks() int { return EvalHistory + EvalWeeks[len(EvalWeeks)-1] }
+
+// LocationCells are the cell weeks a release computes its locations' figures
+// of, at res: the LocationWeeks weeks before cutoff, of the reports counted
+// before it, with the cells' draws keyed by salt (store.ReleaseSalt).
+func LocationCells(ctx context.Context, eng *hotspot.Engine, cutoff time.Time, res int, salt uint64) (*hotspot.CellWeeks, error) {
+	return eng.CellWeeks(ctx, res, cutoff.In(hotspot.London).AddDate(0, 0, -7*LocationWeeks()), LocationWeeks(), cutoff, salt)
+}
+
+// ComputeLocation is the figures of area in the release of cutoff, from
+// cw (LocationCells of the area's resolution), with a buffer of rings and
+// the floor k.
+func ComputeLocation(eng *hotspot.Engine, cw *hotspot.CellWeeks, cutoff time.Time, area store.LocationArea, rings, k int) (*Location, error) {
 	cells := make([]hexgrid.Cell, len(area.Cells))
 	for i, c := range area.Cells {
 		cells[i] = hexgrid.Cell(c)
@@ -105,23 +117,16 @@ func ComputeLocation(ctx context.Context, eng *hotspot.Engine, cutoff time.Time,
 	if err != nil {
 		return nil, err
 	}
-	longest := EvalWeeks[len(EvalWeeks)-1]
-	total := EvalHistory + longest
+	total := LocationWeeks()
 	from := cutoff.In(hotspot.London).AddDate(0, 0, -7*total)
-	weeks, err := eng.AreaWeeks(ctx, hotspot.AreaQuery{Res: area.Res, Area: cells, Buffer: buffer, From: from, Weeks: total, Counted: cutoff})
-	if err != nil {
-		return nil, err
-	}
-	sum := func(region, lo, hi int) Figure {
-		var t hotspot.Tally
-		for _, w := range weeks[region][max(lo, 0):min(hi, total)] {
-			t.Add(w)
-		}
+	both := append(append([]hexgrid.Cell{}, cells...), buffer...)
+	figure := func(t hotspot.Tally) Figure {
 		n, h := t.Published(k)
 		return Figure{Reports: n, Harm: h}
 	}
 	regions := func(lo, hi int) Regions {
-		return Regions{Area: sum(hotspot.RegionArea, lo, hi), Buffer: sum(hotspot.RegionBuffer, lo, hi), Control: sum(hotspot.RegionControl, lo, hi)}
+		lo, hi = max(lo, 0), min(hi, total)
+		return Regions{Area: figure(cw.Tally(cells, lo, hi)), Buffer: figure(cw.Tally(buffer, lo, hi)), Control: figure(cw.Rest(both, lo, hi))}
 	}
 	out := &Location{Cutoff: cutoff, LocationID: area.LocationID, Version: area.Version, Res: area.Res, Cells: cells, BufferRings: rings,
 		BufferCells: len(buffer), ControlCells: control, Evaluations: map[string]Evaluation{}}
@@ -134,7 +139,7 @@ func ComputeLocation(ctx context.Context, eng *hotspot.Engine, cutoff time.Time,
 	for hi := total; hi-TimelinePeriod >= total-EvalHistory; hi -= TimelinePeriod {
 		lo := hi - TimelinePeriod
 		out.Timeline = append([]Period{{Start: from.AddDate(0, 0, 7*lo).Format(time.DateOnly), Weeks: TimelinePeriod,
-			Figure: sum(hotspot.RegionArea, lo, hi)}}, out.Timeline...)
+			Figure: figure(cw.Tally(cells, lo, hi))}}, out.Timeline...)
 	}
 	return out, nil
 }

@@ -240,8 +240,23 @@ func (p *Publisher) locations(ctx context.Context, cutoff time.Time) ([]store.Re
 		return nil, err
 	}
 	out := make([]store.ReleaseLocation, 0, len(areas))
+	if len(areas) == 0 {
+		return out, nil
+	}
+	salt, err := p.db.ReleaseSalt(ctx)
+	if err != nil {
+		return nil, err
+	}
+	weeks := map[int]*hotspot.CellWeeks{}
 	for _, a := range areas {
-		l, err := ComputeLocation(ctx, p.eng.Engine, cutoff, a, p.BufferRings, p.menu.K)
+		cw := weeks[a.Res]
+		if cw == nil {
+			if cw, err = LocationCells(ctx, p.eng.Engine, cutoff, a.Res, salt); err != nil {
+				return nil, err
+			}
+			weeks[a.Res] = cw
+		}
+		l, err := ComputeLocation(p.eng.Engine, cw, cutoff, a, p.BufferRings, p.menu.K)
 		if err != nil {
 			return nil, err
 		}

@@ -100,6 +100,46 @@ func TestBrowserLocations(t *testing.T) {
 	chair.axe("the location's evaluation")
 	chair.noErrors()
 
+	// A location picked hexagon by hexagon on the map.
+	chair.do(chromedp.Click(chromedp.ID("locations-open")), chromedp.WaitVisible(chromedp.ID("location-new")),
+		chromedp.Click(chromedp.ID("location-new")), chromedp.WaitVisible(chromedp.ID("lf-name")))
+	type hit struct {
+		X, Y float64
+		Cell string
+	}
+	hits := eval[[]hit](chair, `[...document.querySelectorAll('path.hex')].map((p) => { const r = p.getBoundingClientRect();
+		const x = r.left + r.width / 2, y = r.top + r.height / 2;
+		return document.elementFromPoint(x, y) === p ? { X: x, Y: y, Cell: p.dataset.cell } : null; }).filter(Boolean).slice(0, 2)`)
+	if len(hits) < 2 {
+		t.Fatalf("%d hexagons can be clicked", len(hits))
+	}
+	picked := map[string]bool{}
+	for _, h := range hits {
+		chair.do(chromedp.MouseClickXY(h.X, h.Y))
+		picked[h.Cell] = true
+		time.Sleep(400 * time.Millisecond) // a click is a click once no second one follows it
+	}
+	if txt := eval[string](chair, `document.getElementById('lf-area').textContent`); !strings.Contains(txt, "2 hexagons") {
+		t.Fatalf("after picking two hexagons the form says %q (pick %v, panel %v)", txt, eval[bool](chair, `document.getElementById('lf-pick').checked`),
+			eval[bool](chair, `document.getElementById('panel').hidden`))
+	}
+	chair.do(chromedp.SendKeys(chromedp.ID("lf-name"), "Picked arcade"), chromedp.Click(chromedp.CSS("#location-form button[type=submit]")))
+	poll[bool](chair, `document.querySelector('#location-body h2')?.textContent === 'Picked arcade'`)
+	var picks struct {
+		Features []struct {
+			Properties struct {
+				Name  string
+				Cells []string
+			}
+		}
+	}
+	mustJSON(t, f.json("partner-key", http.MethodGet, "/api/v1/locations", nil).body, &picks)
+	for _, ft := range picks.Features {
+		if ft.Properties.Name == "Picked arcade" && (len(ft.Properties.Cells) != 2 || !picked[ft.Properties.Cells[0]] || !picked[ft.Properties.Cells[1]]) {
+			t.Fatalf("the picked location holds %v, the chair picked %v", ft.Properties.Cells, picked)
+		}
+	}
+
 	// The meeting pack: the briefing lists the location and both actions.
 	r := f.json("chair", http.MethodPost, "/api/v1/snapshots", map[string]any{"title": "Tasking", "meeting_date": time.Now().Format(time.DateOnly),
 		"parameters": map[string]any{"res": 8}})

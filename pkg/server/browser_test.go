@@ -440,7 +440,7 @@ func TestBrowserMap(t *testing.T) {
 		}
 		poll[bool](b, `[...document.querySelectorAll('#snapshot-list strong')].some((e) => e.textContent === 'Browser tasking meeting')`)
 		links := eval[[]string](b, `[...document.querySelectorAll('#snapshot-list li:first-child a')].map((a) => a.getAttribute('href'))`)
-		if len(links) != 3 || !strings.Contains(links[2], "briefing.pdf?purpose=") {
+		if len(links) != 4 || !strings.Contains(links[2], "briefing.pdf?purpose=") || !strings.Contains(links[3], "locations.csv?purpose=") {
 			t.Fatalf("export links: %q", links)
 		}
 		cells := eval[int](b, `(() => { const m = document.querySelector('#snapshot-list li:first-child div').textContent.match(/(\d+) hexagons/); return Number(m[1]); })()`)

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
 
 	"github.com/hexwatch/hexwatch/pkg/hotspot"
@@ -25,7 +26,7 @@ func (s *Server) locationsPage(c echo.Context, sn store.Snapshot, since store.Sn
 	if since.ID != sn.ID && !since.CreatedAt.IsZero() {
 		page.Since = fmt.Sprintf("%s, frozen %s", since.Title, since.CreatedAt.In(hotspot.London).Format("2006-01-02 15:04"))
 	}
-	ls, err := s.db.Locations(ctx)
+	ls, err := s.db.Locations(ctx, uuid.Nil)
 	if err != nil {
 		return page, err
 	}

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
 
 	"github.com/hexwatch/hexwatch/pkg/displacement"
@@ -85,6 +86,10 @@ type trendJSON struct {
 	After  map[string]int `json:"after"`
 }
 
+// scopeLocations is the budget's scope of every location's evaluations:
+// one scope, so that making locations opens no new budget.
+const scopeLocations = "locations"
+
 // defaultEvalWeeks is the weeks before and after when the request names none.
 const defaultEvalWeeks = 8
 
@@ -94,13 +99,18 @@ func (s *Server) locationEvaluation(c echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
-	l, err := s.db.Location(ctx, id)
+	l, err := s.db.Location(ctx, id, uuid.Nil)
 	if err != nil {
 		return err
 	}
 	now := time.Now()
 	published := s.release(principal(c)) != nil
+	// By default, the week the location was recorded, or last week when
+	// that is this one.
 	at := hotspot.WeekStart(l.CreatedAt)
+	if last := hotspot.WeekStart(now).AddDate(0, 0, -7); at.After(last) {
+		at = last
+	}
 	if v := c.QueryParam("at"); v != "" {
 		t, err := time.ParseInLocation(time.DateOnly, v, hotspot.London)
 		if err != nil {
@@ -122,13 +132,6 @@ func (s *Server) locationEvaluation(c echo.Context) error {
 	if !at.Before(hotspot.WeekStart(now)) {
 		return badRequest("the evaluation's parameters are not valid", FieldError{Field: "at", Message: "a date before this week: the weeks after it must have begun"})
 	}
-	p := hotspot.Params{Res: l.Area.Res, AsOf: at, From: at.AddDate(0, 0, -7*weeks)}.Defaults(now)
-	if published {
-		p.Release = &hotspot.Release{K: s.cfg.MinCellReports}
-	}
-	if _, err := s.spendQuery(c, "location:"+l.ID.String(), p); err != nil {
-		return err
-	}
 	out, err := s.evaluate(c, l, at, weeks, published)
 	if err != nil {
 		return err
@@ -137,18 +140,25 @@ func (s *Server) locationEvaluation(c echo.Context) error {
 }
 
 // evaluate is the evaluation of l at the Monday at over weeks, exact or
-// published.
+// published: audited, and spent from the caller's budget (given back when
+// it is not answered).
 func (s *Server) evaluate(c echo.Context, l store.Location, at time.Time, weeks int, published bool) (*evaluationJSON, error) {
-	var (
-		out *evaluationJSON
-		err error
-	)
+	p := hotspot.Params{Res: l.Area.Res, AsOf: at, From: at.AddDate(0, 0, -7*weeks)}.Defaults(time.Now())
+	if published {
+		p.Release = &hotspot.Release{K: s.cfg.MinCellReports}
+	}
+	refund, err := s.spend(c, scopeLocations, p, "location="+l.ID.String())
+	if err != nil {
+		return nil, err
+	}
+	var out *evaluationJSON
 	if published {
 		out, err = s.publishedEvaluation(c, l, at, weeks)
 	} else {
 		out, err = s.exactEvaluation(c, l, at, weeks, time.Now())
 	}
 	if err != nil {
+		refund()
 		return nil, err
 	}
 	out.Location, out.At, out.Weeks = l.ID.String(), at.Format(time.DateOnly), weeks
@@ -171,26 +181,27 @@ func (s *Server) exactEvaluation(c echo.Context, l store.Location, at time.Time,
 	}
 	after := min(weeks, weeksBetween(at, hotspot.WeekStart(now)))
 	from := at.AddDate(0, 0, -7*weeks)
-	series, err := eng.AreaWeeks(ctx, hotspot.AreaQuery{Res: l.Area.Res, Area: cells, Buffer: buffer, From: from, Weeks: weeks + after})
+	cw, err := eng.CellWeeks(ctx, l.Area.Res, from, weeks+after, time.Time{}, 0)
 	if err != nil {
 		return nil, err
 	}
-	sum := func(region, lo, hi int) release.Figure {
-		var t hotspot.Tally
-		for _, w := range series[region][lo:hi] {
-			t.Add(w)
-		}
+	exact := func(t hotspot.Tally) release.Figure {
 		n, h := t.Reports(), t.Harm()
 		return release.Figure{Reports: &n, Harm: &h}
 	}
+	both := append(append([]hexgrid.Cell{}, cells...), buffer...)
 	out := &evaluationJSON{View: "exact", WeeksAfter: after, BufferRings: s.cfg.BufferRings, AreaVersion: l.Area.Version}
-	for r, reg := range []*regionJSON{&out.Regions.Area, &out.Regions.Buffer, &out.Regions.Control} {
-		reg.Before, reg.After = sum(r, 0, weeks), sum(r, weeks, weeks+after)
+	for _, side := range []struct {
+		lo, hi int
+		fig    func(*regionJSON) *release.Figure
+	}{{0, weeks, func(r *regionJSON) *release.Figure { return &r.Before }}, {weeks, weeks + after, func(r *regionJSON) *release.Figure { return &r.After }}} {
+		*side.fig(&out.Regions.Area) = exact(cw.Tally(cells, side.lo, side.hi))
+		*side.fig(&out.Regions.Buffer) = exact(cw.Tally(buffer, side.lo, side.hi))
+		*side.fig(&out.Regions.Control) = exact(cw.Rest(both, side.lo, side.hi))
 	}
 	out.Regions.Area.Cells, out.Regions.Buffer.Cells, out.Regions.Control.Cells = len(cells), len(buffer), control
 	for w := range weeks + after {
-		f := sum(hotspot.RegionArea, w, w+1)
-		out.Timeline = append(out.Timeline, release.Period{Start: from.AddDate(0, 0, 7*w).Format(time.DateOnly), Weeks: 1, Figure: f})
+		out.Timeline = append(out.Timeline, release.Period{Start: from.AddDate(0, 0, 7*w).Format(time.DateOnly), Weeks: 1, Figure: exact(cw.Tally(cells, w, w+1))})
 	}
 	trendAt := func(asOf time.Time) (map[string]int, error) {
 		q := hotspot.Params{Res: l.Area.Res, AsOf: asOf}.Defaults(now)
@@ -255,7 +266,7 @@ func (s *Server) publishedEvaluation(c echo.Context, l store.Location, at time.T
 	if out.Trend.Before, err = trendAt(at); err != nil {
 		return nil, err
 	}
-	if out.Trend.After, err = trendAt(rel.Cutoff); err != nil {
+	if out.Trend.After, err = trendAt(at.AddDate(0, 0, 7*ev.WeeksAfter)); err != nil {
 		return nil, err
 	}
 	return out, nil

@@ -13,6 +13,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
 	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/geo"
 	"github.com/paulmach/orb/geojson"
 
 	"github.com/hexwatch/hexwatch/pkg/auth"
@@ -142,7 +143,7 @@ func actionsAgency(p *auth.Principal) uuid.UUID {
 }
 
 func (s *Server) listLocations(c echo.Context) error {
-	ls, err := s.db.Locations(c.Request().Context())
+	ls, err := s.db.Locations(c.Request().Context(), actionsAgency(principal(c)))
 	if err != nil {
 		return err
 	}
@@ -162,7 +163,7 @@ func (s *Server) getLocation(c echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
-	l, err := s.db.Location(ctx, id)
+	l, err := s.db.Location(ctx, id, actionsAgency(principal(c)))
 	if err != nil {
 		return err
 	}
@@ -250,24 +251,25 @@ func (s *Server) updateLocation(c echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
-	cur, err := s.db.Location(ctx, id)
+	cur, err := s.db.Location(ctx, id, uuid.Nil)
 	if err != nil {
 		return err
 	}
 	var errs intel.FieldErrors
 	ch := s.locationChange(c, req, &errs)
-	if req.Status != nil {
-		switch *req.Status {
-		case "open":
-		case "closed":
-			reason := strings.TrimSpace(deref(req.ClosedReason))
-			if reason == "" && cur.ClosedReason == "" {
-				errs.AddCode("closed_reason", intel.CodeRequired, "required to close a location: why (e.g. the address is no longer used)")
-			}
-		default:
-			errs.AddCode("status", intel.CodeNotAllowed, "open or closed")
+	status := cmp.Or(deref(req.Status), cur.Status)
+	if status != "open" && status != "closed" {
+		errs.AddCode("status", intel.CodeNotAllowed, "open or closed")
+	}
+	ch.Status = req.Status
+	// A closed location says why, whatever else the change does.
+	if reason := cur.ClosedReason; status == "closed" {
+		if req.ClosedReason != nil {
+			reason = strings.TrimSpace(*req.ClosedReason)
 		}
-		ch.Status = req.Status
+		if reason == "" {
+			errs.AddCode("closed_reason", intel.CodeRequired, "required to close a location: why (e.g. the address is no longer used)")
+		}
 	}
 	if req.ClosedReason != nil {
 		r := strings.TrimSpace(*req.ClosedReason)
@@ -398,8 +400,14 @@ func (s *Server) locationArea(req locationRequest, errs *intel.FieldErrors, requ
 			errs.Add("polygon", "a GeoJSON Polygon of at least three corners, longitude first")
 			return nil
 		}
-		if req.Res < hexgrid.MinRes || req.Res > hexgrid.MaxRes {
-			errs.Add("res", fmt.Sprintf("the resolution of the cells that cover the polygon: %d to %d", hexgrid.MinRes, hexgrid.MaxRes))
+		if req.Res < hexgrid.MinRes || req.Res > s.cfg.PublishedMaxRes {
+			errs.Add("res", fmt.Sprintf("the resolution of the cells that cover the polygon: %d to %d", hexgrid.MinRes, s.cfg.PublishedMaxRes))
+			return nil
+		}
+		// Covering a polygon far larger than an area may be would make
+		// cells by the million before they could be counted.
+		if km2 := geo.Area(poly) / 1e6; km2 > 2*maxAreaCells*hexgrid.AreaKm2(req.Res) {
+			errs.Add("polygon", fmt.Sprintf("%.0f km²: too large for %d cells at resolution %d (draw a smaller area, or use a coarser res)", km2, maxAreaCells, req.Res))
 			return nil
 		}
 		var err error
@@ -408,6 +416,10 @@ func (s *Server) locationArea(req locationRequest, errs *intel.FieldErrors, requ
 			return nil
 		}
 		drawn = poly
+	}
+	if len(cells) == 0 {
+		errs.Add("polygon", "covers no cell")
+		return nil
 	}
 	res := cells[0].Resolution()
 	inStudy := false
@@ -419,8 +431,10 @@ func (s *Server) locationArea(req locationRequest, errs *intel.FieldErrors, requ
 		inStudy = inStudy || s.engine.InStudy(c)
 	}
 	switch {
-	case res < hexgrid.MinRes || res > hexgrid.MaxRes:
-		errs.Add("cells", fmt.Sprintf("cells of resolution %d to %d", hexgrid.MinRes, hexgrid.MaxRes))
+	case res < hexgrid.MinRes || res > s.cfg.PublishedMaxRes:
+		// Every agency reads a location's evaluation from the weekly
+		// releases, which publish no finer resolution.
+		errs.Add("cells", fmt.Sprintf("cells of resolution %d to %d, the published view's", hexgrid.MinRes, s.cfg.PublishedMaxRes))
 		return nil
 	case len(cells) > maxAreaCells:
 		errs.Add("cells", fmt.Sprintf("%d cells: at most %d (draw a smaller area, or use a coarser res)", len(cells), maxAreaCells))
@@ -519,7 +533,7 @@ func (s *Server) createAction(c echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
-	if _, err := s.db.Location(ctx, id); err != nil {
+	if _, err := s.db.Location(ctx, id, uuid.Nil); err != nil {
 		return err
 	}
 	var errs intel.FieldErrors
@@ -551,11 +565,23 @@ func (s *Server) updateAction(c echo.Context) error {
 	p := principal(c)
 	ctx := c.Request().Context()
 	// Another agency's action is not found, whatever the request says.
-	if _, err := s.db.Action(ctx, id, actionsAgency(p)); err != nil {
+	cur, err := s.db.Action(ctx, id, actionsAgency(p))
+	if err != nil {
 		return err
 	}
 	var errs intel.FieldErrors
 	ch := s.actionChange(c, req, p.Can(auth.ManageLocations), &errs)
+	// One date changed alone must still keep its order with the other.
+	start, due := cur.StartDate, cur.DueDate
+	if ch.StartDate != nil {
+		start = *ch.StartDate
+	}
+	if ch.DueDate != nil {
+		due = *ch.DueDate
+	}
+	if due.Before(start) && (ch.StartDate == nil) != (ch.DueDate == nil) {
+		errs.Add(cmp.Or(map[bool]string{true: "start_date"}[ch.StartDate != nil], "due_date"), fmt.Sprintf("the action runs from %s to %s: the due date is on or after the start", start.Format(time.DateOnly), due.Format(time.DateOnly)))
+	}
 	if len(errs) > 0 {
 		return invalid(errs)
 	}

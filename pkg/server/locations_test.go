@@ -124,6 +124,11 @@ func TestLocationsAndActions(t *testing.T) {
 			t.Errorf("partner of A lists agency B's action")
 		}
 	}
+	// One date moved alone past the other is refused, naming it.
+	if r := f.json("chair", http.MethodPatch, "/api/v1/actions/"+theirs, map[string]string{"due_date": "2020-01-01"}); r.StatusCode != http.StatusBadRequest ||
+		!strings.Contains(string(r.body), `"due_date"`) {
+		t.Errorf("a due date before the start: %d %s, want 400 naming due_date", r.StatusCode, r.body)
+	}
 	// Its own: status and note, nothing the meeting decided.
 	if r := f.json("partner-key", http.MethodPatch, "/api/v1/actions/"+mine, map[string]string{"due_date": "2030-01-01"}); r.StatusCode != http.StatusBadRequest ||
 		!strings.Contains(string(r.body), `"due_date"`) {
@@ -178,6 +183,10 @@ func TestLocationsAndActions(t *testing.T) {
 	if n := f.auditOf(loc, store.ActionAlter); n != 1 {
 		t.Errorf("closing a location wrote %d audit events, want 1", n)
 	}
+	if r := f.json("chair", http.MethodPatch, "/api/v1/locations/"+loc, map[string]any{"closed_reason": ""}); r.StatusCode != http.StatusBadRequest ||
+		!strings.Contains(string(r.body), `"closed_reason"`) {
+		t.Errorf("emptying a closed location's reason: %d %s, want 400 naming closed_reason", r.StatusCode, r.body)
+	}
 	var versions int
 	_ = f.sql().QueryRow(context.Background(), `SELECT count(*) FROM location_areas WHERE location_id = $1`, loc).Scan(&versions)
 	if versions != 2 {
@@ -204,6 +213,11 @@ func TestLocationsAndActions(t *testing.T) {
 		{map[string]any{"name": "Drawn", "owner_agency": f.agencyA.Name, "polygon": map[string]any{"type": "Polygon",
 			"coordinates": [][][]float64{{{0.12, 52.2}, {0.13, 52.2}, {0.13, 52.21}, {0.12, 52.2}}}}}, "res"},
 		{map[string]any{"name": "Call 07700 900123", "owner_agency": f.agencyA.Name, "cell": fixtureCell(8)}, "name"},
+		// Finer than the published view: no agency but analysts could read its figures.
+		{map[string]any{"name": "Too fine", "owner_agency": f.agencyA.Name, "cell": fixtureCell(10)}, "cells"},
+		// A county drawn at resolution 8 would be cells by the thousand.
+		{map[string]any{"name": "County", "owner_agency": f.agencyA.Name, "res": 8, "polygon": map[string]any{"type": "Polygon",
+			"coordinates": [][][]float64{{{-0.5, 52.0}, {0.5, 52.0}, {0.5, 52.7}, {-0.5, 52.7}, {-0.5, 52.0}}}}}, "polygon"},
 	} {
 		r := f.json("chair", http.MethodPost, "/api/v1/locations", tt.body)
 		if r.StatusCode != http.StatusBadRequest || !strings.Contains(string(r.body), `"field":"`+tt.field) {
@@ -211,8 +225,8 @@ func TestLocationsAndActions(t *testing.T) {
 		}
 	}
 	// A drawn polygon is kept, and covered by cells.
-	r := f.json("analyst", http.MethodPost, "/api/v1/locations", map[string]any{"name": "Drawn " + uuid.NewString()[:6], "owner_agency": f.agencyC.Name, "res": 9,
-		"polygon": map[string]any{"type": "Polygon", "coordinates": [][][]float64{{{0.120, 52.204}, {0.124, 52.204}, {0.124, 52.207}, {0.120, 52.207}, {0.120, 52.204}}}}})
+	r := f.json("analyst", http.MethodPost, "/api/v1/locations", map[string]any{"name": "Drawn arcade", "owner_agency": f.agencyC.Name, "res": 8,
+		"polygon": map[string]any{"type": "Polygon", "coordinates": [][][]float64{{{0.110, 52.200}, {0.130, 52.200}, {0.130, 52.215}, {0.110, 52.215}, {0.110, 52.200}}}}})
 	var drawn struct {
 		Properties struct {
 			Cells []string

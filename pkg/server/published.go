@@ -117,6 +117,12 @@ const (
 // The refund it returns gives the parameter set back, for a request that
 // is then not answered (the server was busy).
 func (s *Server) spendQuery(c echo.Context, scope string, p hotspot.Params) (refund func(), err error) {
+	return s.spend(c, scope, p, "")
+}
+
+// spend is spendQuery of a parameter set that p and what (the object
+// asked of, e.g. a location) make together.
+func (s *Server) spend(c echo.Context, scope string, p hotspot.Params, what string) (refund func(), err error) {
 	pr := principal(c)
 	params := paramsOf(p)
 	refund = func() {}
@@ -124,12 +130,19 @@ func (s *Server) spendQuery(c echo.Context, scope string, p hotspot.Params) (ref
 		ev := s.event(c, store.ActionConsult)
 		ev.ObjectType, ev.ObjectID = "hotspots", scope
 		ev.Detail = map[string]any{"route": c.Path(), "parameters": params}
+		if what != "" {
+			ev.Detail.(map[string]any)["of"] = what
+		}
 		return refund, s.consults.add(c.Request().Context(), ev)
 	}
 	params.BBox = nil
 	canon := p
 	canon.BBox, canon.AsOf, canon.From = nil, hotspot.WeekStart(p.AsOf), hotspot.WeekStart(p.From)
-	sum := sha256.Sum256([]byte(canon.Key()))
+	key := canon.Key()
+	if what != "" {
+		key += "|of=" + what
+	}
+	sum := sha256.Sum256([]byte(key))
 	ctx := c.Request().Context()
 	caller, day := "agency:"+pr.AgencyID.String(), hotspot.DayStart(time.Now())
 	ok, fresh := true, false
@@ -154,7 +167,11 @@ func (s *Server) spendQuery(c echo.Context, scope string, p hotspot.Params) (ref
 	}
 	ev := s.event(c, action)
 	ev.ObjectType, ev.ObjectID = "published_view", scope
-	ev.Detail = map[string]any{"route": c.Path(), "parameters": params}
+	detail := map[string]any{"route": c.Path(), "parameters": params}
+	if what != "" {
+		detail["of"] = what
+	}
+	ev.Detail = detail
 	write := s.consults.add
 	if !ok {
 		write = s.db.Audit // a refusal is recorded before it is answered
@@ -171,7 +188,7 @@ func (s *Server) spendQuery(c echo.Context, scope string, p hotspot.Params) (ref
 
 func scopeWord(scope string) string {
 	switch scope {
-	case scopeMap, scopeSnapshots:
+	case scopeMap, scopeSnapshots, scopeLocations:
 		return scope
 	}
 	return "cell"

@@ -35,7 +35,7 @@ var grantSQL = []string{
 	`GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO hexwatch_app`,
 	`REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON schema_migrations FROM hexwatch_app`,
 	`REVOKE UPDATE, DELETE, TRUNCATE ON audit_events FROM hexwatch_app`,
-	`REVOKE UPDATE, DELETE, TRUNCATE ON releases, release_tables, release_locations, location_areas FROM hexwatch_app`,
+	`REVOKE UPDATE, DELETE, TRUNCATE ON releases, release_tables, release_locations, location_areas, release_salt FROM hexwatch_app`,
 	`REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON spatial_ref_sys FROM hexwatch_app`,
 	`GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO hexwatch_app`,
 }

@@ -25,9 +25,10 @@ type Location struct {
 	CreatedAt     time.Time
 	UpdatedAt     time.Time
 	Area          LocationArea
-	// Actions counts its actions by status.
+	// Actions counts its actions by status, and Overdue those due before
+	// today and neither done nor cancelled: every agency's, or one's (see
+	// Locations).
 	Actions map[string]int
-	// Overdue counts its actions due before today and neither done nor cancelled.
 	Overdue int
 }
 
@@ -119,7 +120,7 @@ func (db *DB) CreateLocation(ctx context.Context, l Location, ev AuditEvent) (Lo
 	if err != nil {
 		return Location{}, mapErr("create location", err)
 	}
-	return db.Location(ctx, l.ID)
+	return db.Location(ctx, l.ID, uuid.Nil)
 }
 
 // UpdateLocation changes a location, and its area when the change has
@@ -128,6 +129,7 @@ func (db *DB) UpdateLocation(ctx context.Context, id uuid.UUID, ch LocationChang
 	err := db.inTx(ctx, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `UPDATE locations SET name = coalesce($2, name), meeting_ref = coalesce($3, meeting_ref),
 			status = coalesce($4, status), closed_reason = CASE WHEN coalesce($4, status) = 'open' THEN '' ELSE coalesce($5, closed_reason) END,
+			closed_at = CASE WHEN coalesce($4, status) = 'open' THEN NULL ELSE coalesce(closed_at, now()) END,
 			owner_agency_id = coalesce($6, owner_agency_id), review_date = CASE WHEN $7 THEN $8 ELSE review_date END, updated_at = now()
 			WHERE id = $1`, id, ch.Name, ch.MeetingRef, ch.Status, ch.ClosedReason, ch.OwnerAgencyID, ch.ReviewDate != nil, deref(ch.ReviewDate))
 		if err != nil {
@@ -154,7 +156,7 @@ func (db *DB) UpdateLocation(ctx context.Context, id uuid.UUID, ch LocationChang
 	if err != nil {
 		return Location{}, mapErr("update location", err)
 	}
-	return db.Location(ctx, id)
+	return db.Location(ctx, id, uuid.Nil)
 }
 
 func deref[T any](p **T) *T {
@@ -188,9 +190,10 @@ func changeDetail(fields map[string]any) map[string]any {
 
 const locationSQL = `SELECT l.id, l.name, l.meeting_ref, l.owner_agency_id, ag.name, l.status, l.closed_reason, l.review_date,
 		l.created_by, l.created_at, l.updated_at, a.version, a.res, a.cells, ST_AsBinary(a.outline), ST_AsBinary(a.drawn), a.valid_from,
-		coalesce((SELECT jsonb_object_agg(status, n) FROM (SELECT status, count(*) AS n FROM location_actions WHERE location_id = l.id GROUP BY status) s), '{}'),
-		(SELECT count(*) FROM location_actions WHERE location_id = l.id AND status IN ('planned', 'in_progress')
-			AND due_date < (now() AT TIME ZONE 'Europe/London')::date)
+		coalesce((SELECT jsonb_object_agg(status, n) FROM (SELECT status, count(*) AS n FROM location_actions
+			WHERE location_id = l.id AND ($1::uuid IS NULL OR owner_agency_id = $1) GROUP BY status) s), '{}'),
+		(SELECT count(*) FROM location_actions WHERE location_id = l.id AND ($1::uuid IS NULL OR owner_agency_id = $1)
+			AND status IN ('planned', 'in_progress') AND due_date < (now() AT TIME ZONE 'Europe/London')::date)
 	FROM locations l JOIN agencies ag ON ag.id = l.owner_agency_id
 	JOIN LATERAL (SELECT * FROM location_areas WHERE location_id = l.id ORDER BY version DESC LIMIT 1) a ON true`
 
@@ -215,9 +218,10 @@ func scanLocation(r pgx.CollectableRow) (Location, error) {
 	return l, nil
 }
 
-// Locations lists every location, open ones first, the newest first.
-func (db *DB) Locations(ctx context.Context) ([]Location, error) {
-	rows, err := db.pool.Query(ctx, locationSQL+` ORDER BY l.status = 'closed', l.created_at DESC`)
+// Locations lists every location, open ones first, the newest first,
+// counting the actions agency owns (every agency's when it is zero).
+func (db *DB) Locations(ctx context.Context, agency uuid.UUID) ([]Location, error) {
+	rows, err := db.pool.Query(ctx, locationSQL+` ORDER BY l.status = 'closed', l.created_at DESC`, nilUUID(agency))
 	if err != nil {
 		return nil, mapErr("locations", err)
 	}
@@ -225,17 +229,19 @@ func (db *DB) Locations(ctx context.Context) ([]Location, error) {
 	return out, mapErr("locations", err)
 }
 
-// Location is one location.
-func (db *DB) Location(ctx context.Context, id uuid.UUID) (Location, error) {
-	l, err := one(ctx, db.pool, locationSQL+` WHERE l.id = $1`, scanLocation, id)
+// Location is one location, counting the actions agency owns (every
+// agency's when it is zero).
+func (db *DB) Location(ctx context.Context, id, agency uuid.UUID) (Location, error) {
+	l, err := one(ctx, db.pool, locationSQL+` WHERE l.id = $2`, scanLocation, nilUUID(agency), id)
 	return l, mapErr("location", err)
 }
 
-// LocationAreasAt is the area of each location in force at t: the latest
-// version drawn before t.
+// LocationAreasAt is the area in force at t of each location open then:
+// the latest version drawn before t.
 func (db *DB) LocationAreasAt(ctx context.Context, t time.Time) ([]LocationArea, error) {
-	rows, err := db.pool.Query(ctx, `SELECT DISTINCT ON (location_id) location_id, version, res, cells, valid_from
-		FROM location_areas WHERE valid_from < $1 ORDER BY location_id, version DESC`, t)
+	rows, err := db.pool.Query(ctx, `SELECT DISTINCT ON (a.location_id) a.location_id, a.version, a.res, a.cells, a.valid_from
+		FROM location_areas a JOIN locations l ON l.id = a.location_id
+		WHERE a.valid_from < $1 AND (l.closed_at IS NULL OR l.closed_at >= $1) ORDER BY a.location_id, a.version DESC`, t)
 	if err != nil {
 		return nil, mapErr("location areas", err)
 	}
@@ -351,4 +357,10 @@ func (db *DB) UpdateAction(ctx context.Context, id, agency uuid.UUID, ch ActionC
 		return Action{}, mapErr("update action", err)
 	}
 	return db.Action(ctx, id, uuid.Nil)
+}
+
+// ReleaseSalt is the secret of the releases' location figures.
+func (db *DB) ReleaseSalt(ctx context.Context) (uint64, error) {
+	salt, err := one(ctx, db.pool, `SELECT salt FROM release_salt`, pgx.RowTo[int64])
+	return uint64(salt), mapErr("release salt", err)
 }

@@ -34,7 +34,8 @@ export function startLocations(theMap, caller, tax, agencyList) {
     pane: 'locations',
     style: (f) => ({ color: statusStyle[f.properties.action_status].color, weight: 3, dashArray: f.properties.status === 'closed' ? '2 6' : '8 4', fill: false, className: 'location-outline' }),
     onEachFeature: (f, l) => {
-      l.bindTooltip(f.properties.name, { permanent: true, direction: 'top', className: 'location-label' });
+      // An element, not a string: Leaflet would read a string as HTML.
+      l.bindTooltip(el('span', f.properties.name), { permanent: true, direction: 'top', className: 'location-label' });
       l.on('click', () => openLocation(f.id));
     },
   }).addTo(map);
@@ -56,7 +57,16 @@ export function startLocations(theMap, caller, tax, agencyList) {
     o.selected = a.id === me.agency_id;
     owner.append(o);
   }
-  if (can(me, 'locations:manage')) addCellExtra(cellButton);
+  if (can(me, 'locations:manage')) {
+    addCellExtra(cellButton);
+    $('location-new').hidden = false;
+    $('location-new').addEventListener('click', () => newLocation({ cells: [] }, 'Area: click hexagons on the map to add them (all of one resolution).'));
+    $('lf-pick').addEventListener('change', () => {
+      if (!$('lf-pick').checked) return;
+      pendingArea = { cells: [] };
+      $('lf-area').textContent = 'Area: click hexagons on the map to add them (all of one resolution).';
+    });
+  }
   refresh();
 }
 
@@ -69,26 +79,42 @@ async function refresh() {
   return fc;
 }
 
+// pickCell adds the hexagon clicked to the area being picked, or takes it
+// out; it is false (the click opens the cell) when no area is being picked.
+export function pickCell(cell) {
+  if ($('location-form').hidden || !$('lf-pick').checked) return false;
+  const cells = new Set(pendingArea?.cells || []);
+  if (cells.has(cell)) cells.delete(cell); else cells.add(cell);
+  pendingArea = { cells: [...cells] };
+  $('lf-area').textContent = `Area: ${cells.size} hexagon${cells.size === 1 ? '' : 's'} picked on the map.`;
+  return true;
+}
+
 // cellButton offers, in a hotspot cell's panel, to make a location of it
 // and its ring.
 function cellButton(cell, body, label) {
   const b = el('button', 'Make a location of concern of this hexagon and its ring', 'secondary');
   b.type = 'button';
   b.id = 'make-location';
-  b.addEventListener('click', () => {
-    pendingArea = { cell, rings: 1 };
-    $('panel').hidden = true;
-    $('locations').hidden = false;
-    $('location-form').hidden = false;
-    $('location-form').reset();
-    for (const p of document.querySelectorAll('#location-form .error')) p.textContent = '';
-    $('lf-result').textContent = '';
-    $('lf-area').textContent = `Area: the hexagon ${label || cell} and the six around it.`;
-    for (const o of $('lf-owner').options) o.selected = o.value === me.agency_id;
-    $('lf-name').focus();
-    list();
-  });
+  b.addEventListener('click', () => newLocation({ cell, rings: 1 }, `Area: the hexagon ${label || cell} and the six around it.`));
   body.append(b);
+}
+
+// newLocation opens the form of a new location with its area, or with
+// none to pick on the map.
+function newLocation(area, words) {
+  pendingArea = area;
+  for (const id of ['panel', 'location']) $(id).hidden = true;
+  $('locations').hidden = false;
+  $('location-form').hidden = false;
+  $('location-form').reset();
+  for (const p of document.querySelectorAll('#location-form .error')) p.textContent = '';
+  $('lf-result').textContent = '';
+  $('lf-area').textContent = words;
+  $('lf-pick').checked = area.cells !== undefined;
+  for (const o of $('lf-owner').options) o.selected = o.value === me.agency_id;
+  $('lf-name').focus();
+  list();
 }
 
 async function create(ev) {
@@ -157,6 +183,34 @@ export async function openLocation(id) {
   if (bounds) map.fitBounds(bounds, { maxZoom: 15, paddingBottomRight: [400, 0] });
   if (loc.actions) body.append(actionsSection(loc));
   body.append(evaluationSection(loc));
+  if (can(me, 'locations:manage')) body.append(statusForm(loc));
+}
+
+// statusForm closes a location with a reason, or opens it again; closed
+// ones stay for the record.
+function statusForm(loc) {
+  const closed = loc.properties.status === 'closed';
+  const form = el('form', undefined, 'location-status');
+  form.noValidate = true;
+  form.append(el('h3', closed ? 'Open it again' : 'Close this location'));
+  const reason = el('input'); reason.id = 'ls-reason'; reason.maxLength = 500;
+  const rl = el('label', 'Why it is closed (no personal data)'); rl.htmlFor = 'ls-reason';
+  const err = el('p', '', 'error'); err.setAttribute('role', 'alert');
+  const go = el('button', closed ? 'Open again' : 'Close location', 'secondary'); go.type = 'submit';
+  if (!closed) form.append(rl, reason);
+  form.append(err, go);
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    err.textContent = '';
+    try {
+      await api('PATCH', `/api/v1/locations/${loc.id}`, closed ? { status: 'open' } : { status: 'closed', closed_reason: reason.value });
+      await refresh();
+      openLocation(loc.id);
+    } catch (e) {
+      err.textContent = e.fields.length ? e.fields.map((fe) => plainError(fe) + '.').join(' ') : e.message;
+    }
+  });
+  return form;
 }
 
 // mayUpdate is whether the caller may update action a: its own agency's,

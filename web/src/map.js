@@ -9,7 +9,7 @@ import { setAgencies, showCell, showFrozenCell } from './panel.js';
 import { startReportForm } from './report.js';
 import { startQueue } from './evaluate.js';
 import { settings, startSnapshots } from './snapshots.js';
-import { startLocations } from './locations.js';
+import { pickCell, startLocations } from './locations.js';
 import { $, can, el } from './dom.js';
 import {
   changeColours, choose, drawHexes, hexBounds, hexLabel, markBoxes, startHexes,
@@ -527,6 +527,8 @@ function draw(fc) {
 
 // openCell explains a hexagon: live or frozen.
 function openCell(f) {
+  // While a new location's area is being picked, a click adds or removes a hexagon.
+  if (!frozen && pickCell(f.id)) return;
   choose(f.id);
   if (frozen) showFrozenCell(f, hexLabel(f.id));
   else showCell(f.id, hotspotQuery(), me, hexLabel(f.id));
