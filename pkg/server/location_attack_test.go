@@ -72,7 +72,7 @@ func TestAttacksOnLocations(t *testing.T) {
 	// The attacker spaces its requests under the rate limit; the test does not wait.
 	// and over as many days as it needs: the budget slows an attacker, the
 	// releases' rules are what must hold, so the test lifts it.
-	f.reconfigure(func(cfg *config.Config) { cfg.RateLimit, cfg.PublishedBudget = 0, 1 << 20 })
+	f.reconfigure(func(cfg *config.Config) { cfg.RateLimit, cfg.PublishedBudget = 0, 1<<20 })
 	attacker := f.agencyA.ID
 	rs := others(all, attacker)
 	own := func(cells []hexgrid.Cell, from, to, cutoff time.Time) int {
