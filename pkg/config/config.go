@@ -8,10 +8,12 @@
 package config
 
 import (
+	"encoding/base64"
 	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
@@ -72,6 +74,15 @@ type Config struct {
 	MetricsAddr         string
 	RateLimit           float64
 	RateBurst           int
+	TrustedProxies      string
+	// Concerns from the public (README: "Report a concern").
+	PublicConcerns    bool
+	ConcernKey        string
+	ConcernExitURL    string
+	ConcernTileURL    string
+	ConcernsPerHour   int
+	ConcernsPerDay    int
+	ConcernDifficulty int
 }
 
 // Scope says which subcommands a setting applies to.
@@ -138,6 +149,14 @@ func (c *Config) Variables() []Variable {
 		{"HEXWATCH_SESSION_MAX", "session-max", "12h", "a session ends this long after login, however used", HTTP, (*durationValue)(&c.SessionMax)},
 		{"HEXWATCH_LOGIN_WINDOW", "login-window", "15m", "window over which failed logins are counted", HTTP, (*durationValue)(&c.LoginWindow)},
 		{"HEXWATCH_LOGIN_MAX_FAILURES", "login-max-failures", "5", "failed logins of one username in the window before each further attempt waits (1 s after the last failure, doubling with each); ten times that per address", HTTP, (*intValue)(&c.LoginMaxFailures)},
+		{"HEXWATCH_TRUSTED_PROXIES", "trusted-proxies", "", "comma-separated addresses or CIDR ranges of the reverse proxies in front of the server, whose X-Forwarded-For names the caller; empty: the caller is the connection's address", HTTP, (*stringValue)(&c.TrustedProxies)},
+		{"HEXWATCH_PUBLIC_CONCERNS", "public-concerns", "false", "serve the public \"Report a concern\" page at /concern and POST /api/v1/concerns, open to anyone (needs HEXWATCH_CONCERN_KEY)", HTTP, (*boolValue)(&c.PublicConcerns)},
+		{"HEXWATCH_CONCERN_KEY", "concern-key", "", "32 bytes, base64: seals the contact details of public concerns (AES-256-GCM) and signs their proof-of-work nonces; keep it apart from the database and its backups", HTTP, (*stringValue)(&c.ConcernKey)},
+		{"HEXWATCH_CONCERN_EXIT_URL", "concern-exit-url", "https://www.google.co.uk/", "the neutral page that Quick exit and Esc replace the concern page with", HTTP, (*stringValue)(&c.ConcernExitURL)},
+		{"HEXWATCH_CONCERN_TILE_URL", "concern-tile-url", "", "basemap tile URL template of the concern page, only of a tile server of your own (every visitor's viewport is asked of it); empty for none: the page draws the area and its places", HTTP, (*stringValue)(&c.ConcernTileURL)},
+		{"HEXWATCH_CONCERNS_PER_HOUR", "concerns-per-hour", "5", "concerns accepted from one address (an IPv6 /64) in an hour; 429 beyond", HTTP, (*intValue)(&c.ConcernsPerHour)},
+		{"HEXWATCH_CONCERNS_PER_DAY", "concerns-per-day", "20", "concerns accepted from one address (an IPv6 /64) in a day; 429 beyond", HTTP, (*intValue)(&c.ConcernsPerDay)},
+		{"HEXWATCH_CONCERN_DIFFICULTY", "concern-difficulty", "18", "leading zero bits of the proof-of-work hash each concern must carry (each bit doubles the work; README: abuse)", HTTP, (*intValue)(&c.ConcernDifficulty)},
 	}
 }
 
@@ -225,6 +244,23 @@ func (c Config) validate(scopes []Scope) error {
 		if c.LoginMaxFailures < 1 {
 			errs = append(errs, errors.New("HEXWATCH_LOGIN_MAX_FAILURES must be at least 1"))
 		}
+		if c.PublicConcerns {
+			if _, err := ConcernKeyBytes(c.ConcernKey); err != nil {
+				errs = append(errs, fmt.Errorf("HEXWATCH_PUBLIC_CONCERNS needs HEXWATCH_CONCERN_KEY: %w", err))
+			}
+			if u, err := url.Parse(c.ConcernExitURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+				errs = append(errs, errors.New("HEXWATCH_CONCERN_EXIT_URL must be an http(s) URL"))
+			}
+		}
+		if c.ConcernsPerHour < 1 || c.ConcernsPerDay < c.ConcernsPerHour {
+			errs = append(errs, errors.New("HEXWATCH_CONCERNS_PER_HOUR must be at least 1 and HEXWATCH_CONCERNS_PER_DAY at least that"))
+		}
+		if c.ConcernDifficulty < 0 || c.ConcernDifficulty > 32 {
+			errs = append(errs, errors.New("HEXWATCH_CONCERN_DIFFICULTY must be from 0 to 32 bits"))
+		}
+		if _, err := ParseProxies(c.TrustedProxies); err != nil {
+			errs = append(errs, err)
+		}
 		if c.BodyLimit < 1024 {
 			errs = append(errs, errors.New("HEXWATCH_BODY_LIMIT must be at least 1KiB"))
 		}
@@ -243,6 +279,44 @@ func (c Config) validate(scopes []Scope) error {
 		return fmt.Errorf("config: %w", errors.Join(errs...))
 	}
 	return nil
+}
+
+// ConcernKeyBytes decodes HEXWATCH_CONCERN_KEY: 32 bytes in standard or
+// URL-safe base64 (openssl rand -base64 32).
+func ConcernKeyBytes(s string) ([]byte, error) {
+	if s == "" {
+		return nil, errors.New("not set (make one with: openssl rand -base64 32)")
+	}
+	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.URLEncoding, base64.RawStdEncoding, base64.RawURLEncoding} {
+		if b, err := enc.DecodeString(strings.TrimSpace(s)); err == nil {
+			if len(b) != 32 {
+				return nil, fmt.Errorf("want 32 bytes, got %d", len(b))
+			}
+			return b, nil
+		}
+	}
+	return nil, errors.New("not base64 (make one with: openssl rand -base64 32)")
+}
+
+// ParseProxies reads HEXWATCH_TRUSTED_PROXIES: addresses or CIDR ranges.
+func ParseProxies(s string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, part := range strings.Split(s, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		if a, err := netip.ParseAddr(part); err == nil {
+			out = append(out, netip.PrefixFrom(a, a.BitLen()))
+			continue
+		}
+		p, err := netip.ParsePrefix(part)
+		if err != nil {
+			return nil, fmt.Errorf("HEXWATCH_TRUSTED_PROXIES: %q is neither an address nor a CIDR range", part)
+		}
+		out = append(out, p.Masked())
+	}
+	return out, nil
 }
 
 // The flag.Value adapters below let one description serve defaults,

@@ -13,6 +13,7 @@ import (
 	"math"
 	"os"
 	"strconv"
+	"strings"
 )
 
 // Gazetteer names places, to say where a hexagon is in words.
@@ -102,4 +103,43 @@ func (g *Gazetteer) Places() []Place {
 		out[i] = Place{p.name, p.lat, p.lon}
 	}
 	return out
+}
+
+// Radius bounds of a named place: a place reaches halfway to its nearest
+// neighbour in the gazetteer, within these.
+const (
+	MinRadiusM = 300
+	MaxRadiusM = 3000
+)
+
+// Find is the place named name (case and surrounding space ignored) and
+// how far it reaches in metres: half the distance to the nearest other
+// place, within MinRadiusM and MaxRadiusM.
+func (g *Gazetteer) Find(name string) (p Place, radiusM float64, ok bool) {
+	name = strings.TrimSpace(name)
+	for _, q := range g.places {
+		if strings.EqualFold(q.name, name) {
+			p, ok = Place{q.name, q.lat, q.lon}, true
+			break
+		}
+	}
+	if !ok {
+		return Place{}, 0, false
+	}
+	nearest := math.Inf(1)
+	for _, q := range g.places {
+		if q.name != p.Name {
+			nearest = min(nearest, metres(p.Lat, p.Lon, q.lat, q.lon))
+		}
+	}
+	return p, min(MaxRadiusM, max(MinRadiusM, nearest/2)), true
+}
+
+// metres is the distance between two points, on a sphere.
+func metres(lat1, lon1, lat2, lon2 float64) float64 {
+	const r = 6371008.8
+	φ1, φ2 := lat1*math.Pi/180, lat2*math.Pi/180
+	dφ, dλ := φ2-φ1, (lon2-lon1)*math.Pi/180
+	a := math.Sin(dφ/2)*math.Sin(dφ/2) + math.Cos(φ1)*math.Cos(φ2)*math.Sin(dλ/2)*math.Sin(dλ/2)
+	return 2 * r * math.Asin(math.Sqrt(a))
 }

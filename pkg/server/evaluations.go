@@ -52,12 +52,24 @@ func (s *Server) listEvaluations(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	contacts, err := s.contactsOf(c, rs)
+	if err != nil {
+		return err
+	}
 	now := time.Now()
 	fc := geojson.NewFeatureCollection()
 	ids := make([]string, len(rs))
 	for i, r := range rs {
 		ft := reportFeature(principal(c), r)
 		ft.Properties["agency"] = names[r.AgencyID]
+		// A concern from the public: its words and, if given, how to
+		// reach the person, for the evaluator alone.
+		if r.AgencyID == store.PublicAgencyID {
+			ft.Properties["public"] = true
+			if contact, ok := contacts[r.ID]; ok {
+				ft.Properties["contact"] = contact
+			}
+		}
 		ft.Properties["age_hours"] = float64(now.Sub(r.CreatedAt).Round(time.Minute)) / float64(time.Hour)
 		fc.Append(ft)
 		ids[i] = r.ID.String()

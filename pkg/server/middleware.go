@@ -54,6 +54,10 @@ func (s *Server) observe(next echo.HandlerFunc) echo.HandlerFunc {
 		if status >= 500 {
 			level = slog.LevelError
 		}
+		remote := c.RealIP()
+		if publicRoute(c.Request().URL.Path) {
+			remote = "" // who reports a concern is not logged
+		}
 		s.log.LogAttrs(c.Request().Context(), level, "request",
 			slog.String("request_id", RequestID(c)),
 			slog.String("method", c.Request().Method),
@@ -62,7 +66,7 @@ func (s *Server) observe(next echo.HandlerFunc) echo.HandlerFunc {
 			slog.Int("status", status),
 			slog.Int64("bytes", c.Response().Size),
 			slog.Float64("ms", float64(elapsed.Microseconds())/1000),
-			slog.String("remote", c.RealIP()),
+			slog.String("remote", remote),
 		)
 		return nil
 	}

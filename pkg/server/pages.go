@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -66,6 +67,9 @@ func (s *Server) page(c echo.Context) error {
 // the browser revalidates them.
 func (s *Server) assets(c echo.Context) error {
 	c.Response().Header().Set("Cache-Control", "no-cache")
+	if strings.HasPrefix(c.Param("*"), "concern.") {
+		noStore(c) // a device's cache keeps no trace of the concern page
+	}
 	assetsHandler.ServeHTTP(c.Response(), c.Request())
 	return nil
 }

@@ -89,6 +89,8 @@ func (s *Server) problemFor(err error, c echo.Context) *Problem {
 		return newProblem(http.StatusServiceUnavailable, "the database failed during the upload: no batch was half-written; send the whole file again and rows already stored will be recognised as duplicates")
 	case errors.Is(err, store.ErrNotFound):
 		return newProblem(http.StatusNotFound, "")
+	case errors.Is(err, store.ErrPublicAgency):
+		return badRequest("the request is not valid", FieldError{Field: "agency_id", Message: "the public agency has no users or API keys"})
 	case errors.Is(err, store.ErrConflict):
 		return newProblem(http.StatusConflict, "it clashes with what is stored")
 	case errors.As(err, &he):

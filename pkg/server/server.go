@@ -43,6 +43,7 @@ type Server struct {
 	version   string
 	consults  *auditQueue
 	spent     spentSets
+	concerns  *concerns
 }
 
 // New builds the HTTP handler tree of hexwatch.
@@ -65,8 +66,12 @@ func New(cfg config.Config, db *store.DB, v *intel.Validator, log *slog.Logger, 
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
-	// No proxy is trusted: the caller's address is the connection's.
-	e.IPExtractor = echo.ExtractIPDirect()
+	if err := trustProxies(e, cfg); err != nil {
+		return nil, err
+	}
+	if s.concerns, err = newConcerns(cfg); err != nil {
+		return nil, err
+	}
 	e.Use(requestID, s.observe, s.securityHeaders, strictQuery, middleware.RecoverWithConfig(middleware.RecoverConfig{
 		LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
 			s.log.Error("panic", "request_id", RequestID(c), "err", err, "stack", string(stack))
@@ -103,8 +108,11 @@ func (s *Server) routes() {
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
 	e.GET("/api/openapi.yaml", s.openAPI)
-	for _, r := range s.apiRoutes() {
+	for _, r := range append(s.apiRoutes(), s.concernRoutes()...) {
 		var mw []echo.MiddlewareFunc
+		if r.path == concernsPath {
+			mw = append(mw, middleware.BodyLimit(concernBodyLimit))
+		}
 		if r.path == bulkPath {
 			mw = append(mw, middleware.BodyLimit(strconv.FormatInt(s.cfg.BulkLimit, 10)))
 		} else {
@@ -119,6 +127,7 @@ func (s *Server) routes() {
 	}
 
 	e.GET("/", s.page)
+	e.GET("/concern", s.concernPage)
 	e.GET("/assets/*", s.assets)
 }
 

@@ -81,6 +81,8 @@ func mapErr(what string, err error) error {
 		return nil
 	case errors.Is(err, pgx.ErrNoRows):
 		return fmt.Errorf("store: %s: %w", what, ErrNotFound)
+	case errors.As(err, &pgErr) && pgErr.ConstraintName == "no_public_members":
+		return fmt.Errorf("store: %s: %w", what, ErrPublicAgency)
 	case errors.As(err, &pgErr) && pgErr.Code == "23505":
 		return fmt.Errorf("store: %s: %w", what, ErrConflict)
 	default:

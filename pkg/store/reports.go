@@ -61,9 +61,15 @@ const stagedOutcomesSQL = `SELECT s.ord, r.id, r.id = s.id, r.content_hash = s.c
 // straight into the table; when another transaction stores one of the same
 // refs in between, the batch is done again through a staging table.
 func (db *DB) InsertReports(ctx context.Context, rs []intel.Report, ev AuditEvent) ([]Outcome, error) {
-	out, err := db.insertReports(ctx, rs, ev, false)
+	return db.insertReportsThen(ctx, rs, ev, nil)
+}
+
+// insertReportsThen is InsertReports, then also, in the same transaction,
+// then of the reports it created.
+func (db *DB) insertReportsThen(ctx context.Context, rs []intel.Report, ev AuditEvent, then func(pgx.Tx, []uuid.UUID) error) ([]Outcome, error) {
+	out, err := db.insertReports(ctx, rs, ev, false, then)
 	if errors.Is(err, ErrConflict) {
-		out, err = db.insertReports(ctx, rs, ev, true)
+		out, err = db.insertReports(ctx, rs, ev, true, then)
 	}
 	if err != nil {
 		return nil, err
@@ -136,7 +142,7 @@ type stored struct {
 	hash []byte
 }
 
-func (db *DB) insertReports(ctx context.Context, rs []intel.Report, ev AuditEvent, staged bool) ([]Outcome, error) {
+func (db *DB) insertReports(ctx context.Context, rs []intel.Report, ev AuditEvent, staged bool, then func(pgx.Tx, []uuid.UUID) error) ([]Outcome, error) {
 	out := make([]Outcome, len(rs))
 	err := db.reportsTx(ctx, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, seqLockSQL); err != nil {
@@ -156,6 +162,11 @@ func (db *DB) insertReports(ctx context.Context, rs []intel.Report, ev AuditEven
 		}
 		if err := db.settle(ctx, tx, created); err != nil {
 			return err
+		}
+		if then != nil {
+			if err := then(tx, created); err != nil {
+				return err
+			}
 		}
 		ev.ObjectType = "report"
 		if len(created) == 1 {

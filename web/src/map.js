@@ -11,6 +11,7 @@ import { startQueue } from './evaluate.js';
 import { settings, startSnapshots } from './snapshots.js';
 import { pickCell, startLocations } from './locations.js';
 import { $, can, el } from './dom.js';
+import { placeLabels } from './places.js';
 import {
   changeColours, choose, drawHexes, hexBounds, hexLabel, markBoxes, startHexes,
 } from './hexes.js';
@@ -83,7 +84,7 @@ export async function startMap(caller) {
     L.tileLayer(cfg.tile_url, { attribution: cfg.tile_attribution, maxZoom: 18 }).addTo(map);
   }
   const outline = L.geoJSON(cfg.service_area, { style: { color: '#12263a', weight: 2, fill: false, className: 'service-area' }, interactive: false }).addTo(map);
-  if (!cfg.tile_url) placeLabels(cfg.places || []);
+  if (!cfg.tile_url) placeLabels(map, cfg.places || []);
   placeSearch(cfg.places || []);
   if (state.zoom !== null) map.setView([state.lat, state.lon], state.zoom);
   else map.fitBounds(outline.getBounds());
@@ -164,20 +165,6 @@ function history(p) {
   const ol = el('ol', undefined, 'history');
   for (const s of steps) ol.append(el('li', s));
   return ol;
-}
-
-// placeLabels names the gazetteer's places on a map without a basemap, so
-// that it stays legible with no tile server (and no third party) at all.
-function placeLabels(places) {
-  const layer = L.layerGroup().addTo(map);
-  for (const p of places) {
-    const name = document.createElement('span');
-    name.textContent = p.name;
-    L.marker([p.lat, p.lon], {
-      interactive: false, keyboard: false,
-      icon: L.divIcon({ className: 'place-label', html: name, iconSize: null }),
-    }).addTo(layer);
-  }
 }
 
 // thinLabels hides the place names that would overlap a rank badge or a
