@@ -94,6 +94,9 @@ export function startQueue(map, taxonomy, onEvaluated) {
       el('div', `Observed ${new Date(p.observed_at).toLocaleString('en-GB', { timeZone: 'Europe/London' })} · indicators: ${p.indicators.map(words).join(', ') || 'none'}`, 'muted'),
       el('div', p.suggested_grading ? `Suggested grading: ${p.suggested_grading.source}${p.suggested_grading.assessment}${p.suggested_grading.handling}` : 'No grading suggested', 'muted'),
       el('p', p.narrative || '(no narrative)'),
+      ...(p.public ? [el('div', p.contact
+        ? `A concern from the public. They left contact details: ${p.contact}`
+        : 'A concern from the public. They left no contact details.', 'muted')] : []),
     );
     $('e-narrative').value = p.narrative || '';
     if (p.suggested_grading) {
