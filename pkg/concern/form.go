@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -133,7 +134,7 @@ func Make(r Request, ref string, g *places.Gazetteer, now time.Time) (Concern, i
 			errs.AddCode("where.place", intel.CodeNotAllowed, "choose a place from the list")
 			break
 		}
-		sub.Location, _ = json.Marshal(map[string]float64{"lat": p.Lat, "lon": p.Lon})
+		sub.Location = latLon(p.Lat, p.Lon)
 		sub.PrecisionM, c.Near = &radius, p.Name
 	case w.Lat != nil && w.Lon != nil:
 		lat, lon := *w.Lat, *w.Lon
@@ -151,7 +152,7 @@ func Make(r Request, ref string, g *places.Gazetteer, now time.Time) (Concern, i
 		}
 		prec := tapPixels * 156543.03392 * math.Cos(lat*math.Pi/180) / math.Exp2(zoom)
 		prec = min(MaxTapM, max(MinTapM, math.Round(prec)))
-		sub.Location, _ = json.Marshal(map[string]float64{"lat": lat, "lon": lon})
+		sub.Location = latLon(lat, lon)
 		sub.PrecisionM, c.Near = &prec, g.Nearest(lat, lon)
 	default:
 		errs.AddCode("where", intel.CodeRequired, "tap the map, or choose a place from the list")
@@ -210,6 +211,13 @@ func Make(r Request, ref string, g *places.Gazetteer, now time.Time) (Concern, i
 	}
 	c.Submission = sub
 	return c, nil
+}
+
+// latLon is the location member of a report at (lat, lon), both finite.
+func latLon(lat, lon float64) json.RawMessage {
+	b := append([]byte(`{"lat":`), strconv.FormatFloat(lat, 'f', -1, 64)...)
+	b = append(append(b, `,"lon":`...), strconv.FormatFloat(lon, 'f', -1, 64)...)
+	return append(b, '}')
 }
 
 // text checks a free-text field: at most max characters, and lines of text.

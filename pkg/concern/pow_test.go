@@ -15,7 +15,7 @@ func TestPuzzles(t *testing.T) {
 		t.Fatalf("Solve gave %s with %d zero bits", s, ZeroBits(n.Nonce, s))
 	}
 	spent, expires, err := p.Check(n.Nonce, s)
-	if err != nil || len(spent) != 32 || expires.Sub(time.Now()) > NonceTTL {
+	if err != nil || len(spent) != 32 || time.Until(expires) > NonceTTL {
 		t.Fatalf("a good solution: %v %v", err, expires)
 	}
 	// The same nonce gives the same spent hash: the store refuses the second.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"html/template"
+	"io/fs"
 	"math"
 	"net"
 	"net/http"
@@ -59,16 +60,11 @@ func newConcerns(cfg config.Config) (*concerns, error) {
 		return nil, errors.New("HEXWATCH_PUBLIC_CONCERNS needs HEXWATCH_CONCERN_KEY")
 	}
 	d.limits = concern.NewLimits(cfg.ConcernsPerHour, cfg.ConcernsPerDay)
-	shell, err := web.Static.Open("concern.html")
+	shell, err := fs.ReadFile(web.Static, "concern.html")
 	if err != nil {
 		return nil, err
 	}
-	defer shell.Close()
-	var b bytes.Buffer
-	if _, err := b.ReadFrom(shell); err != nil {
-		return nil, err
-	}
-	if d.page, err = template.New("concern").Parse(b.String()); err != nil {
+	if d.page, err = template.New("concern").Parse(string(shell)); err != nil {
 		return nil, err
 	}
 	// The page asks nothing of another host, unless the operator gave it
