@@ -1,3 +1,4 @@
+DROP FUNCTION analyze_reports();
 DROP TABLE concern_nonces;
 DROP TABLE concern_contacts;
 DROP TRIGGER api_keys_no_public ON api_keys;

@@ -40,3 +40,9 @@ CREATE TABLE concern_nonces (
     expires_at timestamptz NOT NULL
 );
 CREATE INDEX concern_nonces_expires_idx ON concern_nonces (expires_at);
+
+-- After a large upload the service refreshes the statistics of reports
+-- (ANALYZE needs the table's owner), so that plans do not wait for
+-- autovacuum, which may be late or off.
+CREATE FUNCTION analyze_reports() RETURNS void LANGUAGE sql SECURITY DEFINER SET search_path = public AS 'ANALYZE reports';
+REVOKE ALL ON FUNCTION analyze_reports() FROM PUBLIC;

@@ -269,18 +269,16 @@ func when(day, date, tod string, now time.Time) (time.Time, string, string) {
 }
 
 // Fingerprint is what makes two concerns of one address the same: the
-// words given, or, without words, the boxes, place and time.
+// words given, the boxes, the place (a tap to about 100 m) and the time.
 func (r Request) Fingerprint() string {
-	if s := strings.TrimSpace(r.Details); s != "" {
-		return s
-	}
 	var lat, lon float64
 	if r.Where.Lat != nil && r.Where.Lon != nil {
 		lat, lon = *r.Where.Lat, *r.Where.Lon
 	}
 	seen := slices.Clone(r.Seen)
 	slices.Sort(seen)
-	return fmt.Sprintf("%v %s %.4f %.4f %s %s %s", seen, r.Where.Place, lat, lon, r.When.Day, r.When.Date, r.When.Time)
+	return fmt.Sprintf("%s %v %s %.3f %.3f %s %s %s", strings.TrimSpace(r.Details), seen, strings.ToLower(strings.TrimSpace(r.Where.Place)),
+		lat, lon, r.When.Day, r.When.Date, r.When.Time)
 }
 
 // NewReference is a reference for the person to quote: C- and ten

@@ -67,24 +67,32 @@ func (l *Limits) textKey(addrKey, text string) string {
 	return string(m.Sum(nil))
 }
 
-// Admit decides about a concern of text from addr at now: a reference
-// given to the same text from the same address in the last day (stored
-// once), or how long to wait when the address is over a limit, or
-// neither, when it may be stored: then call Accepted.
-func (l *Limits) Admit(addr, text string, now time.Time) (ref string, retryAfter time.Duration) {
+// Admit decides about a concern of text from addr at now, to be given
+// reference ref: the reference given to the same text from the same
+// address in the last day (stored once), or how long to wait when the
+// address is over a limit, or neither, when it may be stored. Then the
+// concern is counted at once, so that requests sent together cannot all
+// pass; Release takes it back when it was not stored after all.
+func (l *Limits) Admit(addr, text, ref string, now time.Time) (prev string, retryAfter time.Duration) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.expire(now)
 	ak := l.addressKey(addr)
-	if r, ok := l.seen[l.textKey(ak, text)]; ok && now.Sub(r.at) < 24*time.Hour {
+	tk := l.textKey(ak, text)
+	if r, ok := l.seen[tk]; ok && now.Sub(r.at) < 24*time.Hour {
 		return r.ref, 0
 	}
 	if day := within(l.sent[ak], now, 24*time.Hour); len(day) >= l.PerDay {
-		return "", day[len(day)-l.PerDay].Add(24 * time.Hour).Sub(now)
+		retryAfter = day[len(day)-l.PerDay].Add(24 * time.Hour).Sub(now)
 	}
 	if hour := within(l.sent[ak], now, time.Hour); len(hour) >= l.PerHour {
-		return "", hour[len(hour)-l.PerHour].Add(time.Hour).Sub(now)
+		retryAfter = max(retryAfter, hour[len(hour)-l.PerHour].Add(time.Hour).Sub(now))
 	}
+	if retryAfter > 0 {
+		return "", retryAfter
+	}
+	l.sent[ak] = append(l.sent[ak], now)
+	l.seen[tk] = remembered{ref, now}
 	return "", 0
 }
 
@@ -98,13 +106,19 @@ func within(ts []time.Time, now time.Time, d time.Duration) []time.Time {
 	return nil
 }
 
-// Accepted counts a concern of text from addr, given reference ref.
-func (l *Limits) Accepted(addr, text, ref string, now time.Time) {
+// Release takes back what Admit counted of a concern admitted at at.
+func (l *Limits) Release(addr, text string, at time.Time) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	ak := l.addressKey(addr)
-	l.sent[ak] = append(l.sent[ak], now)
-	l.seen[l.textKey(ak, text)] = remembered{ref, now}
+	delete(l.seen, l.textKey(ak, text))
+	ts := l.sent[ak]
+	for i := len(ts) - 1; i >= 0; i-- {
+		if ts[i].Equal(at) {
+			l.sent[ak] = append(ts[:i:i], ts[i+1:]...)
+			break
+		}
+	}
 }
 
 // expire drops, once a minute, what is older than a day.

@@ -128,6 +128,12 @@ func Run(ctx context.Context, db *store.DB, v *intel.Validator, agencyID uuid.UU
 	}
 	finish := func(err error) (Summary, error) {
 		err = errors.Join(err, settle())
+		// A large load changes the table's statistics at once; the planner
+		// reads them fresh rather than waiting for autovacuum (which may
+		// be off, or late).
+		if err == nil && s.Created >= analyzeAfter {
+			err = db.AnalyzeReports(ctx)
+		}
 		slices.SortStableFunc(s.Issues, func(a, b Issue) int { return a.Row - b.Row })
 		return s, err
 	}
@@ -164,6 +170,10 @@ func Run(ctx context.Context, db *store.DB, v *intel.Validator, agencyID uuid.UU
 	}
 	return finish(flush())
 }
+
+// analyzeAfter is how many reports an upload creates before the table's
+// statistics are gathered again.
+const analyzeAfter = 1000
 
 // batch is a batch of valid reports and the rows they came from.
 type batch struct {

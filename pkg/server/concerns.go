@@ -195,7 +195,7 @@ func (s *Server) createConcern(c echo.Context) error {
 	}
 
 	addr, fp := c.RealIP(), req.Fingerprint()
-	prev, wait := s.concerns.limits.Admit(addr, fp, now)
+	prev, wait := s.concerns.limits.Admit(addr, fp, ref, now)
 	switch {
 	case wait > 0:
 		c.Response().Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
@@ -203,8 +203,7 @@ func (s *Server) createConcern(c echo.Context) error {
 	case prev != "":
 		return c.JSON(http.StatusCreated, concernThanks(prev))
 	case req.Website != "":
-		s.concerns.limits.Accepted(addr, fp, ref, now)
-		return c.JSON(http.StatusCreated, concernThanks(ref))
+		return c.JSON(http.StatusCreated, concernThanks(ref)) // counted, stored nowhere
 	}
 
 	r.ID, r.AgencyID = uuid.Must(uuid.NewV7()), store.PublicAgencyID
@@ -215,10 +214,14 @@ func (s *Server) createConcern(c echo.Context) error {
 	}
 	// The audit says a concern came, never from where.
 	ev := store.AuditEvent{Action: store.ActionCollect, Actor: "public", RequestID: RequestID(c)}
-	if _, err := s.db.InsertConcern(ctx, r, sealed, ev); err != nil {
+	o, err := s.db.InsertConcern(ctx, r, sealed, ev)
+	if err == nil && o.Status != store.Created {
+		err = errors.New("a concern's reference is taken") // 50 random bits: not seen
+	}
+	if err != nil {
+		s.concerns.limits.Release(addr, fp, now)
 		return err
 	}
-	s.concerns.limits.Accepted(addr, fp, ref, now)
 	return c.JSON(http.StatusCreated, concernThanks(ref))
 }
 
@@ -228,7 +231,7 @@ func concernThanks(ref string) concernAnswer {
 
 // publicRoute: the request log keeps no address of the concern page's callers.
 func publicRoute(path string) bool {
-	return path == "/concern" || strings.HasPrefix(path, concernsPath)
+	return path == "/concern" || strings.HasPrefix(path, concernsPath) || strings.HasPrefix(path, "/assets/concern.")
 }
 
 // trustProxies makes the caller's address the one the trusted proxies name

@@ -177,7 +177,20 @@ func (s *Server) getReport(c echo.Context) error {
 	if err := s.db.Audit(c.Request().Context(), ev); err != nil {
 		return err
 	}
-	return s.writeGeoJSON(c, http.StatusOK, reportFeature(principal(c), r))
+	ft := reportFeature(principal(c), r)
+	// An evaluator reads how to reach the person behind a public concern
+	// for as long as the report is kept.
+	if r.AgencyID == store.PublicAgencyID && principal(c).Can(auth.EvaluateReports) {
+		contacts, err := s.contactsOf(c, []intel.Report{r})
+		if err != nil {
+			return err
+		}
+		ft.Properties["public"] = true
+		if contact, ok := contacts[r.ID]; ok {
+			ft.Properties["contact"] = contact
+		}
+	}
+	return s.writeGeoJSON(c, http.StatusOK, ft)
 }
 
 // reportsQuery is the query of GET /api/v1/reports.

@@ -72,6 +72,9 @@ func New(cfg config.Config, db *store.DB, v *intel.Validator, log *slog.Logger, 
 	if s.concerns, err = newConcerns(cfg); err != nil {
 		return nil, err
 	}
+	if s.concerns.on && cfg.TrustedProxies == "" {
+		log.Warn("public concerns are on and HEXWATCH_TRUSTED_PROXIES is empty: behind a reverse proxy every caller has the proxy's address and all share its limits")
+	}
 	e.Use(requestID, s.observe, s.securityHeaders, strictQuery, middleware.RecoverWithConfig(middleware.RecoverConfig{
 		LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
 			s.log.Error("panic", "request_id", RequestID(c), "err", err, "stack", string(stack))

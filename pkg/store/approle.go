@@ -38,6 +38,11 @@ var grantSQL = []string{
 	`REVOKE UPDATE, DELETE, TRUNCATE ON releases, release_tables, release_locations, location_areas, release_salt FROM hexwatch_app`,
 	`REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON spatial_ref_sys FROM hexwatch_app`,
 	`GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO hexwatch_app`,
+	`DO $$ BEGIN
+		IF to_regprocedure('analyze_reports()') IS NOT NULL THEN
+			GRANT EXECUTE ON FUNCTION analyze_reports() TO hexwatch_app;
+		END IF;
+	END $$`,
 }
 
 // grantAppRole runs grantSQL on the database at ownerURL and, when appURL

@@ -39,11 +39,13 @@ func (db *DB) InsertConcern(ctx context.Context, r intel.Report, sealed []byte, 
 }
 
 // SpendNonce records a proof-of-work nonce (by its hash) as used until it
-// expires; false when it was used already. Expired ones are dropped.
+// expires; false when it was used already. Expired ones are dropped, ten
+// minutes late, so that a server clock behind the database's accepts no
+// nonce twice.
 func (db *DB) SpendNonce(ctx context.Context, hash []byte, expires time.Time) (bool, error) {
 	var fresh bool
 	err := db.inTx(ctx, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `DELETE FROM concern_nonces WHERE expires_at < now()`); err != nil {
+		if _, err := tx.Exec(ctx, `DELETE FROM concern_nonces WHERE expires_at < now() - interval '10 minutes'`); err != nil {
 			return err
 		}
 		tag, err := tx.Exec(ctx, `INSERT INTO concern_nonces (nonce_hash, expires_at) VALUES ($1, $2) ON CONFLICT DO NOTHING`, hash, expires)

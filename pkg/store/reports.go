@@ -106,6 +106,12 @@ func reportRow(r *intel.Report, hash []byte) ([]any, error) {
 
 func pgUUID(id uuid.UUID) pgtype.UUID { return pgtype.UUID{Bytes: id, Valid: true} }
 
+// AnalyzeReports gathers the statistics of the reports table anew.
+func (db *DB) AnalyzeReports(ctx context.Context) error {
+	_, err := db.pool.Exec(ctx, `SELECT analyze_reports()`)
+	return mapErr("analyze reports", err)
+}
+
 // CopyBaseline copies rs (ids and agencies set), prepared as InsertReports
 // prepares them, into a new table with the columns and indexes of reports,
 // in batches of batch, and drops it: the physical floor of storing them.

@@ -54,7 +54,14 @@ async function puzzle() {
   return { nonce: body.nonce, solution: await solve(body.nonce, body.difficulty) };
 }
 
-let proof = puzzle();
+// newProof starts a puzzle; a failure shows when the page sends.
+function newProof() {
+  const p = puzzle();
+  p.catch(() => {});
+  return p;
+}
+
+let proof = newProof();
 let where = null;
 
 // The words the page shows for each field the server names.
@@ -66,10 +73,21 @@ const fieldInput = {
 const fieldError = { place: 'place-error', 'day-today': 'day-error', date: 'date-error', time: 'time-error', seen: 'seen-error',
   details: 'details-error', 'contact-name': 'contact-name-error', 'contact-way': 'contact-way-error' };
 
+// described is the element whose aria-describedby names a field's error:
+// the input, or the group of radios or tick boxes.
+const described = { seen: 'seen-group', 'day-today': 'when-group' };
+
 function clearErrors() {
   $('error-summary').hidden = true;
   $('error-list').replaceChildren();
-  for (const id of Object.values(fieldError)) { $(id).hidden = true; $(id).textContent = ''; }
+  for (const [input, id] of Object.entries(fieldError)) {
+    $(id).hidden = true;
+    $(id).textContent = '';
+    const el = $(described[input] || input);
+    const rest = (el.getAttribute('aria-describedby') || '').split(' ').filter((x) => x && x !== id).join(' ');
+    if (rest) el.setAttribute('aria-describedby', rest);
+    else el.removeAttribute('aria-describedby');
+  }
   for (const el of document.querySelectorAll('[aria-invalid]')) el.removeAttribute('aria-invalid');
 }
 
@@ -93,10 +111,9 @@ function showErrors(errors) {
     const p = $(fieldError[input]);
     p.textContent = `Error: ${msg}`;
     p.hidden = false;
-    if (input !== 'seen' && input !== 'day-today') {
-      target.setAttribute('aria-invalid', 'true');
-      target.setAttribute('aria-describedby', `${fieldError[input]} ${target.getAttribute('aria-describedby') || ''}`.trim());
-    }
+    const holder = $(described[input] || input);
+    holder.setAttribute('aria-describedby', `${fieldError[input]} ${holder.getAttribute('aria-describedby') || ''}`.trim());
+    if (!described[input]) target.setAttribute('aria-invalid', 'true');
   }
   $('error-summary').hidden = false;
   $('error-summary').focus();
@@ -141,7 +158,7 @@ async function send(ev) {
         method: 'POST', headers: { 'Content-Type': 'application/json' },
         body: JSON.stringify(request(p)),
       });
-      proof = puzzle(); // every nonce is used once
+      proof = newProof(); // every nonce is used once
       if (res.status === 201) { thanks(res.body.reference); return; }
       const errors = res.body.errors || [];
       if (res.status === 400 && errors.some((e) => e.field === 'nonce' || e.field === 'solution')) continue;
@@ -154,6 +171,7 @@ async function send(ev) {
     }
     $('status').textContent = 'Sorry, that did not work. Please try again, or call Crimestoppers on 0800 555 111.';
   } catch {
+    proof = newProof();
     $('status').textContent = 'Sorry, that did not work. Check your connection and try again, or call Crimestoppers on 0800 555 111.';
   } finally {
     $('send').disabled = false;
@@ -216,7 +234,8 @@ function startForm(cfg) {
     label.append(input, ` ${b.label}`);
     seen.append(label);
   }
-  const today = new Date().toISOString().slice(0, 10);
+  const now = new Date();
+  const today = new Date(now.getTime() - now.getTimezoneOffset() * 60000).toISOString().slice(0, 10);
   $('date').max = today;
   for (const r of document.querySelectorAll('input[name="day"]')) {
     r.addEventListener('change', () => { $('date-box').hidden = $('day-date').checked === false; });
