@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"slices"
 	"strconv"
 
 	"github.com/labstack/echo/v4"
@@ -111,7 +112,7 @@ func (s *Server) routes() {
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
 	e.GET("/api/openapi.yaml", s.openAPI)
-	for _, r := range append(s.apiRoutes(), s.concernRoutes()...) {
+	for _, r := range slices.Concat(s.apiRoutes(), s.ogcRoutes(), s.concernRoutes()) {
 		var mw []echo.MiddlewareFunc
 		if r.path == concernsPath {
 			mw = append(mw, middleware.BodyLimit(concernBodyLimit))
