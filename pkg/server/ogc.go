@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -384,7 +385,7 @@ func (s *Server) ogcItems(c echo.Context) error {
 	}
 	self := base(c) + c.Request().URL.Path
 	link := func(rel string, offset int) ogcLink {
-		v := c.QueryParams()
+		v := maps.Clone(c.QueryParams())
 		v.Set("offset", strconv.Itoa(offset))
 		v.Set("limit", strconv.Itoa(q.limit))
 		return ogcLink{Href: self + "?" + v.Encode(), Rel: rel, Type: mimeGeoJSON}
