@@ -361,27 +361,45 @@ func (s *Server) inBNG(c echo.Context, fs []json.RawMessage) ([]json.RawMessage,
 	return fs, nil
 }
 
-func (s *Server) ogcItems(c echo.Context) error {
+// collectionItems are the collection of the request, its query, and all
+// the features that its endpoint answers the caller.
+func (s *Server) collectionItems(c echo.Context) (ogcCollection, itemsQuery, []json.RawMessage, error) {
 	col, err := s.findCollection(c)
 	if err != nil {
-		return err
+		return col, itemsQuery{}, nil, err
 	}
 	q, err := s.parseItems(c, col)
 	if err != nil {
-		return err
+		return col, q, nil, err
 	}
 	all, err := s.features(c, col, q)
+	return col, q, all, err
+}
+
+// inCRS is page in the CRS the query asks for, which it names in the
+// Content-Crs header.
+func (s *Server) inCRS(c echo.Context, q itemsQuery, page []json.RawMessage) ([]json.RawMessage, error) {
+	crs := crs84
+	if q.bng {
+		crs = crsBNG
+		var err error
+		if page, err = s.inBNG(c, page); err != nil {
+			return nil, err
+		}
+	}
+	c.Response().Header().Set("Content-Crs", "<"+crs+">")
+	return page, nil
+}
+
+func (s *Server) ogcItems(c echo.Context) error {
+	_, q, all, err := s.collectionItems(c)
 	if err != nil {
 		return err
 	}
 	from, to := min(q.offset, len(all)), min(q.offset+q.limit, len(all))
-	page := slices.Clone(all[from:to])
-	crs := crs84
-	if q.bng {
-		crs = crsBNG
-		if page, err = s.inBNG(c, page); err != nil {
-			return err
-		}
+	page, err := s.inCRS(c, q, slices.Clone(all[from:to]))
+	if err != nil {
+		return err
 	}
 	self := base(c) + c.Request().URL.Path
 	link := func(rel string, offset int) ogcLink {
@@ -397,7 +415,6 @@ func (s *Server) ogcItems(c echo.Context) error {
 	if from > 0 {
 		links = append(links, link("prev", max(0, from-q.limit)))
 	}
-	c.Response().Header().Set("Content-Crs", "<"+crs+">")
 	return s.writeGeoJSON(c, http.StatusOK, map[string]any{
 		"type": "FeatureCollection", "features": page, "numberMatched": len(all), "numberReturned": len(page),
 		"timeStamp": time.Now().UTC().Format(time.RFC3339), "links": links,
@@ -405,15 +422,7 @@ func (s *Server) ogcItems(c echo.Context) error {
 }
 
 func (s *Server) ogcItem(c echo.Context) error {
-	col, err := s.findCollection(c)
-	if err != nil {
-		return err
-	}
-	q, err := s.parseItems(c, col)
-	if err != nil {
-		return err
-	}
-	all, err := s.features(c, col, q)
+	col, q, all, err := s.collectionItems(c)
 	if err != nil {
 		return err
 	}
@@ -423,15 +432,10 @@ func (s *Server) ogcItem(c echo.Context) error {
 			ID json.RawMessage `json:"id"`
 		}
 		if json.Unmarshal(raw, &f) == nil && bytes.Equal(f.ID, want) {
-			page := []json.RawMessage{raw}
-			crs := crs84
-			if q.bng {
-				crs = crsBNG
-				if page, err = s.inBNG(c, page); err != nil {
-					return err
-				}
+			page, err := s.inCRS(c, q, []json.RawMessage{raw})
+			if err != nil {
+				return err
 			}
-			c.Response().Header().Set("Content-Crs", "<"+crs+">")
 			return c.Blob(http.StatusOK, mimeGeoJSON, page[0])
 		}
 	}

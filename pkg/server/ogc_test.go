@@ -123,8 +123,8 @@ func TestOGCFeatures(t *testing.T) {
 
 	// crs=EPSG:27700: PostGIS's coordinates, to the millimetre.
 	var wgs, bng ogcFC
-	_ = json.Unmarshal(f.json("analyst", http.MethodGet, "/ogc/collections/hotspots/items?res=8&limit=1", nil).body, &wgs)
-	rb := f.json("analyst", http.MethodGet, "/ogc/collections/hotspots/items?res=8&limit=1&crs=http://www.opengis.net/def/crs/EPSG/0/27700", nil)
+	_ = json.Unmarshal(f.json("analyst", http.MethodGet, "/ogc/collections/hotspots/items?res=8&limit=1"+asOf, nil).body, &wgs)
+	rb := f.json("analyst", http.MethodGet, "/ogc/collections/hotspots/items?res=8&limit=1&crs=http://www.opengis.net/def/crs/EPSG/0/27700"+asOf, nil)
 	_ = json.Unmarshal(rb.body, &bng)
 	if rb.Header.Get("Content-Crs") != "<http://www.opengis.net/def/crs/EPSG/0/27700>" || len(bng.Features) != 1 {
 		t.Fatalf("BNG items: %s %.200s", rb.Header.Get("Content-Crs"), rb.body)
@@ -133,6 +133,21 @@ func TestOGCFeatures(t *testing.T) {
 	if err := f.sql().QueryRow(context.Background(), `SELECT ST_HausdorffDistance(ST_Transform(ST_SetSRID(ST_GeomFromGeoJSON($1), 4326), 27700), ST_SetSRID(ST_GeomFromGeoJSON($2), 27700))`,
 		string(wgs.Features[0].Geometry), string(bng.Features[0].Geometry)).Scan(&dist); err != nil || dist > 0.001 {
 		t.Errorf("BNG coordinates %v m from PostGIS's (%v)", dist, err)
+	}
+
+	// One feature, by its id; an unknown one is 404.
+	one := f.json("analyst", http.MethodGet, "/ogc/collections/hotspots/items/"+wgs.Features[0].ID+"?res=8&crs=http://www.opengis.net/def/crs/EPSG/0/27700"+asOf, nil)
+	var single struct {
+		Type     string          `json:"type"`
+		ID       string          `json:"id"`
+		Geometry json.RawMessage `json:"geometry"`
+	}
+	if one.StatusCode != http.StatusOK || json.Unmarshal(one.body, &single) != nil || single.Type != "Feature" || single.ID != wgs.Features[0].ID ||
+		string(single.Geometry) != string(bng.Features[0].Geometry) {
+		t.Errorf("one feature: %d %.300s", one.StatusCode, one.body)
+	}
+	if r := f.json("analyst", http.MethodGet, "/ogc/collections/hotspots/items/8800000000fffff?res=8", nil); r.StatusCode != http.StatusNotFound {
+		t.Errorf("an unknown feature: %d", r.StatusCode)
 	}
 
 	// GDAL's OAPIF driver, the key in GDAL_HTTP_HEADERS.
