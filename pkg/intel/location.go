@@ -9,7 +9,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/wroge/wgs84"
+	"github.com/hexwatch/hexwatch/pkg/bng"
 )
 
 // Point is a WGS84 position.
@@ -29,13 +29,10 @@ const (
 	BNG
 )
 
-var bngToWGS84 = wgs84.EPSG().Transform(27700, 4326)
-
 // FromBNG converts a British National Grid easting and northing (metres,
-// EPSG:27700) to WGS84, by the OSGB36 Helmert transformation (within a few
-// metres of OSTN15 over Great Britain).
+// EPSG:27700) to WGS84 as PostGIS does (package bng).
 func FromBNG(easting, northing float64) Point {
-	lon, lat, _ := bngToWGS84(easting, northing, 0)
+	lon, lat := bng.ToWGS84(easting, northing)
 	return Point{Lat: lat, Lon: lon}
 }
 

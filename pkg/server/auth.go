@@ -36,7 +36,15 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 		ctx := c.Request().Context()
 		if h := c.Request().Header.Get(echo.HeaderAuthorization); h != "" {
 			key, ok := strings.CutPrefix(h, "Bearer ")
+			if !ok && isOGC(c) {
+				// GIS clients that send no headers of their own (ArcGIS Pro)
+				// send the key as the password of HTTP Basic, any user name.
+				_, key, ok = c.Request().BasicAuth()
+			}
 			if !ok {
+				if isOGC(c) {
+					return unauthorized("Authorization must be \"Bearer\" followed by an API key, or HTTP Basic with the API key as the password")
+				}
 				return unauthorized("Authorization must be \"Bearer\" followed by an API key")
 			}
 			p, err := s.db.KeyPrincipal(ctx, auth.HashSecret(strings.TrimSpace(key)))
@@ -70,6 +78,11 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
+// isOGC: the request is to the OGC API, which GIS clients read.
+func isOGC(c echo.Context) bool {
+	return c.Request().URL.Path == ogcPath || strings.HasPrefix(c.Request().URL.Path, ogcPath+"/")
+}
+
 func unauthorized(detail string) *Problem {
 	return newProblem(http.StatusUnauthorized, detail)
 }
@@ -87,6 +100,9 @@ func (s *Server) require(perm auth.Permission) echo.MiddlewareFunc {
 			p := principal(c)
 			if p == nil {
 				c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="hexwatch"`)
+				if isOGC(c) {
+					c.Response().Header().Add(echo.HeaderWWWAuthenticate, `Basic realm="hexwatch", charset="UTF-8"`)
+				}
 				return unauthorized("log in, or send an API key as Authorization: Bearer <key>")
 			}
 			if p.KeyID == uuid.Nil && unsafeMethod(c.Request().Method) &&

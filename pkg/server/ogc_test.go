@@ -3,12 +3,14 @@ package server_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"math"
 	"net/http"
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -192,5 +194,201 @@ func TestOGCFeatures(t *testing.T) {
 		if want, ok := restByID[id]; !ok || math.Abs(want-score) > 1e-3*want {
 			t.Fatalf("ogr2ogr's %v score %v, the REST API's %v", id, score, want)
 		}
+	}
+}
+
+// collectionIDs are the ids of the collections /ogc/collections lists caller.
+func (f *fixture) collectionIDs(caller string) map[string]bool {
+	f.t.Helper()
+	var list struct {
+		Collections []struct {
+			ID string `json:"id"`
+		} `json:"collections"`
+	}
+	if r := f.json(caller, http.MethodGet, "/ogc/collections", nil); r.StatusCode != http.StatusOK || json.Unmarshal(r.body, &list) != nil {
+		f.t.Fatalf("collections of %s: %d %s", caller, r.StatusCode, r.body)
+	}
+	out := map[string]bool{}
+	for _, c := range list.Collections {
+		out[c.ID] = true
+	}
+	return out
+}
+
+// TestOGCCollections: snapshots and reports as collections, for those who
+// may see them only; a snapshot read by GDAL into a GeoPackage is its
+// GeoJSON export; reports page by cursor and filter by datetime as the
+// REST API does; ArcGIS Pro's HTTP Basic carries the key.
+func TestOGCCollections(t *testing.T) {
+	f := newFixture(t)
+	loadDemo(t, f, 1500)
+	published := f.snapshot()
+	r := f.json("analyst", http.MethodPost, "/api/v1/snapshots", map[string]any{
+		"title": "Exact", "meeting_date": "2026-12-03", "parameters": map[string]any{"res": 7}, "view": "full"})
+	var exact struct {
+		ID string `json:"id"`
+	}
+	if err := json.Unmarshal(r.body, &exact); err != nil || r.StatusCode != http.StatusCreated {
+		t.Fatalf("exact snapshot: %d %s", r.StatusCode, r.body)
+	}
+	pubID, exactID := "snapshot-"+published, "snapshot-"+exact.ID
+
+	// Each role's collections.
+	for caller, want := range map[string]map[string]bool{
+		"analyst":     {"hotspots": true, "reports": true, pubID: true, exactID: true},
+		"chair":       {"hotspots": true, "reports": false, pubID: true, exactID: false},
+		"partner-key": {"hotspots": true, "reports": false, pubID: false, exactID: false},
+	} {
+		got := f.collectionIDs(caller)
+		for id, listed := range want {
+			if got[id] != listed {
+				t.Errorf("%s: collection %s listed %v, want %v", caller, id, got[id], listed)
+			}
+			code := http.StatusOK
+			if !listed {
+				code = http.StatusNotFound
+			}
+			if r := f.json(caller, http.MethodGet, "/ogc/collections/"+id+"/items?limit=1", nil); r.StatusCode != code {
+				t.Errorf("%s reads %s: %d, want %d", caller, id, r.StatusCode, code)
+			}
+		}
+	}
+
+	// ogr2ogr from the published snapshot to a GeoPackage, as the chair
+	// with HTTP Basic: the features of the snapshot's GeoJSON export.
+	chairKey := f.apiKey(auth.Chair, f.agencyA)
+	dir := t.TempDir()
+	gdal := func(args ...string) {
+		t.Helper()
+		cmd := exec.Command(args[0], args[1:]...)
+		cmd.Env = append(os.Environ(), "GDAL_HTTP_AUTH=BASIC", "GDAL_HTTP_USERPWD=arcgis:"+chairKey, "CPL_DEBUG=OFF")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("%v: %v\n%s", args, err, out)
+		}
+	}
+	before := f.auditOf(published, "disclose")
+	gpkg := filepath.Join(dir, "snapshot.gpkg")
+	gdal("ogr2ogr", "-f", "GPKG", gpkg, "OAPIF:"+f.http.URL+"/ogc", pubID, "-nln", "snapshot", "-oo", "PAGE_SIZE=50")
+	if f.auditOf(published, "disclose") <= before {
+		t.Error("reading a snapshot through /ogc left no disclosure in the audit log")
+	}
+	back := filepath.Join(dir, "snapshot.geojson")
+	gdal("ogr2ogr", "-f", "GeoJSON", back, gpkg, "snapshot")
+	var fromGPKG ogcFC
+	if b, err := os.ReadFile(back); err != nil || json.Unmarshal(b, &fromGPKG) != nil {
+		t.Fatalf("read %s: %v", back, err)
+	}
+	var export ogcFC
+	if err := json.Unmarshal(f.export("chair", published, "hotspots.geojson"), &export); err != nil {
+		t.Fatal(err)
+	}
+	if len(fromGPKG.Features) != len(export.Features) || len(export.Features) == 0 {
+		t.Fatalf("the GeoPackage holds %d features, the export %d", len(fromGPKG.Features), len(export.Features))
+	}
+	for i, ft := range fromGPKG.Features {
+		want := export.Features[i]
+		for _, k := range []string{"cell", "rank", "score", "reports", "agencies", "trend", "place", "confidence"} {
+			if a, b := fmt.Sprint(ft.Properties[k]), fmt.Sprint(want.Properties[k]); a != b {
+				t.Fatalf("feature %d's %s: %s in the GeoPackage, %s in the export", i, k, a, b)
+			}
+		}
+		var dist float64
+		if err := f.sql().QueryRow(context.Background(), `SELECT ST_HausdorffDistance(ST_GeomFromGeoJSON($1), ST_GeomFromGeoJSON($2))`,
+			string(ft.Geometry), string(want.Geometry)).Scan(&dist); err != nil || dist > 1e-9 {
+			t.Fatalf("feature %d's geometry %v degrees from the export's (%v)", i, dist, err)
+		}
+	}
+
+	// Reports: the REST API's, paged by cursor, each page a consult.
+	var rest []string
+	for cursor := ""; ; {
+		var page struct {
+			Features []struct {
+				ID string `json:"id"`
+			} `json:"features"`
+			NextCursor string `json:"next_cursor"`
+		}
+		if err := json.Unmarshal(f.json("analyst", http.MethodGet, "/api/v1/reports?limit=1000&cursor="+cursor, nil).body, &page); err != nil {
+			t.Fatal(err)
+		}
+		for _, ft := range page.Features {
+			rest = append(rest, ft.ID)
+		}
+		if cursor = page.NextCursor; cursor == "" {
+			break
+		}
+	}
+	consults := func() (n int) {
+		if err := f.sql().QueryRow(context.Background(), `SELECT count(*) FROM audit_events WHERE action = 'consult' AND object_type = 'report'`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	c0 := consults()
+	got, pages := f.pageThrough("analyst", "/ogc/collections/reports/items?limit=100")
+	if len(got) != len(rest) || len(rest) < 1500 {
+		t.Fatalf("%d reports through /ogc, %d through the REST API", len(got), len(rest))
+	}
+	for i := range got {
+		if got[i]["id"] != rest[i] {
+			t.Fatalf("report %d: %v through /ogc, %s through the REST API", i, got[i]["id"], rest[i])
+		}
+	}
+	if n := consults() - c0; n != pages {
+		t.Errorf("%d pages of reports left %d consult events", pages, n)
+	}
+	// datetime is observed_at, the interval closed.
+	from, to := time.Now().AddDate(0, -2, 0).UTC().Truncate(time.Second), time.Now().AddDate(0, -1, 0).UTC().Truncate(time.Second)
+	var count struct {
+		N int `json:"number_matched"`
+	}
+	_ = json.Unmarshal(f.json("analyst", http.MethodGet, "/api/v1/reports?sort=observed_at&limit=1&from="+from.Format(time.RFC3339)+"&to="+to.Add(time.Second).Format(time.RFC3339), nil).body, &count)
+	window, _ := f.pageThrough("analyst", "/ogc/collections/reports/items?limit=1000&datetime="+from.Format(time.RFC3339)+"/"+to.Format(time.RFC3339))
+	if len(window) != count.N || count.N == 0 {
+		t.Errorf("datetime %s/%s: %d reports through /ogc, %d through the REST API", from, to, len(window), count.N)
+	}
+	for _, bad := range []string{"yesterday", "../..", to.Format(time.RFC3339) + "/" + from.Format(time.RFC3339)} {
+		if r := f.json("analyst", http.MethodGet, "/ogc/collections/reports/items?datetime="+url.QueryEscape(bad), nil); r.StatusCode != http.StatusBadRequest ||
+			!strings.Contains(string(r.body), `"datetime"`) {
+			t.Errorf("datetime %q: %d %s", bad, r.StatusCode, r.body)
+		}
+	}
+	if r := f.json("analyst", http.MethodGet, "/ogc/collections/reports/items?offset=100", nil); r.StatusCode != http.StatusBadRequest {
+		t.Errorf("offset on reports: %d", r.StatusCode)
+	}
+	// One report by its id, as GET /api/v1/reports/{id} gives it.
+	one := f.json("analyst", http.MethodGet, "/ogc/collections/reports/items/"+rest[0], nil)
+	if single := f.json("analyst", http.MethodGet, "/api/v1/reports/"+rest[0], nil); one.StatusCode != http.StatusOK || string(one.body) != string(single.body) {
+		t.Errorf("one report through /ogc: %d %.200s", one.StatusCode, one.body)
+	}
+
+	// HTTP Basic carries the key to /ogc and nowhere else; a client without
+	// credentials is told it may use it.
+	basic := func(path, password string) *http.Response {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodGet, f.http.URL+path, nil)
+		if password != "" {
+			req.SetBasicAuth("anyone", password)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp
+	}
+	if resp := basic("/ogc/collections", chairKey); resp.StatusCode != http.StatusOK {
+		t.Errorf("/ogc with Basic: %d", resp.StatusCode)
+	}
+	if resp := basic("/api/v1/me", chairKey); resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("/api/v1/me with Basic: %d", resp.StatusCode)
+	}
+	if resp := basic("/ogc/collections", "not-a-key"); resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("/ogc with a wrong Basic password: %d", resp.StatusCode)
+	}
+	if resp := basic("/ogc", ""); resp.StatusCode != http.StatusUnauthorized || !slices.ContainsFunc(resp.Header.Values("WWW-Authenticate"), func(v string) bool {
+		return strings.HasPrefix(v, "Basic ")
+	}) {
+		t.Errorf("/ogc without credentials: %d %v", resp.StatusCode, resp.Header.Values("WWW-Authenticate"))
 	}
 }

@@ -5,12 +5,15 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
+	"slices"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
 
+	"github.com/hexwatch/hexwatch/pkg/auth"
 	"github.com/hexwatch/hexwatch/pkg/hexgrid"
 	"github.com/hexwatch/hexwatch/pkg/hotspot"
 )
@@ -98,12 +101,19 @@ func weeklyGain(cutoffs []time.Time, rs []truth, shown func(cutoff time.Time) ma
 	return float64(gained) / float64(max(cells, 1))
 }
 
-// shownBy is the cells the partner's map shows at a cut-off, window 91 days.
-func (f *fixture) shownBy(caller string) func(time.Time) map[hexgrid.Cell]bool {
+// The fronts of the published view: the REST API and the OGC API.
+const (
+	restHotspots = "/api/v1/hotspots?"
+	ogcHotspots  = "/ogc/collections/hotspots/items?limit=10000&"
+)
+
+// shownBy is the cells the partner's map shows at a cut-off, window 91
+// days, read through front.
+func (f *fixture) shownBy(caller, front string) func(time.Time) map[hexgrid.Cell]bool {
 	return func(cutoff time.Time) map[hexgrid.Cell]bool {
 		var fc attackFC
 		var tl tally
-		if code := f.attackGet(&tl, caller, "/api/v1/hotspots?res=8&window=91d&as_of="+cutoff.In(hotspot.London).Format(time.DateOnly), &fc); code != http.StatusOK {
+		if code := f.attackGet(&tl, caller, front+"res=8&window=91d&as_of="+cutoff.In(hotspot.London).Format(time.DateOnly), &fc); code != http.StatusOK {
 			f.t.Fatalf("release of %s: %d", cutoff, code)
 		}
 		out := map[hexgrid.Cell]bool{}
@@ -155,10 +165,23 @@ func TestAttacksOnTheWeeklyReleases(t *testing.T) {
 
 	t.Run("threshold walk over 30 weeks", func(t *testing.T) {
 		f.t = t
-		pub := thresholdWalk(cutoffs, rs, f.shownBy("partner-key"))
+		pub := thresholdWalk(cutoffs, rs, f.shownBy("partner-key", restHotspots))
 		t.Logf("threshold walk against the releases: %d of %d claims right (an attacker needs %.0f %%); a cell shown at a cut-off gained a report the week before %.0f %% of the time",
-			pub.right, pub.claims, 100*confident, 100*weeklyGain(cutoffs, rs, f.shownBy("partner-key")))
+			pub.right, pub.claims, 100*confident, 100*weeklyGain(cutoffs, rs, f.shownBy("partner-key", restHotspots)))
 		report("threshold walk, 30 weeks", pub, thresholdWalk(cutoffs, rs, exactRule(rs)))
+	})
+
+	t.Run("threshold walk through the OGC API", func(t *testing.T) {
+		f.t = t
+		// A second key of the same partner: the first has spent its rate.
+		f.callers["ogc-partner-key"] = &caller{name: "ogc-partner-key", key: f.apiKey(auth.Partner, f.agencyA)}
+		rest, ogc := f.shownBy("partner-key", restHotspots), f.shownBy("ogc-partner-key", ogcHotspots)
+		for _, cutoff := range cutoffs[:4] {
+			if a, b := rest(cutoff), ogc(cutoff); !maps.Equal(a, b) || len(a) == 0 {
+				t.Fatalf("release of %s: %d cells through the REST API, %d through /ogc", cutoff, len(a), len(b))
+			}
+		}
+		report("threshold walk through /ogc, 30 weeks", thresholdWalk(cutoffs, rs, ogc), thresholdWalk(cutoffs, rs, exactRule(rs)))
 	})
 
 	latest := cutoffs[2] // a release with weeks of data after it
@@ -172,7 +195,10 @@ func TestAttacksOnTheWeeklyReleases(t *testing.T) {
 		return r.body
 	}
 	mapOf := func(caller string) []byte {
-		return poll(caller, "/api/v1/hotspots?res=8&window=91d&as_of="+asOf)
+		return poll(caller, restHotspots+"res=8&window=91d&as_of="+asOf)
+	}
+	ogcMapOf := func(caller string) []byte {
+		return poll(caller, ogcHotspots+"res=8&window=91d&as_of="+asOf)
 	}
 	changedCells := func(a, b []byte) []hexgrid.Cell {
 		var x, y attackFC
@@ -202,7 +228,7 @@ func TestAttacksOnTheWeeklyReleases(t *testing.T) {
 		var fc attackFC
 		var tl, control tally
 		f.attackGet(&tl, "analyst", "/api/v1/hotspots?res=8&window=91d&as_of="+asOf, &fc)
-		before, beforeFull := mapOf("partner-key"), mapOf("analyst")
+		before, beforeFull, beforeOGC := mapOf("partner-key"), mapOf("analyst"), ogcMapOf("partner-key")
 		late := map[hexgrid.Cell]bool{}
 		for i, c := range fc.Features[:min(12, len(fc.Features))] {
 			cell, _ := hexgrid.Parse(c.ID)
@@ -215,12 +241,12 @@ func TestAttacksOnTheWeeklyReleases(t *testing.T) {
 			}
 			late[cell] = true
 		}
-		after, afterFull := mapOf("partner-key"), mapOf("analyst")
-		tl.requests += 2
+		after, afterFull, afterOGC := mapOf("partner-key"), mapOf("analyst"), ogcMapOf("partner-key")
+		tl.requests += 3
 		if !bytes.Equal(before, after) {
 			t.Errorf("the release changed after late writes of another agency")
 		}
-		for _, c := range changedCells(before, after) {
+		for _, c := range slices.Concat(changedCells(before, after), changedCells(beforeOGC, afterOGC)) {
 			tl.claims++
 			if late[c] {
 				tl.recovered++

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"compress/gzip"
 	clist "container/list"
+	"slices"
+	"strings"
 	"sync"
 )
 
@@ -112,4 +114,74 @@ func (rc *renderCache) evict() {
 		delete(rc.items, r.key)
 		rc.size -= r.size()
 	}
+}
+
+// splitCache keeps the features of the last few large answers split apart,
+// by ETag, for the OGC API's pages: paging through one answer splits it
+// once. It holds at most splitEntries answers of splitBytes together, the
+// oldest going first.
+type splitCache struct {
+	mu      sync.Mutex
+	entries []splitEntry // oldest first
+	size    int
+}
+
+type splitEntry struct {
+	tag  string
+	a    answer
+	size int
+}
+
+const (
+	splitEntries = 8
+	splitBytes   = 64 << 20
+)
+
+// tags are the cached ETags as an If-None-Match header.
+func (sc *splitCache) tags() string {
+	sc.mu.Lock()
+	defer sc.mu.Unlock()
+	tags := make([]string, len(sc.entries))
+	for i, e := range sc.entries {
+		tags[i] = e.tag
+	}
+	return strings.Join(tags, ", ")
+}
+
+func (sc *splitCache) get(tag string) (answer, bool) {
+	sc.mu.Lock()
+	defer sc.mu.Unlock()
+	for _, e := range sc.entries {
+		if e.tag == tag {
+			return e.a, true
+		}
+	}
+	return answer{}, false
+}
+
+// put caches a, of size bytes, under tag.
+func (sc *splitCache) put(tag string, a answer, size int) {
+	if size > splitBytes {
+		return
+	}
+	sc.forget(tag)
+	sc.mu.Lock()
+	defer sc.mu.Unlock()
+	sc.entries = append(sc.entries, splitEntry{tag: tag, a: a, size: size})
+	sc.size += size
+	for len(sc.entries) > splitEntries || sc.size > splitBytes {
+		sc.size -= sc.entries[0].size
+		sc.entries = sc.entries[1:]
+	}
+}
+
+func (sc *splitCache) forget(tag string) {
+	sc.mu.Lock()
+	defer sc.mu.Unlock()
+	sc.entries = slices.DeleteFunc(sc.entries, func(e splitEntry) bool {
+		if e.tag == tag {
+			sc.size -= e.size
+		}
+		return e.tag == tag
+	})
 }

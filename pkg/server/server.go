@@ -38,6 +38,7 @@ type Server struct {
 	heavy     heavyWork
 	geo       geoWriter
 	rendered  *renderCache
+	split     *splitCache
 	log       *slog.Logger
 	echo      *echo.Echo
 	metrics   *metrics
@@ -58,7 +59,7 @@ func New(cfg config.Config, db *store.DB, v *intel.Validator, log *slog.Logger, 
 		return nil, err
 	}
 	s := &Server{cfg: cfg, db: db, validator: v, log: log, version: version,
-		bulkSlots: make(chan struct{}, cfg.BulkConcurrency), heavy: make(heavyWork, cfg.HeavyConcurrency), engine: engine, rendered: newRenderCache(renderCacheBytes), places: gazetteer, geo: geoWriter{places: gazetteer}}
+		bulkSlots: make(chan struct{}, cfg.BulkConcurrency), heavy: make(heavyWork, cfg.HeavyConcurrency), engine: engine, rendered: newRenderCache(renderCacheBytes), split: &splitCache{}, places: gazetteer, geo: geoWriter{places: gazetteer}}
 	s.releases = release.New(db, engine, release.DefaultMenu(cfg.PublishedMaxRes, cfg.MinCellReports), log)
 	s.releases.History = cfg.ReleaseHistory
 	s.releases.BufferRings = cfg.BufferRings

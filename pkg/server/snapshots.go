@@ -364,9 +364,6 @@ func (s *Server) exportSnapshot(c echo.Context) error {
 	}
 	// The CSV and the briefing disclose the comparison too: it is in the audit.
 	var cmp comparison
-	ev := s.event(c, store.ActionDisclose)
-	ev.ObjectType, ev.ObjectID = "snapshot", sn.ID.String()
-	ev.Justification, ev.Recipient = purpose, c.QueryParam("recipient")
 	detail := map[string]any{"export": export, "sha256": sn.SHA256}
 	if export == "hotspots.csv" || export == "briefing.pdf" || export == "locations.csv" {
 		if cmp, err = s.changes(c, sn, content); err != nil {
@@ -376,8 +373,7 @@ func (s *Server) exportSnapshot(c echo.Context) error {
 			detail["against"], detail["recomputed"], detail["compared"] = cmp.other.ID.String(), cmp.against.Recomputed, !cmp.against.Unlike
 		}
 	}
-	ev.Detail = detail
-	if err := s.db.Audit(c.Request().Context(), ev); err != nil {
+	if err := s.db.Audit(c.Request().Context(), s.snapshotDisclosure(c, sn, purpose, detail)); err != nil {
 		return err
 	}
 	name := fmt.Sprintf("hexwatch-%s-%s", sn.MeetingDate.Format(time.DateOnly), sn.ID.String()[:8])
@@ -414,6 +410,15 @@ func (s *Server) exportSnapshot(c echo.Context) error {
 		c.Response().Header().Set(echo.HeaderContentDisposition, `attachment; filename="`+name+`"`)
 	}
 	return c.Blob(http.StatusOK, contentType, body)
+}
+
+// snapshotDisclosure is the audit event of disclosing snapshot sn for
+// purpose, to the recipient the query names.
+func (s *Server) snapshotDisclosure(c echo.Context, sn store.Snapshot, purpose string, detail map[string]any) store.AuditEvent {
+	ev := s.event(c, store.ActionDisclose)
+	ev.ObjectType, ev.ObjectID = "snapshot", sn.ID.String()
+	ev.Justification, ev.Recipient, ev.Detail = purpose, c.QueryParam("recipient"), detail
+	return ev
 }
 
 func (s *Server) deleteSnapshot(c echo.Context) error {

@@ -103,24 +103,3 @@ func (db *DB) Ready(ctx context.Context) (uint, error) {
 	}
 	return uint(v), nil
 }
-
-// ToBNG transforms GeoJSON geometries in WGS84 to British National Grid
-// (EPSG:27700) with PostGIS, coordinates to 0.1 mm, in their order.
-func (db *DB) ToBNG(ctx context.Context, geoms []string) ([]string, error) {
-	rows, err := db.pool.Query(ctx, `SELECT ST_AsGeoJSON(ST_Transform(ST_SetSRID(ST_GeomFromGeoJSON(g), 4326), 27700), 4)
-		FROM unnest($1::text[]) WITH ORDINALITY AS u(g, i) ORDER BY i`, geoms)
-	if err != nil {
-		return nil, mapErr("to BNG", err)
-	}
-	out, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	return out, mapErr("to BNG", err)
-}
-
-// BNGBoxToWGS84 is the WGS84 extent of a British National Grid box.
-func (db *DB) BNGBoxToWGS84(ctx context.Context, minE, minN, maxE, maxN float64) ([4]float64, error) {
-	var b [4]float64
-	err := db.pool.QueryRow(ctx, `SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e)
-		FROM (SELECT ST_Transform(ST_Segmentize(ST_MakeEnvelope($1, $2, $3, $4, 27700), 1000), 4326)::box2d AS e) s`,
-		minE, minN, maxE, maxN).Scan(&b[0], &b[1], &b[2], &b[3])
-	return b, mapErr("BNG box", err)
-}
