@@ -126,7 +126,8 @@ func TestOGCFeatures(t *testing.T) {
 	// crs=EPSG:27700: PostGIS's coordinates, to the millimetre.
 	var wgs, bng ogcFC
 	_ = json.Unmarshal(f.json("analyst", http.MethodGet, "/ogc/collections/hotspots/items?res=8&limit=1"+asOf, nil).body, &wgs)
-	rb := f.json("analyst", http.MethodGet, "/ogc/collections/hotspots/items?res=8&limit=1&crs=http://www.opengis.net/def/crs/EPSG/0/27700"+asOf, nil)
+	const crsBNG = "http://www.opengis.net/def/crs/EPSG/0/27700"
+	rb := f.json("analyst", http.MethodGet, "/ogc/collections/hotspots/items?res=8&limit=1&crs="+crsBNG+asOf, nil)
 	_ = json.Unmarshal(rb.body, &bng)
 	if rb.Header.Get("Content-Crs") != "<http://www.opengis.net/def/crs/EPSG/0/27700>" || len(bng.Features) != 1 {
 		t.Fatalf("BNG items: %s %.200s", rb.Header.Get("Content-Crs"), rb.body)
@@ -182,6 +183,27 @@ func TestOGCFeatures(t *testing.T) {
 	var copied ogcFC
 	if err := json.Unmarshal(b, &copied); err != nil || len(copied.Features) != len(rest.Features) {
 		t.Fatalf("ogr2ogr copied %d features, the REST API has %d (%v)", len(copied.Features), len(rest.Features), err)
+	}
+	// BNG without -t_srs: GDAL reads the items in EPSG:27700 as the server
+	// gives them, and they are PostGIS's transformation of the WGS84 ones.
+	bngFile := filepath.Join(t.TempDir(), "bng.geojson")
+	ogr(analystKey, "ogr2ogr", "-f", "GeoJSON", "-a_srs", "EPSG:27700", bngFile,
+		f.http.URL+"/ogc/collections/hotspots/items?res=8&limit=10000&crs="+url.QueryEscape(crsBNG)+asOf)
+	var gdalBNG ogcFC
+	if b, err := os.ReadFile(bngFile); err != nil || json.Unmarshal(b, &gdalBNG) != nil || len(gdalBNG.Features) == 0 {
+		t.Fatalf("ogr2ogr in BNG: %v", err)
+	}
+	var wgsAll ogcFC
+	_ = json.Unmarshal(f.json("analyst", http.MethodGet, "/ogc/collections/hotspots/items?res=8&limit=10000"+asOf, nil).body, &wgsAll)
+	if len(wgsAll.Features) != len(gdalBNG.Features) {
+		t.Fatalf("%d features in BNG through GDAL, %d in WGS84", len(gdalBNG.Features), len(wgsAll.Features))
+	}
+	for i, ft := range gdalBNG.Features {
+		var d float64
+		if err := f.sql().QueryRow(context.Background(), `SELECT ST_HausdorffDistance(ST_Transform(ST_SetSRID(ST_GeomFromGeoJSON($1), 4326), 27700), ST_SetSRID(ST_GeomFromGeoJSON($2), 27700))`,
+			string(wgsAll.Features[i].Geometry), string(ft.Geometry)).Scan(&d); err != nil || d > 0.001 {
+			t.Fatalf("feature %d through GDAL in BNG is %v m from PostGIS's (%v)", i, d, err)
+		}
 	}
 	restByID := map[string]float64{}
 	for _, ft := range rest.Features {
