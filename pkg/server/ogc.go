@@ -124,8 +124,9 @@ const snapshotPrefix = "snapshot-"
 // older ones are read by their collection id.
 const ogcSnapshots = 50
 
-// ogcCollections are the collections the caller may read.
-func (s *Server) ogcCollections(c echo.Context) ([]ogcCollection, error) {
+// ogcCollections are the collections the caller may read, the snapshots'
+// only when listed (a snapshot's collection is found by its id).
+func (s *Server) ogcCollections(c echo.Context, listSnapshots bool) ([]ogcCollection, error) {
 	p := principal(c)
 	var out []ogcCollection
 	if p.Can(auth.ViewHotspots) {
@@ -171,7 +172,7 @@ func (s *Server) ogcCollections(c echo.Context) ([]ogcCollection, error) {
 		out = append(out, ogcCollection{id: "locations", title: "Locations of concern", description: "locations of concern agreed at multi-agency meetings, with their actions' state",
 			items: s.listLocations})
 	}
-	if p.Can(auth.ExportSnapshots) {
+	if listSnapshots && p.Can(auth.ExportSnapshots) {
 		ss, err := s.db.Snapshots(ctx, time.Time{}, uuid.Nil, ogcSnapshots, !p.Can(auth.ReadAllReports))
 		if err != nil {
 			return nil, err
@@ -227,7 +228,7 @@ func (s *Server) findCollection(c echo.Context) (ogcCollection, error) {
 		}
 		return s.snapshotCollection(sn), err
 	}
-	cs, err := s.ogcCollections(c)
+	cs, err := s.ogcCollections(c, false)
 	if err != nil {
 		return ogcCollection{}, err
 	}
@@ -258,7 +259,7 @@ func (s *Server) collectionJSON(c echo.Context, col ogcCollection) map[string]an
 }
 
 func (s *Server) ogcCollectionList(c echo.Context) error {
-	cs, err := s.ogcCollections(c)
+	cs, err := s.ogcCollections(c, true)
 	if err != nil {
 		return err
 	}
