@@ -123,9 +123,14 @@ func (f *filter) time(x *fact) int64 {
 
 func (f *filter) keep(x *fact) bool {
 	t := f.time(x)
-	return t >= f.from && (t <= f.asOf && !f.weekly || t < f.asOf) && f.catMask&(1<<x.cat) != 0 &&
-		(f.agencyMask == nil || f.agencyMask[x.agency]) && x.source <= f.minSource && x.assess <= f.minAssess &&
-		x.idx[f.resIdx] >= 0 && (!f.weekly || x.counted < f.before)
+	return t >= f.from && (t <= f.asOf && !f.weekly || t < f.asOf) && f.admits(x) && (!f.weekly || x.counted < f.before)
+}
+
+// admits reports whether fact x passes the filters other than time: its
+// category, agency and grading, and a cell in the study area.
+func (f *filter) admits(x *fact) bool {
+	return f.catMask&(1<<x.cat) != 0 && (f.agencyMask == nil || f.agencyMask[x.agency]) && x.source <= f.minSource &&
+		x.assess <= f.minAssess && x.idx[f.resIdx] >= 0
 }
 
 // decay is the weight of a report observed at µs t as of asOf,
