@@ -2,7 +2,7 @@
 // grid or report: Getis-Ord Gi* (the formula of ArcGIS and of PySAL
 // esda's G_Local(star=True)), two-sided p-values, confidence classes with
 // and without the Benjamini–Hochberg correction, and the Mann–Kendall
-// trend test.
+// trend test, and the binomial lower tail of the silence rule.
 package stats
 
 import (
@@ -145,4 +145,25 @@ func MannKendall(x []float64) (s int, z, p float64) {
 		z = float64(s+1) / math.Sqrt(v)
 	}
 	return s, z, PValue(z)
+}
+
+// BinomialCDF is P(X ≤ k) for X binomial of n trials of probability p,
+// summed in log space so that long series do not underflow.
+func BinomialCDF(k, n int, p float64) float64 {
+	switch {
+	case k < 0:
+		return 0
+	case k >= n || p <= 0:
+		return 1
+	case p >= 1:
+		return 0
+	}
+	lgN, _ := math.Lgamma(float64(n) + 1)
+	sum := 0.0
+	for i := 0; i <= k; i++ {
+		lgI, _ := math.Lgamma(float64(i) + 1)
+		lgR, _ := math.Lgamma(float64(n-i) + 1)
+		sum += math.Exp(lgN - lgI - lgR + float64(i)*math.Log(p) + float64(n-i)*math.Log1p(-p))
+	}
+	return min(sum, 1)
 }
