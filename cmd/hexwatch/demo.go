@@ -124,8 +124,12 @@ func (op *operator) demoReports(ctx context.Context, v *intel.Validator, n int, 
 	// The year was loaded in a minute: for the weekly releases, each
 	// synthetic report counts as if sent and evaluated when it happened.
 	backdated, err := op.db.BackdateCounted(ctx, demoReportingLag)
+	if err != nil {
+		return err
+	}
+	received, err := op.db.BackdateReceived(ctx, demoReportingLag)
 	if err == nil {
-		fmt.Fprintf(op.env.stderr, "DEMO reports count from %s after they were observed (%d)\n", demoReportingLag, backdated)
+		fmt.Fprintf(op.env.stderr, "DEMO reports count from %s after they were observed (%d), and were received then (%d)\n", demoReportingLag, backdated, received)
 	}
 	return err
 }

@@ -74,6 +74,9 @@ const (
 	ManageLocations Permission = "locations:manage"
 	// WorkActions: see and update the actions the own agency owns.
 	WorkActions Permission = "actions:work"
+	// ViewActivity: every agency's reports received week by week, and the
+	// ones that fell silent.
+	ViewActivity Permission = "agencies:activity"
 )
 
 // Matrix is the permission matrix: the one place that says what each role
@@ -81,9 +84,10 @@ const (
 var Matrix = map[Role][]Permission{
 	Partner: {ViewReference, SubmitReports, ReadOwnReports, ChangeOwnReports, ViewHotspots, ViewFeedback, WorkActions},
 	Analyst: {ViewReference, ReadOwnReports, ChangeOwnReports, ReadAllReports, ViewHotspots, CreateSnapshots, ExportSnapshots,
-		ManageLocations, WorkActions},
-	Chair:     {ViewReference, ViewHotspots, CreateSnapshots, ExportSnapshots, ViewFeedback, AllFeedback, ManageLocations, WorkActions},
-	Admin:     {ViewReference, ManageIdentities, ReadAudit, EraseData, ViewFeedback, AllFeedback},
+		ManageLocations, WorkActions, ViewActivity},
+	Chair: {ViewReference, ViewHotspots, CreateSnapshots, ExportSnapshots, ViewFeedback, AllFeedback, ManageLocations, WorkActions,
+		ViewActivity},
+	Admin:     {ViewReference, ManageIdentities, ReadAudit, EraseData, ViewFeedback, AllFeedback, ViewActivity},
 	Evaluator: {ViewReference, ReadOwnReports, ReadAllReports, ViewHotspots, EvaluateReports, ViewFeedback, AllFeedback, WorkActions},
 }
 

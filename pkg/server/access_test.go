@@ -128,6 +128,13 @@ var access = []accessRule{
 	{"GET /api/v1/hotspots/:cell", viewers, http.StatusOK, func(f *fixture) (string, any) {
 		return "/api/v1/hotspots/" + fixtureCell(8), nil
 	}, nil},
+	{"GET /api/v1/coverage", viewers, http.StatusOK, func(f *fixture) (string, any) {
+		return "/api/v1/coverage?res=7", nil
+	}, nil},
+	{"GET /api/v1/accuracy", exactReaders, http.StatusOK, func(f *fixture) (string, any) {
+		return "/api/v1/accuracy?weeks=2", nil
+	}, nil},
+	{"GET /api/v1/agencies/activity", activityReaders, http.StatusOK, nil, nil},
 	{"POST /api/v1/snapshots", snapshotters, http.StatusCreated, func(f *fixture) (string, any) {
 		return "/api/v1/snapshots", map[string]any{"title": "Access test", "meeting_date": "2026-12-03", "parameters": map[string]any{"res": 7}}
 	}, nil},
@@ -194,6 +201,8 @@ var (
 	agencyAViewers         = []string{"partner", "partner-key", "analyst", "evaluator"}
 	viewers                = []string{"partner", "partner-key", "other-partner-key", "analyst", "chair", "evaluator"}
 	evaluators             = []string{"evaluator"}
+	exactReaders           = []string{"analyst", "evaluator"}
+	activityReaders        = []string{"analyst", "chair", "admin"}
 	feedbackReaders        = []string{"partner", "partner-key", "other-partner-key", "chair", "admin", "evaluator"}
 	snapshotters           = []string{"analyst", "chair"}
 	locationManagers       = []string{"analyst", "chair"}

@@ -116,11 +116,7 @@ const sqlScore = `SELECT coalesce(sum(w * share * power(2, -extract(epoch FROM (
 		CASE WHEN EXISTS (SELECT 1 FROM unnest(spread_cells) sc WHERE (sc >> 52) & 15 = $2)
 			THEN coalesce((SELECT sum(sw::float8) FROM unnest(spread_cells, spread_weights) AS u(sc, sw) WHERE sc = $1), 0)
 			WHEN cells[$2 - 5] = $1 THEN 1.0 ELSE 0 END AS share,
-		CASE category WHEN 'child_exploitation' THEN 10 WHEN 'violence' THEN 9 WHEN 'cuckooing' THEN 8 WHEN 'weapons' THEN 7
-			WHEN 'missing_found' THEN 6 WHEN 'grooming_association' THEN 6 WHEN 'stash_location' THEN 6 WHEN 'drug_supply' THEN 5
-			WHEN 'transport_hub' THEN 3 WHEN 'deal_line_activity' THEN 3 WHEN 'suspicious_vehicle' THEN 2 ELSE 1 END
-		* CASE source WHEN 1 THEN 1.0 WHEN 2 THEN 0.7 ELSE 0.4 END
-		* CASE assessment WHEN 'A' THEN 1.0 WHEN 'B' THEN 0.85 WHEN 'C' THEN 0.6 WHEN 'D' THEN 0.4 ELSE 0 END AS w
+		` + sqlWeight + ` AS w
 		FROM reports
 		WHERE status = 'live' AND (cells[$2 - 5] = $1 OR $1 = ANY(spread_cells)) AND observed_at >= $4 AND observed_at <= $3 AND assessment <> 'E'
 		  AND ($6::text[] IS NULL OR category = ANY($6)) AND source <= $7 AND assessment <= $8) s`

@@ -186,6 +186,9 @@ func (s *Server) apiRoutes() []route {
 		{method: http.MethodGet, path: v1 + "/map-config", perm: auth.ViewReference, handler: s.getMapConfig},
 		{method: http.MethodGet, path: v1 + "/hotspots", perm: auth.ViewHotspots, handler: s.listHotspots},
 		{method: http.MethodGet, path: v1 + "/hotspots/:cell", perm: auth.ViewHotspots, handler: s.getHotspotCell},
+		{method: http.MethodGet, path: v1 + "/coverage", perm: auth.ViewHotspots, handler: s.getCoverage},
+		{method: http.MethodGet, path: v1 + "/accuracy", perm: auth.ReadAllReports, handler: s.getAccuracy},
+		{method: http.MethodGet, path: v1 + "/agencies/activity", perm: auth.ViewActivity, handler: s.getActivity},
 
 		{method: http.MethodGet, path: v1 + "/locations", perm: auth.ViewReference, handler: s.listLocations},
 		{method: http.MethodPost, path: v1 + "/locations", perm: auth.ManageLocations, handler: s.createLocation},

@@ -1,0 +1,1 @@
+DROP INDEX reports_created_at_idx;
