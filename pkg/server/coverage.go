@@ -33,6 +33,17 @@ const (
 	coverageMixed    = "mixed"
 )
 
+// publishedCoverageWords are the legend of the published layer, where a
+// kind is named only when reports of more than one agency of it reach the
+// floor: a kind one agency holds is never named, since naming it would
+// name the agency.
+var publishedCoverageWords = map[string]string{
+	coveragePolice:   "Police named; no partner kind named",
+	coveragePartners: "Partner kinds named; police not named",
+	coverageBoth:     "Police and partner kinds named",
+	coverageMixed:    "Several agencies reported; no kind has enough, from more than one agency, to be named",
+}
+
 var coverageWords = map[string]string{
 	coveragePolice:   "Police only",
 	coveragePartners: "Partners only (no police report)",
@@ -126,7 +137,7 @@ func (s *Server) getCoverage(c echo.Context) error {
 	}
 	out := coverageFC{Type: "FeatureCollection", View: viewFull, Parameters: paramsOf(p), Legend: coverageWords, Features: []coverageFeature{}}
 	if p.Release != nil {
-		out.View = viewPublished
+		out.View, out.Legend = viewPublished, publishedCoverageWords
 		if err := s.publishedCoverage(c, p, &out); err != nil {
 			return err
 		}
@@ -275,11 +286,13 @@ type accuracyJSON struct {
 	Weeks      []accuracyWeekJSON `json:"weeks"`
 }
 
-// bestJSON names the forecast of the highest mean PAI at a coverage.
+// bestJSON names the half-life of the highest mean PAI at a coverage,
+// beside the naive baseline's (which may flag fewer cells: see cells).
 type bestJSON struct {
-	Coverage float64 `json:"coverage"`
-	Forecast string  `json:"forecast"`
-	PAI      float64 `json:"pai"`
+	Coverage float64  `json:"coverage"`
+	Forecast string   `json:"forecast"`
+	PAI      float64  `json:"pai"`
+	NaivePAI *float64 `json:"naive_pai"`
 }
 
 // Back-test limits.
@@ -410,14 +423,18 @@ func accuracyOut(bt *hotspot.BackTest, p hotspot.Params) accuracyJSON {
 	out.Best = []bestJSON{}
 	for ci, cov := range hotspot.Coverages {
 		best := -1
-		for k := range out.Forecasts {
+		var naive *float64
+		for k, f := range bt.Forecasts {
 			m := out.Forecasts[k].Summary[ci].PAI.Mean
-			if m != nil && (best < 0 || *m > *out.Forecasts[best].Summary[ci].PAI.Mean) {
+			switch {
+			case f.Naive():
+				naive = m
+			case m != nil && (best < 0 || *m > *out.Forecasts[best].Summary[ci].PAI.Mean):
 				best = k
 			}
 		}
 		if best >= 0 {
-			out.Best = append(out.Best, bestJSON{Coverage: cov, Forecast: out.Forecasts[best].Name, PAI: *out.Forecasts[best].Summary[ci].PAI.Mean})
+			out.Best = append(out.Best, bestJSON{Coverage: cov, Forecast: out.Forecasts[best].Name, PAI: *out.Forecasts[best].Summary[ci].PAI.Mean, NaivePAI: naive})
 		}
 	}
 	return out

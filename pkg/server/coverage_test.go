@@ -33,9 +33,10 @@ type accuracyAnswer struct {
 		} `json:"summary"`
 	} `json:"forecasts"`
 	Best []struct {
-		Coverage float64 `json:"coverage"`
-		Forecast string  `json:"forecast"`
-		PAI      float64 `json:"pai"`
+		Coverage float64  `json:"coverage"`
+		Forecast string   `json:"forecast"`
+		PAI      float64  `json:"pai"`
+		NaivePAI *float64 `json:"naive_pai"`
 	} `json:"best"`
 	Weeks []struct {
 		Start     time.Time `json:"start"`
@@ -170,7 +171,7 @@ func TestAccuracyEqualsSQL(t *testing.T) {
 		t.Fatal("no map hit anything: the comparison tests nothing")
 	}
 	for _, b := range a.Best {
-		t.Logf("best at %.0f %%: %s, mean PAI %.2f", 100*b.Coverage, b.Forecast, b.PAI)
+		t.Logf("best at %.0f %%: %s, mean PAI %.2f; naive %.2f", 100*b.Coverage, b.Forecast, b.PAI, *b.NaivePAI)
 	}
 	// Parameters that play no part, and bad ones, are named.
 	for q, field := range map[string]string{"k=2": "k", "weeks=0": "weeks", "weeks=x": "weeks", "bbox=0,52,1,53": "bbox", "res=11": "res"} {

@@ -127,19 +127,23 @@ func (f *fixture) shownBy(caller, front string) func(time.Time) map[hexgrid.Cell
 
 // exactRule is the show/hide rule the releases replaced: a cell is shown
 // when it holds 5 counted reports of other agencies in the window.
-func exactRule(rs []truth) func(time.Time) map[hexgrid.Cell]bool {
+func exactRule(rs []truth) func(time.Time) map[hexgrid.Cell]bool { return exactRuleAt(rs, 8, 5) }
+
+// exactRuleAt is a cell of resolution res shown when it holds k counted
+// reports of other agencies in the 91 days before the cut-off.
+func exactRuleAt(rs []truth, res, k int) func(time.Time) map[hexgrid.Cell]bool {
 	return func(cutoff time.Time) map[hexgrid.Cell]bool {
 		from := cutoff.In(hotspot.London).AddDate(0, 0, -91)
 		n := map[hexgrid.Cell]int{}
 		for _, r := range rs {
 			w := hotspot.WeekStart(r.at)
 			if !w.Before(from) && w.Before(cutoff) && r.grading[1:] != "E" {
-				n[r.cells.At(8)]++
+				n[r.cells.At(res)]++
 			}
 		}
 		out := map[hexgrid.Cell]bool{}
-		for c, k := range n {
-			if k >= 5 {
+		for c, m := range n {
+			if m >= k {
 				out[c] = true
 			}
 		}
@@ -182,6 +186,62 @@ func TestAttacksOnTheWeeklyReleases(t *testing.T) {
 			}
 		}
 		report("threshold walk through /ogc, 30 weeks", thresholdWalk(cutoffs, rs, ogc), thresholdWalk(cutoffs, rs, exactRule(rs)))
+	})
+
+	t.Run("threshold and kind walks through the coverage layer", func(t *testing.T) {
+		f.t = t
+		f.callers["coverage-partner-key"] = &caller{name: "coverage-partner-key", key: f.apiKey(auth.Partner, f.agencyA)}
+		// The published layer at res 7: the cells shown, and those where the
+		// other agency's kind (the council's) is named.
+		layers := map[time.Time]coverageAnswer{}
+		layer := func(cutoff time.Time) coverageAnswer {
+			if cv, ok := layers[cutoff]; ok {
+				return cv
+			}
+			var cv coverageAnswer
+			r := f.json("coverage-partner-key", http.MethodGet, "/api/v1/coverage?res=7&window=91d&as_of="+cutoff.In(hotspot.London).Format(time.DateOnly), nil)
+			if r.StatusCode != http.StatusOK || json.Unmarshal(r.body, &cv) != nil || cv.View != "published" {
+				t.Fatalf("coverage of %s: %d %s", cutoff, r.StatusCode, r.body)
+			}
+			for _, name := range []string{f.agencyA.Name, f.agencyB.Name, f.agencyC.Name, "Agency "} {
+				if bytes.Contains(r.body, []byte(name)) {
+					t.Fatalf("the published coverage layer names an agency (%q): %s", name, r.body)
+				}
+			}
+			for _, ft := range cv.Features {
+				if ft.Properties.Reports != nil || ft.Properties.Agencies != nil {
+					t.Fatalf("the published coverage layer counts: %+v", ft)
+				}
+			}
+			layers[cutoff] = cv
+			return cv
+		}
+		cells := func(kind string) func(time.Time) map[hexgrid.Cell]bool {
+			return func(cutoff time.Time) map[hexgrid.Cell]bool {
+				out := map[hexgrid.Cell]bool{}
+				for _, ft := range layer(cutoff).Features {
+					if kind == "" || slices.Contains(ft.Properties.Kinds, kind) {
+						cell, _ := hexgrid.Parse(ft.ID)
+						out[cell] = true
+					}
+				}
+				return out
+			}
+		}
+		// Each kind here is one agency's: naming it would name the agency,
+		// so the published split never does (a split is shown by the rule of
+		// cells, K reports outside its largest agency), and a kind walk has
+		// nothing to claim. The control shows what it would claim if it did.
+		for _, cutoff := range cutoffs {
+			if n := len(cells("local_authority")(cutoff)) + len(cells("police")(cutoff)); n != 0 {
+				t.Fatalf("release of %s: the layer names a kind only one agency holds in %d cells", cutoff, n)
+			}
+		}
+		report("threshold walk through the coverage layer", thresholdWalk(cutoffs, rs, cells("")), thresholdWalk(cutoffs, rs, exactRuleAt(rs, 7, 5)))
+		// The kind appearing in a cell between two releases: claimed as one
+		// report of the council that week. The control is the exact layer's
+		// rule: the kind is named at its first report.
+		report("kind walk through the coverage layer", thresholdWalk(cutoffs, rs, cells("local_authority")), thresholdWalk(cutoffs, rs, exactRuleAt(rs, 7, 1)))
 	})
 
 	latest := cutoffs[2] // a release with weeks of data after it

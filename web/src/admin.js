@@ -1,5 +1,6 @@
 // The admin console: users, API keys, agencies, the audit log, the
-// retention review and snapshots, each through the API the CLI also uses.
+// retention review, snapshots and the information each agency sends,
+// each through the API the CLI also uses.
 // Admins land here; they hold no permission to see hotspots.
 import { api } from './api.js';
 import { categoryLabel } from './format.js';
@@ -211,6 +212,24 @@ const sections = {
       : el('p', 'Nothing is due for review.'));
   },
 
+  async activity(box) {
+    const act = await api('GET', '/api/v1/agencies/activity');
+    box.append(el('p', `Reports received from each agency, week by week, for the last ${act.weeks.length} whole weeks. ` +
+      `An agency is flagged as fallen silent when ${act.rule}: ask why it stopped sharing.`, 'muted'));
+    const day = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/London', day: 'numeric', month: 'short' });
+    const rows = act.agencies.map((a) => {
+      const last = a.flags.length ? a.flags[a.flags.length - 1] : null;
+      const state = a.silent
+        ? `Fell silent: ${last.received} received in the ${last.test === 'week' ? 'week' : 'four weeks'} to ${day.format(new Date(last.week))}, about ${Math.round(last.expected)} usual`
+        : (last ? `Flagged in the week of ${day.format(new Date(last.week))}` : 'Ordinary');
+      const latest = a.counts.slice(-4).join(', ');
+      return [a.name, a.kind.replace(/_/g, ' '), sparkline(a.counts, a.name, act.weeks), latest,
+        a.usual === null ? '–' : a.usual.toFixed(1), String(a.this_week), state];
+    });
+    box.append(table('Information received, by agency', ['Agency', 'Kind', `Weekly, ${act.weeks.length} weeks`, 'Last 4 weeks',
+      'Usual a week', 'This week so far', 'State'], rows));
+  },
+
   async snapshots(box) {
     // An admin may delete a snapshot but not read them (no snapshots:export):
     // their ids are in the audit log, as the combine events that made them.
@@ -227,13 +246,35 @@ const sections = {
   },
 };
 
+// sparkline draws weekly counts as a small line, its numbers in its label.
+function sparkline(counts, name, weeks) {
+  const ns = 'http://www.w3.org/2000/svg';
+  const w = 104, h = 24, top = Math.max(1, ...counts);
+  const svg = document.createElementNS(ns, 'svg');
+  svg.setAttribute('viewBox', `0 0 ${w} ${h}`);
+  svg.setAttribute('width', String(w));
+  svg.setAttribute('height', String(h));
+  svg.setAttribute('role', 'img');
+  svg.setAttribute('class', 'sparkline');
+  svg.setAttribute('aria-label', `${name}: reports a week from the week of ${weeks[0].slice(0, 10)}, oldest first: ${counts.join(', ')}`);
+  const line = document.createElementNS(ns, 'polyline');
+  const step = (w - 4) / Math.max(1, counts.length - 1);
+  line.setAttribute('points', counts.map((c, i) => `${(2 + i * step).toFixed(1)},${(h - 2 - (c / top) * (h - 4)).toFixed(1)}`).join(' '));
+  line.setAttribute('fill', 'none');
+  line.setAttribute('stroke', 'currentColor');
+  line.setAttribute('stroke-width', '1.5');
+  svg.append(line);
+  return svg;
+}
+
 // roleOptions are the roles as a select offers them, each with what it is
 // for (from the permission matrix, by GET /api/v1/roles).
 function roleOptions(roles) {
   return roles.map((r) => [r.role, `${r.role}: ${r.about}`]);
 }
 
-const titles = { users: 'Users', keys: 'API keys', agencies: 'Agencies', audit: 'Audit log', review: 'Retention review', snapshots: 'Snapshots' };
+const titles = { users: 'Users', keys: 'API keys', agencies: 'Agencies', audit: 'Audit log', review: 'Retention review', snapshots: 'Snapshots',
+  activity: 'Information received' };
 
 export function startAdmin() {
   $('admin-view').hidden = false;

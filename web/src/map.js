@@ -10,6 +10,7 @@ import { startReportForm } from './report.js';
 import { startQueue } from './evaluate.js';
 import { settings, startSnapshots } from './snapshots.js';
 import { pickCell, startLocations } from './locations.js';
+import { startCoverage } from './coverage.js';
 import { $, can, el } from './dom.js';
 import { placeLabels } from './places.js';
 import {
@@ -115,6 +116,7 @@ export async function startMap(caller) {
     startSnapshots(me, { query: hotspotQuery, showFrozen, showComparison, describe: describeFreeze, empty: () => noneTicked()?.[1] });
   }
   startLocations(map, me, taxonomy, agencies.items);
+  redrawCoverage = startCoverage(map, hotspotQuery, () => Boolean(config.published));
   $('frozen-close').addEventListener('click', () => {
     setFrozen(false);
     load();
@@ -464,7 +466,11 @@ async function load() {
   }
   mapState(null);
   draw(fc);
+  redrawCoverage();
 }
+
+// redrawCoverage draws the coverage layer again, when it is on.
+let redrawCoverage = () => {};
 
 // mapState shows, on the map itself, that hotspots are loading (what is
 // drawn dims), that they could not be loaded, or that the choice is
