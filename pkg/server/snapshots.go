@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -125,6 +126,9 @@ func (s *Server) createSnapshot(c echo.Context) error {
 	made := now.UTC().Truncate(time.Second)
 	content, err := snapshot.Freeze(res, params, snapshot.Meta{Title: req.Title, MeetingDate: meeting, Notes: req.Notes, CreatedBy: pr.Name, CreatedAt: made}, s.places)
 	if err != nil {
+		return err
+	}
+	if content.Received, err = s.receivedInWords(c, content); err != nil {
 		return err
 	}
 	b, sum, err := snapshot.Encode(content)
@@ -430,4 +434,43 @@ func (s *Server) deleteSnapshot(c echo.Context) error {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)
+}
+
+// receivedInWords is the briefing's line of the information received in
+// the snapshot's window, by agency kind, frozen with the snapshot. A
+// published snapshot's counts are rounded to the nearest 5, and a kind of
+// fewer than 5 says so: its readers may not read any agency's exact count.
+func (s *Server) receivedInWords(c echo.Context, content snapshot.Content) (string, error) {
+	var p struct {
+		From string `json:"from"`
+		AsOf string `json:"as_of"`
+	}
+	if err := json.Unmarshal(content.Parameters, &p); err != nil {
+		return "", err
+	}
+	from, err1 := time.Parse(time.RFC3339, p.From)
+	to, err2 := time.Parse(time.RFC3339, p.AsOf)
+	if err1 != nil || err2 != nil {
+		return "", nil
+	}
+	kinds, err := s.db.ReceivedByKind(c.Request().Context(), from, to)
+	if err != nil {
+		return "", err
+	}
+	parts := make([]string, 0, len(kinds))
+	for _, k := range kinds {
+		n := strconv.Itoa(k.Reports)
+		if content.View == snapshot.Published {
+			n = "about " + strconv.Itoa(5*((k.Reports+2)/5))
+			if k.Reports < 5 {
+				n = "fewer than 5"
+			}
+		}
+		parts = append(parts, strings.ReplaceAll(k.Kind, "_", " ")+" "+n)
+	}
+	if len(parts) == 0 {
+		parts = append(parts, "none")
+	}
+	return fmt.Sprintf("Information received this period (%s to %s), by agency kind, as stored when frozen: %s.",
+		from.In(hotspot.London).Format("2 Jan 2006"), to.In(hotspot.London).Format("2 Jan 2006"), strings.Join(parts, "; ")), nil
 }

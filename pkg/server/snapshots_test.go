@@ -60,6 +60,11 @@ func tool(t *testing.T, name string, args ...string) string {
 func TestSnapshotIsFrozenAndExported(t *testing.T) {
 	f := newFixture(t)
 	loadDemo(t, f, 3000)
+	// Received when observed, for the briefing's line of information received.
+	if _, err := f.sql().Exec(context.Background(), `UPDATE reports SET created_at = observed_at + interval '48 hours'
+		WHERE agency_id IN ($1, $2) AND created_at > observed_at + interval '48 hours'`, f.agencyA.ID, f.agencyB.ID); err != nil {
+		t.Fatal(err)
+	}
 	r := f.json("chair", http.MethodPost, "/api/v1/snapshots", map[string]any{
 		"title": "Northern tasking group", "meeting_date": "2026-12-03", "notes": "Monthly review",
 		"parameters": map[string]any{"res": 7, "window": "182d"},
@@ -78,6 +83,9 @@ func TestSnapshotIsFrozenAndExported(t *testing.T) {
 		return tool(t, "pdftotext", "-layout", path, "-")
 	}
 	text := pdfText()
+	if flat := strings.Join(strings.Fields(text), " "); !strings.Contains(flat, "Information received this period") || !regexp.MustCompile(`by agency kind, as stored when frozen: (police|local authority) about \d+5?0?; (police|local authority) about \d+`).MatchString(flat) {
+		t.Errorf("the briefing lacks the information received: %s", flat)
+	}
 
 	// The hash is of the frozen content.
 	sum := sha256.Sum256(exports["content.json"])

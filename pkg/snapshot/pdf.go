@@ -114,6 +114,9 @@ func PDF(b Briefing) ([]byte, error) {
 		"its neighbours together hold clearly more weight than the area as a whole would lead one to expect (Getis-Ord Gi*, at 90, 95 or "+
 		"99 % confidence). The trend compares the weeks of the window. Rising and falling mean more than "+fmt.Sprintf("%.0f", SteadyBand*100)+
 		" % above or below the earlier snapshot's score.")
+	if c.Received != "" {
+		d.text("go", 9.5, c.Received)
+	}
 	if c.Notes != "" {
 		d.text("go", 9.5, "Notes: "+c.Notes)
 	}

@@ -54,6 +54,9 @@ type Content struct {
 	// View is "published" for a statistical release (see hotspot.Release);
 	// empty for exact figures.
 	View string `json:"view,omitempty"`
+	// Received is the information received in the window, by agency kind,
+	// in words, as it stood when the snapshot was frozen.
+	Received string `json:"received,omitempty"`
 }
 
 // Published is the View of published snapshots.

@@ -40,3 +40,21 @@ func (db *DB) BackdateReceived(ctx context.Context, lag time.Duration) (int64, e
 	tag, err := db.pool.Exec(ctx, `UPDATE reports SET created_at = observed_at + $1 WHERE created_at > observed_at + $1`, lag)
 	return tag.RowsAffected(), mapErr("backdate received", err)
 }
+
+// KindCount is the reports received from the agencies of one kind.
+type KindCount struct {
+	Kind    string
+	Reports int
+}
+
+// ReceivedByKind counts the reports stored from from to to (stored ones,
+// whatever became of them since) by the kind of their agency, most first.
+func (db *DB) ReceivedByKind(ctx context.Context, from, to time.Time) ([]KindCount, error) {
+	rows, err := db.pool.Query(ctx, `SELECT a.kind, count(*) FROM reports r JOIN agencies a ON a.id = r.agency_id
+		WHERE r.created_at >= $1 AND r.created_at < $2 GROUP BY 1 ORDER BY 2 DESC, 1`, from, to)
+	if err != nil {
+		return nil, mapErr("received by kind", err)
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowToStructByPos[KindCount])
+	return out, mapErr("received by kind", err)
+}
