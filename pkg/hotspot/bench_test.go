@@ -1,6 +1,7 @@
 package hotspot
 
 import (
+	"context"
 	"fmt"
 	"testing"
 	"time"
@@ -119,6 +120,34 @@ func BenchmarkLoad(b *testing.B) {
 				if err := e.Apply(changes, agencies, n); err != nil {
 					b.Fatal(err)
 				}
+			}
+		})
+	}
+}
+
+// BenchmarkBackTest measures the default back-test (12 weeks, the menu's
+// three half-lives and the naive count, window 365 days) at resolution 8,
+// beside one hotspot query of the same resolution as the baseline in the
+// same run (a back-test computes 12 maps of 4 forecasts):
+//
+//	go test -run '^$' -bench BackTest -benchtime 5x ./pkg/hotspot
+func BenchmarkBackTest(b *testing.B) {
+	forecasts := []Forecast{{HalfLife: 14 * day}, {HalfLife: 28 * day}, {HalfLife: 56 * day}, {}}
+	for _, n := range []int{100_000, 1_000_000} {
+		e := benchEngine(b, n, true)
+		p := Params{Res: 8, AsOf: asOf}.Defaults(asOf)
+		b.Run(fmt.Sprintf("reports=%d/backtest", n), func(b *testing.B) {
+			for b.Loop() {
+				if _, err := e.Accuracy(context.Background(), p, forecasts, 12); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run(fmt.Sprintf("reports=%d/hotspots", n), func(b *testing.B) {
+			i := 0
+			for b.Loop() {
+				i++
+				e.Hotspots(Params{Res: 8, AsOf: asOf.Add(-time.Duration(i) * time.Minute)}.Defaults(asOf))
 			}
 		})
 	}
