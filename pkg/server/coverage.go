@@ -154,14 +154,12 @@ func (s *Server) getCoverage(c echo.Context) error {
 		}
 		return err
 	}
+	cells = slices.DeleteFunc(cells, func(cc hotspot.CellCoverage) bool { return !inBBox(p, cc.Cell) })
 	if len(cells) > s.cfg.MaxCells {
 		return badRequest(fmt.Sprintf("%d cells exceed the %d one answer may hold: narrow the request (a bbox, a coarser res)", len(cells), s.cfg.MaxCells),
 			FieldError{Field: "res", Message: "lower res, or narrow the area"})
 	}
 	for _, cc := range cells {
-		if !inBBox(p, cc.Cell) {
-			continue
-		}
 		reports, agencies := cc.Reports, cc.Agencies
 		ft, err := s.coverageFeature(cc.Cell, coverageProps{Coverage: coverageClass(cc.Kinds, false), Kinds: cc.Kinds,
 			SilentKinds: nonNil(cc.Silent()), Reports: &reports, Agencies: &agencies})
@@ -189,7 +187,11 @@ func (s *Server) publishedCoverage(c echo.Context, p hotspot.Params, out *covera
 		return err
 	}
 	window := p.AsOf.Sub(p.From).Round(24 * time.Hour)
-	prev, err := s.releases.Table(c.Request().Context(), release.Cutoff(p.From.Add(12*time.Hour)), p.Res, window, "")
+	category := ""
+	if len(p.Categories) == 1 {
+		category = p.Categories[0]
+	}
+	prev, err := s.releases.Table(c.Request().Context(), release.Cutoff(p.From.Add(12*time.Hour)), p.Res, window, category)
 	if errors.Is(err, release.ErrNoRelease) {
 		prev, err = nil, nil
 	}

@@ -438,9 +438,13 @@ func (s *Server) deleteSnapshot(c echo.Context) error {
 
 // receivedInWords is the briefing's line of the information received in
 // the snapshot's window, by agency kind, frozen with the snapshot. A
-// published snapshot's counts are rounded to the nearest 5, and a kind of
-// fewer than 5 says so: its readers may not read any agency's exact count.
+// published snapshot has none: a kind one agency holds would give that
+// agency's count, and snapshots of successive weeks the week of its
+// reports; no release publishes an area-wide count by kind.
 func (s *Server) receivedInWords(c echo.Context, content snapshot.Content) (string, error) {
+	if content.View == snapshot.Published {
+		return "", nil
+	}
 	var p struct {
 		From string `json:"from"`
 		AsOf string `json:"as_of"`
@@ -459,14 +463,7 @@ func (s *Server) receivedInWords(c echo.Context, content snapshot.Content) (stri
 	}
 	parts := make([]string, 0, len(kinds))
 	for _, k := range kinds {
-		n := strconv.Itoa(k.Reports)
-		if content.View == snapshot.Published {
-			n = "about " + strconv.Itoa(5*((k.Reports+2)/5))
-			if k.Reports < 5 {
-				n = "fewer than 5"
-			}
-		}
-		parts = append(parts, strings.ReplaceAll(k.Kind, "_", " ")+" "+n)
+		parts = append(parts, strings.ReplaceAll(k.Kind, "_", " ")+" "+strconv.Itoa(k.Reports))
 	}
 	if len(parts) == 0 {
 		parts = append(parts, "none")

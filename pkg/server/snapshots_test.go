@@ -83,8 +83,23 @@ func TestSnapshotIsFrozenAndExported(t *testing.T) {
 		return tool(t, "pdftotext", "-layout", path, "-")
 	}
 	text := pdfText()
-	if flat := strings.Join(strings.Fields(text), " "); !strings.Contains(flat, "Information received this period") || !regexp.MustCompile(`by agency kind, as stored when frozen: (police|local authority) about \d+5?0?; (police|local authority) about \d+`).MatchString(flat) {
-		t.Errorf("the briefing lacks the information received: %s", flat)
+	// A published briefing gives no count by kind (a kind of one agency
+	// would give that agency's count); an exact one does.
+	if strings.Contains(text, "Information received") {
+		t.Errorf("a published briefing counts the information received by kind")
+	}
+	r = f.json("analyst", http.MethodPost, "/api/v1/snapshots", map[string]any{
+		"title": "Analysts' review", "meeting_date": "2026-12-03", "view": "full", "parameters": map[string]any{"res": 7, "window": "182d"},
+	})
+	var exact snapshotMeta
+	if err := json.Unmarshal(r.body, &exact); err != nil || r.StatusCode != http.StatusCreated {
+		t.Fatalf("create an exact snapshot: %d %s", r.StatusCode, r.body)
+	}
+	exactPDF := filepath.Join(t.TempDir(), "exact.pdf")
+	os.WriteFile(exactPDF, f.export("analyst", exact.ID, "briefing.pdf"), 0o644)
+	if flat := strings.Join(strings.Fields(tool(t, "pdftotext", exactPDF, "-")), " "); !regexp.MustCompile(`Information received this period \([^)]*\), by agency kind, as stored when frozen: [a-z ]+ \d+(; [a-z ]+ \d+)*\.`).MatchString(flat) ||
+		!regexp.MustCompile(`frozen: [^.]*police \d+`).MatchString(flat) || !regexp.MustCompile(`frozen: [^.]*local authority \d+`).MatchString(flat) {
+		t.Errorf("the exact briefing lacks the information received: %s", flat)
 	}
 
 	// The hash is of the frozen content.

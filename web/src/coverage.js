@@ -68,7 +68,9 @@ async function refresh(map, q, published) {
   const notes = [
     el('p', `At resolution ${fc.parameters.res}, ${fc.view === 'published' ? 'from the weekly release' : 'exact'}. ` +
       'Hexagons without colour: nobody reported from there.', 'muted'),
-    el('p', `Dashed black outline: a kind of agency that reported there in the window before reported nothing in this one (${quiet} hexagons).`, 'muted'),
+    el('p', fc.view === 'published'
+      ? `Dashed black outline: a kind of agency named there in the release of the window before is no longer named (fewer reports, or from one agency only) (${quiet} hexagons).`
+      : `Dashed black outline: a kind of agency that reported there in the window before reported nothing in this one (${quiet} hexagons).`, 'muted'),
   ];
   legend.replaceChildren(el('h3', 'Where our information comes from', 'small'), list, ...notes);
   legend.hidden = false;
