@@ -65,8 +65,8 @@ func TestBrowserLocations(t *testing.T) {
 
 	// A partner of agency A sees the location and only its own action.
 	partner, _ := openAs(t, f, "partner", 1440, 900)
-	partner.do(chromedp.Click(chromedp.ID("locations-open")), chromedp.WaitVisible(chromedp.CSS("#location-list button")),
-		chromedp.Click(chromedp.CSS("#location-list button")))
+	partner.do(chromedp.Click(chromedp.ID("locations-open")), chromedp.WaitVisible(chromedp.CSS("#location-list:not([aria-busy]) button")),
+		chromedp.Click(chromedp.CSS("#location-list:not([aria-busy]) button")))
 	poll[bool](partner, `document.querySelectorAll('.actions-list li[data-action]').length === 1`)
 	if txt := eval[string](partner, `document.querySelector('.actions-list').textContent`); strings.Contains(txt, "youth work") || !strings.Contains(txt, "Patrol plan") {
 		t.Fatalf("the partner of agency A sees %q", txt)
@@ -81,8 +81,8 @@ func TestBrowserLocations(t *testing.T) {
 	// after its area is moved back three weeks.
 	backdateAreas(t, f, 21*24*time.Hour)
 	f.publish(time.Now().AddDate(0, 0, -7))
-	chair.do(chromedp.Click(chromedp.ID("locations-open")), chromedp.WaitVisible(chromedp.CSS("#location-list button")),
-		chromedp.Click(chromedp.CSS("#location-list button")))
+	chair.do(chromedp.Click(chromedp.ID("locations-open")), chromedp.WaitVisible(chromedp.CSS("#location-list:not([aria-busy]) button")),
+		chromedp.Click(chromedp.CSS("#location-list:not([aria-busy]) button")))
 	poll[string](chair, `document.getElementById('ev-reading')?.textContent || ''`)
 	chair.do(chromedp.SetValue(chromedp.ID("ev-weeks"), "13"), chromedp.Click(chromedp.ID("ev-go")))
 	reading := poll[string](chair, `document.querySelector('#ev-out table') && document.getElementById('ev-reading')?.textContent || ''`)

@@ -2,11 +2,13 @@ package store
 
 import (
 	"context"
+	"math"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/hexwatch/hexwatch/pkg/hexgrid"
 	"github.com/hexwatch/hexwatch/pkg/intel"
 )
 
@@ -33,24 +35,70 @@ func (db *DB) settle(ctx context.Context, tx pgx.Tx, ids []uuid.UUID) error {
 
 // corroborate marks the counted reports among ids, and the counted reports
 // of other agencies near them in space and time, as corroborated (with a
-// new seq, so that the engine reads it). Each other agency is probed in
-// the index by agency and place (reports_agency_geom_idx), so a report's
-// own agency's neighbours cost nothing (the cost grows with the number of
-// agencies instead); the box finds the candidates (a degree of longitude
-// is at least 55 km below 60° north), the distance on the sphere decides.
+// new seq, so that the engine reads it). A report's candidates are found
+// in reports_corroboration_idx: the live reports of the resolution-8 cells
+// within corroborationRing of its own, observed within the days, one probe
+// per cell (the cost of a batch grows with the batch, not with the table
+// or the number of agencies); the distance on the sphere decides.
 func (db *DB) corroborate(ctx context.Context, tx pgx.Tx, ids []uuid.UUID) error {
 	c := db.corroboration
-	_, err := tx.Exec(ctx, `WITH n AS (SELECT id, agency_id, geom, observed_at FROM reports WHERE id = ANY($1) AND status = 'live'),
-		pairs AS MATERIALIZED (SELECT n.id, n.geom, n.observed_at, o.id AS other FROM n JOIN agencies o ON o.id <> n.agency_id),
-		hit AS (SELECT r.id AS a, p.id AS b FROM pairs p JOIN reports r ON r.agency_id = p.other AND r.status = 'live'
-			AND r.geom && ST_Expand(p.geom, $2 / 55000.0) AND ST_DWithin(r.geom::geography, p.geom::geography, $2)
-			AND r.observed_at BETWEEN p.observed_at - make_interval(days => $3) AND p.observed_at + make_interval(days => $3)),
+	probeIDs, probeCells, err := db.corroborationProbes(ctx, tx, ids)
+	if err != nil {
+		return err
+	}
+	_, err = tx.Exec(ctx, `WITH n AS (SELECT id, agency_id, geom, observed_at FROM reports WHERE id = ANY($1) AND status = 'live'),
+		probe AS (SELECT * FROM unnest($4::uuid[], $5::bigint[]) AS p(id, cell)),
+		hit AS (SELECT r.id AS a, n.id AS b FROM n JOIN probe p ON p.id = n.id
+			CROSS JOIN LATERAL (SELECT r.id FROM reports r WHERE `+corroborationCell+` = p.cell AND r.status = 'live'
+				AND r.observed_at BETWEEN n.observed_at - make_interval(days => $3) AND n.observed_at + make_interval(days => $3)
+				AND r.agency_id <> n.agency_id AND ST_DWithin(r.geom::geography, n.geom::geography, $2)) r),
 		ids AS (SELECT a AS id FROM hit UNION SELECT b FROM hit
 			UNION SELECT n.id FROM n WHERE EXISTS (SELECT 1 FROM reports d WHERE d.duplicate_of = n.id AND d.agency_id <> n.agency_id
 				AND d.status = 'not_counted'))
 		UPDATE reports SET corroborated = true, seq = nextval('report_seq')
-		WHERE id IN (SELECT id FROM ids) AND NOT corroborated`, ids, c.Metres, c.Days)
+		WHERE id IN (SELECT id FROM ids) AND NOT corroborated`, ids, c.Metres, c.Days, probeIDs, probeCells)
 	return err
+}
+
+// corroborationCell is the resolution-8 cell of a report r in SQL, as
+// reports_corroboration_idx indexes it.
+const corroborationCell = `((r.cell & ~(15::bigint << 52)) | (8::bigint << 52) | (63::bigint << 15))`
+
+// corroborationRes is the resolution of reports_corroboration_idx.
+const corroborationRes = 8
+
+// corroborationRing is the ring radius, in resolution-8 cells, that holds
+// every point within metres of a point of the centre cell: a cell k+1
+// rings away is more than k of the narrowest cell widths (over 700 m in
+// Great Britain) from the centre one; TestCorroborationRingHoldsTheDistance
+// checks it.
+func corroborationRing(metres float64) int { return max(1, int(math.Ceil(metres/350))) }
+
+// corroborationProbes are the (report, cell) pairs to probe for ids: each
+// counted report with every resolution-8 cell of the ring around its own.
+func (db *DB) corroborationProbes(ctx context.Context, tx pgx.Tx, ids []uuid.UUID) ([]uuid.UUID, []int64, error) {
+	rows, err := tx.Query(ctx, `SELECT id, cell FROM reports WHERE id = ANY($1) AND status = 'live'`, ids)
+	if err != nil {
+		return nil, nil, err
+	}
+	k := corroborationRing(db.corroboration.Metres)
+	var (
+		probeIDs []uuid.UUID
+		cells    []int64
+		id       uuid.UUID
+		cell     int64
+	)
+	_, err = pgx.ForEachRow(rows, []any{(*[16]byte)(&id), &cell}, func() error {
+		disk, err := hexgrid.Cell(cell).Parent(corroborationRes).Disk(k)
+		if err != nil {
+			return err
+		}
+		for _, d := range disk {
+			probeIDs, cells = append(probeIDs, id), append(cells, int64(d))
+		}
+		return nil
+	})
+	return probeIDs, cells, err
 }
 
 // uncorroborate is corroborate's converse, before report id stops counting

@@ -140,8 +140,10 @@ async function create(ev) {
 
 // list lists the locations and, for those who see every action, the overdue ones.
 async function list() {
-  const fc = await refresh();
   const ul = $('location-list');
+  // Busy until the new list is drawn: the old one's buttons are gone by then.
+  ul.setAttribute('aria-busy', 'true');
+  const fc = await refresh();
   ul.replaceChildren();
   for (const f of fc.features) {
     const p = f.properties;
@@ -154,6 +156,7 @@ async function list() {
     ul.append(li);
   }
   if (fc.features.length === 0) ul.append(el('li', 'No location of concern is recorded.'));
+  ul.removeAttribute('aria-busy');
   $('overdue-section').hidden = !can(me, 'locations:manage');
   if (!can(me, 'locations:manage')) return;
   const overdue = await api('GET', '/api/v1/actions?overdue=true');

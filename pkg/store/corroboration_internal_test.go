@@ -1,0 +1,46 @@
+package store
+
+import (
+	"math"
+	"math/rand/v2"
+	"slices"
+	"testing"
+
+	"github.com/hexwatch/hexwatch/pkg/hexgrid"
+)
+
+// TestCorroborationRingHoldsTheDistance checks that every point within the
+// corroboration distance of a report lies in the ring of resolution-8
+// cells that corroborate probes, over Great Britain, at the default
+// distance and at larger ones.
+func TestCorroborationRingHoldsTheDistance(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 5))
+	const earth = 6371008.8
+	for _, metres := range []float64{150, 349, 351, 700, 1000, 2500} {
+		k := corroborationRing(metres)
+		for range 20000 {
+			lat, lon := 49.9+8.8*r.Float64(), -6.5+8.3*r.Float64()
+			from, err := hexgrid.Of(lat, lon, corroborationRes)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// The point at the distance, on a random bearing (a sphere is
+			// exact enough at this scale).
+			b, d := 2*math.Pi*r.Float64(), metres/earth
+			φ1, λ1 := lat*math.Pi/180, lon*math.Pi/180
+			φ2 := math.Asin(math.Sin(φ1)*math.Cos(d) + math.Cos(φ1)*math.Sin(d)*math.Cos(b))
+			λ2 := λ1 + math.Atan2(math.Sin(b)*math.Sin(d)*math.Cos(φ1), math.Cos(d)-math.Sin(φ1)*math.Sin(φ2))
+			to, err := hexgrid.Of(φ2*180/math.Pi, λ2*180/math.Pi, corroborationRes)
+			if err != nil {
+				t.Fatal(err)
+			}
+			disk, err := from.Disk(k)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Contains(disk, to) {
+				t.Fatalf("%.0f m from (%.5f, %.5f) lies outside the ring of %d around %s", metres, lat, lon, k, from)
+			}
+		}
+	}
+}
