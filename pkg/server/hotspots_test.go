@@ -105,21 +105,24 @@ func (f *fixture) publish(days ...time.Time) {
 	}
 }
 
-// sqlScore is the defining formula computed by PostgreSQL over the raw
-// reports table, for the cell ($1, at resolution $2), window, half-life and
-// filters given: a report counts in the cell its stored cells say holds
-// it, and its weight goes there whole, or, at a resolution where it has a
-// spread, by the stored shares.
-const sqlScore = `SELECT coalesce(sum(w * share * power(2, -extract(epoch FROM ($3::timestamptz - observed_at)) / $5)), 0),
-		count(*) FILTER (WHERE held)
-	FROM (SELECT observed_at, cells[$2 - 5] = $1 AS held,
-		CASE WHEN EXISTS (SELECT 1 FROM unnest(spread_cells) sc WHERE (sc >> 52) & 15 = $2)
-			THEN coalesce((SELECT sum(sw::float8) FROM unnest(spread_cells, spread_weights) AS u(sc, sw) WHERE sc = $1), 0)
-			WHEN cells[$2 - 5] = $1 THEN 1.0 ELSE 0 END AS share,
-		` + sqlWeight + ` AS w
-		FROM reports
-		WHERE status = 'live' AND (cells[$2 - 5] = $1 OR $1 = ANY(spread_cells)) AND observed_at >= $4 AND observed_at <= $3 AND assessment <> 'E'
-		  AND ($6::text[] IS NULL OR category = ANY($6)) AND source <= $7 AND assessment <= $8) s`
+// sqlScores is the defining formula computed by PostgreSQL over the raw
+// reports table, for every cell at resolution $1 at once, with the window
+// ($3 to $2), half-life ($4 seconds) and filters given: a report counts
+// in the cell its stored cells say holds it, and its weight goes there
+// whole, or, at a resolution where it has a spread, by the stored shares.
+// It answers each cell's score and count.
+const sqlScores = `WITH base AS (
+	SELECT observed_at, cells[$1 - 5] AS held, spread_cells, spread_weights, ` + sqlWeight + ` AS w,
+		EXISTS (SELECT 1 FROM unnest(spread_cells) sc WHERE (sc >> 52) & 15 = $1) AS spread
+	FROM reports
+	WHERE status = 'live' AND observed_at >= $3 AND observed_at <= $2 AND assessment <> 'E'
+	  AND ($5::text[] IS NULL OR category = ANY($5)) AND source <= $6 AND assessment <= $7),
+parts AS (
+	SELECT held AS cell, CASE WHEN spread THEN 0 ELSE w * power(2, -extract(epoch FROM ($2::timestamptz - observed_at)) / $4) END AS score, 1 AS n FROM base
+	UNION ALL
+	SELECT sc, w * sw::float8 * power(2, -extract(epoch FROM ($2::timestamptz - observed_at)) / $4), 0
+		FROM base, unnest(spread_cells, spread_weights) AS u(sc, sw) WHERE spread AND (sc >> 52) & 15 = $1)
+SELECT cell, sum(score), sum(n)::int FROM parts GROUP BY cell`
 
 func TestHotspotScoresEqualSQL(t *testing.T) {
 	f := newFixture(t)
@@ -162,17 +165,36 @@ func TestHotspotScoresEqualSQL(t *testing.T) {
 				cats = tt.categories
 			}
 			worst := 0.0
+			type sums struct {
+				score float64
+				n     int
+			}
+			bySQL := map[int64]sums{}
+			first, err := hexgrid.Parse(hs.Features[0].ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rows, err := f.sql().Query(context.Background(), sqlScores, first.Resolution(), asOf, from, hl.Seconds(), cats, tt.minSource, tt.minAssess)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for rows.Next() {
+				var c int64
+				var sm sums
+				if err := rows.Scan(&c, &sm.score, &sm.n); err != nil {
+					t.Fatal(err)
+				}
+				bySQL[c] = sm
+			}
+			if err := rows.Err(); err != nil {
+				t.Fatal(err)
+			}
 			for _, ft := range hs.Features {
 				cell, err := hexgrid.Parse(ft.ID)
 				if err != nil {
 					t.Fatal(err)
 				}
-				var score float64
-				var n int
-				err = f.sql().QueryRow(context.Background(), sqlScore, int64(cell), cell.Resolution(), asOf, from, hl.Seconds(), cats, tt.minSource, tt.minAssess).Scan(&score, &n)
-				if err != nil {
-					t.Fatal(err)
-				}
+				score, n := bySQL[int64(cell)].score, bySQL[int64(cell)].n
 				rel := math.Abs(ft.Properties.Score-score) / math.Max(score, 1e-300)
 				worst = max(worst, rel)
 				if rel > 1e-9 || n != ft.Properties.Reports {
