@@ -1,1 +1,2 @@
+DROP INDEX reports_uncorroborated_idx;
 DROP INDEX reports_corroboration_idx;

@@ -1,7 +1,9 @@
--- Corroboration finds a new report's candidates in the resolution-8 cells
--- around its own (the parent of its stored resolution-10 cell: the
--- resolution set to 8, the two finer digits to 7), a few days either side:
--- one probe per cell, whatever the number of agencies or the size of the
--- table.
-CREATE INDEX reports_corroboration_idx ON reports
-    (((cell & ~(15::bigint << 52)) | (8::bigint << 52) | (63::bigint << 15)), observed_at) WHERE status = 'live';
+-- Corroboration finds a new report's candidates by its stored cell
+-- (resolution 10, about 66 m a side): the live reports in the ring of
+-- cells around its own, a few days either side, one probe per report
+-- whatever the number of agencies or the size of the table. Whether the
+-- report is corroborated needs one candidate (reports_corroboration_idx);
+-- the reports it corroborates in turn are only those not corroborated yet
+-- (reports_uncorroborated_idx), few where reports are dense.
+CREATE INDEX reports_corroboration_idx ON reports (cell, observed_at) INCLUDE (agency_id, geom) WHERE status = 'live';
+CREATE INDEX reports_uncorroborated_idx ON reports (cell, observed_at) WHERE status = 'live' AND NOT corroborated;

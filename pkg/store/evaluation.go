@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"math"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -35,65 +36,112 @@ func (db *DB) settle(ctx context.Context, tx pgx.Tx, ids []uuid.UUID) error {
 
 // corroborate marks the counted reports among ids, and the counted reports
 // of other agencies near them in space and time, as corroborated (with a
-// new seq, so that the engine reads it). A report's candidates are found
-// in reports_corroboration_idx: the live reports of the resolution-8 cells
-// within corroborationRing of its own, observed within the days, one probe
-// per cell (the cost of a batch grows with the batch, not with the table
-// or the number of agencies); the distance on the sphere decides.
+// new seq, so that the engine reads it). A report's candidates are the
+// live reports of the cells that may hold a point within the distance of
+// it (corroborationCells), observed within the days (migration 16's
+// indexes, index-only): one probe per
+// report for whether any other agency's report corroborates it (the first
+// found will do), one for the reports not yet corroborated that it
+// corroborates. The cost of a batch grows with the batch, not with the
+// table or the number of agencies; a box (a degree of longitude is at
+// least 55 km below 60° north, one of latitude over 110 km), compared on
+// the coordinates so that no plan takes the geometry index for it, sorts
+// out most candidates, the distance on the sphere decides.
 func (db *DB) corroborate(ctx context.Context, tx pgx.Tx, ids []uuid.UUID) error {
 	c := db.corroboration
 	probeIDs, probeCells, err := db.corroborationProbes(ctx, tx, ids)
 	if err != nil {
 		return err
 	}
-	_, err = tx.Exec(ctx, `WITH n AS (SELECT id, agency_id, geom, observed_at FROM reports WHERE id = ANY($1) AND status = 'live'),
-		probe AS (SELECT * FROM unnest($4::uuid[], $5::bigint[]) AS p(id, cell)),
-		hit AS (SELECT r.id AS a, n.id AS b FROM n JOIN probe p ON p.id = n.id
-			CROSS JOIN LATERAL (SELECT r.id FROM reports r WHERE `+corroborationCell+` = p.cell AND r.status = 'live'
+	// Compiling this statement costs more than running it.
+	if _, err := tx.Exec(ctx, `SET LOCAL jit = off`); err != nil {
+		return err
+	}
+	_, err = tx.Exec(ctx, `WITH n AS (SELECT r.id, r.agency_id, r.geom, r.observed_at, p.cells FROM reports r
+			JOIN (SELECT id, array_agg(cell) AS cells FROM unnest($4::uuid[], $5::bigint[]) AS u(id, cell) GROUP BY id) p ON p.id = r.id
+			WHERE r.status = 'live'),
+		self AS (SELECT n.id FROM n CROSS JOIN LATERAL (SELECT 1 FROM reports r WHERE `+corroborationCell+` = ANY(n.cells) AND r.status = 'live'
 				AND r.observed_at BETWEEN n.observed_at - make_interval(days => $3) AND n.observed_at + make_interval(days => $3)
-				AND r.agency_id <> n.agency_id AND ST_DWithin(r.geom::geography, n.geom::geography, $2)) r),
-		ids AS (SELECT a AS id FROM hit UNION SELECT b FROM hit
-			UNION SELECT n.id FROM n WHERE EXISTS (SELECT 1 FROM reports d WHERE d.duplicate_of = n.id AND d.agency_id <> n.agency_id
-				AND d.status = 'not_counted'))
+				AND r.agency_id <> n.agency_id AND abs(ST_X(r.geom) - ST_X(n.geom)) <= $2 / 55000.0 AND abs(ST_Y(r.geom) - ST_Y(n.geom)) <= $2 / 110000.0
+				AND ST_DWithin(r.geom::geography, n.geom::geography, $2) LIMIT 1) r),
+		others AS (SELECT r.id FROM n CROSS JOIN LATERAL (SELECT r.id FROM reports r WHERE `+corroborationCell+` = ANY(n.cells)
+				AND r.status = 'live' AND NOT r.corroborated
+				AND r.observed_at BETWEEN n.observed_at - make_interval(days => $3) AND n.observed_at + make_interval(days => $3)
+				AND r.agency_id <> n.agency_id AND abs(ST_X(r.geom) - ST_X(n.geom)) <= $2 / 55000.0 AND abs(ST_Y(r.geom) - ST_Y(n.geom)) <= $2 / 110000.0
+				AND ST_DWithin(r.geom::geography, n.geom::geography, $2)) r),
+		ids AS (SELECT id FROM self UNION SELECT id FROM others
+			UNION SELECT r.id FROM reports r WHERE r.id = ANY($1) AND r.status = 'live' AND EXISTS (SELECT 1 FROM reports d
+				WHERE d.duplicate_of = r.id AND d.agency_id <> r.agency_id AND d.status = 'not_counted'))
 		UPDATE reports SET corroborated = true, seq = nextval('report_seq')
 		WHERE id IN (SELECT id FROM ids) AND NOT corroborated`, ids, c.Metres, c.Days, probeIDs, probeCells)
 	return err
 }
 
-// corroborationCell is the resolution-8 cell of a report r in SQL, as
-// reports_corroboration_idx indexes it.
-const corroborationCell = `((r.cell & ~(15::bigint << 52)) | (8::bigint << 52) | (63::bigint << 15))`
+// corroborationCell is the indexed cell of a report r in SQL: its stored
+// cell, at corroborationRes.
+const corroborationCell = `r.cell`
 
-// corroborationRes is the resolution of reports_corroboration_idx.
-const corroborationRes = 8
+// corroborationRes is the resolution of the cells corroboration probes.
+const corroborationRes = hexgrid.StoreRes
 
-// corroborationRing is the ring radius, in resolution-8 cells, that holds
-// every point within metres of a point of the centre cell: a cell k+1
-// rings away is more than k of the narrowest cell widths (over 700 m in
-// Great Britain) from the centre one; TestCorroborationRingHoldsTheDistance
-// checks it.
-func corroborationRing(metres float64) int { return max(1, int(math.Ceil(metres/350))) }
+// corroborationRing is the ring radius, in cells of corroborationRes, that
+// holds every point within metres of a point of the centre cell: a cell
+// k+1 rings away is at least k edges (over 50 m each in Great Britain)
+// from the centre one, where cells meet at a corner.
+func corroborationRing(metres float64) int { return int(math.Floor(metres/50)) + 1 }
+
+// cellReach is more than the distance from a cell's centre to its
+// corners (its edge, under 70 m at resolution 10 in Great Britain).
+const cellReach = 80.0
+
+// corroborationCells are the cells that may hold a point within metres of
+// (lat, lon): those of its ring (corroborationRing) whose centre lies
+// within metres + cellReach of it. For the default 150 m, about 14 cells
+// (0.2 km²) of the ring's 61; TestCorroborationRingHoldsTheDistance checks
+// that none is missed.
+func corroborationCells(lat, lon, metres float64) ([]hexgrid.Cell, error) {
+	c, err := hexgrid.Of(lat, lon, corroborationRes)
+	if err != nil {
+		return nil, err
+	}
+	disk, err := c.Disk(corroborationRing(metres))
+	if err != nil {
+		return nil, err
+	}
+	return slices.DeleteFunc(disk, func(d hexgrid.Cell) bool {
+		centre, err := d.Center()
+		return err == nil && greatCircle(lat, lon, centre.Lat(), centre.Lon()) > metres+cellReach
+	}), nil
+}
+
+// greatCircle is the distance in metres between two points on the sphere
+// of the Earth's mean radius (haversine).
+func greatCircle(lat1, lon1, lat2, lon2 float64) float64 {
+	const earth, rad = 6371008.8, math.Pi / 180
+	dφ, dλ := (lat2-lat1)*rad, (lon2-lon1)*rad
+	a := math.Sin(dφ/2)*math.Sin(dφ/2) + math.Cos(lat1*rad)*math.Cos(lat2*rad)*math.Sin(dλ/2)*math.Sin(dλ/2)
+	return 2 * earth * math.Asin(math.Sqrt(a))
+}
 
 // corroborationProbes are the (report, cell) pairs to probe for ids: each
-// counted report with every resolution-8 cell of the ring around its own.
+// counted report with every cell that may hold a point near it.
 func (db *DB) corroborationProbes(ctx context.Context, tx pgx.Tx, ids []uuid.UUID) ([]uuid.UUID, []int64, error) {
-	rows, err := tx.Query(ctx, `SELECT id, cell FROM reports WHERE id = ANY($1) AND status = 'live'`, ids)
+	rows, err := tx.Query(ctx, `SELECT id, ST_Y(geom), ST_X(geom) FROM reports WHERE id = ANY($1) AND status = 'live'`, ids)
 	if err != nil {
 		return nil, nil, err
 	}
-	k := corroborationRing(db.corroboration.Metres)
 	var (
 		probeIDs []uuid.UUID
 		cells    []int64
 		id       uuid.UUID
-		cell     int64
+		lat, lon float64
 	)
-	_, err = pgx.ForEachRow(rows, []any{(*[16]byte)(&id), &cell}, func() error {
-		disk, err := hexgrid.Cell(cell).Parent(corroborationRes).Disk(k)
+	_, err = pgx.ForEachRow(rows, []any{(*[16]byte)(&id), &lat, &lon}, func() error {
+		near, err := corroborationCells(lat, lon, db.corroboration.Metres)
 		if err != nil {
 			return err
 		}
-		for _, d := range disk {
+		for _, d := range near {
 			probeIDs, cells = append(probeIDs, id), append(cells, int64(d))
 		}
 		return nil
