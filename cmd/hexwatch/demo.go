@@ -157,6 +157,7 @@ func (op *operator) demoEvaluations(ctx context.Context, seed uint64) error {
 		outcome string
 		upTo    float64
 	}{{intel.OutcomeIntelligence, 0.6}, {intel.OutcomeSafeguarding, 0.7}, {intel.OutcomeCrimeReport, 0.8}, {intel.OutcomeNFA, 0.95}, {intel.OutcomeDuplicate, 1}}
+	start := time.Now()
 	for i, r := range due {
 		e := store.Evaluate{Grading: intel.Grading{Source: 2, Assessment: "B", Handling: "P"}, Actor: "demo-evaluator"}
 		if r.SuggestedGrading != nil {
@@ -189,7 +190,9 @@ func (op *operator) demoEvaluations(ctx context.Context, seed uint64) error {
 			fmt.Fprintf(op.env.stderr, "\rDEMO evaluations: %5.1f%% (%d of %d)", 100*float64(i+1)/float64(len(due)), i+1, len(due))
 		}
 	}
-	fmt.Fprintf(op.env.stderr, "\rDEMO evaluations: %d evaluated, %d left in the queue\n", len(due), len(pending)-len(due))
+	took := time.Since(start)
+	fmt.Fprintf(op.env.stderr, "\rDEMO evaluations: %d evaluated in %s (%.0f a second), %d left in the queue\n", len(due),
+		took.Round(time.Millisecond), float64(len(due))/max(took.Seconds(), 1e-9), len(pending)-len(due))
 	return nil
 }
 

@@ -211,8 +211,11 @@ func (db *DB) EvaluateReport(ctx context.Context, id uuid.UUID, e Evaluate, ev A
 		if err := tx.QueryRow(ctx, `SELECT coalesce(max(version), 0) + 1 FROM evaluations WHERE report_id = $1`, id).Scan(&version); err != nil {
 			return err
 		}
-		if err := db.uncorroborate(ctx, tx, id); err != nil {
-			return err
+		// A report waiting for evaluation has corroborated nothing.
+		if old != intel.StatusPending {
+			if err := db.uncorroborate(ctx, tx, id); err != nil {
+				return err
+			}
 		}
 		g := e.Grading
 		if _, err := tx.Exec(ctx, `INSERT INTO evaluations (report_id, version, actor, source, assessment, handling, conditions, outcome,
