@@ -1,5 +1,5 @@
 -- Corroboration finds a new report's candidates by its stored cell
--- (resolution 10, about 66 m a side): the live reports in the ring of
+-- (resolution 10, about 75 m a side): the live reports in the ring of
 -- cells around its own, a few days either side, one probe per report
 -- whatever the number of agencies or the size of the table. Whether the
 -- report is corroborated needs one candidate (reports_corroboration_idx);

@@ -11,7 +11,8 @@ import (
 
 // TestCorroborationRingHoldsTheDistance checks that every point within the
 // corroboration distance of a report lies in the ring of cells that
-// corroborate probes, over Great Britain, at the default distance, at
+// corroborate probes, over the United Kingdom (Shetland and Northern
+// Ireland included), at the default distance, at
 // the edges of the rule and at larger distances.
 func TestCorroborationRingHoldsTheDistance(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 5))
@@ -22,7 +23,7 @@ func TestCorroborationRingHoldsTheDistance(t *testing.T) {
 			n = 4000
 		}
 		for range n {
-			lat, lon := 49.9+8.8*r.Float64(), -6.5+8.3*r.Float64()
+			lat, lon := 49.8+11.2*r.Float64(), -8.7+10.7*r.Float64() // the United Kingdom and its waters
 			near, err := corroborationCells(lat, lon, metres)
 			if err != nil {
 				t.Fatal(err)
@@ -43,5 +44,21 @@ func TestCorroborationRingHoldsTheDistance(t *testing.T) {
 			}
 		}
 		t.Logf("%.0f m: %.1f cells probed on average", metres, float64(cells)/float64(n))
+	}
+}
+
+// TestCorroborationCellsFarFromTheUK: cells are larger near the equator;
+// two reports 149 m apart near Sydney, whose cell centres are 232 m apart.
+func TestCorroborationCellsFarFromTheUK(t *testing.T) {
+	near, err := corroborationCells(-33.561552, 151.095877, 150)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := hexgrid.Of(-33.560744, 151.094594, corroborationRes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Contains(near, other) {
+		t.Errorf("the cell of a report 149 m away is not probed")
 	}
 }

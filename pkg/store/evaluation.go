@@ -43,15 +43,16 @@ func (db *DB) settle(ctx context.Context, tx pgx.Tx, ids []uuid.UUID) error {
 // report for whether any other agency's report corroborates it (the first
 // found will do), one for the reports not yet corroborated that it
 // corroborates. The cost of a batch grows with the batch, not with the
-// table or the number of agencies; a box (a degree of longitude is at
-// least 55 km below 60° north, one of latitude over 110 km), compared on
-// the coordinates so that no plan takes the geometry index for it, sorts
-// out most candidates, the distance on the sphere decides.
+// table or the number of agencies; a box (a degree of latitude is over
+// 110 km, one of longitude over 111 km times the cosine of the latitude,
+// taken a little poleward), compared on the coordinates so that no plan
+// takes the geometry index for it, sorts out most candidates, the
+// distance on the sphere decides.
 func (db *DB) corroborate(ctx context.Context, tx pgx.Tx, ids []uuid.UUID) error {
 	c := db.corroboration
 	probeIDs, probeCells, err := db.corroborationProbes(ctx, tx, ids)
-	if err != nil {
-		return err
+	if err != nil || len(probeIDs) == 0 {
+		return err // no live report among ids: nothing corroborates or is corroborated
 	}
 	// Compiling this statement costs more than running it.
 	if _, err := tx.Exec(ctx, `SET LOCAL jit = off`); err != nil {
@@ -62,13 +63,13 @@ func (db *DB) corroborate(ctx context.Context, tx pgx.Tx, ids []uuid.UUID) error
 			WHERE r.status = 'live'),
 		self AS (SELECT n.id FROM n CROSS JOIN LATERAL (SELECT 1 FROM reports r WHERE `+corroborationCell+` = ANY(n.cells) AND r.status = 'live'
 				AND r.observed_at BETWEEN n.observed_at - make_interval(days => $3) AND n.observed_at + make_interval(days => $3)
-				AND r.agency_id <> n.agency_id AND abs(ST_X(r.geom) - ST_X(n.geom)) <= $2 / 55000.0 AND abs(ST_Y(r.geom) - ST_Y(n.geom)) <= $2 / 110000.0
-				AND ST_DWithin(r.geom::geography, n.geom::geography, $2) LIMIT 1) r),
+				AND r.agency_id <> n.agency_id AND abs(ST_X(r.geom) - ST_X(n.geom)) <= $2::float8 / (111000.0 * cos(radians(least(89.9, abs(ST_Y(n.geom)) + $2::float8 / 110000.0)))) AND abs(ST_Y(r.geom) - ST_Y(n.geom)) <= $2::float8 / 110000.0
+				AND ST_DWithin(r.geom::geography, n.geom::geography, $2::float8) LIMIT 1) r),
 		others AS (SELECT r.id FROM n CROSS JOIN LATERAL (SELECT r.id FROM reports r WHERE `+corroborationCell+` = ANY(n.cells)
 				AND r.status = 'live' AND NOT r.corroborated
 				AND r.observed_at BETWEEN n.observed_at - make_interval(days => $3) AND n.observed_at + make_interval(days => $3)
-				AND r.agency_id <> n.agency_id AND abs(ST_X(r.geom) - ST_X(n.geom)) <= $2 / 55000.0 AND abs(ST_Y(r.geom) - ST_Y(n.geom)) <= $2 / 110000.0
-				AND ST_DWithin(r.geom::geography, n.geom::geography, $2)) r),
+				AND r.agency_id <> n.agency_id AND abs(ST_X(r.geom) - ST_X(n.geom)) <= $2::float8 / (111000.0 * cos(radians(least(89.9, abs(ST_Y(n.geom)) + $2::float8 / 110000.0)))) AND abs(ST_Y(r.geom) - ST_Y(n.geom)) <= $2::float8 / 110000.0
+				AND ST_DWithin(r.geom::geography, n.geom::geography, $2::float8)) r),
 		ids AS (SELECT id FROM self UNION SELECT id FROM others
 			UNION SELECT r.id FROM reports r WHERE r.id = ANY($1) AND r.status = 'live' AND EXISTS (SELECT 1 FROM reports d
 				WHERE d.duplicate_of = r.id AND d.agency_id <> r.agency_id AND d.status = 'not_counted'))
@@ -86,17 +87,19 @@ const corroborationRes = hexgrid.StoreRes
 
 // corroborationRing is the ring radius, in cells of corroborationRes, that
 // holds every point within metres of a point of the centre cell: a cell
-// k+1 rings away is at least k edges (over 50 m each in Great Britain)
-// from the centre one, where cells meet at a corner.
+// k+1 rings away is at least k edges (over 60 m each in the United
+// Kingdom) from the centre one, where cells meet at a corner.
 func corroborationRing(metres float64) int { return int(math.Floor(metres/50)) + 1 }
 
 // cellReach is more than the distance from a cell's centre to its
-// corners (its edge, under 70 m at resolution 10 in Great Britain).
-const cellReach = 80.0
+// corners (at resolution 10, at most 78.5 m in the United Kingdom and
+// 84 m anywhere).
+const cellReach = 90.0
 
 // corroborationCells are the cells that may hold a point within metres of
 // (lat, lon): those of its ring (corroborationRing) whose centre lies
-// within metres + cellReach of it. For the default 150 m, about 14 cells
+// within metres + cellReach of it (1 % more metres: the distance on the
+// ellipsoid that decides may exceed the sphere's near the equator). For the default 150 m, about 14 cells
 // (0.2 km²) of the ring's 61; TestCorroborationRingHoldsTheDistance checks
 // that none is missed.
 func corroborationCells(lat, lon, metres float64) ([]hexgrid.Cell, error) {
@@ -110,7 +113,7 @@ func corroborationCells(lat, lon, metres float64) ([]hexgrid.Cell, error) {
 	}
 	return slices.DeleteFunc(disk, func(d hexgrid.Cell) bool {
 		centre, err := d.Center()
-		return err == nil && greatCircle(lat, lon, centre.Lat(), centre.Lon()) > metres+cellReach
+		return err == nil && greatCircle(lat, lon, centre.Lat(), centre.Lon()) > 1.01*metres+cellReach
 	}), nil
 }
 
@@ -158,12 +161,12 @@ func (db *DB) uncorroborate(ctx context.Context, tx pgx.Tx, id uuid.UUID) error 
 	c := db.corroboration
 	_, err := tx.Exec(ctx, `WITH x AS (SELECT geom, observed_at, duplicate_of FROM reports WHERE id = $1),
 		near AS (SELECT o.id, o.agency_id, o.geom, o.observed_at FROM x JOIN reports o ON o.status = 'live' AND o.corroborated AND o.id <> $1
-			AND ((o.geom && ST_Expand(x.geom, $2 / 55000.0) AND ST_DWithin(o.geom::geography, x.geom::geography, $2)
+			AND ((o.geom && ST_Expand(x.geom, $2::float8 / (111000.0 * cos(radians(least(89.9, abs(ST_Y(x.geom)) + $2::float8 / 110000.0)))), $2::float8 / 110000.0) AND ST_DWithin(o.geom::geography, x.geom::geography, $2::float8)
 				AND o.observed_at BETWEEN x.observed_at - make_interval(days => $3) AND x.observed_at + make_interval(days => $3))
 			OR o.id = x.duplicate_of)),
 		still AS (SELECT n.id FROM near n WHERE EXISTS (SELECT 1 FROM agencies o JOIN reports p ON p.agency_id = o.id
 				WHERE o.id <> n.agency_id AND p.id <> $1 AND p.status = 'live'
-				AND p.geom && ST_Expand(n.geom, $2 / 55000.0) AND ST_DWithin(p.geom::geography, n.geom::geography, $2)
+				AND p.geom && ST_Expand(n.geom, $2::float8 / (111000.0 * cos(radians(least(89.9, abs(ST_Y(n.geom)) + $2::float8 / 110000.0)))), $2::float8 / 110000.0) AND ST_DWithin(p.geom::geography, n.geom::geography, $2::float8)
 				AND p.observed_at BETWEEN n.observed_at - make_interval(days => $3) AND n.observed_at + make_interval(days => $3))
 			OR EXISTS (SELECT 1 FROM reports d WHERE d.id <> $1 AND d.duplicate_of = n.id AND d.agency_id <> n.agency_id AND d.status = 'not_counted'))
 		UPDATE reports SET corroborated = false, seq = nextval('report_seq')
