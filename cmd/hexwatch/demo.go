@@ -137,6 +137,9 @@ func (op *operator) demoReports(ctx context.Context, v *intel.Validator, n int, 
 // demoReportingLag is how long after observing it a DEMO report counts.
 const demoReportingLag = 48 * time.Hour
 
+// demoEvaluationBatch is how many DEMO evaluations share a transaction.
+const demoEvaluationBatch = 250
+
 // demoEvaluations evaluates most of the waiting reports observed more than
 // a fortnight ago, with every outcome, as the DEMO evaluator; the recent
 // ones stay in the queue.
@@ -158,6 +161,7 @@ func (op *operator) demoEvaluations(ctx context.Context, seed uint64) error {
 		upTo    float64
 	}{{intel.OutcomeIntelligence, 0.6}, {intel.OutcomeSafeguarding, 0.7}, {intel.OutcomeCrimeReport, 0.8}, {intel.OutcomeNFA, 0.95}, {intel.OutcomeDuplicate, 1}}
 	start := time.Now()
+	var batch []store.Evaluation
 	for i, r := range due {
 		e := store.Evaluate{Grading: intel.Grading{Source: 2, Assessment: "B", Handling: "P"}, Actor: "demo-evaluator"}
 		if r.SuggestedGrading != nil {
@@ -174,6 +178,8 @@ func (op *operator) demoEvaluations(ctx context.Context, seed uint64) error {
 		case intel.OutcomeSafeguarding, intel.OutcomeCrimeReport:
 			e.Reference = fmt.Sprintf("DEMO-%05d", i+1)
 		case intel.OutcomeDuplicate:
+			// The reports evaluated here were waiting: none is the
+			// counted report that another of the batch repeats.
 			other, err := op.db.NearestCounted(ctx, r.ID)
 			if err != nil {
 				e.Outcome = intel.OutcomeIntelligence
@@ -183,10 +189,13 @@ func (op *operator) demoEvaluations(ctx context.Context, seed uint64) error {
 		}
 		ev := op.event(store.ActionAlter)
 		ev.Justification = "DEMO synthetic dataset"
-		if _, err := op.db.EvaluateReport(ctx, r.ID, e, ev); err != nil {
-			return err
-		}
-		if i%250 == 0 {
+		batch = append(batch, store.Evaluation{ID: r.ID, Evaluate: e, Event: ev})
+		// Evaluations in batches: one commit each would be most of their cost.
+		if len(batch) == demoEvaluationBatch || i == len(due)-1 {
+			if _, err := op.db.EvaluateReports(ctx, batch); err != nil {
+				return err
+			}
+			batch = batch[:0]
 			fmt.Fprintf(op.env.stderr, "\rDEMO evaluations: %5.1f%% (%d of %d)", 100*float64(i+1)/float64(len(due)), i+1, len(due))
 		}
 	}

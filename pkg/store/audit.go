@@ -60,19 +60,43 @@ const insertAuditSQL = `INSERT INTO public.audit_events
 // writeAudit records ev with q, which is the transaction of the change ev
 // records: if the record cannot be written, the change is rolled back.
 func writeAudit(ctx context.Context, q querier, ev AuditEvent) error {
+	args, err := auditArgs(ev)
+	if err != nil {
+		return err
+	}
+	if _, err := q.Exec(ctx, insertAuditSQL, args...); err != nil {
+		return fmt.Errorf("store: write audit event: %w", err)
+	}
+	return nil
+}
+
+// writeAudits records evs in order with tx, in one round trip.
+func writeAudits(ctx context.Context, tx pgx.Tx, evs []AuditEvent) error {
+	var b pgx.Batch
+	for _, ev := range evs {
+		args, err := auditArgs(ev)
+		if err != nil {
+			return err
+		}
+		b.Queue(insertAuditSQL, args...)
+	}
+	if err := tx.SendBatch(ctx, &b).Close(); err != nil {
+		return fmt.Errorf("store: write audit events: %w", err)
+	}
+	return nil
+}
+
+// auditArgs are the parameters of insertAuditSQL for ev.
+func auditArgs(ev AuditEvent) ([]any, error) {
 	var detail []byte
 	if ev.Detail != nil {
 		var err error
 		if detail, err = json.Marshal(ev.Detail); err != nil {
-			return fmt.Errorf("store: audit detail: %w", err)
+			return nil, fmt.Errorf("store: audit detail: %w", err)
 		}
 	}
-	_, err := q.Exec(ctx, insertAuditSQL, ev.ActorUserID, ev.ActorKeyID, ev.Actor, ev.AgencyID, ev.Action,
-		ev.ObjectType, ev.ObjectID, ev.Recipient, ev.Justification, ev.RequestID, ev.RemoteAddr, detail)
-	if err != nil {
-		return fmt.Errorf("store: write audit event: %w", err)
-	}
-	return nil
+	return []any{ev.ActorUserID, ev.ActorKeyID, ev.Actor, ev.AgencyID, ev.Action,
+		ev.ObjectType, ev.ObjectID, ev.Recipient, ev.Justification, ev.RequestID, ev.RemoteAddr, detail}, nil
 }
 
 // Audit records an event that accompanies no change of data, such as a
@@ -84,14 +108,7 @@ func (db *DB) Audit(ctx context.Context, ev AuditEvent) error {
 // AuditMany records events that go with no change (consultations), in
 // one transaction.
 func (db *DB) AuditMany(ctx context.Context, evs []AuditEvent) error {
-	return mapErr("audit", db.inTx(ctx, func(tx pgx.Tx) error {
-		for _, ev := range evs {
-			if err := writeAudit(ctx, tx, ev); err != nil {
-				return err
-			}
-		}
-		return nil
-	}))
+	return mapErr("audit", db.inTx(ctx, func(tx pgx.Tx) error { return writeAudits(ctx, tx, evs) }))
 }
 
 // AuditFilter selects audit events; zero fields select everything.

@@ -2,12 +2,14 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"slices"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/hexwatch/hexwatch/pkg/hexgrid"
 	"github.com/hexwatch/hexwatch/pkg/intel"
@@ -157,20 +159,20 @@ func (db *DB) corroborationProbes(ctx context.Context, tx pgx.Tx, ids []uuid.UUI
 // the counted reports it corroborated (near it, or repeated by it) and
 // that nothing else corroborates lose the mark, with a new seq. The
 // report's new state, if it counts, is marked again by corroborate.
-func (db *DB) uncorroborate(ctx context.Context, tx pgx.Tx, id uuid.UUID) error {
+func (db *DB) uncorroborate(ctx context.Context, tx pgx.Tx, ids []uuid.UUID) error {
 	c := db.corroboration
-	_, err := tx.Exec(ctx, `WITH x AS (SELECT geom, observed_at, duplicate_of FROM reports WHERE id = $1),
-		near AS (SELECT o.id, o.agency_id, o.geom, o.observed_at FROM x JOIN reports o ON o.status = 'live' AND o.corroborated AND o.id <> $1
+	_, err := tx.Exec(ctx, `WITH x AS (SELECT geom, observed_at, duplicate_of FROM reports WHERE id = ANY($1)),
+		near AS (SELECT o.id, o.agency_id, o.geom, o.observed_at FROM x JOIN reports o ON o.status = 'live' AND o.corroborated AND o.id <> ALL($1)
 			AND ((o.geom && ST_Expand(x.geom, $2::float8 / (111000.0 * cos(radians(least(89.9, abs(ST_Y(x.geom)) + $2::float8 / 110000.0)))), $2::float8 / 110000.0) AND ST_DWithin(o.geom::geography, x.geom::geography, $2::float8)
 				AND o.observed_at BETWEEN x.observed_at - make_interval(days => $3) AND x.observed_at + make_interval(days => $3))
 			OR o.id = x.duplicate_of)),
 		still AS (SELECT n.id FROM near n WHERE EXISTS (SELECT 1 FROM agencies o JOIN reports p ON p.agency_id = o.id
-				WHERE o.id <> n.agency_id AND p.id <> $1 AND p.status = 'live'
+				WHERE o.id <> n.agency_id AND p.id <> ALL($1) AND p.status = 'live'
 				AND p.geom && ST_Expand(n.geom, $2::float8 / (111000.0 * cos(radians(least(89.9, abs(ST_Y(n.geom)) + $2::float8 / 110000.0)))), $2::float8 / 110000.0) AND ST_DWithin(p.geom::geography, n.geom::geography, $2::float8)
 				AND p.observed_at BETWEEN n.observed_at - make_interval(days => $3) AND n.observed_at + make_interval(days => $3))
-			OR EXISTS (SELECT 1 FROM reports d WHERE d.id <> $1 AND d.duplicate_of = n.id AND d.agency_id <> n.agency_id AND d.status = 'not_counted'))
+			OR EXISTS (SELECT 1 FROM reports d WHERE d.id <> ALL($1) AND d.duplicate_of = n.id AND d.agency_id <> n.agency_id AND d.status = 'not_counted'))
 		UPDATE reports SET corroborated = false, seq = nextval('report_seq')
-		WHERE id IN (SELECT id FROM near EXCEPT SELECT id FROM still)`, id, c.Metres, c.Days)
+		WHERE id IN (SELECT id FROM near EXCEPT SELECT id FROM still)`, ids, c.Metres, c.Days)
 	return err
 }
 
@@ -193,69 +195,151 @@ type Evaluate struct {
 // outcome and version, never the narrative. A withdrawn report is a
 // conflict.
 func (db *DB) EvaluateReport(ctx context.Context, id uuid.UUID, e Evaluate, ev AuditEvent) (version int, err error) {
-	status := intel.StatusNotCounted
-	if intel.Counts(e.Outcome) {
-		status = intel.StatusLive
+	versions, err := db.EvaluateReports(ctx, []Evaluation{{ID: id, Evaluate: e, Event: ev}})
+	if err != nil {
+		return 0, err
 	}
+	return versions[0], nil
+}
+
+// Evaluation is one evaluation of a batch: the report, the decision and
+// its audit event.
+type Evaluation struct {
+	ID       uuid.UUID
+	Evaluate Evaluate
+	Event    AuditEvent
+}
+
+// EvaluateReports records evaluations of distinct reports in one
+// transaction, all of them or, when one fails, none, and returns their
+// versions. Each is what EvaluateReport records, its audit event among
+// it; the batch is written by a statement per step, not per report.
+func (db *DB) EvaluateReports(ctx context.Context, es []Evaluation) (versions []int, err error) {
 	err = db.reportsTx(ctx, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, seqLockSQL); err != nil {
 			return err
 		}
-		var (
-			old    string
-			agency uuid.UUID
-		)
-		if err := tx.QueryRow(ctx, `SELECT status, agency_id FROM reports WHERE id = $1 FOR UPDATE`, id).Scan(&old, &agency); err != nil {
-			return err
+		versions, err = db.evaluate(ctx, tx, es)
+		return err
+	})
+	return versions, mapErr("evaluate reports", err)
+}
+
+// evaluate records and applies evaluations in tx, which holds the seq
+// lock. Corroboration is a function of the reports' states, so the batch
+// first takes away the marks its reports gave (as if none of them
+// counted), applies every evaluation, then marks what they corroborate
+// now: the state that evaluating them one by one leaves.
+func (db *DB) evaluate(ctx context.Context, tx pgx.Tx, es []Evaluation) ([]int, error) {
+	n := len(es)
+	var (
+		ids, dupAgencies                     = make([]uuid.UUID, n), make([]uuid.UUID, n)
+		dups                                 = make([]pgtype.UUID, n)
+		narratives                           = make([]pgtype.Text, n)
+		sources                              = make([]int, n)
+		assessments, handlings, conds, stats = make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+		actors, outcomes, refs               = make([]string, n), make([]string, n), make([]string, n)
+		sanitised                            = make([]bool, n)
+		versions                             = make([]int, n)
+	)
+	at := make(map[uuid.UUID]int, n)
+	for i, x := range es {
+		if _, twice := at[x.ID]; twice {
+			return nil, fmt.Errorf("report %s is twice in one batch: %w", x.ID, ErrConflict)
 		}
+		at[x.ID] = i
+		e, g := x.Evaluate, x.Evaluate.Grading
+		ids[i], actors[i], outcomes[i], refs[i] = x.ID, e.Actor, e.Outcome, e.Reference
+		sources[i], assessments[i], handlings[i], conds[i] = g.Source, g.Assessment, g.Handling, g.Conditions
+		stats[i] = intel.StatusNotCounted
+		if intel.Counts(e.Outcome) {
+			stats[i] = intel.StatusLive
+		}
+		if e.DuplicateOf != nil {
+			dups[i] = pgtype.UUID{Bytes: *e.DuplicateOf, Valid: true}
+		}
+		if e.Narrative != nil {
+			narratives[i], sanitised[i] = pgtype.Text{String: *e.Narrative, Valid: true}, true
+		}
+	}
+	rows, err := tx.Query(ctx, `SELECT r.id, r.status, r.agency_id, coalesce(v.version, 0) + 1 FROM reports r
+		LEFT JOIN LATERAL (SELECT max(version) AS version FROM evaluations WHERE report_id = r.id) v ON true
+		WHERE r.id = ANY($1) FOR UPDATE OF r`, ids)
+	if err != nil {
+		return nil, err
+	}
+	var (
+		id, agency uuid.UUID
+		old        string
+		version    int
+		found      int
+		counted    []uuid.UUID // evaluated or counting before: it may have corroborated others
+	)
+	_, err = pgx.ForEachRow(rows, []any{&id, &old, &agency, &version}, func() error {
 		if old == intel.StatusWithdrawn {
 			return ErrConflict
 		}
-		if err := tx.QueryRow(ctx, `SELECT coalesce(max(version), 0) + 1 FROM evaluations WHERE report_id = $1`, id).Scan(&version); err != nil {
-			return err
-		}
-		// A report waiting for evaluation has corroborated nothing.
+		i := at[id]
+		versions[i], dupAgencies[i] = version, agency
 		if old != intel.StatusPending {
-			if err := db.uncorroborate(ctx, tx, id); err != nil {
-				return err
-			}
+			counted = append(counted, id)
 		}
-		g := e.Grading
-		if _, err := tx.Exec(ctx, `INSERT INTO evaluations (report_id, version, actor, source, assessment, handling, conditions, outcome,
-			reference, duplicate_of, sanitised) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-			id, version, e.Actor, g.Source, g.Assessment, g.Handling, g.Conditions, e.Outcome, e.Reference, e.DuplicateOf, e.Narrative != nil); err != nil {
-			return err
+		found++
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if found < n {
+		return nil, pgx.ErrNoRows
+	}
+	if len(counted) > 0 {
+		if err := db.uncorroborate(ctx, tx, counted); err != nil {
+			return nil, err
 		}
-		// A report that never counted and still does not keeps a negative seq.
-		if _, err := tx.Exec(ctx, `UPDATE reports SET source = $2, assessment = $3, handling = $4, conditions = $5, status = $6,
-			outcome = $7, outcome_reference = $8, duplicate_of = $9, evaluated_at = now(),
-			counted_at = CASE WHEN $6 = 'live' AND status <> 'live' THEN now() ELSE counted_at END,
-			original_narrative = CASE WHEN $10::text IS NULL THEN original_narrative ELSE coalesce(original_narrative, narrative) END,
-			narrative = coalesce($10, narrative), corroborated = false,
-			seq = CASE WHEN $6 = 'live' OR status = 'live' THEN nextval('report_seq') ELSE -nextval('report_seq') END,
-			updated_at = now() WHERE id = $1`,
-			id, g.Source, g.Assessment, g.Handling, g.Conditions, status, e.Outcome, e.Reference, e.DuplicateOf, e.Narrative); err != nil {
-			return err
-		}
-		if err := db.corroborate(ctx, tx, []uuid.UUID{id}); err != nil {
-			return err
-		}
-		// A duplicate from another agency corroborates the report it repeats.
-		if e.DuplicateOf != nil {
-			if _, err := tx.Exec(ctx, `UPDATE reports SET corroborated = true, seq = nextval('report_seq')
-				WHERE id = $1 AND agency_id <> $2 AND status = 'live' AND NOT corroborated`, *e.DuplicateOf, agency); err != nil {
-				return err
-			}
-		}
-		ev.ObjectType, ev.ObjectID = "report", id.String()
-		detail := map[string]any{"outcome": e.Outcome, "version": version, "sanitised": e.Narrative != nil, "reference_given": e.Reference != ""}
-		if e.DuplicateOf != nil {
-			detail["duplicate_of"] = e.DuplicateOf.String()
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO evaluations (report_id, version, actor, source, assessment, handling, conditions, outcome,
+		reference, duplicate_of, sanitised)
+		SELECT * FROM unnest($1::uuid[], $2::int[], $3::text[], $4::int[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::uuid[], $11::bool[])`,
+		ids, versions, actors, sources, assessments, handlings, conds, outcomes, refs, dups, sanitised); err != nil {
+		return nil, err
+	}
+	// A report that never counted and still does not keeps a negative seq.
+	if _, err := tx.Exec(ctx, `UPDATE reports r SET source = u.source, assessment = u.assessment, handling = u.handling,
+		conditions = u.conditions, status = u.status, outcome = u.outcome, outcome_reference = u.reference, duplicate_of = u.duplicate_of,
+		evaluated_at = now(),
+		counted_at = CASE WHEN u.status = 'live' AND r.status <> 'live' THEN now() ELSE r.counted_at END,
+		original_narrative = CASE WHEN u.narrative IS NULL THEN r.original_narrative ELSE coalesce(r.original_narrative, r.narrative) END,
+		narrative = coalesce(u.narrative, r.narrative), corroborated = false,
+		seq = CASE WHEN u.status = 'live' OR r.status = 'live' THEN nextval('report_seq') ELSE -nextval('report_seq') END,
+		updated_at = now()
+		FROM unnest($1::uuid[], $2::int[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::uuid[], $10::text[])
+			AS u(id, source, assessment, handling, conditions, status, outcome, reference, duplicate_of, narrative)
+		WHERE r.id = u.id`,
+		ids, sources, assessments, handlings, conds, stats, outcomes, refs, dups, narratives); err != nil {
+		return nil, err
+	}
+	if err := db.corroborate(ctx, tx, ids); err != nil {
+		return nil, err
+	}
+	// A duplicate from another agency corroborates the report it repeats.
+	if _, err := tx.Exec(ctx, `UPDATE reports r SET corroborated = true, seq = nextval('report_seq')
+		FROM unnest($1::uuid[], $2::uuid[]) AS u(duplicate_of, agency_id)
+		WHERE r.id = u.duplicate_of AND r.agency_id <> u.agency_id AND r.status = 'live' AND NOT r.corroborated`, dups, dupAgencies); err != nil {
+		return nil, err
+	}
+	evs := make([]AuditEvent, n)
+	for i, x := range es {
+		ev := x.Event
+		ev.ObjectType, ev.ObjectID = "report", x.ID.String()
+		detail := map[string]any{"outcome": x.Evaluate.Outcome, "version": versions[i], "sanitised": sanitised[i], "reference_given": refs[i] != ""}
+		if x.Evaluate.DuplicateOf != nil {
+			detail["duplicate_of"] = x.Evaluate.DuplicateOf.String()
 		}
 		ev.Detail = detail
-		return writeAudit(ctx, tx, ev)
-	})
-	return version, mapErr("evaluate report", err)
+		evs[i] = ev
+	}
+	return versions, writeAudits(ctx, tx, evs)
 }
 
 // PendingFilter selects the evaluation queue.
@@ -402,7 +486,7 @@ const feedbackAsOfSQL = `SELECT a.id, a.name, count(r.id),
 // NearestCounted is the counted report of another agency nearest to
 // report id: what a duplicate of it would repeat.
 func (db *DB) NearestCounted(ctx context.Context, id uuid.UUID) (uuid.UUID, error) {
-	other, err := one(ctx, db.pool, `SELECT o.id FROM reports r JOIN reports o ON o.status = 'live' AND o.agency_id <> r.agency_id
-		WHERE r.id = $1 ORDER BY o.geom <-> r.geom LIMIT 1`, pgx.RowTo[uuid.UUID], id)
+	other, err := one(ctx, db.pool, `SELECT o.id FROM reports r CROSS JOIN LATERAL (SELECT o.id FROM reports o
+		WHERE o.status = 'live' AND o.agency_id <> r.agency_id ORDER BY o.geom <-> r.geom LIMIT 1) o WHERE r.id = $1`, pgx.RowTo[uuid.UUID], id)
 	return other, mapErr("nearest counted report", err)
 }

@@ -472,7 +472,7 @@ func (db *DB) AmendReport(ctx context.Context, r intel.Report, prev Version, ev 
 			return err
 		}
 		// Where and when it was may change: its marks go, and come back below where it still counts.
-		if err := db.uncorroborate(ctx, tx, r.ID); err != nil {
+		if err := db.uncorroborate(ctx, tx, []uuid.UUID{r.ID}); err != nil {
 			return err
 		}
 		var suggested []byte
@@ -521,7 +521,7 @@ func (db *DB) WithdrawReport(ctx context.Context, id uuid.UUID, ev AuditEvent) (
 		if _, err := tx.Exec(ctx, seqLockSQL); err != nil {
 			return err
 		}
-		if err := db.uncorroborate(ctx, tx, id); err != nil {
+		if err := db.uncorroborate(ctx, tx, []uuid.UUID{id}); err != nil {
 			return err
 		}
 		// A report that never counted keeps a negative seq.
@@ -549,7 +549,7 @@ func (db *DB) EraseReport(ctx context.Context, id uuid.UUID, ev AuditEvent) erro
 		if _, err := tx.Exec(ctx, seqLockSQL); err != nil {
 			return err
 		}
-		if err := db.uncorroborate(ctx, tx, id); err != nil {
+		if err := db.uncorroborate(ctx, tx, []uuid.UUID{id}); err != nil {
 			return err
 		}
 		tag, err := tx.Exec(ctx, `DELETE FROM reports WHERE id = $1`, id)

@@ -19,13 +19,20 @@ var observedAt = time.Now().Add(-time.Hour).UTC().Format(time.RFC3339)
 
 func validReport(t *testing.T, agency uuid.UUID, ref, category string) intel.Report {
 	t.Helper()
+	return validReportAt(t, agency, ref, category, 52.2, 0.12, observedAt)
+}
+
+// validReportAt is a valid report observed at (lat, lon) at observed
+// (RFC 3339).
+func validReportAt(t *testing.T, agency uuid.UUID, ref, category string, lat, lon float64, observed string) intel.Report {
+	t.Helper()
 	area, err := intel.LoadServiceArea("")
 	if err != nil {
 		t.Fatal(err)
 	}
 	v := &intel.Validator{Area: area, Retention: 2190 * 24 * time.Hour, Skew: time.Minute, Now: time.Now}
-	b, _ := json.Marshal(map[string]any{"external_ref": ref, "category": category, "observed_at": observedAt,
-		"location": map[string]float64{"lat": 52.2, "lon": 0.12}, "grading": map[string]any{"source": 1, "assessment": "A", "handling": "P"},
+	b, _ := json.Marshal(map[string]any{"external_ref": ref, "category": category, "observed_at": observed,
+		"location": map[string]float64{"lat": lat, "lon": lon}, "grading": map[string]any{"source": 1, "assessment": "A", "handling": "P"},
 		"classification": "OFFICIAL"})
 	sub, errs := intel.DecodeSubmission(b)
 	if errs != nil {
