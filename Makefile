@@ -13,7 +13,7 @@ VULNDB_VERSION ?= v0.0.0-20261105234957-e22db6528018
 FUZZTIME ?= 10s
 
 .DEFAULT_GOAL := help
-.PHONY: help run db tools web build check vulncheck test bench loadtest lint migrate-new clean
+.PHONY: help run db tools web build check vulncheck test bench loadtest scaletest lint migrate-new clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -54,6 +54,9 @@ bench: db web build ## measure against the baselines on a fresh database (BENCH_
 loadtest: db build ## a minute of mixed load on loopback; fails if an accepted report is not stored exactly once
 	psql -h 127.0.0.1 -U postgres -d postgres -qc "DROP DATABASE IF EXISTS hexwatch_loadtest WITH (FORCE)" -c "CREATE DATABASE hexwatch_loadtest"
 	HEXWATCH_DATABASE_URL="postgres://postgres@127.0.0.1:5432/hexwatch_loadtest?sslmode=disable" $(BIN) loadtest $(LOADTEST_ARGS)
+
+scaletest: db build ## a private primary and hot standby of PostgreSQL, an instance on each: reads follow writes within 1 s, stale answers without the primary
+	$(BIN) scaletest $(SCALETEST_ARGS)
 
 vulncheck: ## fail on a known vulnerability the code reaches that .ci/vulncheck-allow.txt does not name (offline database, cached)
 	@db=$$(.ci/vulndb.sh $(VULNDB_VERSION)) && out=$$(mktemp) && trap 'rm -f "$$out"' EXIT && \

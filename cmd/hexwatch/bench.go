@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/hexwatch/hexwatch/pkg/bench"
+	"github.com/hexwatch/hexwatch/pkg/intel"
 	"github.com/hexwatch/hexwatch/pkg/config"
 	"github.com/hexwatch/hexwatch/pkg/store"
 )
@@ -67,8 +68,7 @@ func benchCmd(ctx context.Context, env *environment, args []string) error {
 }
 
 // measureOptions migrates the database of a benchmark or load test and
-// prepares what both need: this binary to serve with, and the validator of
-// the synthetic reports.
+// prepares what both need (instanceOptions).
 func measureOptions(cfg config.Config, env *environment) (bench.Options, error) {
 	mg, err := store.NewMigrator(cfg.DatabaseURL)
 	if err != nil {
@@ -81,6 +81,12 @@ func measureOptions(cfg config.Config, env *environment) (bench.Options, error) 
 	if err != nil {
 		return bench.Options{}, err
 	}
+	return instanceOptions(cfg, env, v)
+}
+
+// instanceOptions are what starting hexwatch instances to measure needs:
+// this binary to serve with, and the validator of the synthetic reports.
+func instanceOptions(cfg config.Config, env *environment, v *intel.Validator) (bench.Options, error) {
 	self, err := os.Executable()
 	if err != nil {
 		return bench.Options{}, err

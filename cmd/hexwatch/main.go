@@ -45,6 +45,7 @@ func commands() []command {
 		{"audit", "verify", "check the audit log's hash chain; exit 1 naming the first broken event", auditCmd},
 		{"bench", "[--reports N] [--growth A,B,C] [--duration D]", "measure ingestion, hotspots, throughput, footprint and growth against their baselines", benchCmd},
 		{"loadtest", "[--duration D]", "mixed load on loopback; checks every accepted report is stored exactly once", loadtestCmd},
+		{"scaletest", "[--reports N]", "a private primary and hot standby with an instance on each: replication, identical answers, stale answers without the primary", scaletestCmd},
 		{"version", "", "print the version", versionCmd},
 	}
 }

@@ -36,7 +36,9 @@ func serve(ctx context.Context, env *environment, args []string) error {
 		return err
 	}
 	mg.ForApp(cfg.DatabaseURL)
-	if cfg.Migrate {
+	// A standby's schema is the primary's: it is migrated there.
+	reader := cfg.PrimaryURL != ""
+	if cfg.Migrate && !reader {
 		err = mg.Up()
 	} else {
 		err = mg.Check()
@@ -56,6 +58,12 @@ func serve(ctx context.Context, env *environment, args []string) error {
 		return err
 	}
 	defer db.Close()
+	if reader {
+		if err := db.UsePrimary(ctx, cfg.PrimaryURL, 2); err != nil {
+			return err
+		}
+		log.Info("reading a hot standby: changes are refused; the weekly releases and purges are the primary's instances' work")
+	}
 	if err := db.CheckUnprivileged(ctx); err != nil {
 		if !cfg.AllowSuperuser {
 			return fmt.Errorf("%w: serve must connect as the %s role, which `hexwatch migrate up` creates "+
@@ -87,12 +95,16 @@ func serve(ctx context.Context, env *environment, args []string) error {
 			return err
 		}
 	}
-	if cfg.PurgeEvery > 0 {
+	if cfg.PurgeEvery > 0 && !reader {
 		go purgeEvery(ctx, db, cfg.PurgeEvery, log)
 	}
 	// The weekly releases: those missed are computed now (marked late),
 	// each next one at its cut-off.
-	go srv.Publisher().Run(ctx)
+	if reader {
+		go srv.WatchReplication(ctx)
+	} else {
+		go srv.Publisher().Run(ctx)
+	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return err

@@ -33,6 +33,7 @@ const DefaultOwnerURL = "postgres://postgres@127.0.0.1:5432/hexwatch?sslmode=dis
 type Config struct {
 	DatabaseURL       string
 	MigrateURLSetting string
+	PrimaryURL        string
 	AllowSuperuser    bool
 	DBMaxConns        int
 	Addr              string
@@ -119,6 +120,7 @@ func (c *Config) Variables() []Variable {
 		{"HEXWATCH_CORROBORATION_METRES", "corroboration-metres", "150", "counted reports of different agencies this close corroborate each other (with HEXWATCH_CORROBORATION_DAYS)", Database, (*floatValue)(&c.CorroborationMetres)},
 		{"HEXWATCH_CORROBORATION_DAYS", "corroboration-days", "7", "counted reports of different agencies observed this many days apart or fewer corroborate each other (with HEXWATCH_CORROBORATION_METRES)", Database, (*intValue)(&c.CorroborationDays)},
 		{"HEXWATCH_ADDR", "addr", ":8080", "address the HTTP server listens on", HTTP, (*stringValue)(&c.Addr)},
+		{"HEXWATCH_PRIMARY_DATABASE_URL", "primary-database-url", "", "set when HEXWATCH_DATABASE_URL is a hot standby: the primary, where this instance records what it answers (audit events, key use, budgets); it serves reads, refuses changes, runs no releases or purges, and says when its data are stale", HTTP, (*stringValue)(&c.PrimaryURL)},
 		{"HEXWATCH_MIGRATE", "migrate", "true", "apply pending migrations when the server starts", HTTP, (*boolValue)(&c.Migrate)},
 		{"HEXWATCH_ALLOW_SUPERUSER", "allow-superuser", "false", "development only: let serve connect as a superuser or table owner, a role that could rewrite the audit log", HTTP, (*boolValue)(&c.AllowSuperuser)},
 		{"HEXWATCH_BODY_LIMIT", "body-limit", "1MiB", "largest request body accepted by ordinary endpoints", HTTP, (*bytesValue)(&c.BodyLimit)},

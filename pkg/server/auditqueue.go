@@ -12,7 +12,10 @@ import (
 // a hotspot answer from the cache takes microseconds, and one insert per
 // answer would be most of its cost. Events that change nothing are the
 // only ones queued; every change is audited in its own transaction. At
-// most a flush interval of events is lost if the process dies.
+// most a flush interval of events is lost if the process dies. Events the
+// database does not take are kept and written again (up to
+// auditQueueLen: then the requests that would queue one fail), and lost
+// if the process dies meanwhile.
 type auditQueue struct {
 	db   *store.DB
 	log  *slog.Logger
@@ -53,23 +56,43 @@ func (q *auditQueue) Flush() {
 func (q *auditQueue) run() {
 	t := time.NewTicker(auditFlushEvery)
 	defer t.Stop()
-	var batch []store.AuditEvent
+	var (
+		batch   []store.AuditEvent
+		failing bool // the last write failed: retry at each tick only
+	)
 	write := func() {
 		if len(batch) == 0 {
 			return
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		if err := q.db.AuditMany(ctx, batch); err != nil {
-			q.log.Error("audit: consult events not written", "events", len(batch), "err", err)
+			// Kept and written again: an answer given is never left
+			// unaudited because the database (the primary, for an
+			// instance reading a standby) was away for a while.
+			if !failing {
+				q.log.Error("audit: consult events not written; kept until the database takes them", "events", len(batch), "err", err)
+			}
+			failing = true
+			return
 		}
+		if failing {
+			q.log.Info("audit: the consult events kept are written", "events", len(batch))
+		}
+		failing = false
 		batch = batch[:0]
 	}
 	for {
+		// At most auditQueueLen kept: then the channel fills, add writes
+		// at once, and fails while the database does.
+		in := q.ch
+		if len(batch) >= auditQueueLen {
+			in = nil
+		}
 		select {
-		case ev := <-q.ch:
+		case ev := <-in:
 			batch = append(batch, ev)
-			if len(batch) >= auditBatch {
+			if len(batch) >= auditBatch && !failing {
 				write()
 			}
 		case <-t.C:
@@ -84,6 +107,9 @@ func (q *auditQueue) run() {
 				}
 			}
 			write()
+			if failing {
+				q.log.Error("audit: consult events still not written at the flush", "events", len(batch))
+			}
 			close(done)
 		}
 	}

@@ -28,7 +28,20 @@ func (s *Server) readyz(c echo.Context) error {
 	defer cancel()
 	v, err := s.db.Ready(ctx)
 	if err == nil {
-		return c.JSON(http.StatusOK, map[string]any{"status": "ready", "schema_version": v})
+		ready := map[string]any{"status": "ready", "schema_version": v}
+		// A standby that lost its primary is still ready: it answers with
+		// what it holds, and says so.
+		if stale, st := s.replication.stale(); s.replication.on {
+			repl := map[string]any{"stale": stale}
+			if st != nil {
+				repl["replayed_at"] = st.ReplayedAt
+			}
+			if stale {
+				repl["reason"] = staleness(st)
+			}
+			ready["replication"] = repl
+		}
+		return c.JSON(http.StatusOK, ready)
 	}
 	var reason string
 	switch {

@@ -93,6 +93,12 @@ func (s *Server) problemFor(err error, c echo.Context) *Problem {
 		return badRequest("the request is not valid", FieldError{Field: "agency_id", Message: "the public agency has no users or API keys"})
 	case errors.Is(err, store.ErrConflict):
 		return newProblem(http.StatusConflict, "it clashes with what is stored")
+	case errors.Is(err, store.ErrUnreachable):
+		s.log.Warn("database unreachable", "request_id", RequestID(c), "err", err)
+		c.Response().Header().Set("Retry-After", "5")
+		return newProblem(http.StatusServiceUnavailable, "the database does not answer; try again shortly")
+	case errors.Is(err, store.ErrReadOnly):
+		return newProblem(http.StatusServiceUnavailable, "this instance reads a standby of the database: changes are made through an instance of the primary")
 	case errors.As(err, &he):
 		detail := ""
 		if msg, ok := he.Message.(string); ok && he.Code < 500 {

@@ -46,6 +46,8 @@ type Server struct {
 	consults  *auditQueue
 	spent     spentSets
 	concerns  *concerns
+	// replication is watched when db reads a hot standby.
+	replication replication
 }
 
 // New builds the HTTP handler tree of hexwatch.
@@ -65,6 +67,7 @@ func New(cfg config.Config, db *store.DB, v *intel.Validator, log *slog.Logger, 
 	s.releases.BufferRings = cfg.BufferRings
 	s.metrics = newMetrics(db, func() int { return len(s.bulkSlots) })
 	s.consults = newAuditQueue(db, log)
+	s.replication.on = db.ReadsStandby()
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
@@ -77,7 +80,7 @@ func New(cfg config.Config, db *store.DB, v *intel.Validator, log *slog.Logger, 
 	if s.concerns.on && cfg.TrustedProxies == "" {
 		log.Warn("public concerns are on and HEXWATCH_TRUSTED_PROXIES is empty: behind a reverse proxy every caller has the proxy's address and all share its limits")
 	}
-	e.Use(requestID, s.observe, s.securityHeaders, strictQuery, middleware.RecoverWithConfig(middleware.RecoverConfig{
+	e.Use(requestID, s.observe, s.securityHeaders, s.markStale, strictQuery, middleware.RecoverWithConfig(middleware.RecoverConfig{
 		LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
 			s.log.Error("panic", "request_id", RequestID(c), "err", err, "stack", string(stack))
 			return err

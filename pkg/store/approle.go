@@ -7,6 +7,7 @@ import (
 	"net/url"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // AppRole is the database role the server connects as: it owns nothing,
@@ -113,13 +114,22 @@ var ErrPrivileged = errors.New("the database role may rewrite the audit log")
 // CheckUnprivileged refuses a connection as a role that could rewrite the
 // audit log: a superuser, the owner of any table (or a member of the log's
 // owner's role), or one allowed to UPDATE, DELETE or TRUNCATE the log.
+// A reader of a standby checks the role it records with on the primary
+// too.
 func (db *DB) CheckUnprivileged(ctx context.Context) error {
+	if err := checkUnprivileged(ctx, db.pool); err != nil || db.books == nil {
+		return err
+	}
+	return checkUnprivileged(ctx, db.books)
+}
+
+func checkUnprivileged(ctx context.Context, pool *pgxpool.Pool) error {
 	var (
 		user                string
 		super, owner, write bool
 		owns                int
 	)
-	err := db.pool.QueryRow(ctx, `SELECT current_user, r.rolsuper,
+	err := pool.QueryRow(ctx, `SELECT current_user, r.rolsuper,
 		(SELECT count(*) FROM pg_class c WHERE c.relowner = r.oid AND c.relnamespace = 'public'::regnamespace),
 		pg_has_role((SELECT relowner FROM pg_class WHERE oid = 'public.audit_events'::regclass), 'MEMBER'),
 		has_table_privilege('public.audit_events', 'UPDATE') OR has_table_privilege('public.audit_events', 'DELETE')

@@ -102,13 +102,13 @@ func auditArgs(ev AuditEvent) ([]any, error) {
 // Audit records an event that accompanies no change of data, such as a
 // failed login or a refused request.
 func (db *DB) Audit(ctx context.Context, ev AuditEvent) error {
-	return writeAudit(ctx, db.pool, ev)
+	return writeAudit(ctx, db.bookkeeping(), ev)
 }
 
 // AuditMany records events that go with no change (consultations), in
 // one transaction.
 func (db *DB) AuditMany(ctx context.Context, evs []AuditEvent) error {
-	return mapErr("audit", db.inTx(ctx, func(tx pgx.Tx) error { return writeAudits(ctx, tx, evs) }))
+	return mapErr("audit", db.booksTx(ctx, func(tx pgx.Tx) error { return writeAudits(ctx, tx, evs) }))
 }
 
 // AuditFilter selects audit events; zero fields select everything.

@@ -85,6 +85,10 @@ func mapErr(what string, err error) error {
 		return fmt.Errorf("store: %s: %w", what, ErrPublicAgency)
 	case errors.As(err, &pgErr) && pgErr.Code == "23505":
 		return fmt.Errorf("store: %s: %w", what, ErrConflict)
+	case errors.As(err, &pgErr) && pgErr.Code == "25006": // read_only_sql_transaction
+		return fmt.Errorf("store: %s: %w", what, ErrReadOnly)
+	case errors.As(err, new(*pgconn.ConnectError)):
+		return fmt.Errorf("store: %s: %w: %w", what, ErrUnreachable, err)
 	default:
 		return fmt.Errorf("store: %s: %w", what, err)
 	}
@@ -296,7 +300,7 @@ func (db *DB) SessionPrincipal(ctx context.Context, tokenHash []byte, idle time.
 		return p, mapErr("session", err)
 	}
 	if time.Since(lastSeen) > touchEvery {
-		if _, err := db.pool.Exec(ctx, `UPDATE sessions SET last_seen_at = now() WHERE token_hash = $1`, tokenHash); err != nil {
+		if err := db.touch(ctx, `UPDATE sessions SET last_seen_at = now() WHERE token_hash = $1`, tokenHash); err != nil {
 			return p, mapErr("touch session", err)
 		}
 	}
@@ -387,7 +391,7 @@ func (db *DB) KeyPrincipal(ctx context.Context, keyHash []byte) (auth.Principal,
 	}
 	p.Name = "key:" + prefix
 	if lastUsed == nil || time.Since(*lastUsed) > touchEvery {
-		if _, err := db.pool.Exec(ctx, `UPDATE api_keys SET last_used_at = now() WHERE id = $1`, p.KeyID); err != nil {
+		if err := db.touch(ctx, `UPDATE api_keys SET last_used_at = now() WHERE id = $1`, p.KeyID); err != nil {
 			return p, mapErr("touch API key", err)
 		}
 	}

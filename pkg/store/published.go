@@ -26,7 +26,7 @@ const spendQuerySQL = `WITH spent AS (
 // RefundQuery). Concurrent spends of one caller and scope take turns, so
 // the budget is never overdrawn.
 func (db *DB) SpendQuery(ctx context.Context, caller string, day time.Time, scope string, hash []byte, budget int) (ok, fresh bool, err error) {
-	err = db.inTx(ctx, func(tx pgx.Tx) error {
+	err = db.booksTx(ctx, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext($1 || '|' || $2))`, caller, scope); err != nil {
 			return err
 		}
@@ -38,7 +38,7 @@ func (db *DB) SpendQuery(ctx context.Context, caller string, day time.Time, scop
 // RefundQuery gives back a parameter set spent by a request that was then
 // not answered.
 func (db *DB) RefundQuery(ctx context.Context, caller string, day time.Time, scope string, hash []byte) error {
-	_, err := db.pool.Exec(ctx, `DELETE FROM published_queries WHERE caller = $1 AND day = $2 AND scope = $3 AND params_hash = $4`,
+	_, err := db.bookkeeping().Exec(ctx, `DELETE FROM published_queries WHERE caller = $1 AND day = $2 AND scope = $3 AND params_hash = $4`,
 		caller, day.Format(time.DateOnly), scope, hash)
 	return mapErr("refund query", err)
 }

@@ -21,6 +21,8 @@ var ErrSchemaBehind = errors.New("database schema is behind this binary")
 // DB is the connection pool and every query hexwatch runs.
 type DB struct {
 	pool *pgxpool.Pool
+	// books records what is answered (see UsePrimary); nil: pool.
+	books *pgxpool.Pool
 	// reportWrites counts the writes of reports made through this DB that
 	// ended; writing those under way.
 	reportWrites atomic.Uint64
@@ -77,7 +79,12 @@ func (db *DB) ConnString() string { return db.pool.Config().ConnString() }
 func (db *DB) PoolStat() *pgxpool.Stat { return db.pool.Stat() }
 
 // Close closes every connection of the pool.
-func (db *DB) Close() { db.pool.Close() }
+func (db *DB) Close() {
+	db.pool.Close()
+	if db.books != nil {
+		db.books.Close()
+	}
+}
 
 const schemaVersionSQL = `SELECT version, dirty FROM schema_migrations LIMIT 1`
 
