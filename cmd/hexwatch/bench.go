@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/hexwatch/hexwatch/pkg/bench"
-	"github.com/hexwatch/hexwatch/pkg/intel"
 	"github.com/hexwatch/hexwatch/pkg/config"
+	"github.com/hexwatch/hexwatch/pkg/intel"
 	"github.com/hexwatch/hexwatch/pkg/store"
 )
 
