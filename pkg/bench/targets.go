@@ -40,10 +40,15 @@ func (t Target) met(v float64) bool {
 // Targets are every bound make bench checks, by the figure they bound:
 // the one place they are written.
 var Targets = map[string]Target{
-	"start":          {AtMost: true, Value: 10, Unit: "s"},
-	"rss":            {AtMost: true, Value: 400, Unit: "MB"},
+	"start":          {AtMost: true, Value: 5, Unit: "s"},
+	"rss":            {AtMost: true, Value: 300, Unit: "MB"},
 	"whole-area-p95": {AtMost: true, Value: 50, Unit: "ms"},
 	"sql-difference": {AtMost: true, Value: 1e-9},
 	"throughput":     {Value: 2000, Unit: "requests/s"},
 	"failed":         {AtMost: true, Value: 0, Unit: "failed requests"},
+	// Ratios within one run.
+	"ingest-of-copy":  {Value: 0.6, Unit: "of the single COPY"},
+	"best-sql-ratio":  {Value: 40, Unit: "× faster than the best SQL"},
+	"tail":            {AtMost: true, Value: 2.5, Unit: "× p50 at p95"},
+	"growth-p95-grow": {AtMost: true, Value: 3, Unit: "× the p95 at the first size"},
 }

@@ -69,6 +69,8 @@ var rules = []struct {
 // stored and, as the baseline in the same run, by their finest cell alone:
 //
 //	go test -run '^$' -bench Hotspots -benchtime 20x ./pkg/hotspot
+//
+// Its floor sub-benchmarks are the engine's floor of each query.
 func BenchmarkHotspots(b *testing.B) {
 	for _, n := range []int{100_000, 1_000_000} {
 		for _, rule := range rules {
@@ -79,6 +81,17 @@ func BenchmarkHotspots(b *testing.B) {
 					for b.Loop() {
 						i++
 						e.Hotspots(Params{Res: res, AsOf: asOf.Add(-time.Duration(i) * time.Minute)}.Defaults(asOf))
+					}
+				})
+				// The engine's floor: one thread that only sums the decayed
+				// weights of the query's in-window facts, with no cells, Gi*
+				// or trends; a query's ns/op over this one's is how far the
+				// engine is from it.
+				b.Run(fmt.Sprintf("reports=%d/res=%d/rule=%s/floor", n, res, rule.name), func(b *testing.B) {
+					i := 0
+					for b.Loop() {
+						i++
+						floorSink = e.floor(Params{Res: res, AsOf: asOf.Add(-time.Duration(i) * time.Minute)}.Defaults(asOf))
 					}
 				})
 				// The same query as a partner's published view (its own agency
@@ -94,6 +107,24 @@ func BenchmarkHotspots(b *testing.B) {
 			}
 		}
 	}
+}
+
+var floorSink float64
+
+// floor is the sum of the decayed weights of p's in-window facts.
+func (e *Engine) floor(p Params) float64 {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	f := e.compile(p)
+	sum := 0.0
+	for _, b := range e.window(f.from, f.asOf) {
+		for i := range b {
+			if x := &b[i]; f.keep(x) {
+				sum += x.w * f.decay(f.time(x))
+			}
+		}
+	}
+	return sum
 }
 
 // BenchmarkLoad measures what start-up spends holding 100,000 reports

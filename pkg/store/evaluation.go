@@ -63,15 +63,8 @@ func (db *DB) corroborate(ctx context.Context, tx pgx.Tx, ids []uuid.UUID) error
 	_, err = tx.Exec(ctx, `WITH n AS (SELECT r.id, r.agency_id, r.geom, r.observed_at, p.cells FROM reports r
 			JOIN (SELECT id, array_agg(cell) AS cells FROM unnest($4::uuid[], $5::bigint[]) AS u(id, cell) GROUP BY id) p ON p.id = r.id
 			WHERE r.status = 'live'),
-		self AS (SELECT n.id FROM n CROSS JOIN LATERAL (SELECT 1 FROM reports r WHERE `+corroborationCell+` = ANY(n.cells) AND r.status = 'live'
-				AND r.observed_at BETWEEN n.observed_at - make_interval(days => $3) AND n.observed_at + make_interval(days => $3)
-				AND r.agency_id <> n.agency_id AND abs(ST_X(r.geom) - ST_X(n.geom)) <= $2::float8 / (111000.0 * cos(radians(least(89.9, abs(ST_Y(n.geom)) + $2::float8 / 110000.0)))) AND abs(ST_Y(r.geom) - ST_Y(n.geom)) <= $2::float8 / 110000.0
-				AND ST_DWithin(r.geom::geography, n.geom::geography, $2::float8) LIMIT 1) r),
-		others AS (SELECT r.id FROM n CROSS JOIN LATERAL (SELECT r.id FROM reports r WHERE `+corroborationCell+` = ANY(n.cells)
-				AND r.status = 'live' AND NOT r.corroborated
-				AND r.observed_at BETWEEN n.observed_at - make_interval(days => $3) AND n.observed_at + make_interval(days => $3)
-				AND r.agency_id <> n.agency_id AND abs(ST_X(r.geom) - ST_X(n.geom)) <= $2::float8 / (111000.0 * cos(radians(least(89.9, abs(ST_Y(n.geom)) + $2::float8 / 110000.0)))) AND abs(ST_Y(r.geom) - ST_Y(n.geom)) <= $2::float8 / 110000.0
-				AND ST_DWithin(r.geom::geography, n.geom::geography, $2::float8)) r),
+		self AS (SELECT n.id FROM n CROSS JOIN LATERAL (SELECT 1 FROM reports r WHERE `+corroboratesNew+` LIMIT 1) r),
+		others AS (SELECT r.id FROM n CROSS JOIN LATERAL (SELECT r.id FROM reports r WHERE `+corroboratesNew+` AND NOT r.corroborated) r),
 		ids AS (SELECT id FROM self UNION SELECT id FROM others
 			UNION SELECT r.id FROM reports r WHERE r.id = ANY($1) AND r.status = 'live' AND EXISTS (SELECT 1 FROM reports d
 				WHERE d.duplicate_of = r.id AND d.agency_id <> r.agency_id AND d.status = 'not_counted'))
@@ -79,6 +72,17 @@ func (db *DB) corroborate(ctx context.Context, tx pgx.Tx, ids []uuid.UUID) error
 		WHERE id IN (SELECT id FROM ids) AND NOT corroborated`, ids, c.Metres, c.Days, probeIDs, probeCells)
 	return err
 }
+
+// corroboratesNew is the condition, in corroborate's statement, of a
+// report r that a new report n (a row of its CTE n, with its cells)
+// corroborates and is corroborated by: live, of another agency, in one of
+// n's cells, within the days ($3) and, after the box, the metres ($2).
+const corroboratesNew = corroborationCell + ` = ANY(n.cells) AND r.status = 'live'
+	AND r.observed_at BETWEEN n.observed_at - make_interval(days => $3) AND n.observed_at + make_interval(days => $3)
+	AND r.agency_id <> n.agency_id
+	AND abs(ST_X(r.geom) - ST_X(n.geom)) <= $2::float8 / (111000.0 * cos(radians(least(89.9, abs(ST_Y(n.geom)) + $2::float8 / 110000.0))))
+	AND abs(ST_Y(r.geom) - ST_Y(n.geom)) <= $2::float8 / 110000.0
+	AND ST_DWithin(r.geom::geography, n.geom::geography, $2::float8)`
 
 // corroborationCell is the indexed cell of a report r in SQL: its stored
 // cell, at corroborationRes.

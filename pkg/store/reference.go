@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -56,9 +57,75 @@ func (db *DB) ReferenceScores(ctx context.Context, q ReferenceQuery) (map[hexgri
 			SELECT u.sc, u.sw::float8, observed_at, w FROM base, unnest(spread_cells, spread_weights) AS u(sc, sw)
 			WHERE (u.sc >> 52) & 15 = $1) s
 		GROUP BY 1`
-	rows, err := db.pool.Query(ctx, sql, q.Res, q.AsOf, q.HalfLife.Seconds(), q.From, q.Categories)
+	return db.scoresOf(ctx, "reference scores", sql, q.Res, q.AsOf, q.HalfLife.Seconds(), q.From, q.Categories)
+}
+
+// bestHalfLives are the half-lives, in days, whose decay factors the best
+// SQL baseline keeps precomputed: the bench's and the menu's.
+var bestHalfLives = []int{7, 14, 28, 56}
+
+// bestEpoch is the instant the precomputed decay factors count from.
+const bestEpoch = `'2020-01-01T00:00:00Z'::timestamptz`
+
+// PrepareBestSQL builds what the best single SQL query over the reports
+// needs, as a database engineer would: bench_parts, one row per counted
+// report and resolution (6 to 10) in the cell that holds it, or one per
+// share where it spreads, with its weight w and, for each of
+// bestHalfLives H, its decay factor w · 2^((t − epoch)/H) precomputed
+// (the decay factorises: 2^(−(T−t)/H) = 2^(−(T−epoch)/H) · 2^((t−epoch)/H)),
+// and a covering index on (res, observed_at) with the cell, category and
+// factors, so that a query is one index-only range scan and one sum per
+// cell. It returns the index's name and how long building took.
+func (db *DB) PrepareBestSQL(ctx context.Context) (string, time.Duration, error) {
+	start := time.Now()
+	var factors, names []string
+	for _, h := range bestHalfLives {
+		factors = append(factors, fmt.Sprintf("w * power(2, extract(epoch FROM observed_at - %s) / %d) AS f%d", bestEpoch, h*86400, h))
+		names = append(names, fmt.Sprintf("f%d", h))
+	}
+	sql := `DROP TABLE IF EXISTS bench_parts;
+		CREATE TABLE bench_parts AS
+		WITH base AS (SELECT cells, spread_cells, spread_weights, observed_at, category, ` + weightSQL + ` AS w FROM reports
+			WHERE status = 'live' AND assessment <> 'E'),
+		parts AS (
+			SELECT r AS res, cells[r - 5] AS cell, observed_at, category, w FROM base, generate_series(6, 10) AS r
+			WHERE NOT EXISTS (SELECT 1 FROM unnest(spread_cells) sc WHERE (sc >> 52) & 15 = r)
+			UNION ALL
+			SELECT ((u.sc >> 52) & 15)::int, u.sc, observed_at, category, w * u.sw::float8 FROM base, unnest(spread_cells, spread_weights) AS u(sc, sw))
+		SELECT res, cell, observed_at, category, w, ` + strings.Join(factors, ", ") + ` FROM parts;
+		CREATE INDEX bench_parts_covering ON bench_parts (res, observed_at) INCLUDE (cell, category, ` + strings.Join(names, ", ") + `);
+		VACUUM ANALYZE bench_parts`
+	if _, err := db.pool.Exec(ctx, sql); err != nil {
+		return "", 0, mapErr("prepare the best SQL", err)
+	}
+	return "bench_parts_covering (res, observed_at) INCLUDE (cell, category, " + strings.Join(names, ", ") + ")", time.Since(start), nil
+}
+
+// BestScores computes the scores of q (its half-life one of
+// bestHalfLives, in days) by the best single SQL query over what
+// PrepareBestSQL built.
+func (db *DB) BestScores(ctx context.Context, q ReferenceQuery) (map[hexgrid.Cell]float64, error) {
+	days := int(q.HalfLife / (24 * time.Hour))
+	if !slices.Contains(bestHalfLives, days) || q.HalfLife != time.Duration(days)*24*time.Hour {
+		return nil, fmt.Errorf("store: the best SQL keeps no decay factors for a half-life of %s", q.HalfLife)
+	}
+	sql := fmt.Sprintf(`SELECT cell, power(2, -extract(epoch FROM $2::timestamptz - %s) / %d) * sum(f%d) FROM bench_parts
+		WHERE res = $1 AND observed_at >= $3 AND observed_at <= $2 AND ($4::text[] IS NULL OR category = ANY($4))
+		GROUP BY cell`, bestEpoch, days*86400, days)
+	return db.scoresOf(ctx, "best scores", sql, q.Res, q.AsOf, q.From, q.Categories)
+}
+
+// DropBestSQL drops what PrepareBestSQL built.
+func (db *DB) DropBestSQL(ctx context.Context) error {
+	_, err := db.pool.Exec(ctx, `DROP TABLE IF EXISTS bench_parts`)
+	return mapErr("drop the best SQL", err)
+}
+
+// scoresOf runs sql, whose rows are (cell, score).
+func (db *DB) scoresOf(ctx context.Context, what, sql string, args ...any) (map[hexgrid.Cell]float64, error) {
+	rows, err := db.pool.Query(ctx, sql, args...)
 	if err != nil {
-		return nil, mapErr("reference scores", err)
+		return nil, mapErr(what, err)
 	}
 	out := map[hexgrid.Cell]float64{}
 	var (
@@ -69,7 +136,7 @@ func (db *DB) ReferenceScores(ctx context.Context, q ReferenceQuery) (map[hexgri
 		out[hexgrid.Cell(cell)] = score
 		return nil
 	})
-	return out, mapErr("reference scores", err)
+	return out, mapErr(what, err)
 }
 
 // Analyze refreshes the planner's statistics of the reports table.
