@@ -464,7 +464,11 @@ func (r *run) latency(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	defer r.db.DropBestSQL(context.Background())
+	defer func() {
+		if err := r.db.DropBestSQL(context.Background()); err != nil {
+			r.logf("dropping bench_parts: %v", err)
+		}
+	}()
 	var sqlTimes, bestTimes, ours []time.Duration
 	worst, worstBest := 0.0, 0.0
 	for i, q := range qs {
