@@ -312,9 +312,12 @@ func (c *scaleClient) hotspots(ctx context.Context, srv *server, query string) (
 // report is a new report observed an hour ago at (lat, lon).
 func (c *scaleClient) report(lat, lon float64) []byte {
 	c.n++
-	body, _ := json.Marshal(map[string]any{"external_ref": fmt.Sprintf("scale-%d-%d", time.Now().UnixNano(), c.n), "category": "drug_supply",
+	body, err := json.Marshal(map[string]any{"external_ref": fmt.Sprintf("scale-%d-%d", time.Now().UnixNano(), c.n), "category": "drug_supply",
 		"observed_at": time.Now().Add(-time.Hour).UTC().Format(time.RFC3339), "location": map[string]float64{"lat": lat, "lon": lon},
 		"precision_m": 10, "grading": map[string]any{"source": 1, "assessment": "A", "handling": "P"}, "classification": "OFFICIAL"})
+	if err != nil {
+		panic(err) // strings and numbers always marshal
+	}
 	return body
 }
 
