@@ -286,7 +286,6 @@ func TestAccessMatrix(t *testing.T) {
 // with no call to tell the engine, and although the engine would not
 // otherwise look at the database again for an hour.
 func TestEveryReportWriteIsSeenByTheNextAnswer(t *testing.T) {
-	t.Parallel() // on a database of its own
 	f := newFixtureOn(t, storetest.OwnDB(t))
 	f.srv.Engine().Every = time.Hour
 	version := func() int64 {

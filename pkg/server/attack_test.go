@@ -324,7 +324,6 @@ func diffClaims(later, earlier attackFC) []claim {
 }
 
 func TestAttacksOnThePublishedView(t *testing.T) {
-	t.Parallel() // on a database of its own
 	f, all := attackData(t, 6000)
 	f.publish(weeksBack(9)...)
 	f.publish(attackAnchor.AddDate(0, 0, 1))
@@ -551,7 +550,6 @@ func TestAttacksOnThePublishedView(t *testing.T) {
 // agency, every cell with 9 or more is, and published counts lie within
 // the perturbation of the true ones.
 func TestPublishedCellsAgreeWithSQL(t *testing.T) {
-	t.Parallel() // on a database of its own
 	f, _ := attackData(t, 3000)
 	cutoff := hotspot.WeekStart(attackAnchor.Add(12 * time.Hour))
 	f.publish(cutoff)

@@ -13,7 +13,6 @@ import (
 // comes from" over an analyst's map and the admin console's table of the
 // information each agency sends, each clean under axe-core.
 func TestBrowserCoverageAndActivity(t *testing.T) {
-	t.Parallel() // on a database of its own
 	f := newFixtureOn(t, storetest.OwnDB(t))
 	f.reportOf(f.agencyA, 3)
 	f.reportOf(f.agencyB, 4)

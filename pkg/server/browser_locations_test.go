@@ -23,7 +23,6 @@ import (
 // sees the evaluation from the weekly release, and the briefing lists the
 // location and both actions.
 func TestBrowserLocations(t *testing.T) {
-	t.Parallel() // on a database of its own
 	f := newFixtureOn(t, storetest.OwnDB(t))
 	f.reconfigure(func(cfg *config.Config) { cfg.RateLimit = 0 })
 	loadDemo(t, f, 3000)

@@ -82,7 +82,6 @@ const sqlWeekCounts = `SELECT coalesce(array_agg(n ORDER BY n DESC), '{}') FROM 
 	WHERE status = 'live' AND assessment <> 'E' AND observed_at >= $2 AND observed_at < $3 AND cells[$1 - 5] = ANY($4) GROUP BY cells[$1 - 5]) c`
 
 func TestAccuracyEqualsSQL(t *testing.T) {
-	t.Parallel() // on a database of its own
 	f := newFixtureOn(t, storetest.OwnDB(t))
 	loadDemo(t, f, 4000)
 	const res, weeks = 8, 6
@@ -198,7 +197,6 @@ type coverageAnswer struct {
 }
 
 func TestCoverageLayer(t *testing.T) {
-	t.Parallel() // on a database of its own
 	f := newFixtureOn(t, storetest.OwnDB(t))
 	// Police (A) and a school (C, evaluated here by setting it to grade
 	// its own) in one cell this month; the council (B) in the month before.
@@ -232,7 +230,6 @@ func TestCoverageLayer(t *testing.T) {
 // sends 20 a week and 2 in the latest whole week; the police 8 to 12 a
 // week throughout.
 func TestAgencyActivityFlagsSilence(t *testing.T) {
-	t.Parallel() // on a database of its own
 	f := newFixtureOn(t, storetest.OwnDB(t))
 	ctx := context.Background()
 	thisWeek := hotspot.WeekStart(time.Now())

@@ -68,7 +68,6 @@ func inWeeks(rs []truth, cells []hexgrid.Cell, from, to, cutoff time.Time) int {
 }
 
 func TestAttacksOnLocations(t *testing.T) {
-	t.Parallel() // on a database of its own
 	f, all := attackData(t, 8000)
 	// The attacker spaces its requests under the rate limit; the test does not wait.
 	// and over as many days as it needs: the budget slows an attacker, the

@@ -273,7 +273,6 @@ func mustCell(lat, lon float64, res int) string {
 //	    BDM = 10/460 − 10/480 = 0.0217391 − 0.0208333 = 0.0009058;
 //	    no success, no WDQ; net = (10·460/480 − 16) + (10·460/480 − 10) = −6.833333.
 func TestEvaluationByHand(t *testing.T) {
-	t.Parallel() // on a database of its own
 	storetest.SkipShort(t)
 	f := newFixtureOn(t, storetest.OwnDB(t))
 	at := hotspot.WeekStart(time.Now()).AddDate(0, 0, -70)

@@ -152,7 +152,6 @@ func exactRuleAt(rs []truth, res, k int) func(time.Time) map[hexgrid.Cell]bool {
 }
 
 func TestAttacksOnTheWeeklyReleases(t *testing.T) {
-	t.Parallel() // on a database of its own
 	f, all := attackData(t, 8000)
 	rs := others(all, f.agencyA.ID)
 	report := func(name string, published, control tally) {
@@ -628,7 +627,6 @@ func TestAttacksOnTheWeeklyReleases(t *testing.T) {
 // cut-off: the map, an explanation, a snapshot frozen anew and the exports
 // of one frozen before are byte-identical; the next release counts them.
 func TestReleaseIgnoresWhatHappensAfterItsCutoff(t *testing.T) {
-	t.Parallel() // on a database of its own
 	f, _ := attackData(t, 3000)
 	cutoff := hotspot.WeekStart(attackAnchor.Add(12*time.Hour)).AddDate(0, 0, -7)
 	next := cutoff.AddDate(0, 0, 7)
