@@ -32,7 +32,7 @@ import (
 
 	"github.com/hexwatch/hexwatch/pkg/auth"
 	"github.com/hexwatch/hexwatch/pkg/demo"
-	"github.com/hexwatch/hexwatch/pkg/identity"
+	"github.com/hexwatch/hexwatch/pkg/hexgrid"
 	"github.com/hexwatch/hexwatch/pkg/ingest"
 	"github.com/hexwatch/hexwatch/pkg/intel"
 	"github.com/hexwatch/hexwatch/pkg/store"
@@ -167,19 +167,11 @@ func Run(ctx context.Context, opt Options) (*Result, error) {
 }
 
 func (r *run) setup(ctx context.Context) error {
-	ev := store.AuditEvent{Action: store.ActionAdmin, Actor: "bench"}
-	var err error
-	if r.agency, err = identity.AddAgency(ctx, r.db, "BENCH Partner", "police", ev); err != nil {
+	agency, keys, err := policeWithKeys(ctx, r.db, "BENCH Partner", "bench")
+	if err != nil {
 		return err
 	}
-	for _, k := range []struct {
-		role auth.Role
-		dst  *string
-	}{{auth.Partner, &r.partner}, {auth.Analyst, &r.analyst}} {
-		if _, *k.dst, err = identity.IssueKey(ctx, r.db, identity.NewKey{Agency: r.agency.Name, Role: k.role, CreatedBy: "bench"}, ev); err != nil {
-			return err
-		}
-	}
+	r.agency, r.partner, r.analyst = agency, keys[auth.Partner], keys[auth.Analyst]
 	r.logf("generating %d synthetic reports", r.opt.Reports)
 	gen := demo.New(7, r.opt.Reports, 1, time.Now(), r.opt.Validator.Area)
 	for {
@@ -479,7 +471,7 @@ func (r *run) latency(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		scores, d, err := r.sqlScores(ctx, q)
+		scores, d, err := r.sqlScores(ctx, q, r.db.ReferenceScores)
 		if err != nil {
 			return err
 		}
@@ -488,7 +480,7 @@ func (r *run) latency(ctx context.Context) error {
 		if len(scores) < len(fs) {
 			return fmt.Errorf("bench: hotspots?%s: %d cells, SQL %d", q.Encode(), len(fs), len(scores))
 		}
-		best, bd, err := r.bestScores(ctx, q)
+		best, bd, err := r.sqlScores(ctx, q, r.db.BestScores)
 		if err != nil {
 			return err
 		}
@@ -556,32 +548,19 @@ func referenceQuery(q url.Values) store.ReferenceQuery {
 		HalfLife: time.Duration(halfLife) * day, Categories: cats}
 }
 
-// sqlScores computes the scores of a request in PostgreSQL
-// (store.ReferenceScores), keyed by cell, and the time it took.
-func (r *run) sqlScores(ctx context.Context, q url.Values) (map[string]float64, time.Duration, error) {
+// sqlScores computes the scores of a request in PostgreSQL by scores
+// (store.ReferenceScores or store.BestScores), keyed by cell, and the time
+// it took.
+func (r *run) sqlScores(ctx context.Context, q url.Values,
+	scores func(context.Context, store.ReferenceQuery) (map[hexgrid.Cell]float64, error)) (map[string]float64, time.Duration, error) {
 	rq := referenceQuery(q)
 	start := time.Now()
-	scores, err := r.db.ReferenceScores(ctx, rq)
+	got, err := scores(ctx, rq)
 	if err != nil {
 		return nil, 0, err
 	}
-	out := make(map[string]float64, len(scores))
-	for c, v := range scores {
-		out[c.String()] = v
-	}
-	return out, time.Since(start), nil
-}
-
-// bestScores is sqlScores by the best SQL (store.BestScores).
-func (r *run) bestScores(ctx context.Context, q url.Values) (map[string]float64, time.Duration, error) {
-	rq := referenceQuery(q)
-	start := time.Now()
-	scores, err := r.db.BestScores(ctx, rq)
-	if err != nil {
-		return nil, 0, err
-	}
-	out := make(map[string]float64, len(scores))
-	for c, v := range scores {
+	out := make(map[string]float64, len(got))
+	for c, v := range got {
 		out[c.String()] = v
 	}
 	return out, time.Since(start), nil

@@ -22,6 +22,23 @@ import (
 	"github.com/hexwatch/hexwatch/pkg/store"
 )
 
+// policeWithKeys adds a police agency (it grades its own reports: they
+// count at once) and issues it a partner's and an analyst's key, as actor.
+func policeWithKeys(ctx context.Context, db *store.DB, name, actor string) (store.Agency, map[auth.Role]string, error) {
+	ev := store.AuditEvent{Action: store.ActionAdmin, Actor: actor}
+	agency, err := identity.AddAgency(ctx, db, name, "police", ev)
+	if err != nil {
+		return agency, nil, err
+	}
+	keys := map[auth.Role]string{}
+	for _, role := range []auth.Role{auth.Partner, auth.Analyst} {
+		if _, keys[role], err = identity.IssueKey(ctx, db, identity.NewKey{Agency: agency.Name, Role: role, CreatedBy: actor}, ev); err != nil {
+			return agency, nil, err
+		}
+	}
+	return agency, keys, nil
+}
+
 // LoadResult is what a load test held and found.
 type LoadResult struct {
 	Requests, Failed, Accepted, Stored, Distinct int
@@ -39,16 +56,9 @@ func LoadTest(ctx context.Context, opt Options) (LoadResult, error) {
 		return res, err
 	}
 	defer db.Close()
-	ev := store.AuditEvent{Action: store.ActionAdmin, Actor: "loadtest"}
-	agency, err := identity.AddAgency(ctx, db, "LOADTEST "+uuid.NewString()[:8], "police", ev)
+	agency, keys, err := policeWithKeys(ctx, db, "LOADTEST "+uuid.NewString()[:8], "loadtest")
 	if err != nil {
 		return res, err
-	}
-	keys := map[auth.Role]string{}
-	for _, role := range []auth.Role{auth.Partner, auth.Analyst} {
-		if _, keys[role], err = identity.IssueKey(ctx, db, identity.NewKey{Agency: agency.Name, Role: role, CreatedBy: "loadtest"}, ev); err != nil {
-			return res, err
-		}
 	}
 	srv, err := startServer(ctx, opt)
 	if err != nil {

@@ -23,7 +23,6 @@ import (
 
 	"github.com/hexwatch/hexwatch/pkg/auth"
 	"github.com/hexwatch/hexwatch/pkg/demo"
-	"github.com/hexwatch/hexwatch/pkg/identity"
 	"github.com/hexwatch/hexwatch/pkg/ingest"
 	"github.com/hexwatch/hexwatch/pkg/store"
 )
@@ -234,24 +233,17 @@ func ScaleTest(ctx context.Context, opt Options) (ScaleResult, error) {
 	return res, nil
 }
 
-// seed makes a police agency (it grades its own reports: they count at
-// once) with a partner's and an analyst's key, and a year of DEMO reports.
+// seed makes a police agency with keys (policeWithKeys) and a year of
+// DEMO reports.
 func seed(ctx context.Context, ownerURL string, opt Options) (map[auth.Role]string, error) {
 	db, err := store.Open(ctx, ownerURL, 2)
 	if err != nil {
 		return nil, err
 	}
 	defer db.Close()
-	ev := store.AuditEvent{Action: store.ActionAdmin, Actor: "scaletest"}
-	agency, err := identity.AddAgency(ctx, db, "SCALETEST Police", "police", ev)
+	agency, keys, err := policeWithKeys(ctx, db, "SCALETEST Police", "scaletest")
 	if err != nil {
 		return nil, err
-	}
-	keys := map[auth.Role]string{}
-	for _, role := range []auth.Role{auth.Partner, auth.Analyst} {
-		if _, keys[role], err = identity.IssueKey(ctx, db, identity.NewKey{Agency: agency.Name, Role: role, CreatedBy: "scaletest"}, ev); err != nil {
-			return nil, err
-		}
 	}
 	n := max(opt.Reports, 1)
 	fmt.Fprintf(opt.Progress, "scaletest: %d DEMO reports into the primary\n", n)
