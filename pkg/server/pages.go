@@ -31,13 +31,12 @@ func (s *Server) readyz(c echo.Context) error {
 		ready := map[string]any{"status": "ready", "schema_version": v}
 		// A standby that lost its primary is still ready: it answers with
 		// what it holds, and says so.
+		// Not when the standby last applied a change, to anyone who asks:
+		// it would time the primary's writes.
 		if stale, st := s.replication.stale(); s.replication.on {
 			repl := map[string]any{"stale": stale}
-			if st != nil {
-				repl["replayed_at"] = st.ReplayedAt
-			}
 			if stale {
-				repl["reason"] = staleness(st)
+				repl["reason"] = staleReason(st)
 			}
 			ready["replication"] = repl
 		}

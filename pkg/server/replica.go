@@ -64,11 +64,18 @@ func (r *replication) stale() (bool, *store.Replication) {
 const staleHeader = "Hexwatch-Stale"
 
 // markStale sets staleHeader: "data as of <the last change applied>;
-// <why>".
+// <why>", the time for signed-in callers only (it times the primary's
+// last write), "<why>" for anyone else.
 func (s *Server) markStale(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		if stale, st := s.replication.stale(); stale {
-			c.Response().Header().Set(staleHeader, staleness(st))
+			c.Response().Before(func() {
+				v := staleReason(st)
+				if principal(c) != nil {
+					v = staleness(st)
+				}
+				c.Response().Header().Set(staleHeader, v)
+			})
 		}
 		return next(c)
 	}
@@ -77,15 +84,19 @@ func (s *Server) markStale(next echo.HandlerFunc) echo.HandlerFunc {
 // staleness says, in staleHeader's words, how stale a standby is.
 func staleness(st *store.Replication) string {
 	asOf := "unknown"
-	why := "replication not yet checked"
-	if st != nil {
-		if st.ReplayedAt != nil {
-			asOf = st.ReplayedAt.UTC().Format(time.RFC3339)
-		}
-		why = "the standby is not receiving the primary's changes"
-		if st.PrimaryErr != nil {
-			why = "the primary does not answer"
-		}
+	if st != nil && st.ReplayedAt != nil {
+		asOf = st.ReplayedAt.UTC().Format(time.RFC3339)
 	}
-	return "data as of " + asOf + "; " + why
+	return "data as of " + asOf + "; " + staleReason(st)
+}
+
+// staleReason is why a standby is stale.
+func staleReason(st *store.Replication) string {
+	switch {
+	case st == nil:
+		return "replication not yet checked"
+	case st.PrimaryErr != nil:
+		return "the primary does not answer"
+	}
+	return "the standby is not receiving the primary's changes"
 }

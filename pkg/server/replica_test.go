@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -72,6 +73,12 @@ func TestReaderOfAStandby(t *testing.T) {
 	r := f.json("analyst-key", http.MethodGet, "/api/v1/hotspots?res=7", nil)
 	if r.StatusCode != http.StatusOK || !strings.Contains(r.Header.Get("Hexwatch-Stale"), "the primary does not answer") {
 		t.Fatalf("an analyst's hotspots without the primary: %d, Hexwatch-Stale %q", r.StatusCode, r.Header.Get("Hexwatch-Stale"))
+	}
+	if h := f.request(nil, http.MethodGet, "/readyz", "", nil).Header.Get("Hexwatch-Stale"); h == "" || strings.Contains(h, "data as of") {
+		t.Errorf("an anonymous caller's Hexwatch-Stale: %q, want the reason without the time of the primary's last write", h)
+	}
+	if r := f.request(nil, http.MethodGet, "/readyz", "", nil); regexp.MustCompile(`\d{4}-\d\d-\d\dT`).Match(r.body) {
+		t.Errorf("/readyz tells anyone a time: %s", r.body)
 	}
 	requestID := r.Header.Get("X-Request-Id")
 	if p := f.json("partner-key", http.MethodGet, "/api/v1/hotspots?res=7", nil); p.StatusCode != http.StatusServiceUnavailable {
