@@ -497,13 +497,13 @@ func (r *run) latency(ctx context.Context) error {
 	ratio := float64(percentile(sqlTimes, .5)) / float64(percentile(ours, .5))
 	r.add(fmt.Sprintf("Baseline: the same scores by one SQL query over the raw reports table (%d whole-area requests)", len(ours)),
 		fmt.Sprintf("p50 %s", ms(percentile(sqlTimes, .5))),
-		fmt.Sprintf("hexwatch (with Gi* and trends) %.1f× faster on the same requests; largest relative difference of scores %.1e", ratio, worst),
+		fmt.Sprintf("its p50 ÷ hexwatch's (with Gi* and trends) on the same requests: %.2f; largest relative difference of scores %.1e", ratio, worst),
 		check{"sql-difference", worst})
 	bestRatio := float64(percentile(bestTimes, .5)) / float64(percentile(ours, .5))
 	r.add(fmt.Sprintf("Baseline: the best single SQL query, over bench_parts (a row per report, resolution and share, its weight "+
 		"and its decay factors w·2^((t−2020)/H) for H = 7, 14, 28, 56 days precomputed, built in %.0f s), index %s: an index-only range scan, one sum per cell", built.Seconds(), index),
 		fmt.Sprintf("p50 %s", ms(percentile(bestTimes, .5))),
-		fmt.Sprintf("hexwatch (with Gi* and trends) %.1f× faster on the same requests; largest relative difference of scores %.1e", bestRatio, worstBest),
+		fmt.Sprintf("its p50 ÷ hexwatch's (with Gi* and trends) on the same requests: %.2f; largest relative difference of scores %.1e", bestRatio, worstBest),
 		check{"best-sql-ratio", bestRatio}, check{"sql-difference", worstBest})
 	return nil
 }

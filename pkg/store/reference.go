@@ -93,9 +93,12 @@ func (db *DB) PrepareBestSQL(ctx context.Context) (string, time.Duration, error)
 			UNION ALL
 			SELECT ((u.sc >> 52) & 15)::int, u.sc, observed_at, category, w * u.sw::float8 FROM base, unnest(spread_cells, spread_weights) AS u(sc, sw))
 		SELECT res, cell, observed_at, category, w, ` + strings.Join(factors, ", ") + ` FROM parts;
-		CREATE INDEX bench_parts_covering ON bench_parts (res, observed_at) INCLUDE (cell, category, ` + strings.Join(names, ", ") + `);
-		VACUUM ANALYZE bench_parts`
+		CREATE INDEX bench_parts_covering ON bench_parts (res, observed_at) INCLUDE (cell, category, ` + strings.Join(names, ", ") + `)`
 	if _, err := db.pool.Exec(ctx, sql); err != nil {
+		return "", 0, mapErr("prepare the best SQL", err)
+	}
+	// Index-only scans need the visibility map.
+	if _, err := db.pool.Exec(ctx, `VACUUM ANALYZE bench_parts`); err != nil {
 		return "", 0, mapErr("prepare the best SQL", err)
 	}
 	return "bench_parts_covering (res, observed_at) INCLUDE (cell, category, " + strings.Join(names, ", ") + ")", time.Since(start), nil
